@@ -1,0 +1,44 @@
+import { DataSource } from 'typeorm';
+import { InitialAdminSchema1732000000000 } from './admin/1732000000000-InitialAdminSchema';
+import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
+
+export type SchemaName = 'main' | 'admin';
+
+export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
+  main: [InitialMainSchema1732000000000],
+  admin: [InitialAdminSchema1732000000000],
+};
+
+export interface MigrationTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/** Applies every pending migration of one schema; a no-op when it is up to date. Returns the names applied. */
+export async function migrateSchema(schema: SchemaName, target: MigrationTarget): Promise<string[]> {
+  const dataSource = new DataSource({
+    type: 'mysql',
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    password: target.password,
+    database: target.database,
+    migrations: MIGRATIONS[schema],
+    migrationsTableName: 'migrations',
+    // MySQL DDL is not transactional; each migration is written to be re-runnable as a whole instead.
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    charset: 'utf8mb4_unicode_ci',
+  });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations();
+    return applied.map((m) => m.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,36 @@
+import pino from 'pino';
+
+export type Logger = pino.Logger;
+
+/** Paths whose values never reach a log line, wherever they appear. */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'DB_PASSWORD',
+  'JWT_SECRET',
+  'RABBITMQ_URL',
+  '*.DB_PASSWORD',
+  '*.JWT_SECRET',
+  '*.RABBITMQ_URL',
+];
+
+export function createLogger(options: { service: string; level: string; destination?: pino.DestinationStream }): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: options.service },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination,
+  );
+}

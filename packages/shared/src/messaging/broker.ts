@@ -1,0 +1,86 @@
+import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
+import { redactUrl } from '../config/env';
+import type { Logger } from '../logging/logger';
+
+export interface BrokerOptions {
+  url: string;
+  connectionName: string;
+  heartbeatSeconds: number;
+  logger: Logger;
+}
+
+/**
+ * One managed AMQP connection per process. amqp-connection-manager reconnects and re-runs each
+ * channel's setup; its in-memory buffering is not durability (the outbox is), so publishers always
+ * pass a confirm timeout.
+ */
+export class Broker {
+  readonly connection: AmqpConnectionManager;
+  private connected = false;
+  private blocked = false;
+  private failuresLogged = 0;
+
+  constructor(private readonly options: BrokerOptions) {
+    this.connection = amqp.connect([options.url], {
+      heartbeatIntervalInSeconds: options.heartbeatSeconds,
+      reconnectTimeInSeconds: 1,
+      connectionOptions: {
+        noDelay: true,
+        timeout: 5000,
+        clientProperties: { connection_name: options.connectionName },
+      },
+    });
+    const log = options.logger;
+    this.connection.on('connect', () => {
+      this.connected = true;
+      this.failuresLogged = 0;
+      log.info({ broker: redactUrl(options.url) }, 'connected to RabbitMQ');
+    });
+    this.connection.on('disconnect', ({ err }) => {
+      this.connected = false;
+      log.warn({ err: err?.message }, 'disconnected from RabbitMQ; reconnecting');
+    });
+    this.connection.on('connectFailed', ({ err }) => {
+      this.connected = false;
+      // Logged with backoff so an outage is visible without flooding the log.
+      this.failuresLogged++;
+      if ((this.failuresLogged & (this.failuresLogged - 1)) === 0) {
+        log.warn({ err: err?.message, broker: redactUrl(options.url), attempts: this.failuresLogged }, 'RabbitMQ unreachable; retrying');
+      }
+    });
+    this.connection.on('blocked', ({ reason }) => {
+      this.blocked = true;
+      log.warn({ reason }, 'RabbitMQ blocked this connection (resource alarm); publishing waits');
+    });
+    this.connection.on('unblocked', () => {
+      this.blocked = false;
+      log.info('RabbitMQ unblocked this connection');
+    });
+  }
+
+  isConnected(): boolean {
+    return this.connected && this.connection.isConnected();
+  }
+
+  isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  onConnect(listener: () => void): void {
+    this.connection.on('connect', listener);
+  }
+
+  /** A confirm channel whose setup runs on every (re)connection. */
+  createChannel(name: string, setup: (channel: ConfirmChannel) => Promise<void>, publishTimeoutMs?: number): ChannelWrapper {
+    const channel = this.connection.createChannel({ name, json: false, confirm: true, setup, publishTimeout: publishTimeoutMs });
+    channel.on('error', (err: Error) => {
+      this.options.logger.warn({ err: err.message, channel: name }, 'AMQP channel error');
+    });
+    return channel;
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

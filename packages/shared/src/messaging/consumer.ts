@@ -1,0 +1,230 @@
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { DataSource, EntityManager } from 'typeorm';
+import { parseEvent, type CatalogueEvent, type EventType } from '../contracts/events';
+import { dbErrorKind, isTransientDbError } from '../db/errors';
+import { affectedRows, createTransactionRunner, type TransactionRunner } from '../db/transaction';
+import type { Logger } from '../logging/logger';
+import type { Broker } from './broker';
+import { noCrash, type CrashHook } from './crash-points';
+import type { ConsumeOutcome, MessagingObserver } from './observer';
+import { assertTopology, deadLetterQueueOf, queueOf, type ConsumerName, type Topology } from './topology';
+
+/** Applies one event inside the transaction that also records it as processed. */
+export type EventHandler = (event: CatalogueEvent, tx: EntityManager) => Promise<void>;
+
+/** Thrown by a handler for a message that can never succeed: it is dead-lettered at once. */
+export class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}
+
+export interface EventConsumerOptions {
+  consumer: ConsumerName;
+  broker: Broker;
+  topology: Topology;
+  dataSource: DataSource;
+  handlers: Partial<Record<EventType, EventHandler>>;
+  logger: Logger;
+  prefetch: number;
+  deliveryLimit: number;
+  confirmTimeoutMs: number;
+  observer?: MessagingObserver;
+  crash?: CrashHook;
+}
+
+/** The channel a delivery arrived on: its ack must go back on that channel, and only while it is open. */
+interface DeliveryChannel {
+  channel: ConfirmChannel;
+  open: boolean;
+}
+
+export const DEAD_LETTER_REASON_HEADER = 'x-dead-letter-reason';
+
+/**
+ * At-least-once delivery made exactly-once in effect: each event is recorded in `processed_events`
+ * in the same transaction as its effect, and acknowledged only after that commit. Messages that
+ * fail validation are dead-lettered with their reason; handler errors are requeued until the
+ * queue's delivery limit dead-letters them; database outages are waited out, not counted.
+ */
+export class EventConsumer {
+  private readonly queue: string;
+  private readonly runInTransaction: TransactionRunner;
+  private readonly crash: CrashHook;
+  private readonly inFlight = new Set<Promise<void>>();
+  private channel: ChannelWrapper | undefined;
+  private current: { delivery: DeliveryChannel; consumerTag: string } | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: EventConsumerOptions) {
+    this.queue = queueOf(options.topology, options.consumer);
+    this.runInTransaction = createTransactionRunner(options.dataSource, { idempotent: true, maxAttempts: 3 });
+    this.crash = options.crash ?? noCrash;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.channel = this.options.broker.createChannel(`consumer:${this.queue}`, async (channel) => {
+      await assertTopology(channel, this.options.topology, { deliveryLimit: this.options.deliveryLimit });
+      if (this.stopping) return;
+      await channel.prefetch(this.options.prefetch);
+      const delivery: DeliveryChannel = { channel, open: true };
+      channel.once('close', () => {
+        delivery.open = false;
+      });
+      const { consumerTag } = await channel.consume(this.queue, (message) => {
+        if (message) this.track(this.handle(message, delivery));
+      });
+      this.current = { delivery, consumerTag };
+    });
+    // Resolves once connected; the service starts serving before that, so don't wait here.
+    void this.channel.waitForConnect().catch(() => undefined);
+  }
+
+  /** Stops taking deliveries, lets in-flight ones commit and ack (or go back to the queue), then closes. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const current = this.current;
+    if (current?.delivery.open) {
+      await current.delivery.channel.cancel(current.consumerTag).catch(() => undefined);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.channel?.close().catch(() => undefined);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handle(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
+    const started = performance.now();
+    const typeHint = message.properties.type ?? 'unknown';
+    let raw: unknown;
+    try {
+      raw = JSON.parse(message.content.toString('utf8'));
+    } catch {
+      return this.deadLetter(message, delivery, typeHint, 'malformed JSON');
+    }
+    const parsed = parseEvent(raw);
+    if (!parsed.ok) return this.deadLetter(message, delivery, typeHint, parsed.reason);
+    const event = parsed.event;
+    const handler = this.options.handlers[event.type];
+    if (!handler) return this.deadLetter(message, delivery, event.type, `event type ${event.type} is not consumed by queue ${this.queue}`);
+
+    let outcome: ConsumeOutcome;
+    try {
+      outcome = await this.applyOnce(event, handler);
+    } catch (err) {
+      if (err instanceof PoisonMessageError) return this.deadLetter(message, delivery, event.type, err.message);
+      this.options.observer?.consumeFailed?.({ type: event.type, kind: dbErrorKind(err) });
+      this.options.logger.error({ err: (err as Error).message, eventId: event.id, type: event.type }, 'event handler failed; requeueing');
+      // A short pause so a failing message doesn't spin; the delivery limit dead-letters it eventually.
+      await sleep(this.stopping ? 0 : 200);
+      this.settle(delivery, (channel) => channel.nack(message, false, true));
+      return;
+    }
+    this.crash('after-consume-commit-before-ack');
+    this.settle(delivery, (channel) => channel.ack(message));
+    this.options.observer?.consumed?.({
+      type: event.type,
+      outcome,
+      durationSeconds: (performance.now() - started) / 1000,
+      redelivered: message.fields.redelivered,
+      lagSeconds: Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000),
+    });
+  }
+
+  /** Records the event id and applies the effect in one transaction; waits out database outages. */
+  private async applyOnce(event: CatalogueEvent, handler: EventHandler): Promise<ConsumeOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.runInTransaction(async (tx) => {
+          const inserted = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES (?, ?)', [event.id, event.type]);
+          if (affectedRows(inserted) === 0) return 'duplicate' as const;
+          await handler(event, tx);
+          return 'applied' as const;
+        });
+      } catch (err) {
+        if (!isTransientDbError(err) || this.stopping) throw err;
+        const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+        if (attempt === 0) this.options.logger.warn({ err: (err as Error).message, eventId: event.id }, 'database unavailable; retrying event');
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * Dead-letters with a reason we can show later: the copy is published (and confirmed) to the
+   * dead-letter exchange before the original is acked, so a crash in between duplicates, never loses.
+   */
+  private async deadLetter(message: ConsumeMessage, delivery: DeliveryChannel, type: string, reason: string): Promise<void> {
+    this.options.logger.warn({ messageId: message.properties.messageId, type, reason }, 'dead-lettering message');
+    try {
+      await publishConfirmed(delivery.channel, this.options.topology.deadLetterExchange, this.queue, message.content, {
+        ...message.properties,
+        headers: {
+          ...(message.properties.headers ?? {}),
+          [DEAD_LETTER_REASON_HEADER]: reason.slice(0, 1000),
+          'x-original-exchange': message.fields.exchange,
+          'x-original-routing-key': message.fields.routingKey,
+          'x-dead-lettered-by': this.queue,
+        },
+      }, this.options.confirmTimeoutMs);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'could not dead-letter; requeueing');
+      this.settle(delivery, (channel) => channel.nack(message, false, true));
+      return;
+    }
+    this.settle(delivery, (channel) => channel.ack(message));
+    this.options.observer?.deadLettered?.({ type, reason: reason.split(':')[0] ?? reason });
+  }
+
+  private settle(delivery: DeliveryChannel, action: (channel: ConfirmChannel) => void): void {
+    // After a reconnect the old delivery tag means nothing to the new channel; the broker redelivers.
+    if (!delivery.open) return;
+    try {
+      action(delivery.channel);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'could not settle delivery; the broker will redeliver it');
+    }
+  }
+
+  /** For tests and operations. */
+  deadLetterQueue(): string {
+    return deadLetterQueueOf(this.options.topology, this.options.consumer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function publishConfirmed(
+  channel: ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  content: Buffer,
+  options: Parameters<ConfirmChannel['publish']>[3],
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('publish confirm timed out')), timeoutMs);
+    try {
+      channel.publish(exchange, routingKey, content, options, (err) => {
+        clearTimeout(timer);
+        if (err) reject(err instanceof Error ? err : new Error('publish was nacked'));
+        else resolve();
+      });
+    } catch (err) {
+      clearTimeout(timer);
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}

@@ -1,0 +1,170 @@
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CatalogueEvent } from '../contracts/events';
+import type { Logger } from '../logging/logger';
+import { noCrash, type CrashHook } from './crash-points';
+import type { MessagingObserver } from './observer';
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  trace_context: string | null;
+}
+
+/**
+ * Records an event in the same transaction as the state change it announces.
+ * `traceContext` is the W3C carrier of the request, so the relay's publish continues its trace.
+ */
+export async function addToOutbox(tx: EntityManager, event: CatalogueEvent, traceContext?: Record<string, string> | null): Promise<void> {
+  await tx.query('INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES (?, ?, ?, ?)', [
+    event.id,
+    event.type,
+    JSON.stringify(event),
+    traceContext && Object.keys(traceContext).length > 0 ? JSON.stringify(traceContext) : null,
+  ]);
+}
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  channel: ChannelWrapper;
+  exchange: string;
+  logger: Logger;
+  isBrokerConnected: () => boolean;
+  sweepIntervalMs: number;
+  confirmTimeoutMs: number;
+  batchSize?: number;
+  observer?: MessagingObserver;
+  crash?: CrashHook;
+}
+
+export interface OutboxBacklog {
+  rows: number;
+  oldestAgeSeconds: number;
+}
+
+/**
+ * Publishes committed outbox rows: right after a commit (`kick`) for low latency, and on a sweep
+ * for whatever a crash or an outage left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, so
+ * several replicas share the work, and deleted only after the broker confirms them.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly crash: CrashHook;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private consecutiveFailures = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 200;
+    this.crash = options.crash ?? noCrash;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.sweepTimer = setInterval(() => this.kick(), this.options.sweepIntervalMs);
+    this.sweepTimer.unref();
+    this.kick();
+  }
+
+  /** Asks for a drain soon; cheap to call after every commit. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Waits for the current drain, then stops; unsent rows stay for the next start or replica. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    await this.running;
+  }
+
+  /** Publishes until the outbox is empty; for shutdown and tests. */
+  async flush(): Promise<void> {
+    while ((await this.publishBatch()) > 0) {
+      /* keep going */
+    }
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const rows: { n: string | number; oldest: string | number | null }[] = await this.options.dataSource.query(
+      'SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) AS oldest FROM outbox',
+    );
+    const row = rows[0];
+    return { rows: Number(row?.n ?? 0), oldestAgeSeconds: row?.oldest == null ? 0 : Math.max(0, Number(row.oldest) / 1e6) };
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        let published: number;
+        do {
+          published = await this.publishBatch();
+        } while (published >= this.batchSize && !this.stopped);
+        this.consecutiveFailures = 0;
+      } catch (err) {
+        this.consecutiveFailures++;
+        this.options.logger.warn({ err: (err as Error).message, failures: this.consecutiveFailures }, 'outbox relay could not publish; will retry');
+        // The sweep retries; don't spin on a broken database or broker.
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** Claims one batch, publishes it with confirms, deletes what was confirmed. Returns rows claimed. */
+  async publishBatch(): Promise<number> {
+    if (!this.options.isBrokerConnected()) return 0;
+    const outcome = await this.options.dataSource.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        'SELECT id, event_id, event_type, payload, trace_context FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+        [this.batchSize],
+      );
+      if (rows.length === 0) return { claimed: 0, error: undefined };
+      const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
+      const confirmed: string[] = [];
+      let firstError: unknown;
+      results.forEach((result, i) => {
+        const row = rows[i]!;
+        if (result.status === 'fulfilled') {
+          confirmed.push(row.id);
+          this.options.observer?.published?.(row.event_type, 1);
+        } else {
+          firstError ??= result.reason;
+          this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
+        }
+      });
+      this.crash('after-confirm-before-mark-sent');
+      if (confirmed.length > 0) await tx.query('DELETE FROM outbox WHERE id IN (?)', [confirmed]);
+      return { claimed: rows.length, error: firstError };
+    });
+    // Thrown after the commit, so the rows that were confirmed stay marked sent.
+    if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+    return outcome.claimed;
+  }
+
+  private async publish(row: OutboxRow): Promise<void> {
+    const headers: Record<string, string> = row.trace_context ? (JSON.parse(row.trace_context) as Record<string, string>) : {};
+    const confirmed = this.options.channel.publish(this.options.exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: row.event_id,
+      type: row.event_type,
+      timestamp: Math.floor(Date.now() / 1000),
+      headers,
+      timeout: this.options.confirmTimeoutMs,
+    });
+    this.crash('after-publish-before-confirm');
+    await confirmed;
+  }
+}

@@ -1,0 +1,107 @@
+import type { DataSource } from 'typeorm';
+import type { EventType } from '../contracts/events';
+import type { Logger } from '../logging/logger';
+import { Broker } from '../messaging/broker';
+import { EventConsumer, type EventHandler } from '../messaging/consumer';
+import type { CrashHook } from '../messaging/crash-points';
+import type { MessagingObserver } from '../messaging/observer';
+import { OutboxRelay } from '../messaging/outbox';
+import { assertTopology, topologyFor, type ConsumerName, type Topology } from '../messaging/topology';
+
+export interface MessagingSettings {
+  brokerUrl: string;
+  namespace: string;
+  heartbeatSeconds: number;
+  prefetch: number;
+  deliveryLimit: number;
+  sweepIntervalMs: number;
+  confirmTimeoutMs: number;
+}
+
+export interface ServiceMessagingOptions {
+  service: ConsumerName;
+  settings: MessagingSettings;
+  dataSource: DataSource;
+  logger: Logger;
+  runRelay: boolean;
+  runConsumer: boolean;
+  handlers: Partial<Record<EventType, EventHandler>>;
+  observer?: MessagingObserver;
+  crash?: CrashHook;
+}
+
+/**
+ * A service's whole messaging side: its outbox relay and its consumer, each on a connection of its
+ * own, because RabbitMQ blocks a publishing connection under a resource alarm and consumers must
+ * keep acknowledging through it.
+ */
+export class ServiceMessaging {
+  readonly broker: Broker;
+  readonly consumerBroker: Broker | undefined;
+  readonly topology: Topology;
+  readonly relay: OutboxRelay | undefined;
+  readonly consumer: EventConsumer | undefined;
+
+  constructor(options: ServiceMessagingOptions) {
+    const { settings, logger } = options;
+    this.topology = topologyFor(settings.namespace);
+    const connect = (role: string) =>
+      new Broker({ url: settings.brokerUrl, connectionName: `${options.service}-service ${role}`, heartbeatSeconds: settings.heartbeatSeconds, logger });
+    this.broker = connect('publisher');
+    this.consumerBroker = options.runConsumer ? connect('consumer') : undefined;
+    if (options.runRelay) {
+      const channel = this.broker.createChannel(
+        `publisher:${options.service}`,
+        (ch) => assertTopology(ch, this.topology, { deliveryLimit: settings.deliveryLimit }),
+        settings.confirmTimeoutMs,
+      );
+      this.relay = new OutboxRelay({
+        dataSource: options.dataSource,
+        channel,
+        exchange: options.service === 'main' ? this.topology.mainExchange : this.topology.adminExchange,
+        logger,
+        isBrokerConnected: () => this.broker.isConnected(),
+        sweepIntervalMs: settings.sweepIntervalMs,
+        confirmTimeoutMs: settings.confirmTimeoutMs,
+        observer: options.observer,
+        crash: options.crash,
+      });
+      this.broker.onConnect(() => this.relay?.kick());
+    }
+    if (options.runConsumer) {
+      this.consumer = new EventConsumer({
+        consumer: options.service,
+        broker: this.consumerBroker!,
+        topology: this.topology,
+        dataSource: options.dataSource,
+        handlers: options.handlers,
+        logger,
+        prefetch: settings.prefetch,
+        deliveryLimit: settings.deliveryLimit,
+        confirmTimeoutMs: settings.confirmTimeoutMs,
+        observer: options.observer,
+        crash: options.crash,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    this.relay?.start();
+    await this.consumer?.start();
+  }
+
+  /** Called after a commit that wrote to the outbox. */
+  announce(): void {
+    this.relay?.kick();
+  }
+
+  isConnected(): boolean {
+    return this.broker.isConnected() && (this.consumerBroker?.isConnected() ?? true);
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    await this.consumer?.stop(timeoutMs);
+    await this.relay?.stop();
+    await Promise.all([this.broker.close(), this.consumerBroker?.close()]);
+  }
+}
