@@ -16,3 +16,4 @@ export * from './messaging/topology';
 export * from './runtime/health';
 export * from './runtime/messaging';
 export * from './runtime/startup';
+export * from './http/ids';

@@ -18,6 +18,27 @@ export interface MessagingSettings {
   confirmTimeoutMs: number;
 }
 
+/** The messaging part of a service's validated configuration (see commonEnvShape). */
+export function messagingSettingsFrom(config: {
+  brokerUrl: string;
+  AMQP_NAMESPACE: string;
+  AMQP_HEARTBEAT_SECONDS: number;
+  AMQP_PREFETCH: number;
+  AMQP_DELIVERY_LIMIT: number;
+  OUTBOX_SWEEP_MS: number;
+  PUBLISH_CONFIRM_TIMEOUT_MS: number;
+}): MessagingSettings {
+  return {
+    brokerUrl: config.brokerUrl,
+    namespace: config.AMQP_NAMESPACE,
+    heartbeatSeconds: config.AMQP_HEARTBEAT_SECONDS,
+    prefetch: config.AMQP_PREFETCH,
+    deliveryLimit: config.AMQP_DELIVERY_LIMIT,
+    sweepIntervalMs: config.OUTBOX_SWEEP_MS,
+    confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
+  };
+}
+
 export interface ServiceMessagingOptions {
   service: ConsumerName;
   settings: MessagingSettings;

@@ -1,0 +1,48 @@
+import { openRuntime } from './runtime';
+import { buildMainService } from './app';
+
+async function start(): Promise<void> {
+  const { config, logger, dataSource } = await openRuntime(process.env);
+  const { app, messaging, lifecycle } = buildMainService(config, dataSource, logger);
+  await messaging.start();
+
+  const server = app.listen(config.PORT, () => {
+    logger.info(`main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`);
+  });
+  // Slow or idle clients cannot hold connections open.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests and deliveries');
+    lifecycle.draining = true;
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    server.close(async () => {
+      try {
+        await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
+        await dataSource.destroy();
+        logger.info('stopped cleanly');
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      }
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+start().catch((err: unknown) => {
+  console.error(`main-service failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

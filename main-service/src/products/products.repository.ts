@@ -1,0 +1,74 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { affectedRows } from '@catalogue/shared';
+
+export interface ProductView {
+  id: number;
+  title: string;
+  image: string;
+  likes: number;
+}
+
+export interface ProductSnapshot {
+  id: number;
+  title: string;
+  image: string;
+  version: number;
+}
+
+interface ProductRow {
+  id: number;
+  title: string;
+  image: string;
+  likes: number;
+}
+
+const toView = (row: ProductRow): ProductView => ({ id: Number(row.id), title: row.title, image: row.image, likes: Number(row.likes) });
+
+/** Main's copy of the products: explicit SQL, one round trip per call. */
+export class ProductsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async listLive(afterId: number, limit: number): Promise<ProductView[]> {
+    const rows: ProductRow[] = await this.dataSource.query(
+      'SELECT id, title, image, likes FROM products WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?',
+      [afterId, limit],
+    );
+    return rows.map(toView);
+  }
+
+  async findLive(id: number): Promise<ProductView | undefined> {
+    const rows: ProductRow[] = await this.dataSource.query('SELECT id, title, image, likes FROM products WHERE id = ? AND deleted_at IS NULL', [id]);
+    return rows[0] ? toView(rows[0]) : undefined;
+  }
+
+  /** Inserts a product seen for the first time; false when a row (live or tombstone) already exists. */
+  async insertIfAbsent(tx: EntityManager, product: ProductSnapshot): Promise<boolean> {
+    const result = await tx.query('INSERT IGNORE INTO products (id, title, image, version) VALUES (?, ?, ?, ?)', [
+      product.id,
+      product.title,
+      product.image,
+      product.version,
+    ]);
+    return affectedRows(result) === 1;
+  }
+
+  /** A tombstone for a product deleted before main ever saw it. */
+  async insertTombstoneIfAbsent(tx: EntityManager, id: number, version: number): Promise<boolean> {
+    const result = await tx.query("INSERT IGNORE INTO products (id, title, image, version, deleted_at) VALUES (?, '', '', ?, UTC_TIMESTAMP(3))", [id, version]);
+    return affectedRows(result) === 1;
+  }
+
+  async lockVersion(tx: EntityManager, id: number): Promise<{ version: number; deleted: boolean } | undefined> {
+    const rows: { version: number; deleted_at: Date | null }[] = await tx.query('SELECT version, deleted_at FROM products WHERE id = ? FOR UPDATE', [id]);
+    const row = rows[0];
+    return row ? { version: Number(row.version), deleted: row.deleted_at !== null } : undefined;
+  }
+
+  async overwrite(tx: EntityManager, product: ProductSnapshot): Promise<void> {
+    await tx.query('UPDATE products SET title = ?, image = ?, version = ? WHERE id = ?', [product.title, product.image, product.version, product.id]);
+  }
+
+  async markDeleted(tx: EntityManager, id: number, version: number): Promise<void> {
+    await tx.query('UPDATE products SET deleted_at = UTC_TIMESTAMP(3), version = ? WHERE id = ?', [version, id]);
+  }
+}

@@ -1,0 +1,17 @@
+import { Router } from 'express';
+import { parsePageQuery, parseProductId } from '@catalogue/shared';
+import type { ProductsService } from './products.service';
+
+export function productsRouter(products: ProductsService): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const page = parsePageQuery(req.query);
+    const { items, link } = await products.list(page, req.baseUrl);
+    if (link) res.set('Link', link);
+    res.json(items);
+  });
+  router.get('/:id', async (req, res) => {
+    res.json(await products.get(parseProductId(req.params.id)));
+  });
+  return router;
+}

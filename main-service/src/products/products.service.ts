@@ -1,0 +1,40 @@
+import { AppError, pageOf, type PageQuery } from '@catalogue/shared';
+import type { EntityManager } from 'typeorm';
+import type { ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
+
+export type ApplyOutcome = 'applied' | 'stale';
+
+/**
+ * Main's product copy. Admin's events may arrive late, twice or out of order: a version decides
+ * which state wins, and a delete leaves a tombstone that no later event can undo.
+ */
+export class ProductsService {
+  constructor(private readonly products: ProductsRepository) {}
+
+  async list(page: PageQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
+    const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
+    return pageOf(rows, page, path);
+  }
+
+  async get(id: number): Promise<ProductView> {
+    const product = await this.products.findLive(id);
+    if (!product) throw AppError.notFound(`product ${id}`);
+    return product;
+  }
+
+  async applySnapshot(tx: EntityManager, product: ProductSnapshot): Promise<ApplyOutcome> {
+    if (await this.products.insertIfAbsent(tx, product)) return 'applied';
+    const current = await this.products.lockVersion(tx, product.id);
+    if (!current || current.deleted || product.version <= current.version) return 'stale';
+    await this.products.overwrite(tx, product);
+    return 'applied';
+  }
+
+  async applyDeletion(tx: EntityManager, id: number, version: number): Promise<ApplyOutcome> {
+    if (await this.products.insertTombstoneIfAbsent(tx, id, version)) return 'applied';
+    const current = await this.products.lockVersion(tx, id);
+    if (!current || current.deleted || version <= current.version) return 'stale';
+    await this.products.markDeleted(tx, id, version);
+    return 'applied';
+  }
+}
