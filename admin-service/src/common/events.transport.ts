@@ -1,0 +1,101 @@
+import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import {
+  Broker,
+  EventConsumer,
+  SUBSCRIPTIONS,
+  type CatalogueEvent,
+  type CrashHook,
+  type EventHandler,
+  type EventType,
+  type Logger,
+  type MessagingSettings,
+  type Topology,
+} from '@catalogue/shared';
+import { lastValueFrom } from 'rxjs';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** What an @EventPattern handler receives next to the event: the transaction its effect joins. */
+export class EventsContext extends BaseRpcContext<[EntityManager, CatalogueEvent]> {
+  getEntityManager(): EntityManager {
+    return this.args[0];
+  }
+}
+
+export interface EventsTransportOptions {
+  settings: MessagingSettings;
+  topology: Topology;
+  dataSource: DataSource;
+  logger: Logger;
+  crash?: CrashHook;
+}
+
+/**
+ * Delivers admin's queue to @EventPattern handlers through the shared EventConsumer, which keeps
+ * what Nest's stock RMQ transport lacks: validation, ack after commit, inbox idempotency,
+ * dead-lettering with a reason, and draining on shutdown. It owns the consumer's connection.
+ */
+export class EventsTransport extends Server implements CustomTransportStrategy {
+  private broker: Broker | undefined;
+  private consumer: EventConsumer | undefined;
+
+  constructor(private readonly options: EventsTransportOptions) {
+    super();
+  }
+
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      const { settings, logger } = this.options;
+      this.broker = new Broker({ url: settings.brokerUrl, connectionName: 'admin-service consumer', heartbeatSeconds: settings.heartbeatSeconds, logger });
+      this.consumer = new EventConsumer({
+        consumer: 'admin',
+        broker: this.broker,
+        topology: this.options.topology,
+        dataSource: this.options.dataSource,
+        handlers: this.nestHandlers(),
+        logger,
+        prefetch: settings.prefetch,
+        deliveryLimit: settings.deliveryLimit,
+        confirmTimeoutMs: settings.confirmTimeoutMs,
+        crash: this.options.crash,
+      });
+      await this.consumer.start();
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  /** Stops taking deliveries and lets in-flight ones commit and ack before the connection closes. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    await this.consumer?.stop(timeoutMs);
+    await this.broker?.close();
+    this.consumer = undefined;
+    this.broker = undefined;
+  }
+
+  isConnected(): boolean {
+    return this.broker?.isConnected() ?? false;
+  }
+
+  on(): never {
+    throw new Error('EventsTransport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  /** One consumer handler per event admin's queue receives that has an @EventPattern handler. */
+  private nestHandlers(): Partial<Record<EventType, EventHandler>> {
+    const handlers: Partial<Record<EventType, EventHandler>> = {};
+    for (const pattern of SUBSCRIPTIONS.admin.events) {
+      const handler = this.getHandlerByPattern(pattern);
+      if (!handler) continue;
+      handlers[pattern] = async (event, tx) => {
+        const result = await handler(event, new EventsContext([tx, event]));
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      };
+    }
+    return handlers;
+  }
+}

@@ -1,0 +1,14 @@
+/** Injection tokens for what the application is built from (see createAdminApp). */
+export const LOGGER = Symbol('LOGGER');
+export const ADMIN_CONFIG = Symbol('ADMIN_CONFIG');
+
+/** Whether every broker connection this process needs (publisher, and consumer when it runs) is open. */
+export const BROKER_STATUS = Symbol('BROKER_STATUS');
+export interface BrokerStatus {
+  isConnected(): boolean;
+}
+
+/** Flipped when shutdown starts, so readiness answers 503 while work drains. */
+export class Lifecycle {
+  draining = false;
+}

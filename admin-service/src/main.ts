@@ -1,0 +1,6 @@
+import { runAdmin } from './runtime';
+
+runAdmin(process.env, 'admin-service').catch((err: unknown) => {
+  console.error(`admin-service failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventTypes, type ProductLiked } from '@catalogue/shared';
+import { EventsContext } from '../common/events.transport';
+import { ProductsService } from './products.service';
+
+/** Likes from main's exchange; the event is already validated and recorded as processed in `ctx`'s transaction. */
+@Controller()
+export class ProductsConsumer {
+  constructor(private readonly products: ProductsService) {}
+
+  @EventPattern(EventTypes.ProductLiked)
+  async onProductLiked(@Payload() event: ProductLiked, @Ctx() ctx: EventsContext): Promise<void> {
+    await this.products.recordLike(event, ctx.getEntityManager());
+  }
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { affectedRows } from '@catalogue/shared';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export interface Product {
+  id: number;
+  title: string;
+  image: string;
+  likes: number;
+}
+
+export interface ProductInput {
+  title: string;
+  image: string;
+}
+
+const COLUMNS = 'id, title, image, likes';
+
+/** Explicit SQL over admin's products: every write is one statement, likes only ever grow in SQL. */
+@Injectable()
+export class ProductsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  listLive(afterId: number, limit: number): Promise<Product[]> {
+    return this.dataSource.query(`SELECT ${COLUMNS} FROM products WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+  }
+
+  async findLive(id: number): Promise<Product | undefined> {
+    const rows: Product[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM products WHERE id = ? AND deleted_at IS NULL`, [id]);
+    return rows[0];
+  }
+
+  async insert(tx: EntityManager, input: ProductInput): Promise<number> {
+    const result: { insertId: number } = await tx.query('INSERT INTO products (title, image) VALUES (?, ?)', [input.title, input.image]);
+    return Number(result.insertId);
+  }
+
+  /** Returns the product and its new version, or undefined when there is no live product with that id. */
+  async update(tx: EntityManager, id: number, input: ProductInput): Promise<(Product & { version: number }) | undefined> {
+    const result = await tx.query('UPDATE products SET title = ?, image = ?, version = version + 1 WHERE id = ? AND deleted_at IS NULL', [input.title, input.image, id]);
+    if (affectedRows(result) === 0) return undefined;
+    const rows: (Product & { version: number })[] = await tx.query(`SELECT ${COLUMNS}, version FROM products WHERE id = ?`, [id]);
+    return rows[0];
+  }
+
+  /** Returns the version the deletion gave the product, or undefined when it was not live. */
+  async softDelete(tx: EntityManager, id: number): Promise<number | undefined> {
+    const result = await tx.query('UPDATE products SET deleted_at = NOW(3), version = version + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
+    if (affectedRows(result) === 0) return undefined;
+    const rows: { version: number }[] = await tx.query('SELECT version FROM products WHERE id = ?', [id]);
+    return rows[0]?.version;
+  }
+
+  /** True when a live product took the like. */
+  async addLike(tx: EntityManager, id: number): Promise<boolean> {
+    const result = await tx.query('UPDATE products SET likes = likes + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
+    return affectedRows(result) > 0;
+  }
+
+  async recordUnmatchedLike(tx: EntityManager, like: { eventId: string; productId: number; userId: string }): Promise<void> {
+    await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES (?, ?, ?)', [like.eventId, like.productId, like.userId]);
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable, Inject } from '@nestjs/common';
+import {
+  addToOutbox,
+  AppError,
+  createEvent,
+  createTransactionRunner,
+  EventTypes,
+  pageOf,
+  ServiceMessaging,
+  type Logger,
+  type PageQuery,
+  type ProductLiked,
+  type TransactionRunner,
+} from '@catalogue/shared';
+import { DataSource, type EntityManager } from 'typeorm';
+import { LOGGER } from '../common/tokens';
+import { ProductsRepository, type Product, type ProductInput } from './products.repository';
+
+export const PRODUCTS_PATH = '/api/products';
+
+/**
+ * Admin owns products: each change commits together with the event announcing it (the outbox),
+ * and the relay is kicked only after that commit.
+ */
+@Injectable()
+export class ProductsService {
+  private readonly runInTransaction: TransactionRunner;
+
+  constructor(
+    private readonly products: ProductsRepository,
+    private readonly messaging: ServiceMessaging,
+    dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    // A create retried after a lost connection could insert twice, so only deadlocks are retried.
+    this.runInTransaction = createTransactionRunner(dataSource, { idempotent: false });
+  }
+
+  async list(page: PageQuery): Promise<{ items: Product[]; link?: string }> {
+    const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
+    return pageOf(rows, page, PRODUCTS_PATH);
+  }
+
+  async get(id: number): Promise<Product> {
+    const product = await this.products.findLive(id);
+    if (!product) throw AppError.notFound(`product ${id}`);
+    return product;
+  }
+
+  async create(input: ProductInput): Promise<Product> {
+    const product = await this.runInTransaction(async (tx) => {
+      const id = await this.products.insert(tx, input);
+      await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
+      return { id, ...input, likes: 0 };
+    });
+    this.messaging.announce();
+    return product;
+  }
+
+  async update(id: number, input: ProductInput): Promise<Product> {
+    const updated = await this.runInTransaction(async (tx) => {
+      const row = await this.products.update(tx, id, input);
+      if (!row) return undefined;
+      await addToOutbox(tx, createEvent(EventTypes.ProductUpdated, { id, title: row.title, image: row.image, version: row.version }));
+      return row;
+    });
+    if (!updated) throw AppError.notFound(`product ${id}`);
+    this.messaging.announce();
+    return { id: updated.id, title: updated.title, image: updated.image, likes: updated.likes };
+  }
+
+  async remove(id: number): Promise<void> {
+    const version = await this.runInTransaction(async (tx) => {
+      const newVersion = await this.products.softDelete(tx, id);
+      if (newVersion === undefined) return undefined;
+      await addToOutbox(tx, createEvent(EventTypes.ProductDeleted, { id, version: newVersion }));
+      return newVersion;
+    });
+    if (version === undefined) throw AppError.notFound(`product ${id}`);
+    this.messaging.announce();
+  }
+
+  /**
+   * Counts a like inside the consumer's transaction. A like for a product admin does not have (or
+   * has deleted) is kept aside rather than failing: main may know a product admin never will.
+   */
+  async recordLike(event: ProductLiked, tx: EntityManager): Promise<void> {
+    const { productId, userId } = event.data;
+    if (await this.products.addLike(tx, productId)) return;
+    await this.products.recordUnmatchedLike(tx, { eventId: event.id, productId, userId });
+    this.logger.info({ eventId: event.id, productId }, 'like for an unknown product recorded as unmatched');
+  }
+}

@@ -1,0 +1,53 @@
+import type { Server } from 'node:http';
+import { ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, resolveDatabaseCredentials } from '@catalogue/shared';
+import { createAdminApp } from './app.module';
+import { loadAdminConfig, type AdminConfig } from './config';
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Starts admin-service from an environment: the API, consumer and relay, as RUN_* say. Shared by
+ * main.ts and consumer.ts so the consumer deployment runs exactly the API's code.
+ */
+export async function runAdmin(env: Record<string, string | undefined>, role: string): Promise<void> {
+  let config: AdminConfig;
+  try {
+    config = loadAdminConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${role}: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ service: 'admin-service', level: config.LOG_LEVEL });
+  const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
+  const dataSource = createDataSource({ credentials, poolSize: config.DB_POOL_SIZE });
+  await connectDatabaseWithRetry(dataSource, logger);
+
+  const app = await createAdminApp(config, { dataSource, logger });
+  // Nest runs the ordered shutdown (see MessagingLifecycle) and exits 0; the deadline guards a hang.
+  app.enableShutdownHooks([...SIGNALS], { useProcessExit: true });
+  for (const signal of SIGNALS) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        logger.error('shutdown deadline passed; exiting');
+        process.exit(1);
+      }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    });
+  }
+
+  await app.startAllMicroservices();
+  const parts = `consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'}`;
+  if (!config.RUN_HTTP) {
+    await app.init();
+    logger.info(`${role} running without HTTP (${parts})`);
+    return;
+  }
+  const server: Server = await app.listen(config.PORT);
+  // Slow or idle clients cannot hold connections open.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  logger.info(`${role} listening on http://127.0.0.1:${config.PORT} (${parts})`);
+}

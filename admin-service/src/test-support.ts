@@ -1,0 +1,89 @@
+import amqplib from 'amqplib';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { migrateSchema } from '@catalogue/migrations';
+import { createDataSource, createEvent, createLogger, EventTypes, topologyFor, type ProductLiked, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, eventually, publishRaw, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import type { DataSource } from 'typeorm';
+import { createAdminApp } from './app.module';
+import { loadAdminConfig, type AdminConfig } from './config';
+
+export interface AdminUnderTest {
+  app: NestExpressApplication;
+  /** The app's HTTP server, for supertest. */
+  http: ReturnType<NestExpressApplication['getHttpServer']>;
+  config: AdminConfig;
+  /** A connection of the test's own, for arranging and asserting rows (the app closes its own). */
+  db: DataSource;
+  topology: Topology;
+  stop(): Promise<void>;
+}
+
+/**
+ * admin-service on a database and a broker namespace of its own, with its consumer subscribed and
+ * its relay running, as main.ts starts it (without listening: supertest binds a port itself).
+ */
+export async function startAdmin(env: Record<string, string> = {}): Promise<AdminUnderTest> {
+  const database: TestDatabase = await createTestDatabase('admin');
+  await migrateSchema('admin', database.credentials);
+  const ns = createTestNamespace();
+  const config = loadAdminConfig({ ...database.env, AMQP_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent', NODE_ENV: 'test', OUTBOX_SWEEP_MS: '200', ...env });
+  const appDataSource = createDataSource({ credentials: database.credentials, poolSize: 5 });
+  await appDataSource.initialize();
+  const db = createDataSource({ credentials: database.credentials, poolSize: 2 });
+  await db.initialize();
+  const app = await createAdminApp(config, { dataSource: appDataSource, logger: createLogger({ service: 'admin-test', level: 'silent' }) });
+  await app.startAllMicroservices();
+  await app.init();
+  const topology = topologyFor(config.AMQP_NAMESPACE);
+  if (config.RUN_CONSUMER) await consumerSubscribed(topology.adminQueue);
+  return {
+    app,
+    http: app.getHttpServer(),
+    config,
+    db,
+    topology,
+    async stop() {
+      await app.close();
+      await db.destroy();
+      await database.drop();
+      await ns.cleanup();
+    },
+  };
+}
+
+/** Waits until the queue has a consumer: its topology exists, so nothing published is dropped. */
+async function consumerSubscribed(queue: string): Promise<void> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  // Checking a queue that does not exist yet closes the channel with an error; that is the expected "not yet".
+  connection.on('error', () => undefined);
+  try {
+    await eventually(
+      async () => {
+        const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
+        try {
+          return (await channel.checkQueue(queue)).consumerCount > 0;
+        } finally {
+          await channel.close().catch(() => undefined);
+        }
+      },
+      { what: `a consumer on ${queue}` },
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Publishes a like the way main's relay would. */
+export async function publishLike(admin: AdminUnderTest, data: ProductLiked['data'], id?: string): Promise<ProductLiked> {
+  const event = createEvent(EventTypes.ProductLiked, data, id ? { id } : {});
+  await publishRaw(admin.topology.mainExchange, EventTypes.ProductLiked, JSON.stringify(event), { messageId: event.id, type: event.type });
+  return event;
+}
+
+let counter = 0;
+/** A product body no other test uses. */
+export function aProduct(overrides: Partial<{ title: string; image: string }> = {}): { title: string; image: string } {
+  counter++;
+  return { title: `Product ${counter} ${Date.now().toString(36)}`, image: `https://img.example.com/${counter}.png`, ...overrides };
+}

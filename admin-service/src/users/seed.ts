@@ -1,0 +1,32 @@
+import { ConfigError, createDataSource, resolveDatabaseCredentials } from '@catalogue/shared';
+import { loadAdminConfig } from '../config';
+import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
+
+/** The development users; safe to run again (existing emails are left alone). */
+const SEED_USERS = [
+  { email: 'ada@example.com', name: 'Ada Lovelace' },
+  { email: 'grace@example.com', name: 'Grace Hopper' },
+  { email: 'alan@example.com', name: 'Alan Turing' },
+  { email: 'edsger@example.com', name: 'Edsger Dijkstra' },
+  { email: 'barbara@example.com', name: 'Barbara Liskov' },
+];
+
+async function seed(): Promise<void> {
+  const config = loadAdminConfig(process.env);
+  const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
+  const dataSource = createDataSource({ credentials, poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    const created = await new UsersService(new UsersRepository(dataSource)).ensureUsers(SEED_USERS);
+    console.log(`admin users: ${created} created, ${SEED_USERS.length - created} already there (database ${credentials.database})`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+seed().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(err instanceof ConfigError ? `admin seed: ${message}` : `admin seed failed: ${message}`);
+  process.exit(1);
+});

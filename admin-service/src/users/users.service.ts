@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '@catalogue/shared';
+import { UsersRepository, type NewUser } from './users.repository';
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly users: UsersRepository) {}
+
+  /** Any existing user: two indexed lookups instead of ORDER BY RAND() over the whole table. */
+  async randomUserId(): Promise<number> {
+    const range = await this.users.idRange();
+    if (!range) throw AppError.notFound('a user');
+    const pick = range.min + Math.floor(Math.random() * (range.max - range.min + 1));
+    const id = await this.users.firstFrom(pick);
+    if (id === undefined) throw AppError.notFound('a user');
+    return id;
+  }
+
+  /** Idempotent: users are keyed by email. */
+  ensureUsers(users: NewUser[]): Promise<number> {
+    return this.users.insertMissing(users);
+  }
+}
