@@ -1,8 +1,9 @@
 import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createEvent, createLogger, EventTypes, topologyFor, type ProductLiked, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, eventually, publishRaw, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createAdminApp } from './app.module';
 import { loadAdminConfig, type AdminConfig } from './config';
@@ -15,6 +16,8 @@ export interface AdminUnderTest {
   /** A connection of the test's own, for arranging and asserting rows (the app closes its own). */
   db: DataSource;
   topology: Topology;
+  /** Every event read so far from main's queue in this namespace (what admin published). */
+  published: CatalogueEvent[];
   stop(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export interface AdminUnderTest {
  * admin-service on a database and a broker namespace of its own, with its consumer subscribed and
  * its relay running, as main.ts starts it (without listening: supertest binds a port itself).
  */
-export async function startAdmin(env: Record<string, string> = {}): Promise<AdminUnderTest> {
+export async function startAdmin(env: Record<string, string> = {}, options: { waitForConsumer?: boolean } = {}): Promise<AdminUnderTest> {
   const database: TestDatabase = await createTestDatabase('admin');
   await migrateSchema('admin', database.credentials);
   const ns = createTestNamespace();
@@ -35,13 +38,14 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
   await app.startAllMicroservices();
   await app.init();
   const topology = topologyFor(config.AMQP_NAMESPACE);
-  if (config.RUN_CONSUMER) await consumerSubscribed(topology.adminQueue);
+  if (config.RUN_CONSUMER && options.waitForConsumer !== false) await consumerSubscribed(topology.adminQueue);
   return {
     app,
     http: app.getHttpServer(),
     config,
     db,
     topology,
+    published: [],
     async stop() {
       await app.close();
       await db.destroy();
@@ -49,6 +53,46 @@ export async function startAdmin(env: Record<string, string> = {}): Promise<Admi
       await ns.cleanup();
     },
   };
+}
+
+/** Reads main's queue until `found` picks an event out of everything admin published so far. */
+export async function waitForPublished<T extends CatalogueEvent>(admin: AdminUnderTest, found: (event: CatalogueEvent) => event is T, what: string): Promise<T>;
+export async function waitForPublished(admin: AdminUnderTest, found: (event: CatalogueEvent) => boolean, what: string): Promise<CatalogueEvent>;
+export async function waitForPublished(admin: AdminUnderTest, found: (event: CatalogueEvent) => boolean, what: string): Promise<CatalogueEvent> {
+  return eventually(
+    async () => {
+      for (const message of await drainQueue(admin.topology.mainQueue)) {
+        const parsed = parseEvent(JSON.parse(message.content.toString('utf8')));
+        if (!parsed.ok) throw new Error(`admin published an off-contract message: ${parsed.reason}`);
+        admin.published.push(parsed.event);
+      }
+      return admin.published.find(found);
+    },
+    { what },
+  );
+}
+
+/**
+ * Everything admin has published up to now: creates a marker product and waits for its event, which
+ * the relay publishes after any event committed before it.
+ */
+export async function publishedUpToNow(admin: AdminUnderTest): Promise<CatalogueEvent[]> {
+  const marker = await request(admin.http).post('/api/products').send(aProduct()).expect(201);
+  await waitForPublished(admin, (e) => e.type === EventTypes.ProductCreated && e.data.id === marker.body.id, 'the marker product_created');
+  return admin.published;
+}
+
+/** Ready messages in a queue (deliveries in flight are not counted). */
+export async function readyMessages(queue: string): Promise<number> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    const { messageCount } = await channel.checkQueue(queue);
+    await channel.close();
+    return messageCount;
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Waits until the queue has a consumer: its topology exists, so nothing published is dropped. */
