@@ -80,6 +80,11 @@ export class EventConsumer {
     void this.channel.waitForConnect().catch(() => undefined);
   }
 
+  /** Resolves once the consumer is subscribed to its queue. */
+  async ready(): Promise<void> {
+    await this.channel?.waitForConnect();
+  }
+
   /** Stops taking deliveries, lets in-flight ones commit and ack (or go back to the queue), then closes. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;

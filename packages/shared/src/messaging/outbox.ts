@@ -70,6 +70,11 @@ export class OutboxRelay {
     this.kick();
   }
 
+  /** Resolves once the publishing channel is open (its topology declared). */
+  async ready(): Promise<void> {
+    await this.options.channel.waitForConnect();
+  }
+
   /** Asks for a drain soon; cheap to call after every commit. */
   kick(): void {
     if (this.stopped) return;

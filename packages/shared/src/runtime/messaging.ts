@@ -111,6 +111,11 @@ export class ServiceMessaging {
     await this.consumer?.start();
   }
 
+  /** Resolves once the publisher and consumer channels are open: for tests and readiness. */
+  async ready(): Promise<void> {
+    await Promise.all([this.relay?.ready(), this.consumer?.ready()]);
+  }
+
   /** Called after a commit that wrote to the outbox. */
   announce(): void {
     this.relay?.kick();

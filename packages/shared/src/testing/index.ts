@@ -1,3 +1,4 @@
+export * from './fault-proxy';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';

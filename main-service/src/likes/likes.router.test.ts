@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { parseEvent } from '@catalogue/shared';
+import { drainQueue, eventually } from '@catalogue/shared/testing';
+import { freshProductId, startMain, tokenFor, type MainUnderTest } from '../test-support';
+
+let main: MainUnderTest;
+
+async function liveProduct(): Promise<number> {
+  const id = freshProductId();
+  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [id]);
+  return id;
+}
+
+async function likeRows(productId: number): Promise<{ user_id: string }[]> {
+  return main.dataSource.query('SELECT user_id FROM likes WHERE product_id = ?', [productId]);
+}
+
+async function likeCount(productId: number): Promise<number> {
+  const rows: { likes: number }[] = await main.dataSource.query('SELECT likes FROM products WHERE id = ?', [productId]);
+  return Number(rows[0]?.likes);
+}
+
+async function publishedLikes(productId: number) {
+  const messages = await drainQueue(main.messaging.topology.adminQueue);
+  return messages
+    .map((m) => ({ message: m, parsed: parseEvent(JSON.parse(m.content.toString())) }))
+    .filter((m) => m.parsed.ok && m.parsed.event.type === 'product_liked' && m.parsed.event.data.productId === productId);
+}
+
+before(async () => {
+  main = await startMain();
+  await main.messaging.ready();
+});
+after(() => main.stop());
+
+describe('POST /api/products/:id/like', () => {
+  test('records the like for the token subject, counts it, and publishes product_liked once', async () => {
+    const productId = await liveProduct();
+    const res = await request(main.app)
+      .post(`/api/products/${productId}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('user-1')}`)
+      .expect(200);
+    assert.equal(res.body.message, 'success');
+    assert.equal(res.body.like.productId, productId);
+    assert.equal(res.body.like.userId, 'user-1');
+    assert.deepEqual(await likeRows(productId), [{ user_id: 'user-1' }]);
+    assert.equal(await likeCount(productId), 1);
+    const published = await eventually(async () => {
+      const found = await publishedLikes(productId);
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(published.length, 1);
+    const event = published[0]!;
+    assert.ok(event.parsed.ok && event.parsed.event.id === res.body.like.id);
+    assert.equal(event.message.properties.messageId, res.body.like.id);
+    assert.equal(event.message.properties.deliveryMode, 2, 'persistent');
+    const outbox: unknown[] = await main.dataSource.query('SELECT id FROM outbox');
+    assert.equal(outbox.length, 0, 'the confirmed row left the outbox');
+  });
+
+  test('when the user already liked the product, it answers 400, counts nothing and publishes nothing', async () => {
+    const productId = await liveProduct();
+    const auth = `Bearer ${await tokenFor('user-2')}`;
+    await request(main.app).post(`/api/products/${productId}/like`).set('Authorization', auth).expect(200);
+    await eventually(async () => (await publishedLikes(productId)).length === 1);
+    const res = await request(main.app).post(`/api/products/${productId}/like`).set('Authorization', auth).expect(400);
+    assert.equal(res.body.code, 'already_liked');
+    assert.match(res.body.message, /already liked/);
+    assert.equal(await likeCount(productId), 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await publishedLikes(productId)).length, 0);
+  });
+
+  test('different users liking the same product at once are all counted', async () => {
+    const productId = await liveProduct();
+    const users = Array.from({ length: 20 }, (_, i) => `crowd-${i}`);
+    const answers = await Promise.all(
+      users.map(async (user) => request(main.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`)),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      users.map(() => 200),
+    );
+    assert.equal(await likeCount(productId), 20);
+    assert.equal((await likeRows(productId)).length, 20);
+  });
+
+  test('answers 404 for an unknown or deleted product and writes nothing', async () => {
+    const deleted = freshProductId();
+    await main.dataSource.query("INSERT INTO products (id, title, image, version, deleted_at) VALUES (?, 'x', 'https://x.example/x.png', 2, NOW())", [deleted]);
+    for (const id of [freshProductId(), deleted]) {
+      const res = await request(main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('user-3')}`).expect(404);
+      assert.equal(res.body.code, 'not_found');
+      assert.equal((await likeRows(id)).length, 0);
+    }
+    const outbox: unknown[] = await main.dataSource.query('SELECT id FROM outbox');
+    assert.equal(outbox.length, 0);
+  });
+
+  test('answers 401 without a token, with a token signed by another key, or with an expired one', async () => {
+    const productId = await liveProduct();
+    const attempts = [undefined, `Bearer ${await tokenFor('u', { secret: 'another-secret-that-is-long-enough-000000' })}`, `Bearer ${await tokenFor('u', { expiresIn: '-1m' })}`, 'Basic dXNlcjpwYXNz', 'Bearer not.a.jwt'];
+    for (const authorization of attempts) {
+      const req = request(main.app).post(`/api/products/${productId}/like`);
+      if (authorization) req.set('Authorization', authorization);
+      const res = await req.expect(401);
+      assert.equal(res.body.code, 'unauthenticated');
+    }
+    assert.equal((await likeRows(productId)).length, 0);
+  });
+
+  test('answers 400 for a non-numeric product id', async () => {
+    const res = await request(main.app).post('/api/products/lamp/like').set('Authorization', `Bearer ${await tokenFor('u')}`).expect(400);
+    assert.equal(res.body.details[0].field, 'id');
+  });
+
+  test('also answers on the old /flask/api path', async () => {
+    const productId = await liveProduct();
+    await request(main.app).post(`/flask/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('flask-user')}`).expect(200);
+    assert.equal(await likeCount(productId), 1);
+  });
+});
+
+describe('POST /api/products/:id/like in development mode (no JWT key: admin assigns a user)', () => {
+  let devMain: MainUnderTest;
+  let adminStub: http.Server;
+  let adminAnswer: { status: number; body: unknown; delayMs?: number } = { status: 200, body: { id: 7 } };
+
+  before(async () => {
+    // A stand-in for admin's HTTP API: the dependency here is a remote service, not our code.
+    adminStub = http.createServer((_req, res) => {
+      const answer = adminAnswer;
+      setTimeout(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer.body));
+      }, answer.delayMs ?? 0);
+    });
+    await new Promise<void>((resolve) => adminStub.listen(0, '127.0.0.1', resolve));
+    devMain = await startMain({ JWT_SECRET: undefined, ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '300' });
+  });
+  after(async () => {
+    await devMain?.stop();
+    adminStub.closeAllConnections();
+    await new Promise((resolve) => adminStub.close(resolve));
+  });
+
+  async function devProduct(): Promise<number> {
+    const id = freshProductId();
+    await devMain.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Desk', 'https://img.example/desk.png', 1)", [id]);
+    return id;
+  }
+
+  test('likes as the user admin picks', async () => {
+    adminAnswer = { status: 200, body: { id: 7 } };
+    const productId = await devProduct();
+    const res = await request(devMain.app).post(`/api/products/${productId}/like`).expect(200);
+    assert.equal(res.body.like.userId, '7');
+  });
+
+  test('answers 503 quickly, never hangs, when admin does not answer in time, and writes nothing', async () => {
+    adminAnswer = { status: 200, body: { id: 8 }, delayMs: 5000 };
+    const productId = await devProduct();
+    const started = Date.now();
+    const res = await request(devMain.app).post(`/api/products/${productId}/like`).expect(503);
+    assert.ok(Date.now() - started < 2000, 'answered within the timeout');
+    assert.equal(res.body.code, 'dependency_unavailable');
+    const rows: unknown[] = await devMain.dataSource.query('SELECT id FROM likes WHERE product_id = ?', [productId]);
+    assert.equal(rows.length, 0);
+  });
+
+  test('answers 503 naming the seed when admin has no users', async () => {
+    adminAnswer = { status: 404, body: { code: 'not_found', message: 'no users' } };
+    const productId = await devProduct();
+    const res = await request(devMain.app).post(`/api/products/${productId}/like`).expect(503);
+    assert.equal(res.body.code, 'no_users');
+  });
+});
+
+describe('POST /api/products/:id/like while the broker is unreachable', () => {
+  test('accepts the like and keeps its event in the outbox until it can be published', async () => {
+    const offline = await startMain({ RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1' });
+    try {
+      const productId = freshProductId();
+      await offline.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Rug', 'https://img.example/rug.png', 1)", [productId]);
+      await request(offline.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('offline-user')}`).expect(200);
+      const health = await request(offline.app).get('/api/health').expect(503);
+      assert.equal(health.body.checks.broker, 'down');
+      assert.equal(health.body.checks.database, 'up');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const outbox: { event_type: string }[] = await offline.dataSource.query('SELECT event_type FROM outbox');
+      assert.deepEqual(outbox, [{ event_type: 'product_liked' }]);
+    } finally {
+      await offline.stop();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { SignJWT } from 'jose';
+import type { DataSource } from 'typeorm';
+import { migrateSchema } from '@catalogue/migrations';
+import { createDataSource, createEvent, createLogger, type EventOf, type EventType } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, publishRaw, type TestDatabase } from '@catalogue/shared/testing';
+import { buildMainService, type MainService } from './app';
+import { loadMainConfig, type MainConfig } from './config';
+
+export const TEST_JWT_SECRET = 'test-secret-for-main-service-0123456789abcdef';
+
+export interface MainUnderTest extends MainService {
+  config: MainConfig;
+  dataSource: DataSource;
+  db: TestDatabase;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/** main-service on a database and a broker namespace of its own, messaging started and ready. */
+export async function startMain(env: Record<string, string | undefined> = {}): Promise<MainUnderTest> {
+  const db = await createTestDatabase('main');
+  await migrateSchema('main', db.credentials);
+  const ns = createTestNamespace();
+  const config = loadMainConfig({
+    ...db.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AMQP_NAMESPACE: ns.namespace,
+    OUTBOX_SWEEP_MS: '200',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+  const dataSource = createDataSource({ credentials: db.credentials, poolSize: 5 });
+  await dataSource.initialize();
+  const service = buildMainService(config, dataSource, createLogger({ service: 'main-test', level: 'silent' }));
+  await service.messaging.start();
+  return {
+    ...service,
+    config,
+    dataSource,
+    db,
+    namespace: ns.namespace,
+    async stop() {
+      await service.messaging.stop(2000);
+      await dataSource.destroy();
+      await db.drop();
+      await ns.cleanup();
+    },
+  };
+}
+
+export function tokenFor(userId: string, options: { secret?: string; expiresIn?: string } = {}): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '5m')
+    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+}
+
+/** Publishes an admin event the way admin's relay would. */
+export async function publishAdminEvent<T extends EventType>(main: MainUnderTest, type: T, data: EventOf<T>['data'], id?: string): Promise<EventOf<T>> {
+  const event = createEvent(type, data, id ? { id } : {});
+  await publishRaw(main.messaging.topology.adminExchange, type, JSON.stringify(event), { messageId: event.id, type });
+  return event;
+}
+
+let nextProductId = 1000;
+/** A product id no other test in this process uses. */
+export function freshProductId(): number {
+  return nextProductId++;
+}
