@@ -1,0 +1,64 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createAdminApp } from '@catalogue/admin-service/dist/app.module';
+import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
+import { buildMainService, type MainService } from '@catalogue/main-service/dist/app';
+import { loadMainConfig } from '@catalogue/main-service/dist/config';
+import { migrateSchema } from '@catalogue/migrations';
+import { createDataSource, createLogger, topologyFor, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, FaultProxy, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import type { DataSource } from 'typeorm';
+
+export const E2E_JWT_SECRET = 'e2e-secret-for-main-service-0123456789abcdef';
+
+export interface SystemUnderTest {
+  main: MainService & { dataSource: DataSource };
+  admin: { app: NestExpressApplication; http: ReturnType<NestExpressApplication['getHttpServer']>; dataSource: DataSource };
+  topology: Topology;
+  /** Sits between main-service and RabbitMQ, so a test can cut main off from the broker. */
+  mainBrokerProxy: FaultProxy;
+  stop(): Promise<void>;
+}
+
+/** Both services in this process, each on its own database, sharing one broker namespace. */
+export async function startSystem(): Promise<SystemUnderTest> {
+  const ns = createTestNamespace();
+  const [mainDb, adminDb]: TestDatabase[] = await Promise.all([createTestDatabase('main'), createTestDatabase('admin')]);
+  await Promise.all([migrateSchema('main', mainDb!.credentials), migrateSchema('admin', adminDb!.credentials)]);
+  const broker = new URL(TEST_RABBITMQ_URL);
+  const mainBrokerProxy = new FaultProxy(broker.hostname, Number(broker.port || 5672));
+  const proxyPort = await mainBrokerProxy.start();
+  const common = { NODE_ENV: 'test', LOG_LEVEL: 'silent', AMQP_NAMESPACE: ns.namespace, OUTBOX_SWEEP_MS: '200' };
+  const logger = createLogger({ service: 'e2e', level: 'silent' });
+
+  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common });
+  const adminDataSource = createDataSource({ credentials: adminDb!.credentials, poolSize: 5 });
+  await adminDataSource.initialize();
+  const adminApp = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });
+  await adminApp.startAllMicroservices();
+  await adminApp.init();
+
+  const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
+  mainBrokerUrl.port = String(proxyPort);
+  mainBrokerUrl.hostname = '127.0.0.1';
+  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, JWT_SECRET: E2E_JWT_SECRET, RABBITMQ_URL: mainBrokerUrl.toString() });
+  const mainDataSource = createDataSource({ credentials: mainDb!.credentials, poolSize: 5 });
+  await mainDataSource.initialize();
+  const main = buildMainService(mainConfig, mainDataSource, logger);
+  await main.messaging.start();
+  await main.messaging.ready();
+
+  return {
+    main: { ...main, dataSource: mainDataSource },
+    admin: { app: adminApp, http: adminApp.getHttpServer(), dataSource: adminDataSource },
+    topology: topologyFor(ns.namespace),
+    mainBrokerProxy,
+    async stop() {
+      await main.messaging.stop(2000);
+      await mainDataSource.destroy();
+      await adminApp.close();
+      await mainBrokerProxy.stop();
+      await Promise.all([mainDb!.drop(), adminDb!.drop()]);
+      await ns.cleanup();
+    },
+  };
+}
