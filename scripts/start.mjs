@@ -1,0 +1,30 @@
+// `npm start`: runs both services (each with its consumer and outbox relay) for local development,
+// with the development credentials that `npm run setup` created. Ctrl-C stops both gracefully.
+import { spawn } from 'node:child_process';
+import { DEV_ADMIN, DEV_MAIN, withDevDefaults } from './dev-env.mjs';
+
+const services = [
+  { name: 'admin-service', entry: 'admin-service/dist/main.js', env: DEV_ADMIN },
+  { name: 'main-service', entry: 'main-service/dist/main.js', env: DEV_MAIN },
+];
+
+const children = services.map(({ name, entry, env }) => {
+  const child = spawn(process.execPath, [entry], { env: withDevDefaults(env), stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    console.log(`${name} exited (${signal ?? code})`);
+    if (!stopping) stop(code ?? 1);
+  });
+  return child;
+});
+
+console.log('starting: main-service on http://127.0.0.1:5000 (public API), admin-service on http://127.0.0.1:8000 (admin API)');
+
+let stopping = false;
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('exit', resolve)) : null))).then(() => process.exit(code));
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
