@@ -39,7 +39,7 @@ async function driveUntilCrash(workload: Workload, service: ServiceProcess, trig
   let exited = false;
   void exit.then(() => (exited = true), () => undefined);
   while (!exited && Date.now() < deadline) {
-    const live = workload.products;
+    const live = workload.liveProducts();
     if (trigger === 'like') await workload.like(live[Math.floor(Math.random() * live.length)]!, `crash-${Date.now()}-${Math.random()}`);
     else await workload.create();
     await sleep(50);
@@ -72,7 +72,7 @@ function crashScenario(serviceName: 'main' | 'admin', point: CrashPoint, trigger
 async function withDbLockWaits(system: FaultSystem, workload: Workload): Promise<void> {
   // Hold the hot product's row lock from outside while likes arrive, with a short lock-wait
   // timeout: admin's counter update hits 1205 and must retry the whole transaction.
-  const hot = workload.products[0]!;
+  const hot = workload.liveProducts()[0]!;
   await system.adminSql.query('SET GLOBAL innodb_lock_wait_timeout = 1');
   const conn = await system.adminSql.getConnection();
   try {
@@ -151,9 +151,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     async fault(s, workload) {
       await s.broker.diskAlarm(true);
       try {
-        const product = workload.products[0]!;
-        const during = await workload.like(product, `alarm-${Date.now()}`);
-        if (during.outcome !== 'ok') throw new Error(`a like during the disk alarm was not accepted (${during.status})`);
+        // The workload's admin worker may delete a product meanwhile (404): try the next live one.
+        let during;
+        for (const product of workload.liveProducts().slice(0, 3)) {
+          during = await workload.like(product, `alarm-${Date.now()}`);
+          if (during.status !== 404) break;
+        }
+        if (during?.outcome !== 'ok') throw new Error(`a like during the disk alarm was not accepted (${during?.status})`);
         await sleep(3000);
       } finally {
         await s.broker.diskAlarm(false);

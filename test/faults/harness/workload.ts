@@ -65,6 +65,11 @@ export class Workload {
     private readonly random: () => number,
   ) {}
 
+  /** Products created and not (possibly) deleted by this workload. */
+  liveProducts(): number[] {
+    return this.products.filter((id) => !this.deleted.has(id));
+  }
+
   private pick<T>(items: T[]): T {
     return items[Math.floor(this.random() * items.length)]!;
   }
@@ -118,7 +123,7 @@ export class Workload {
   }
 
   private async adminChange(): Promise<void> {
-    const live = this.products.filter((id) => !this.deleted.has(id));
+    const live = this.liveProducts();
     const roll = this.random();
     if (roll < 0.2 || live.length < 3) {
       await this.create();
@@ -148,7 +153,7 @@ export class Workload {
     const until = Date.now() + options.durationMs;
     const liker = async () => {
       while (Date.now() < until) {
-        const live = this.products.filter((id) => !this.deleted.has(id));
+        const live = this.liveProducts();
         if (live.length === 0) break;
         const repeat = this.likes.length > 0 && this.random() < 0.33;
         const previous = repeat ? this.pick(this.likes) : undefined;
