@@ -102,7 +102,7 @@ describe('Jenkinsfile', () => {
   });
 
   test('keeps credentials out of Groovy string interpolation: every sh step is single-quoted', () => {
-    const steps = [...jenkinsfile.matchAll(/\bsh\s*(\(?\s*(?:script:\s*)?)(['"]{1,3})/g)];
+    const steps = [...jenkinsfile.matchAll(/(?:^\s*|=\s*)sh\s*(\(?\s*(?:script:\s*)?)(['"]{1,3})/gm)];
     assert.ok(steps.length > 5);
     for (const step of steps) assert.ok(step[2]!.startsWith("'"), `single-quoted: ${step[0]}`);
     assert.ok(jenkinsfile.includes('--password-stdin'), 'the registry password goes through stdin');
