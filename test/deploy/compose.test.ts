@@ -107,6 +107,8 @@ describe('docker-compose.yml', () => {
     };
     assert.equal(configs['main-service'].PORT, defaultPort('main', 'PORT'));
     assert.equal(configs['admin-service'].PORT, defaultPort('admin', 'PORT'));
+    assert.equal(configs['main-service'].NODE_ENV, 'development', "development mode, so the README's curl examples work");
+    assert.equal(configs['main-service'].JWT_SECRET, undefined, 'a like without a token picks a random user');
     assert.equal(configs['main-service'].RUN_CONSUMER, false, 'the API leaves consuming to main-consumer');
     assert.equal(configs['admin-service'].RUN_CONSUMER, false, 'the API leaves consuming to admin-consumer');
     assert.equal(configs['main-service'].ADMIN_URL, 'http://admin-service:8000', 'main reaches admin by its compose name');
