@@ -124,6 +124,9 @@ describe('docker-compose.yml', () => {
       const url = new URL(service(name).healthcheck!.test.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
+      if (!PENDING_FROM_OBSERVABILITY.env.includes(facts.portVar)) {
+        assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
+      }
       const paths = servedPaths(facts.service);
       assert.ok(paths.has(url.pathname) || PENDING_FROM_OBSERVABILITY.routes.includes(url.pathname), `${name}: ${url.pathname} is served`);
     }

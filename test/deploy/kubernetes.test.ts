@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
-import { REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
+import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
 import { containerEnv, kustomize, podTemplate, validateSchema, type Container, type KubeObject } from './support/kube';
 import { PENDING_FROM_OBSERVABILITY } from './support/pending';
@@ -104,6 +104,7 @@ for (const overlay of OVERLAYS) {
           assert.equal(container.ports?.find((p) => p.name === 'http')?.containerPort, config.PORT, `${name} listens on its container port`);
         } else {
           assert.equal(String(container.ports?.find((p) => p.name === 'ops')?.containerPort), env.OPS_PORT, `${name}: ops port is OPS_PORT`);
+          if (!PENDING_FROM_OBSERVABILITY.env.includes('OPS_PORT')) assert.equal(Number(env.OPS_PORT), defaultPort(facts.program, 'OPS_PORT'), `${name}: OPS_PORT is the code's default`);
         }
       }
     });
