@@ -35,7 +35,7 @@ export function productListSql(list: ListQuery, spec: ProductListSpec): Sql {
   if (list.after) where.push(keysetCondition(list, sortValue, spec.table, match));
 
   const dir = list.sort.direction === 'asc' ? 'ASC' : 'DESC';
-  const order: Sql = sortValue.sql === 'id' ? { sql: `id ${dir}`, params: [] } : { sql: `${sortValue.sql} ${dir}, id ${dir}`, params: sortValue.params };
+  const order: Sql = byIdOnly(sortValue) ? { sql: `id ${dir}`, params: [] } : { sql: `${sortValue.sql} ${dir}, id ${dir}`, params: sortValue.params };
   const whereSql = joinSql(where, ' AND ');
   return {
     sql: `SELECT ${spec.columns}, ${sortValue.sql} AS sort_value FROM ${spec.table} WHERE ${whereSql.sql} ORDER BY ${order.sql} LIMIT ?`,
@@ -61,7 +61,7 @@ function sortExpression(sort: Sort, match: Sql | undefined): Sql {
 function keysetCondition(list: ListQuery, sortValue: Sql, table: string, match: Sql | undefined): Sql {
   const after = list.after!;
   const op = list.sort.direction === 'asc' ? '>' : '<';
-  if (sortValue.sql === 'id') return { sql: `id ${op} ?`, params: [after.id] };
+  if (byIdOnly(sortValue)) return { sql: `id ${op} ?`, params: [after.id] };
   const anchor = list.sort.key === 'relevance' && match ? anchorScore(table, match, after.id, after.value) : { sql: '?', params: [after.value] };
   return {
     sql: `(${sortValue.sql} ${op} ${anchor.sql} OR (${sortValue.sql} = ${anchor.sql} AND id ${op} ?))`,
@@ -80,6 +80,9 @@ function anchorScore(table: string, match: Sql, id: number, stored: string | num
     params: [match.params[0], id, match.params[0], stored],
   };
 }
+
+/** The id order itself, or a constant (relevance with nothing ranked) that leaves the id to decide. */
+const byIdOnly = (sortValue: Sql): boolean => sortValue.sql === 'id' || sortValue.sql === '0';
 
 function joinSql(parts: Sql[], separator: string): Sql {
   return { sql: parts.map((p) => p.sql).join(separator), params: parts.flatMap((p) => p.params) };
