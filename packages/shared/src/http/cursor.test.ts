@@ -16,7 +16,7 @@ describe('opaque cursor', () => {
     const [body, check] = cursor.split('.') as [string, string];
     const forged = Buffer.from(JSON.stringify({ s: 'title:asc', f: content.fingerprint, k: ['A', 1] })).toString('base64url');
     const flipped = body.slice(0, -2) + (body.at(-2) === 'A' ? 'B' : 'A') + body.at(-1);
-    for (const bad of [`${forged}.${check}`, `${flipped}.${check}`, `${body}.${check.slice(1)}`, body, cursor.slice(0, -3), '', 'abc', '../../etc', `${'a'.repeat(2000)}.${check}`]) {
+    for (const bad of [`${forged}.${check}`, `${flipped}.${check}`, `${body}.${check.slice(1)}`, body, cursor.slice(0, -3), '', 'abc', '../../etc', `${'a'.repeat(3000)}.${check}`]) {
       assert.equal(decodeCursor(bad), undefined, bad);
     }
   });

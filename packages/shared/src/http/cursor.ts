@@ -13,7 +13,8 @@ export interface CursorContent {
   position: Position;
 }
 
-const MAX_CURSOR_LENGTH = 1024;
+// Room for a 200-character title of 4-byte characters, base64url-encoded.
+const MAX_CURSOR_LENGTH = 2048;
 const CHECK_BYTES = 9;
 
 /**

@@ -112,6 +112,12 @@ describe('list queries: search, sort and cursor', () => {
     for (const query of bad) assert.deepEqual(fieldsOf(() => parseListQuery(query)), ['cursor'], JSON.stringify(query));
   });
 
+  test('a cursor after the longest title (200 four-byte characters) still resumes', () => {
+    const title = '😀'.repeat(200);
+    const cursor = encodeCursor({ sort: 'title:asc', fingerprint: queryFingerprint([]), position: { value: title, id: 9 } });
+    assert.deepEqual(parseListQuery({ sort: 'title', cursor }).after, { value: title, id: 9 });
+  });
+
   test("a list's own filters are validated with the rest, every problem reported at once", () => {
     const filters = z.object({ max_likes: z.coerce.number().int().min(0).optional() });
     assert.deepEqual(parseListQuery({ max_likes: '0' }, filters).filters, { max_likes: 0 });

@@ -89,7 +89,7 @@ const listFieldsSchema = z.object({
     .string({ error: 'must be given once' })
     .regex(/^(newest|title|likes|relevance)(:(asc|desc))?$/, `must be one of ${SORT_KEYS.join(', ')}, optionally followed by :asc or :desc`)
     .optional(),
-  cursor: z.string({ error: 'must be given once' }).max(1024, 'is not a cursor this service gave out').optional(),
+  cursor: z.string({ error: 'must be given once' }).max(2048, 'is not a cursor this service gave out').optional(),
 });
 
 /**
@@ -167,7 +167,7 @@ function positionFrom(raw: string, sort: Sort, carried: [string, string][]): Pos
   const idOk = Number.isInteger(id) && id >= 0 && id <= 4_294_967_295;
   const valueOk =
     sort.key === 'title'
-      ? typeof value === 'string' && value.length <= 200
+      ? typeof value === 'string' && [...value].length <= 200
       : sort.key === 'relevance'
         ? typeof value === 'number' && Number.isFinite(value) && value >= 0
         : typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 4_294_967_295;
