@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
-import { ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, resolveDatabaseCredentials } from '@catalogue/shared';
+import { checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
 import { createAdminApp } from './app.module';
+import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
 import { loadAdminConfig, type AdminConfig } from './config';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -41,7 +42,16 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
   const parts = `consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'}`;
   if (!config.RUN_HTTP) {
     await app.init();
-    logger.info(`${role} running without HTTP (${parts})`);
+    // No API here, but Kubernetes still probes it and Prometheus still scrapes it.
+    const broker = app.get<BrokerStatus>(BROKER_STATUS);
+    const lifecycle = app.get(Lifecycle);
+    const ops = new OpsServer({
+      port: config.OPS_PORT,
+      metrics: app.get<ServiceMetrics>(METRICS),
+      health: () => checkHealth(dataSource, broker, lifecycle.draining),
+    });
+    const opsPort = await ops.start();
+    logger.info(`${role} running without HTTP (${parts}); probes and metrics on http://127.0.0.1:${opsPort}`);
     return;
   }
   const server: Server = await app.listen(config.PORT);

@@ -17,3 +17,7 @@ export * from './runtime/health';
 export * from './runtime/messaging';
 export * from './runtime/startup';
 export * from './http/ids';
+export * from './observability/metrics';
+export * from './observability/http-metrics';
+export * from './observability/messaging-metrics';
+export * from './observability/ops-server';

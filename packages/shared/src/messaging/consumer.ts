@@ -111,6 +111,7 @@ export class EventConsumer {
   private async handle(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
     const started = performance.now();
     const typeHint = message.properties.type ?? 'unknown';
+    this.options.observer?.delivered?.({ type: typeHint, redelivered: message.fields.redelivered });
     let raw: unknown;
     try {
       raw = JSON.parse(message.content.toString('utf8'));

@@ -44,6 +44,16 @@ export interface OutboxBacklog {
   oldestAgeSeconds: number;
 }
 
+/** How many rows wait in a schema's outbox and how old the oldest is; for metrics and operators. */
+export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxBacklog> {
+  // CURRENT_TIMESTAMP, like the column's default, so the session time zone cancels out.
+  const rows: { n: string | number; oldest: string | number | null }[] = await dataSource.query(
+    'SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), CURRENT_TIMESTAMP(3)) AS oldest FROM outbox',
+  );
+  const row = rows[0];
+  return { rows: Number(row?.n ?? 0), oldestAgeSeconds: row?.oldest == null ? 0 : Math.max(0, Number(row.oldest) / 1e6) };
+}
+
 /**
  * Publishes committed outbox rows: right after a commit (`kick`) for low latency, and on a sweep
  * for whatever a crash or an outage left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, so
@@ -102,11 +112,7 @@ export class OutboxRelay {
   }
 
   async backlog(): Promise<OutboxBacklog> {
-    const rows: { n: string | number; oldest: string | number | null }[] = await this.options.dataSource.query(
-      'SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) AS oldest FROM outbox',
-    );
-    const row = rows[0];
-    return { rows: Number(row?.n ?? 0), oldestAgeSeconds: row?.oldest == null ? 0 : Math.max(0, Number(row.oldest) / 1e6) };
+    return readOutboxBacklog(this.options.dataSource);
   }
 
   private async drain(): Promise<void> {

@@ -1,4 +1,5 @@
 export * from './fault-proxy';
+export * from './metrics';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
