@@ -7,7 +7,7 @@ import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
-import { EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
+import { AFTER_SHUTDOWN, EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
 import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
 import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
@@ -19,6 +19,8 @@ export interface AdminDependencies {
   /** Open (initialised) by the caller; the application closes it on shutdown. */
   dataSource: DataSource;
   logger: Logger;
+  /** Runs last on shutdown, after the database closes: the process owner flushes its traces here. */
+  afterShutdown?: () => Promise<void>;
 }
 
 interface Wiring extends AdminDependencies {
@@ -46,6 +48,7 @@ export class AppModule {
         { provide: EVENTS_TRANSPORT, useValue: wiring.transport },
         { provide: BROKER_STATUS, useValue: brokerStatus },
         { provide: METRICS, useValue: wiring.metrics },
+        { provide: AFTER_SHUTDOWN, useValue: wiring.afterShutdown ?? null },
         Lifecycle,
         MessagingLifecycle,
       ],

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
+import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
 import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
 import { loadAdminConfig, type AdminConfig } from './config';
@@ -26,7 +27,7 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
   const dataSource = createDataSource({ credentials, poolSize: config.DB_POOL_SIZE });
   await connectDatabaseWithRetry(dataSource, logger);
 
-  const app = await createAdminApp(config, { dataSource, logger });
+  const app = await createAdminApp(config, { dataSource, logger, afterShutdown: () => shutdownTracing() });
   // Nest runs the ordered shutdown (see MessagingLifecycle) and exits 0; the deadline guards a hang.
   app.enableShutdownHooks([...SIGNALS], { useProcessExit: true });
   for (const signal of SIGNALS) {

@@ -1,4 +1,6 @@
+import './tracing'; // first: see tracing.ts
 import { checkHealth, OpsServer } from '@catalogue/shared';
+import { shutdownTracing } from '@catalogue/shared/tracing';
 import { buildMainService } from './app';
 import { openRuntime } from './runtime';
 
@@ -19,6 +21,7 @@ async function start(): Promise<void> {
     await messaging.stop(config.SHUTDOWN_TIMEOUT_MS);
     await ops.stop();
     await dataSource.destroy();
+    await shutdownTracing();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());
