@@ -112,6 +112,24 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     assert.equal(new Set(chain.map((s) => s.spanContext().traceId)).size, 1, 'one trace');
   });
 
+  test("a caller's trace is continued, and an oversized tracestate never fails the like", async () => {
+    const id = await productInBoth('Caller traced');
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
+    const tracestate = Array.from({ length: 32 }, (_, i) => `vendor${i}=${'x'.repeat(200)}`).join(',');
+    const res = await request(system.main.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('caller')}`)
+      .set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`)
+      .set('tracestate', tracestate)
+      .expect(200);
+    const likeId = res.body.like.id as string;
+    const consume = await eventually(
+      async () => spans.getFinishedSpans().find((s) => ours(s, SpanKind.CONSUMER) && s.attributes['messaging.message.id'] === likeId),
+      { what: "admin's consumer span for the like" },
+    );
+    assert.equal(consume.spanContext().traceId, traceId);
+  });
+
   test('probes and scrapes make no traces', async () => {
     const before = spans.getFinishedSpans().length;
     await request(system.main.app).get('/metrics').expect(200);

@@ -24,8 +24,22 @@ export async function addToOutbox(tx: EntityManager, event: CatalogueEvent, trac
     event.id,
     event.type,
     JSON.stringify(event),
-    traceContext && Object.keys(traceContext).length > 0 ? JSON.stringify(traceContext) : null,
+    storableCarrier(traceContext),
   ]);
+}
+
+/** The column's width (VARCHAR(1024) in the initial migrations). */
+const TRACE_CONTEXT_MAX = 1024;
+
+/**
+ * A caller's `tracestate` may legally run to kilobytes: it must never make the write fail, so an
+ * oversized carrier keeps only `traceparent` (the trace continues; vendor state is dropped).
+ */
+function storableCarrier(carrier: TraceCarrier | null): string | null {
+  if (!carrier || Object.keys(carrier).length === 0) return null;
+  const full = JSON.stringify(carrier);
+  if (full.length <= TRACE_CONTEXT_MAX) return full;
+  return carrier.traceparent ? JSON.stringify({ traceparent: carrier.traceparent }) : null;
 }
 
 export interface OutboxRelayOptions {
