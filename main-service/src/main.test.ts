@@ -80,4 +80,21 @@ describe('tracing in the running main-service', () => {
       await collector.close();
     }
   });
+
+  test('sampling follows OTEL_TRACES_SAMPLER: with always_off nothing is exported, even at shutdown', async () => {
+    const collector = await fakeCollector();
+    try {
+      const { process: main, url } = await startMainProcess({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+        OTEL_TRACES_SAMPLER: 'always_off',
+      });
+      for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/api/products?limit=1`)).status, 200);
+      assert.equal(await main.stop('SIGTERM'), 0, main.output());
+      assert.doesNotMatch(JSON.stringify(collector.bodies), /"spanId"/);
+    } finally {
+      await collector.close();
+    }
+  });
 });
