@@ -109,6 +109,7 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     const chain = lineage(write);
     const kinds = chain.map((s) => (ours(s, SpanKind.CONSUMER) ? 'consume' : ours(s, SpanKind.PRODUCER) ? 'publish' : isServerSpan(s, 'PUT', /./) ? 'http' : null)).filter(Boolean);
     assert.deepEqual(kinds, ['consume', 'publish', 'http'], describeChain(chain));
+    assert.ok(chain.some((s) => s.instrumentationScope.name === '@opentelemetry/instrumentation-nestjs-core'), `Nest's handler span is in the chain: ${describeChain(chain)}`);
     assert.equal(new Set(chain.map((s) => s.spanContext().traceId)).size, 1, 'one trace');
   });
 
