@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { EventTypes, HTTP_DURATION_BUCKETS } from '@catalogue/shared';
-import { eventually, parseExposition, publishRaw, sampleValue } from '@catalogue/shared/testing';
+import { eventually, FaultProxy, parseExposition, publishRaw, sampleValue, TEST_RABBITMQ_URL } from '@catalogue/shared/testing';
 import { freshProductId, publishAdminEvent, startMain, tokenFor, type MainUnderTest } from '../test-support';
 
 let main: MainUnderTest;
@@ -171,5 +171,40 @@ describe('outbox gauges', () => {
     const waiting = await scrape(idle);
     assert.equal(sampleValue(waiting, 'catalogue_outbox_backlog_rows'), 2);
     assert.ok(sampleValue(waiting, 'catalogue_outbox_oldest_age_seconds') > 0);
+  });
+});
+
+describe('a publish the broker never confirms', () => {
+  let proxy: FaultProxy;
+  let cut: MainUnderTest;
+  before(async () => {
+    const broker = new URL(TEST_RABBITMQ_URL);
+    proxy = new FaultProxy(broker.hostname, Number(broker.port || 5672));
+    const url = new URL(TEST_RABBITMQ_URL);
+    url.hostname = '127.0.0.1';
+    url.port = String(await proxy.start());
+    cut = await startMain({ RABBITMQ_URL: url.toString(), RUN_CONSUMER: 'false', PUBLISH_CONFIRM_TIMEOUT_MS: '300', AMQP_HEARTBEAT_SECONDS: '60' });
+    await cut.messaging.ready();
+  });
+  after(async () => {
+    await cut.stop();
+    await proxy.stop();
+  });
+
+  test('counts as a failed event at the publish stage, and the row stays in the outbox', async () => {
+    const labels = { event_type: EventTypes.ProductLiked, stage: 'publish' };
+    const before = await value('catalogue_events_failed_total', labels, cut);
+    // The connection stays open but nothing comes back: no confirm ever arrives.
+    proxy.setMode('blackhole');
+    await request(cut.app).post(`/api/products/${await liveProduct(cut)}/like`).set('Authorization', `Bearer ${await tokenFor('unconfirmed')}`).expect(200);
+    await eventually(async () => (await value('catalogue_events_failed_total', labels, cut)) > before, { what: 'a publish failure' });
+    assert.ok((await value('catalogue_outbox_backlog_rows', {}, cut)) >= 1);
+
+    // A fresh connection through a healthy network: the row goes out and the backlog drains.
+    const published = await value('catalogue_events_published_total', { event_type: EventTypes.ProductLiked }, cut);
+    proxy.setMode('pass');
+    proxy.cutAll();
+    await eventually(async () => (await value('catalogue_events_published_total', { event_type: EventTypes.ProductLiked }, cut)) > published, { timeoutMs: 20_000, what: 'the publish after recovery' });
+    await eventually(async () => (await value('catalogue_outbox_backlog_rows', {}, cut)) === 0, { what: 'the outbox to drain' });
   });
 });
