@@ -18,7 +18,11 @@ async function start(): Promise<void> {
     if (stopping) return;
     stopping = true;
     lifecycle.draining = true;
-    await messaging.stop(config.SHUTDOWN_TIMEOUT_MS);
+    setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
     await ops.stop();
     await dataSource.destroy();
     await shutdownTracing();
