@@ -1,16 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { crashAt, messagingSettingsFrom, ServiceMessaging, type Logger } from '@catalogue/shared';
+import { crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, readOutboxBacklog, ServiceMessaging, ServiceMetrics, type Logger } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
-import { EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
-import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, type BrokerStatus } from './common/tokens';
+import { AFTER_SHUTDOWN, EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
+import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
 import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
 import { UsersModule } from './users/users.module';
 
@@ -18,12 +19,15 @@ export interface AdminDependencies {
   /** Open (initialised) by the caller; the application closes it on shutdown. */
   dataSource: DataSource;
   logger: Logger;
+  /** Runs last on shutdown, after the database closes: the process owner flushes its traces here. */
+  afterShutdown?: () => Promise<void>;
 }
 
 interface Wiring extends AdminDependencies {
   config: AdminConfig;
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
+  metrics: ServiceMetrics;
 }
 
 @Module({})
@@ -35,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ProductsModule, UsersModule, HealthModule],
+      imports: [ProductsModule, UsersModule, HealthModule, MetricsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
         { provide: LOGGER, useValue: wiring.logger },
@@ -43,10 +47,12 @@ export class AppModule {
         { provide: ServiceMessaging, useValue: wiring.messaging },
         { provide: EVENTS_TRANSPORT, useValue: wiring.transport },
         { provide: BROKER_STATUS, useValue: brokerStatus },
+        { provide: METRICS, useValue: wiring.metrics },
+        { provide: AFTER_SHUTDOWN, useValue: wiring.afterShutdown ?? null },
         Lifecycle,
         MessagingLifecycle,
       ],
-      exports: [ADMIN_CONFIG, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, Lifecycle],
+      exports: [ADMIN_CONFIG, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
     };
   }
 }
@@ -59,6 +65,8 @@ export class AppModule {
 export async function createAdminApp(config: AdminConfig, deps: AdminDependencies): Promise<NestExpressApplication> {
   const crash = crashAt(config.CRASH_POINT);
   const settings = messagingSettingsFrom(config);
+  const metrics = new ServiceMetrics('admin', { outboxBacklog: () => readOutboxBacklog(deps.dataSource) });
+  const observer = messagingMetrics(metrics);
   const messaging = new ServiceMessaging({
     service: 'admin',
     settings,
@@ -68,17 +76,19 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     // The consumer runs inside EventsTransport, so its handlers are Nest's @EventPattern methods.
     runConsumer: false,
     handlers: {},
+    observer,
     crash,
   });
   const transport = config.RUN_CONSUMER
-    ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, crash })
+    ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics }), {
     logger: new NestPinoLogger(deps.logger),
     abortOnError: false,
     bodyParser: false,
   });
+  app.use(httpMetricsMiddleware(metrics));
   app.use(jsonBody('16kb'));
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));
   if (transport) app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });

@@ -5,6 +5,8 @@ const schema = z
   .object({
     ...commonEnvShape,
     PORT: portVar(8000),
+    /** The consumer-only process's probes and metrics (`consumer.js`). */
+    OPS_PORT: portVar(8001),
     DB_NAME: z.string().min(1).default('catalogue_admin'),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),

@@ -1,3 +1,4 @@
+import './tracing'; // first: see tracing.ts
 import { runAdmin } from './runtime';
 
 // Admin's like consumer (and relay) as a process of its own, from the same code, to scale apart from the API.

@@ -1,3 +1,4 @@
+import './tracing'; // first: see tracing.ts
 import { runAdmin } from './runtime';
 
 runAdmin(process.env, 'admin-service').catch((err: unknown) => {

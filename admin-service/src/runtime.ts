@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
-import { ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, resolveDatabaseCredentials } from '@catalogue/shared';
+import { checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
+import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
+import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
 import { loadAdminConfig, type AdminConfig } from './config';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -25,7 +27,7 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
   const dataSource = createDataSource({ credentials, poolSize: config.DB_POOL_SIZE });
   await connectDatabaseWithRetry(dataSource, logger);
 
-  const app = await createAdminApp(config, { dataSource, logger });
+  const app = await createAdminApp(config, { dataSource, logger, afterShutdown: () => shutdownTracing() });
   // Nest runs the ordered shutdown (see MessagingLifecycle) and exits 0; the deadline guards a hang.
   app.enableShutdownHooks([...SIGNALS], { useProcessExit: true });
   for (const signal of SIGNALS) {
@@ -41,7 +43,16 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
   const parts = `consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'}`;
   if (!config.RUN_HTTP) {
     await app.init();
-    logger.info(`${role} running without HTTP (${parts})`);
+    // No API here, but Kubernetes still probes it and Prometheus still scrapes it.
+    const broker = app.get<BrokerStatus>(BROKER_STATUS);
+    const lifecycle = app.get(Lifecycle);
+    const ops = new OpsServer({
+      port: config.OPS_PORT,
+      metrics: app.get<ServiceMetrics>(METRICS),
+      health: () => checkHealth(dataSource, broker, lifecycle.draining),
+    });
+    const opsPort = await ops.start();
+    logger.info(`${role} running without HTTP (${parts}); probes and metrics on http://127.0.0.1:${opsPort}`);
     return;
   }
   const server: Server = await app.listen(config.PORT);

@@ -1,11 +1,22 @@
 import express from 'express';
 import type { DataSource } from 'typeorm';
-import { createTransactionRunner, crashAt, messagingSettingsFrom, ServiceMessaging, type Logger } from '@catalogue/shared';
+import {
+  createTransactionRunner,
+  crashAt,
+  httpMetricsMiddleware,
+  messagingMetrics,
+  messagingSettingsFrom,
+  readOutboxBacklog,
+  ServiceMessaging,
+  ServiceMetrics,
+  type Logger,
+} from '@catalogue/shared';
 import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
 import { likesRouter } from './likes/likes.router';
+import { metricsRouter } from './metrics/metrics.router';
 import { LikesService } from './likes/likes.service';
 import { productEventHandlers } from './products/products.consumer';
 import { ProductsRepository } from './products/products.repository';
@@ -21,11 +32,13 @@ export interface MainService {
   app: express.Express;
   messaging: ServiceMessaging;
   lifecycle: Lifecycle;
+  metrics: ServiceMetrics;
 }
 
 /** Wires main-service from explicit dependencies; starts nothing (main.ts and tests do). */
 export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger): MainService {
   const crash = crashAt(config.CRASH_POINT);
+  const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
   const products = new ProductsService(new ProductsRepository(dataSource));
   const messaging = new ServiceMessaging({
     service: 'main',
@@ -35,6 +48,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
     handlers: productEventHandlers(products),
+    observer: messagingMetrics(metrics),
     crash,
   });
   const likes = new LikesService(new LikesRepository(), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
@@ -46,12 +60,14 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(httpMetricsMiddleware(metrics));
   app.use(express.json({ limit: '16kb' }));
   app.use(healthRouter(dataSource, messaging, lifecycle));
+  app.use(metricsRouter(metrics));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users));
+    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users, metrics));
   }
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, messaging, lifecycle };
+  return { app, messaging, lifecycle, metrics };
 }

@@ -5,6 +5,8 @@ const schema = z
   .object({
     ...commonEnvShape,
     PORT: portVar(5000),
+    /** The consumer-only process's probes and metrics (`consumer.js`). */
+    OPS_PORT: portVar(5001),
     DB_NAME: z.string().min(1).default('catalogue_main'),
     /** Admin's base URL, for the development fallback that asks admin for a user. */
     ADMIN_URL: z.url().default('http://127.0.0.1:8000'),

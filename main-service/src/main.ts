@@ -1,3 +1,5 @@
+import './tracing'; // first: see tracing.ts
+import { shutdownTracing } from '@catalogue/shared/tracing';
 import { openRuntime } from './runtime';
 import { buildMainService } from './app';
 
@@ -30,6 +32,7 @@ async function start(): Promise<void> {
         await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
         await dataSource.destroy();
         logger.info('stopped cleanly');
+        await shutdownTracing();
         process.exit(0);
       } catch (err) {
         logger.error({ err }, 'error while stopping');

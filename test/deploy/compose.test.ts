@@ -8,7 +8,6 @@ import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
 import { interpolate, interpolatedNames, readDotenv, readRepoFile, readYaml } from './support/files';
-import { PENDING_FROM_OBSERVABILITY } from './support/pending';
 
 interface ComposeService {
   image?: string;
@@ -91,7 +90,7 @@ describe('docker-compose.yml', () => {
     for (const name of required) assert.ok(name in envExample, `.env.example defines ${name}`);
   });
 
-  test('gives our processes only variables their code reads (OTEL/OPS_PORT pending the observability branch)', () => {
+  test('gives our processes only variables their code reads', () => {
     for (const [name, facts] of Object.entries(OURS)) {
       assert.deepEqual(unknownEnvNames(facts.program, Object.keys(service(name).environment ?? {})), [], name);
     }
@@ -124,11 +123,9 @@ describe('docker-compose.yml', () => {
       const url = new URL(service(name).healthcheck!.test.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
-      if (!PENDING_FROM_OBSERVABILITY.env.includes(facts.portVar)) {
-        assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
-      }
+      assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
       const paths = servedPaths(facts.service);
-      assert.ok(paths.has(url.pathname) || PENDING_FROM_OBSERVABILITY.routes.includes(url.pathname), `${name}: ${url.pathname} is served`);
+      assert.ok(paths.has(url.pathname), `${name}: ${url.pathname} is served`);
     }
   });
 
@@ -148,13 +145,13 @@ describe('docker-compose.yml', () => {
     assert.equal(service('seed').image, service('admin-service').image, 'seed runs from the admin-service image');
   });
 
-  test('mounts only files that exist (observability files pending) and uses the MySQL init script', () => {
+  test('mounts only files that exist and uses the MySQL init script', () => {
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const volume of svc.volumes ?? []) {
         const source = volume.split(':')[0]!;
         if (!source.startsWith('./')) continue;
         const path = source.slice(2);
-        assert.ok(existsSync(join(REPO_ROOT, path)) || PENDING_FROM_OBSERVABILITY.files.includes(path), `${name} mounts ${path}`);
+        assert.ok(existsSync(join(REPO_ROOT, path)), `${name} mounts ${path}`);
       }
     }
     assert.ok(service('mysql').volumes?.includes('./deploy/mysql/init:/docker-entrypoint-initdb.d:ro'));

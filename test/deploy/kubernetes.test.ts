@@ -9,7 +9,6 @@ import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
 import { containerEnv, kustomize, podTemplate, validateSchema, type Container, type KubeObject } from './support/kube';
-import { PENDING_FROM_OBSERVABILITY } from './support/pending';
 
 const OVERLAYS = readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays'));
 const WORKLOADS: Record<string, { program: 'main' | 'admin'; workspace: string; portVar: 'PORT' | 'OPS_PORT'; api: boolean }> = {
@@ -83,7 +82,7 @@ for (const overlay of OVERLAYS) {
       }
     });
 
-    test('gives each container only variables its code reads (OTEL/OPS_PORT pending the observability branch)', () => {
+    test('gives each container only variables its code reads', () => {
       for (const [name, facts] of Object.entries(WORKLOADS)) {
         const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
         assert.deepEqual(unknownEnvNames(facts.program as Program, env.keys()), [], name);
@@ -104,7 +103,7 @@ for (const overlay of OVERLAYS) {
           assert.equal(container.ports?.find((p) => p.name === 'http')?.containerPort, config.PORT, `${name} listens on its container port`);
         } else {
           assert.equal(String(container.ports?.find((p) => p.name === 'ops')?.containerPort), env.OPS_PORT, `${name}: ops port is OPS_PORT`);
-          if (!PENDING_FROM_OBSERVABILITY.env.includes('OPS_PORT')) assert.equal(Number(env.OPS_PORT), defaultPort(facts.program, 'OPS_PORT'), `${name}: OPS_PORT is the code's default`);
+          assert.equal(Number(env.OPS_PORT), defaultPort(facts.program, 'OPS_PORT'), `${name}: OPS_PORT is the code's default`);
         }
       }
     });
@@ -179,7 +178,7 @@ for (const overlay of OVERLAYS) {
       for (const endpoint of spec.endpoints) {
         assert.ok(portNames.has(endpoint.port), `a Service names port ${endpoint.port}`);
         const served = servedPaths('main').has(endpoint.path) && servedPaths('admin').has(endpoint.path);
-        assert.ok(served || PENDING_FROM_OBSERVABILITY.routes.includes(endpoint.path), `${endpoint.path} is served`);
+        assert.ok(served, `${endpoint.path} is served`);
       }
     });
   });

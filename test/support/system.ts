@@ -14,6 +14,9 @@ export interface SystemUnderTest {
   main: MainService & { dataSource: DataSource };
   admin: { app: NestExpressApplication; http: ReturnType<NestExpressApplication['getHttpServer']>; dataSource: DataSource };
   topology: Topology;
+  namespace: string;
+  /** Each service's own database name, e.g. to tell their statements apart in traces. */
+  databases: { main: string; admin: string };
   /** Sits between main-service and RabbitMQ, so a test can cut main off from the broker. */
   mainBrokerProxy: FaultProxy;
   stop(): Promise<void>;
@@ -51,6 +54,8 @@ export async function startSystem(): Promise<SystemUnderTest> {
     main: { ...main, dataSource: mainDataSource },
     admin: { app: adminApp, http: adminApp.getHttpServer(), dataSource: adminDataSource },
     topology: topologyFor(ns.namespace),
+    namespace: ns.namespace,
+    databases: { main: mainDb!.credentials.database, admin: adminDb!.credentials.database },
     mainBrokerProxy,
     async stop() {
       await main.messaging.stop(2000);

@@ -5,6 +5,7 @@ import { EventsTransport } from './events.transport';
 import { ADMIN_CONFIG, LOGGER, Lifecycle } from './tokens';
 
 export const EVENTS_TRANSPORT = Symbol('EVENTS_TRANSPORT');
+export const AFTER_SHUTDOWN = Symbol('AFTER_SHUTDOWN');
 
 /**
  * Starts the relay with the application and stops everything in order on `app.close()`: readiness
@@ -20,6 +21,7 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     @Inject(EVENTS_TRANSPORT) private readonly transport: EventsTransport | null,
     @Inject(ADMIN_CONFIG) private readonly config: { SHUTDOWN_TIMEOUT_MS: number },
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AFTER_SHUTDOWN) private readonly afterShutdown: (() => Promise<void>) | null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,5 +39,6 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.logger.info('stopped cleanly');
+    await this.afterShutdown?.();
   }
 }

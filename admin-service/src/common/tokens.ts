@@ -12,3 +12,6 @@ export interface BrokerStatus {
 export class Lifecycle {
   draining = false;
 }
+
+/** This process's metrics registry (ServiceMetrics). */
+export const METRICS = Symbol('METRICS');

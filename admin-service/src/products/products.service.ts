@@ -9,11 +9,12 @@ import {
   ServiceMessaging,
   type Logger,
   type ListQuery,
+  type ServiceMetrics,
   type ProductLiked,
   type TransactionRunner,
 } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
-import { LOGGER } from '../common/tokens';
+import { LOGGER, METRICS } from '../common/tokens';
 import type { ProductFilters } from './product-filters';
 import { ProductsRepository, type Product, type ProductInput } from './products.repository';
 
@@ -32,6 +33,7 @@ export class ProductsService {
     private readonly messaging: ServiceMessaging,
     dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
   ) {
     // A create retried after a lost connection could insert twice, so only deadlocks are retried.
     this.runInTransaction = createTransactionRunner(dataSource, { idempotent: false });
@@ -55,6 +57,7 @@ export class ProductsService {
       await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
       return { id, ...input, likes: 0 };
     });
+    this.metrics.productsCreated.inc();
     this.messaging.announce();
     return product;
   }
@@ -67,6 +70,7 @@ export class ProductsService {
       return row;
     });
     if (!updated) throw AppError.notFound(`product ${id}`);
+    this.metrics.productsUpdated.inc();
     this.messaging.announce();
     return { id: updated.id, title: updated.title, image: updated.image, likes: updated.likes };
   }
@@ -79,6 +83,7 @@ export class ProductsService {
       return newVersion;
     });
     if (version === undefined) throw AppError.notFound(`product ${id}`);
+    this.metrics.productsDeleted.inc();
     this.messaging.announce();
   }
 

@@ -1,3 +1,4 @@
+import '../tracing'; // first: see tracing.ts
 import { ConfigError, createDataSource, resolveDatabaseCredentials } from '@catalogue/shared';
 import { loadAdminConfig } from '../config';
 import { UsersRepository } from './users.repository';

@@ -20,3 +20,7 @@ export * from './http/ids';
 export * from './http/cursor';
 export * from './db/fulltext';
 export * from './db/product-list';
+export * from './observability/metrics';
+export * from './observability/http-metrics';
+export * from './observability/messaging-metrics';
+export * from './observability/ops-server';

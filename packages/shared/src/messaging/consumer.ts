@@ -7,6 +7,7 @@ import { affectedRows, createTransactionRunner, type TransactionRunner } from '.
 import type { Logger } from '../logging/logger';
 import type { Broker } from './broker';
 import { noCrash, type CrashHook } from './crash-points';
+import { markActiveSpanFailed, withConsumeSpan } from '../observability/trace-context';
 import type { ConsumeOutcome, MessagingObserver } from './observer';
 import { assertTopology, deadLetterQueueOf, queueOf, type ConsumerName, type Topology } from './topology';
 
@@ -108,9 +109,17 @@ export class EventConsumer {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async handle(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
+  /** One delivery, inside a CONSUMER span that continues the publisher's trace. */
+  private handle(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
+    const { exchange, routingKey } = message.fields;
+    const { messageId, headers } = message.properties;
+    return withConsumeSpan({ queue: this.queue, exchange, routingKey, messageId, headers }, () => this.process(message, delivery));
+  }
+
+  private async process(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
     const started = performance.now();
     const typeHint = message.properties.type ?? 'unknown';
+    this.options.observer?.delivered?.({ type: typeHint, redelivered: message.fields.redelivered });
     let raw: unknown;
     try {
       raw = JSON.parse(message.content.toString('utf8'));
@@ -129,6 +138,7 @@ export class EventConsumer {
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(message, delivery, event.type, err.message);
       this.options.observer?.consumeFailed?.({ type: event.type, kind: dbErrorKind(err) });
+      markActiveSpanFailed(`handler failed (${dbErrorKind(err)}); requeued`);
       this.options.logger.error({ err: (err as Error).message, eventId: event.id, type: event.type }, 'event handler failed; requeueing');
       // A short pause so a failing message doesn't spin; the delivery limit dead-letters it eventually.
       await sleep(this.stopping ? 0 : 200);
@@ -171,6 +181,7 @@ export class EventConsumer {
    */
   private async deadLetter(message: ConsumeMessage, delivery: DeliveryChannel, type: string, reason: string): Promise<void> {
     this.options.logger.warn({ messageId: message.properties.messageId, type, reason }, 'dead-lettering message');
+    markActiveSpanFailed('dead-lettered');
     try {
       await publishConfirmed(delivery.channel, this.options.topology.deadLetterExchange, this.queue, message.content, {
         ...message.properties,

@@ -3,12 +3,14 @@ import type { EventType } from '../contracts/events';
 export type ConsumeOutcome = 'applied' | 'duplicate';
 
 /**
- * Hooks through which messaging reports what happened, so metrics and tracing stay outside it.
- * Every hook is optional and must not throw.
+ * Hooks through which messaging reports what happened, so metrics stay outside it.
+ * Every hook is optional and must not throw. `type` values that come from a message are untrusted.
  */
 export interface MessagingObserver {
   published?(type: string, count: number): void;
   publishFailed?(type: string, reason: string): void;
+  /** Every delivery, before it is parsed; `type` is the message's own (unvalidated) type property. */
+  delivered?(info: { type: string; redelivered: boolean }): void;
   consumed?(info: { type: EventType; outcome: ConsumeOutcome; durationSeconds: number; redelivered: boolean; lagSeconds: number }): void;
   consumeFailed?(info: { type: string; kind: string }): void;
   deadLettered?(info: { type: string; reason: string }): void;

@@ -2,6 +2,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CatalogueEvent } from '../contracts/events';
 import type { Logger } from '../logging/logger';
+import { activeTraceCarrier, untraced, withPublishSpan, type TraceCarrier } from '../observability/trace-context';
 import { noCrash, type CrashHook } from './crash-points';
 import type { MessagingObserver } from './observer';
 
@@ -14,16 +15,31 @@ interface OutboxRow {
 }
 
 /**
- * Records an event in the same transaction as the state change it announces.
- * `traceContext` is the W3C carrier of the request, so the relay's publish continues its trace.
+ * Records an event in the same transaction as the state change it announces, with the W3C trace
+ * context (`traceparent`) of the request that caused it, so the relay's publish, however much
+ * later, continues the request's trace. Defaults to the active context.
  */
-export async function addToOutbox(tx: EntityManager, event: CatalogueEvent, traceContext?: Record<string, string> | null): Promise<void> {
+export async function addToOutbox(tx: EntityManager, event: CatalogueEvent, traceContext: TraceCarrier | null = activeTraceCarrier()): Promise<void> {
   await tx.query('INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES (?, ?, ?, ?)', [
     event.id,
     event.type,
     JSON.stringify(event),
-    traceContext && Object.keys(traceContext).length > 0 ? JSON.stringify(traceContext) : null,
+    storableCarrier(traceContext),
   ]);
+}
+
+/** The column's width (VARCHAR(1024) in the initial migrations). */
+const TRACE_CONTEXT_MAX = 1024;
+
+/**
+ * A caller's `tracestate` may legally run to kilobytes: it must never make the write fail, so an
+ * oversized carrier keeps only `traceparent` (the trace continues; vendor state is dropped).
+ */
+function storableCarrier(carrier: TraceCarrier | null): string | null {
+  if (!carrier || Object.keys(carrier).length === 0) return null;
+  const full = JSON.stringify(carrier);
+  if (full.length <= TRACE_CONTEXT_MAX) return full;
+  return carrier.traceparent ? JSON.stringify({ traceparent: carrier.traceparent }) : null;
 }
 
 export interface OutboxRelayOptions {
@@ -42,6 +58,16 @@ export interface OutboxRelayOptions {
 export interface OutboxBacklog {
   rows: number;
   oldestAgeSeconds: number;
+}
+
+/** How many rows wait in a schema's outbox and how old the oldest is; for metrics and operators. */
+export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxBacklog> {
+  // CURRENT_TIMESTAMP, like the column's default, so the session time zone cancels out.
+  const rows: { n: string | number; oldest: string | number | null }[] = await dataSource.query(
+    'SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), CURRENT_TIMESTAMP(3)) AS oldest FROM outbox',
+  );
+  const row = rows[0];
+  return { rows: Number(row?.n ?? 0), oldestAgeSeconds: row?.oldest == null ? 0 : Math.max(0, Number(row.oldest) / 1e6) };
 }
 
 /**
@@ -102,11 +128,7 @@ export class OutboxRelay {
   }
 
   async backlog(): Promise<OutboxBacklog> {
-    const rows: { n: string | number; oldest: string | number | null }[] = await this.options.dataSource.query(
-      'SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) AS oldest FROM outbox',
-    );
-    const row = rows[0];
-    return { rows: Number(row?.n ?? 0), oldestAgeSeconds: row?.oldest == null ? 0 : Math.max(0, Number(row.oldest) / 1e6) };
+    return readOutboxBacklog(this.options.dataSource);
   }
 
   private async drain(): Promise<void> {
@@ -132,7 +154,8 @@ export class OutboxRelay {
     if (!this.options.isBrokerConnected()) return 0;
     // READ COMMITTED: the claim locks only the rows it read, never the gap after the last one,
     // so new likes and changes keep committing while a publish waits for its confirm.
-    const outcome = await this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
+    // The polling itself is not traced; each publish continues the trace stored with its row.
+    const outcome = await untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
       const rows: OutboxRow[] = await tx.query(
         'SELECT id, event_id, event_type, payload, trace_context FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
         [this.batchSize],
@@ -154,24 +177,39 @@ export class OutboxRelay {
       this.crash('after-confirm-before-mark-sent');
       if (confirmed.length > 0) await tx.query('DELETE FROM outbox WHERE id IN (?)', [confirmed]);
       return { claimed: rows.length, error: firstError };
-    });
+    }));
     // Thrown after the commit, so the rows that were confirmed stay marked sent.
     if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
     return outcome.claimed;
   }
 
   private async publish(row: OutboxRow): Promise<void> {
-    const headers: Record<string, string> = row.trace_context ? (JSON.parse(row.trace_context) as Record<string, string>) : {};
-    const confirmed = this.options.channel.publish(this.options.exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
-      persistent: true,
-      contentType: 'application/json',
-      messageId: row.event_id,
-      type: row.event_type,
-      timestamp: Math.floor(Date.now() / 1000),
-      headers,
-      timeout: this.options.confirmTimeoutMs,
+    const stored = row.trace_context ? parseCarrier(row.trace_context) : null;
+    const { exchange } = this.options;
+    await withPublishSpan({ exchange, routingKey: row.event_type, messageId: row.event_id, stored }, async (headers, carrierKey) => {
+      const confirmed = this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
+        persistent: true,
+        contentType: 'application/json',
+        messageId: row.event_id,
+        type: row.event_type,
+        timestamp: Math.floor(Date.now() / 1000),
+        headers,
+        timeout: this.options.confirmTimeoutMs,
+        ...carrierKey,
+      });
+      this.crash('after-publish-before-confirm');
+      await confirmed;
     });
-    this.crash('after-publish-before-confirm');
-    await confirmed;
+  }
+}
+
+/** A stored carrier that does not parse is dropped: the event still goes out, in a trace of its own. */
+function parseCarrier(stored: string): TraceCarrier | null {
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    if (!parsed || typeof parsed !== 'object') return null;
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return null;
   }
 }

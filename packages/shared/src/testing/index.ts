@@ -1,4 +1,6 @@
 export * from './fault-proxy';
+export * from './metrics';
+export * from './processes';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';

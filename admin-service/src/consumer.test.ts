@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { migrateSchema } from '@catalogue/migrations';
+import { createEvent, EventTypes, topologyFor } from '@catalogue/shared';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  eventually,
+  fakeCollector,
+  freePort,
+  publishRaw,
+  sampleValue,
+  startProcess,
+  type RunningProcess,
+  type TestDatabase,
+} from '@catalogue/shared/testing';
+
+/** The consumer-only process (`node dist/consumer.js`): no API, but probes and metrics on OPS_PORT, and traces. */
+let db: TestDatabase;
+let ns: ReturnType<typeof createTestNamespace>;
+let collector: Awaited<ReturnType<typeof fakeCollector>>;
+let consumer: RunningProcess;
+let ops: string;
+
+before(async () => {
+  db = await createTestDatabase('admin');
+  await migrateSchema('admin', db.credentials);
+  ns = createTestNamespace();
+  collector = await fakeCollector();
+  const port = await freePort();
+  ops = `http://127.0.0.1:${port}`;
+  consumer = startProcess(join(__dirname, 'consumer.js'), {
+    ...db.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    AMQP_NAMESPACE: ns.namespace,
+    OPS_PORT: String(port),
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '600000',
+  });
+  await eventually(async () => (await fetch(`${ops}/api/health`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+});
+after(async () => {
+  await consumer.stop();
+  await collector.close();
+  await db.drop();
+  await ns.cleanup();
+});
+
+describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SIGTERM", () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+
+  test('/ready and /api/health answer 200', async () => {
+    assert.equal((await fetch(`${ops}/ready`)).status, 200);
+    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), { status: 'ok', checks: { database: 'up', broker: 'up' } });
+  });
+
+  test('a like carrying a traceparent is consumed, counted in /metrics, and its span continues that trace', async () => {
+    const like = createEvent(EventTypes.ProductLiked, { productId: 77, userId: 'u' });
+    await publishRaw(topologyFor(ns.namespace).mainExchange, like.type, JSON.stringify(like), {
+      messageId: like.id,
+      type: like.type,
+      headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+    });
+    await eventually(async () => {
+      const body = await (await fetch(`${ops}/metrics`)).text();
+      return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductLiked, service: 'admin' }) === 1;
+    }, { what: 'the consumed like in /metrics' });
+    assert.equal(collector.bodies.length, 0, 'spans wait in the batch until shutdown');
+  });
+
+  test('SIGTERM drains, flushes the buffered spans and exits 0', async () => {
+    assert.equal(await consumer.stop('SIGTERM'), 0, consumer.output());
+    const exported = JSON.stringify(collector.bodies);
+    assert.match(exported, new RegExp(`"traceId":"${traceId}"`, 'i'));
+    assert.match(exported, /"service\.name","value":\{"stringValue":"admin-service"\}/);
+    assert.match(exported, /"name":"process [^"]*admin"/, 'the consumer span');
+  });
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { migrateSchema } from '@catalogue/migrations';
+import { blackHole, createTestDatabase, createTestNamespace, eventually, fakeCollector, freePort, startProcess, type RunningProcess, type TestDatabase } from '@catalogue/shared/testing';
+
+/** main-service as its container runs it (`node dist/main.js`), tracing configured only by OTEL_* variables. */
+let db: TestDatabase;
+let ns: ReturnType<typeof createTestNamespace>;
+
+before(async () => {
+  db = await createTestDatabase('main');
+  await migrateSchema('main', db.credentials);
+  ns = createTestNamespace();
+});
+after(async () => {
+  await db.drop();
+  await ns.cleanup();
+});
+
+async function startMainProcess(otel: Record<string, string>): Promise<{ process: RunningProcess; url: string }> {
+  const port = await freePort();
+  const running = startProcess(join(__dirname, 'main.js'), {
+    ...db.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    AMQP_NAMESPACE: ns.namespace,
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    ...otel,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `main-service on ${url}; output: ${running.output()}` });
+  return { process: running, url };
+}
+
+describe('tracing in the running main-service', () => {
+  test('a collector that never answers neither fails nor slows requests, and shutdown still exits 0', async () => {
+    const hole = await blackHole();
+    try {
+      const { process: main, url } = await startMainProcess({
+        OTEL_EXPORTER_OTLP_ENDPOINT: hole.url,
+        // Export at once and wait long for each export: if exporting blocked requests, they would hang.
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+      });
+      for (let i = 0; i < 40; i++) {
+        // Bounded far below the exporter's 60 s timeout: a request waiting on it would be cut off and fail.
+        const res = await fetch(`${url}/api/products?limit=5`, { signal: AbortSignal.timeout(5000) });
+        assert.equal(res.status, 200);
+        const missing = await fetch(`${url}/api/products/999999${i}`, { signal: AbortSignal.timeout(5000) });
+        assert.equal(missing.status, 404);
+      }
+      await eventually(async () => hole.connections() > 0, { what: 'the exporter to try the collector' });
+      assert.equal(await main.stop('SIGTERM'), 0, main.output());
+    } finally {
+      await hole.close();
+    }
+  });
+
+  test('spans still buffered at SIGTERM are flushed before the process exits', async () => {
+    const collector = await fakeCollector();
+    try {
+      const { process: main, url } = await startMainProcess({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        // Nothing leaves on its own schedule: only the shutdown flush can deliver the span.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const res = await fetch(`${url}/api/products?limit=1`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      assert.equal(res.status, 200);
+      assert.equal(collector.bodies.length, 0, 'nothing exported before shutdown');
+
+      assert.equal(await main.stop('SIGTERM'), 0, main.output());
+      const exported = JSON.stringify(collector.bodies);
+      assert.match(exported, new RegExp(traceId, 'i'), "the request's span, continuing the caller's trace");
+      assert.match(exported, /"service\.name","value":\{"stringValue":"main-service"\}/);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  test('sampling follows OTEL_TRACES_SAMPLER: with always_off nothing is exported, even at shutdown', async () => {
+    const collector = await fakeCollector();
+    try {
+      const { process: main, url } = await startMainProcess({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+        OTEL_TRACES_SAMPLER: 'always_off',
+      });
+      for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/api/products?limit=1`)).status, 200);
+      assert.equal(await main.stop('SIGTERM'), 0, main.output());
+      assert.doesNotMatch(JSON.stringify(collector.bodies), /"spanId"/);
+    } finally {
+      await collector.close();
+    }
+  });
+});

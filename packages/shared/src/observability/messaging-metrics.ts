@@ -1,0 +1,33 @@
+import type { MessagingObserver } from '../messaging/observer';
+import { eventTypeLabel, type ServiceMetrics } from './metrics';
+
+/** Turns what the relay and the consumer report into the event metrics. */
+export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
+  return {
+    published(type, count) {
+      metrics.eventsPublished.inc({ event_type: eventTypeLabel(type) }, count);
+    },
+    publishFailed(type) {
+      metrics.eventsFailed.inc({ event_type: eventTypeLabel(type), stage: 'publish' });
+    },
+    delivered({ type, redelivered }) {
+      if (redelivered) metrics.eventsRedelivered.inc({ event_type: eventTypeLabel(type) });
+    },
+    consumed({ type, outcome, durationSeconds, lagSeconds }) {
+      const event_type = eventTypeLabel(type);
+      metrics.consumerProcessingDuration.observe({ event_type, outcome }, durationSeconds);
+      if (outcome === 'duplicate') {
+        metrics.eventsDuplicatesIgnored.inc({ event_type });
+        return;
+      }
+      metrics.eventsConsumed.inc({ event_type });
+      metrics.eventLag.observe({ event_type }, lagSeconds);
+    },
+    consumeFailed({ type }) {
+      metrics.eventsFailed.inc({ event_type: eventTypeLabel(type), stage: 'consume' });
+    },
+    deadLettered({ type }) {
+      metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type) });
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { EventTypes, type EventType } from '../contracts/events';
+
+/** Chosen once for both services: every series is `catalogue_*` and carries a constant `service` label. */
+export const METRIC_PREFIX = 'catalogue_';
+
+export type ServiceName = 'main' | 'admin';
+
+/** OpenTelemetry's advisory buckets for http.server.request.duration, in seconds. */
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** Event lag spans a commit-to-effect path that may wait out a broker outage, hence the long tail. */
+const LAG_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+
+/**
+ * prom-client's defaults include `nodejs_active_{handles,requests,resources}_total`, gauges whose
+ * names claim to be counters (promtool rejects them); the same numbers remain, by type, without `_total`.
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** Known reasons a like is refused; pre-created so their series exist at zero. */
+export const LIKE_REJECTION_REASONS = ['already_liked', 'not_found', 'unauthenticated', 'validation_failed', 'dependency_unavailable'] as const;
+
+const ALL_EVENT_TYPES = Object.values(EventTypes);
+
+/** Message `type`s come from outside: only known event types become label values, so senders cannot mint series. */
+export function eventTypeLabel(type: string | undefined): EventType | 'unknown' {
+  return type !== undefined && (ALL_EVENT_TYPES as string[]).includes(type) ? (type as EventType) : 'unknown';
+}
+
+/**
+ * One process's metrics in a registry of its own (a global one would throw when a test builds an
+ * app twice). Both services expose the same families, so dashboards and alerts query one set of names.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
+
+  readonly eventsPublished: Counter<'event_type'>;
+  readonly eventsConsumed: Counter<'event_type'>;
+  readonly eventsFailed: Counter<'event_type' | 'stage'>;
+  readonly eventsDeadLettered: Counter<'event_type'>;
+  readonly eventsRedelivered: Counter<'event_type'>;
+  readonly eventsDuplicatesIgnored: Counter<'event_type'>;
+  readonly consumerProcessingDuration: Histogram<'event_type' | 'outcome'>;
+  readonly eventLag: Histogram<'event_type'>;
+  readonly outboxBacklogRows: Gauge;
+  readonly outboxOldestAge: Gauge;
+
+  readonly likesAccepted: Counter;
+  readonly likesRejected: Counter<'reason'>;
+  readonly productsCreated: Counter;
+  readonly productsUpdated: Counter;
+  readonly productsDeleted: Counter;
+
+  constructor(
+    readonly service: ServiceName,
+    options: { defaultMetrics?: boolean; outboxBacklog?: OutboxBacklogReader } = {},
+  ) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ service });
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(METRIC_PREFIX + name);
+    }
+    const name = (base: string) => METRIC_PREFIX + base;
+
+    this.httpRequestDuration = new Histogram({
+      name: name('http_server_request_duration_seconds'),
+      help: 'Duration of HTTP requests, by method, route template and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: HTTP_DURATION_BUCKETS,
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: name('http_server_requests_total'),
+      help: 'HTTP requests answered, by method, route template and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    });
+
+    this.eventsPublished = new Counter({ name: name('events_published_total'), help: 'Events published from the outbox and confirmed by the broker.', labelNames: ['event_type'], registers });
+    this.eventsConsumed = new Counter({ name: name('events_consumed_total'), help: 'Events consumed and applied (committed and acknowledged).', labelNames: ['event_type'], registers });
+    this.eventsFailed = new Counter({
+      name: name('events_failed_total'),
+      help: 'Failed attempts: a publish the broker did not confirm (stage=publish) or a handler error that requeued a delivery (stage=consume).',
+      labelNames: ['event_type', 'stage'],
+      registers,
+    });
+    this.eventsDeadLettered = new Counter({ name: name('events_dead_lettered_total'), help: 'Messages this consumer sent to its dead-letter queue.', labelNames: ['event_type'], registers });
+    this.eventsRedelivered = new Counter({ name: name('events_redelivered_total'), help: 'Deliveries the broker marked as redelivered.', labelNames: ['event_type'], registers });
+    this.eventsDuplicatesIgnored = new Counter({
+      name: name('events_duplicates_ignored_total'),
+      help: 'Deliveries of events already processed, acknowledged without effect.',
+      labelNames: ['event_type'],
+      registers,
+    });
+    this.consumerProcessingDuration = new Histogram({
+      name: name('consumer_processing_duration_seconds'),
+      help: 'Time from a delivery to its acknowledgement, by event type and outcome (applied, duplicate).',
+      labelNames: ['event_type', 'outcome'],
+      buckets: HTTP_DURATION_BUCKETS,
+      registers,
+    });
+    this.eventLag = new Histogram({
+      name: name('event_lag_seconds'),
+      help: "End-to-end lag from an event's occurrence (its commit in the producer) to its effect here.",
+      labelNames: ['event_type'],
+      buckets: LAG_BUCKETS,
+      registers,
+    });
+    const collect = options.outboxBacklog ? backlogCollector(options.outboxBacklog, () => [this.outboxBacklogRows, this.outboxOldestAge]) : undefined;
+    this.outboxBacklogRows = new Gauge({ name: name('outbox_backlog_rows'), help: 'Outbox rows waiting to be published.', registers, collect });
+    this.outboxOldestAge = new Gauge({ name: name('outbox_oldest_age_seconds'), help: 'Age of the oldest unpublished outbox row (0 when empty).', registers, collect });
+
+    this.likesAccepted = new Counter({ name: name('likes_accepted_total'), help: 'Likes recorded.', registers });
+    this.likesRejected = new Counter({ name: name('likes_rejected_total'), help: 'Likes refused, by reason (the error code answered).', labelNames: ['reason'], registers });
+    this.productsCreated = new Counter({ name: name('products_created_total'), help: 'Products created.', registers });
+    this.productsUpdated = new Counter({ name: name('products_updated_total'), help: 'Products updated.', registers });
+    this.productsDeleted = new Counter({ name: name('products_deleted_total'), help: 'Products deleted.', registers });
+
+    // Series that exist from the start read as 0 instead of "no data", so rate() and alerts work at once.
+    for (const reason of LIKE_REJECTION_REASONS) this.likesRejected.labels(reason).inc(0);
+    for (const type of ALL_EVENT_TYPES) {
+      this.eventsPublished.labels(type).inc(0);
+      this.eventsConsumed.labels(type).inc(0);
+      this.eventsDeadLettered.labels(type).inc(0);
+    }
+  }
+
+  /** Prometheus text exposition of this registry. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+export type OutboxBacklogReader = () => Promise<{ rows: number; oldestAgeSeconds: number }>;
+
+/**
+ * Reads the outbox backlog when Prometheus scrapes (not on a timer, so an idle process runs no
+ * queries). Both gauges share one query per scrape; a slow or failed query keeps the last values
+ * rather than failing the scrape (readiness reports the database).
+ */
+function backlogCollector(read: OutboxBacklogReader, gauges: () => [Gauge, Gauge], timeoutMs = 2000): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  const refresh = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const backlog = await Promise.race([
+        read(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('outbox backlog query timed out')), timeoutMs);
+        }),
+      ]);
+      const [rows, age] = gauges();
+      rows.set(backlog.rows);
+      age.set(backlog.oldestAgeSeconds);
+    } catch {
+      // keep the last values
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return async () => {
+    pending ??= refresh().finally(() => {
+      pending = undefined;
+    });
+    await pending;
+  };
+}
