@@ -20,6 +20,8 @@ before(async () => {
 });
 after(async () => {
   await system?.destroy();
+  // A killed server's leftovers must never keep this file's process (and CI) from ending.
+  setTimeout(() => process.exit(), 10_000).unref();
 });
 
 describe('no like or product change is lost or double-counted under faults', () => {

@@ -25,6 +25,8 @@ before(async () => {
 });
 after(async () => {
   await system?.destroy();
+  // A killed server's leftovers must never keep this file's process (and CI) from ending.
+  setTimeout(() => process.exit(), 10_000).unref();
 });
 
 describe('full fault matrix', () => {

@@ -80,7 +80,21 @@ export class Broker {
     return channel;
   }
 
-  async close(): Promise<void> {
-    await this.connection.close();
+  /**
+   * Closes the connection, but never waits longer than `timeoutMs`: a broker that went silent
+   * (paused, black-holed) never answers the close handshake, and shutdown must still finish.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    try {
+      const outcome = await Promise.race([this.connection.close().then(() => 'closed' as const), gaveUp]);
+      if (outcome === 'timeout') this.options.logger.warn({ timeoutMs }, 'RabbitMQ did not answer the close in time; leaving the connection');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
