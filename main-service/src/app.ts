@@ -7,7 +7,11 @@ import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
 import { likesRouter } from './likes/likes.router';
 import { LikesService } from './likes/likes.service';
+import { likesInternalRouter } from './likes/likes.internal.router';
+import { AdminSnapshotClient } from './products/admin-snapshot.client';
 import { productEventHandlers } from './products/products.consumer';
+import { productsInternalRouter } from './products/products.internal.router';
+import { ProductsResync } from './products/products.resync';
 import { ProductsRepository } from './products/products.repository';
 import { productsRouter } from './products/products.router';
 import { ProductsService } from './products/products.service';
@@ -21,12 +25,26 @@ export interface MainService {
   app: express.Express;
   messaging: ServiceMessaging;
   lifecycle: Lifecycle;
+  resync: ProductsResync;
+}
+
+/** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
+export function buildResync(
+  config: MainConfig,
+  dataSource: DataSource,
+  logger: Logger,
+  productsRepository = new ProductsRepository(dataSource),
+  products = new ProductsService(productsRepository),
+): ProductsResync {
+  const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS);
+  return new ProductsResync(source, products, productsRepository, createTransactionRunner(dataSource, { idempotent: true }), logger, config.RESYNC_PAGE_SIZE);
 }
 
 /** Wires main-service from explicit dependencies; starts nothing (main.ts and tests do). */
 export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger): MainService {
   const crash = crashAt(config.CRASH_POINT);
-  const products = new ProductsService(new ProductsRepository(dataSource));
+  const productsRepository = new ProductsRepository(dataSource);
+  const products = new ProductsService(productsRepository);
   const messaging = new ServiceMessaging({
     service: 'main',
     settings: messagingSettingsFrom(config),
@@ -43,6 +61,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
   );
   const lifecycle: Lifecycle = { draining: false };
+  const resync = buildResync(config, dataSource, logger, productsRepository, products);
 
   const app = express();
   app.disable('x-powered-by');
@@ -51,7 +70,8 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users));
   }
+  app.use('/internal/products', productsInternalRouter(products), likesInternalRouter(likes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, messaging, lifecycle };
+  return { app, messaging, lifecycle, resync };
 }

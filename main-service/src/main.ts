@@ -3,8 +3,11 @@ import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, messaging, lifecycle } = buildMainService(config, dataSource, logger);
+  const { app, messaging, lifecycle, resync } = buildMainService(config, dataSource, logger);
   await messaging.start();
+  let stopping = false;
+  // In the background: the copy fills while the API already serves, and live events race it safely.
+  if (config.RESYNC_ON_EMPTY) void resync.runIfEmpty(() => stopping).catch((err: unknown) => logger.error({ err }, 'resync at start-up failed'));
 
   const server = app.listen(config.PORT, () => {
     logger.info(`main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`);
@@ -14,7 +17,6 @@ async function start(): Promise<void> {
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
 
-  let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
