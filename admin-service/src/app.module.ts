@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { crashAt, messagingSettingsFrom, ServiceMessaging, type Logger } from '@catalogue/shared';
+import { crashAt, messagingSettingsFrom, ServiceMessaging, type Logger, type MessagingObserver } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
@@ -18,6 +18,8 @@ export interface AdminDependencies {
   /** Open (initialised) by the caller; the application closes it on shutdown. */
   dataSource: DataSource;
   logger: Logger;
+  /** Told about every publish and delivery (metrics, tests). */
+  observer?: MessagingObserver;
 }
 
 interface Wiring extends AdminDependencies {
@@ -68,10 +70,11 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     // The consumer runs inside EventsTransport, so its handlers are Nest's @EventPattern methods.
     runConsumer: false,
     handlers: {},
+    observer: deps.observer,
     crash,
   });
   const transport = config.RUN_CONSUMER
-    ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, crash })
+    ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer: deps.observer, crash })
     : null;
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport }), {

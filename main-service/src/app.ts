@@ -1,6 +1,6 @@
 import express from 'express';
 import type { DataSource } from 'typeorm';
-import { createTransactionRunner, crashAt, messagingSettingsFrom, ServiceMessaging, type Logger } from '@catalogue/shared';
+import { createTransactionRunner, crashAt, messagingSettingsFrom, ServiceMessaging, type Logger, type MessagingObserver } from '@catalogue/shared';
 import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
@@ -41,7 +41,7 @@ export function buildResync(
 }
 
 /** Wires main-service from explicit dependencies; starts nothing (main.ts and tests do). */
-export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger): MainService {
+export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger, options: { observer?: MessagingObserver } = {}): MainService {
   const crash = crashAt(config.CRASH_POINT);
   const productsRepository = new ProductsRepository(dataSource);
   const products = new ProductsService(productsRepository);
@@ -53,6 +53,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
     handlers: productEventHandlers(products),
+    observer: options.observer,
     crash,
   });
   const likes = new LikesService(new LikesRepository(), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);

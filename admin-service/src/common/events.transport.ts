@@ -8,6 +8,7 @@ import {
   type EventHandler,
   type EventType,
   type Logger,
+  type MessagingObserver,
   type MessagingSettings,
   type Topology,
 } from '@catalogue/shared';
@@ -26,6 +27,7 @@ export interface EventsTransportOptions {
   topology: Topology;
   dataSource: DataSource;
   logger: Logger;
+  observer?: MessagingObserver;
   crash?: CrashHook;
 }
 
@@ -56,6 +58,7 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
         prefetch: settings.prefetch,
         deliveryLimit: settings.deliveryLimit,
         confirmTimeoutMs: settings.confirmTimeoutMs,
+        observer: this.options.observer,
         crash: this.options.crash,
       });
       await this.consumer.start();
