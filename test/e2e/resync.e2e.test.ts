@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
 import { createEvent, createLogger, createTransactionRunner, EventTypes, type AdminSnapshotRow, type SnapshotPage } from '@catalogue/shared';
-import { eventually, publishRaw } from '@catalogue/shared/testing';
+import { eventually, FaultProxy, publishRaw } from '@catalogue/shared/testing';
 import { buildResync } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { AdminSnapshotClient } from '@catalogue/main-service/dist/products/admin-snapshot.client';
@@ -115,6 +115,35 @@ describe('resync: main rebuilds its product copy from admin', () => {
     assert.equal((await mainRow(gone))?.deleted, true);
     assert.equal((await mainRow(gone))?.version, 2);
     await request(system.main.app).get(`/api/products/${gone}`).expect(404);
+  });
+
+  test('when admin is unreachable at start-up, the resync of an empty copy keeps retrying and completes once admin answers', async () => {
+    const id = await createInAdmin('Waited for');
+    await mainCaughtUp();
+    await emptyMainCopy();
+    const admin = new URL(http.adminUrl);
+    const proxy = new FaultProxy(admin.hostname, Number(admin.port));
+    const port = await proxy.start();
+    try {
+      proxy.setMode('reset');
+      const repository = new ProductsRepository(system.main.dataSource);
+      const resync = new ProductsResync(
+        new AdminSnapshotClient(`http://127.0.0.1:${port}`, 1000),
+        new ProductsService(repository),
+        repository,
+        createTransactionRunner(system.main.dataSource, { idempotent: true }),
+        logger,
+      );
+      const running = resync.runIfEmpty(() => false);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(await mainRow(id), undefined, 'nothing applied while admin is unreachable');
+      proxy.setMode('pass');
+      const report = await running;
+      assert.ok(report && report.applied >= 1);
+      assert.equal((await mainRow(id))?.title, 'Waited for');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('a copy that is not empty is left alone at start-up', async () => {

@@ -44,8 +44,14 @@ async function consumerWaitsForALock(): Promise<void> {
       );
       return rows.length > 0;
     },
-    { intervalMs: 20, what: 'the consumer to wait for the product row' },
-  );
+    { timeoutMs: 30_000, intervalMs: 20, what: 'the consumer to wait for the product row' },
+  ).catch(async (err: Error) => {
+    // What the database was doing, to tell a slow delivery from a lock that was never taken.
+    const trx: unknown[] = await admin.db.query(
+      'SELECT t.trx_state, t.trx_mysql_thread_id AS thread, p.DB AS db, p.INFO AS query FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = DATABASE()',
+    );
+    throw new Error(`${err.message}; transactions: ${JSON.stringify(trx)}`);
+  });
 }
 
 describe("admin's like counter under lock conflicts", () => {

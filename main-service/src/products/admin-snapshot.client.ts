@@ -19,7 +19,9 @@ export class AdminSnapshotClient {
     url.searchParams.set('after', String(after));
     url.searchParams.set('limit', String(limit));
     const body = await this.policy.execute(async ({ signal }) => {
-      const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+      const response = await fetch(url, { signal, headers: { accept: 'application/json' } }).catch((err: unknown) => {
+        throw new Error(`admin at ${url.origin} is unreachable: ${(err as Error).message}`);
+      });
       if (response.status !== 200) throw new Error(`admin's snapshot answered ${response.status}`);
       return response.json() as Promise<unknown>;
     });

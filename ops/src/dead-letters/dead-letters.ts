@@ -120,7 +120,9 @@ export async function replayDeadLetters(
 
 async function fetchAll(channel: Channel, queue: string, max = 10_000): Promise<GetMessage[]> {
   // Only what is there now: messages put back during the walk are not met twice.
-  const { messageCount } = await channel.checkQueue(queue);
+  const { messageCount } = await channel.checkQueue(queue).catch((err: Error) => {
+    throw new Error(/NOT_FOUND/.test(err.message) ? `queue ${queue} does not exist (is AMQP_NAMESPACE right? has a service started?)` : err.message);
+  });
   const messages: GetMessage[] = [];
   while (messages.length < Math.min(messageCount, max)) {
     const message = await channel.get(queue, { noAck: false });
