@@ -1,13 +1,8 @@
-import { parseArgs } from 'node:util';
 import amqplib from 'amqplib';
-import { deadLetterQueueOf, redactUrl, topologyFor, type ConsumerName } from '@catalogue/shared';
+import { deadLetterQueueOf, redactUrl, topologyFor } from '@catalogue/shared';
 import { loadOpsConfig } from './config';
+import { DEAD_LETTERS_USAGE, parseDeadLetterCommand } from './dead-letters/command';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters/dead-letters';
-
-const USAGE = `usage:
-  npm run dead-letters -- list [--queue main|admin] [--max N] [--json]
-  npm run dead-letters -- replay <message-id...> [--queue main|admin]
-  npm run dead-letters -- replay --all [--queue main|admin]`;
 
 function line(d: DeadLetter): string {
   return `${d.queue}  ${d.messageId ?? '(no message id)'}  ${d.type ?? '?'}  from ${d.originalExchange || '(default exchange)'}/${d.originalRoutingKey}  deaths ${d.deaths}  ${d.bytes} B\n    reason: ${d.reason}`;
@@ -15,17 +10,12 @@ function line(d: DeadLetter): string {
 
 /** `npm run dead-letters`: lists dead-lettered messages with their reason, and replays chosen ones. */
 async function run(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { queue: { type: 'string' }, all: { type: 'boolean', default: false }, max: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const [command, ...ids] = positionals;
-  const consumers: ConsumerName[] = values.queue === undefined ? ['main', 'admin'] : values.queue === 'main' || values.queue === 'admin' ? [values.queue] : [];
-  const max = values.max === undefined ? undefined : Number(values.max);
-  if (consumers.length === 0 || (max !== undefined && !(Number.isInteger(max) && max > 0)) || (command !== 'list' && command !== 'replay') || (command === 'replay' && values.all === ids.length > 0) || (command === 'list' && ids.length > 0)) {
-    console.error(USAGE);
+  const parsed = parseDeadLetterCommand(process.argv.slice(2));
+  if (!parsed) {
+    console.error(DEAD_LETTERS_USAGE);
     return 2;
   }
+  const { consumers, max } = parsed;
   const config = loadOpsConfig(process.env);
   const topology = topologyFor(config.AMQP_NAMESPACE);
   let connection: amqplib.ChannelModel;
@@ -36,14 +26,15 @@ async function run(): Promise<number> {
   }
   connection.on('error', () => undefined);
   try {
-    if (command === 'list') {
-      const all: DeadLetter[] = [];
-      for (const consumer of consumers) all.push(...(await listDeadLetters(connection, deadLetterQueueOf(topology, consumer), { max })));
-      if (values.json) console.log(JSON.stringify(all, null, 2));
-      else console.log([...all.map(line), `${all.length} dead-lettered message(s) in ${consumers.map((c) => deadLetterQueueOf(topology, c)).join(', ')}`].join('\n'));
+    if (parsed.command === 'list') {
+      const listed: DeadLetter[] = [];
+      for (const consumer of consumers) listed.push(...(await listDeadLetters(connection, deadLetterQueueOf(topology, consumer), { max })));
+      if (parsed.json) console.log(JSON.stringify(listed, null, 2));
+      else console.log([...listed.map(line), `${listed.length} dead-lettered message(s) in ${consumers.map((c) => deadLetterQueueOf(topology, c)).join(', ')}`].join('\n'));
       return 0;
     }
-    const wanted = new Set(ids);
+    const all = parsed.ids === 'all';
+    const wanted = new Set(all ? [] : parsed.ids);
     const found = new Set<string>();
     let replayed = 0;
     let failed = 0;
@@ -52,7 +43,7 @@ async function run(): Promise<number> {
         connection,
         deadLetterQueueOf(topology, consumer),
         (d) => {
-          if (values.all) return true;
+          if (all) return true;
           if (d.messageId === undefined || !wanted.has(d.messageId)) return false;
           found.add(d.messageId);
           return true;
@@ -64,7 +55,7 @@ async function run(): Promise<number> {
       replayed += outcome.replayed.length;
       failed += outcome.failed.length;
     }
-    const missing = values.all ? [] : [...wanted].filter((id) => !found.has(id));
+    const missing = all ? [] : [...wanted].filter((id) => !found.has(id));
     for (const id of missing) console.log(`not found: ${id}`);
     console.log(`replayed: ${replayed}; failed: ${failed}; not found: ${missing.length}`);
     return failed === 0 && missing.length === 0 ? 0 : 1;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
 import { createEvent, createLogger, createTransactionRunner, EventTypes, type AdminSnapshotRow, type SnapshotPage } from '@catalogue/shared';
-import { eventually, FaultProxy, publishRaw } from '@catalogue/shared/testing';
+import mysql from 'mysql2/promise';
+import { migrateSchema } from '@catalogue/migrations';
+import { createTestDatabase, createTestNamespace, eventually, FaultProxy, publishRaw } from '@catalogue/shared/testing';
 import { buildResync } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { AdminSnapshotClient } from '@catalogue/main-service/dist/products/admin-snapshot.client';
@@ -143,6 +146,37 @@ describe('resync: main rebuilds its product copy from admin', () => {
       assert.equal((await mainRow(id))?.title, 'Waited for');
     } finally {
       await proxy.stop();
+    }
+  });
+
+  test('main-service started on an empty database fills its copy from admin by itself (RESYNC_ON_EMPTY)', async () => {
+    const id = await createInAdmin('Found at start');
+    await request(system.admin.http).put(`/api/products/${id}`).send({ title: 'Found at start v2', image: 'https://img.example/v2.png' }).expect(202);
+    const freshDb = await createTestDatabase('main');
+    await migrateSchema('main', freshDb.credentials);
+    // A namespace of its own: no event of admin's can reach this main, only the resync.
+    const ns = createTestNamespace();
+    const child = spawn(process.execPath, [require.resolve('@catalogue/main-service/dist/main.js')], {
+      env: { PATH: process.env.PATH, ...freshDb.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', AMQP_NAMESPACE: ns.namespace, ADMIN_URL: http.adminUrl },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const conn = await mysql.createConnection(freshDb.credentials);
+    try {
+      const row = await eventually(
+        async () => {
+          const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT title, version FROM products WHERE id = ?', [id]);
+          return rows[0];
+        },
+        { timeoutMs: 30_000, what: 'the product in the fresh main' },
+      );
+      assert.deepEqual({ title: row.title, version: Number(row.version) }, { title: 'Found at start v2', version: 2 });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await conn.end();
+      await freshDb.drop();
+      await ns.cleanup();
     }
   });
 

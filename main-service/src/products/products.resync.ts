@@ -54,13 +54,20 @@ export class ProductsResync {
     return report;
   }
 
-  /**
-   * At start-up: when main's copy is empty, resyncs, retrying with backoff while admin is
-   * unreachable, until it succeeds or `stopped()` says the process is shutting down.
-   */
+  /** True when main holds no product at all, not even a tombstone: a copy that was never filled. */
+  copyIsEmpty(): Promise<boolean> {
+    return this.repository.isEmpty();
+  }
+
+  /** Resyncs when main's copy is empty (see runUntilDone); undefined when it was not. */
   async runIfEmpty(stopped: () => boolean): Promise<ResyncReport | undefined> {
-    if (!(await this.repository.isEmpty())) return undefined;
-    this.logger.info('main has no products yet: resyncing from admin');
+    if (!(await this.copyIsEmpty())) return undefined;
+    return this.runUntilDone(stopped);
+  }
+
+  /** Retries with backoff while admin is unreachable, until done or `stopped()` says the process is shutting down. */
+  async runUntilDone(stopped: () => boolean): Promise<ResyncReport | undefined> {
+    this.logger.info('resyncing the product copy from admin');
     for (let attempt = 0; !stopped(); attempt++) {
       try {
         return await this.run();
