@@ -16,7 +16,7 @@ async function run(): Promise<number> {
     return 2;
   }
   const { consumers, max } = parsed;
-  const config = loadOpsConfig(process.env);
+  const config = loadOpsConfig(process.env, { broker: true });
   const topology = topologyFor(config.AMQP_NAMESPACE);
   let connection: amqplib.ChannelModel;
   try {
