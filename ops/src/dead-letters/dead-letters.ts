@@ -119,12 +119,13 @@ export async function replayDeadLetters(
 }
 
 async function fetchAll(channel: Channel, queue: string, max = 10_000): Promise<GetMessage[]> {
-  // Only what is there now: messages put back during the walk are not met twice.
-  const { messageCount } = await channel.checkQueue(queue).catch((err: Error) => {
+  await channel.checkQueue(queue).catch((err: Error) => {
     throw new Error(/NOT_FOUND/.test(err.message) ? `queue ${queue} does not exist (is AMQP_NAMESPACE right? has a service started?)` : err.message);
   });
+  // Every message fetched stays unacknowledged on this channel until it closes, so none is met twice
+  // and the walk ends when the queue has nothing more to give (or at max).
   const messages: GetMessage[] = [];
-  while (messages.length < Math.min(messageCount, max)) {
+  while (messages.length < max) {
     const message = await channel.get(queue, { noAck: false });
     if (!message) break;
     messages.push(message);
