@@ -1,12 +1,14 @@
 import { DataSource } from 'typeorm';
 import { InitialAdminSchema1732000000000 } from './admin/1732000000000-InitialAdminSchema';
+import { ProductSearchAdmin1796032504000 } from './admin/1796032504000-ProductSearch';
 import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
+import { ProductSearchMain1796032504000 } from './main/1796032504000-ProductSearch';
 
 export type SchemaName = 'main' | 'admin';
 
 export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
-  main: [InitialMainSchema1732000000000],
-  admin: [InitialAdminSchema1732000000000],
+  main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000],
+  admin: [InitialAdminSchema1732000000000, ProductSearchAdmin1796032504000],
 };
 
 export interface MigrationTarget {

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { parsePageQuery, parseProductId, productImageSchema, productTitleSchema } from '@catalogue/shared';
+import { parseListQuery, parseProductId, productImageSchema, productTitleSchema } from '@catalogue/shared';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { productFiltersSchema, toProductFilters } from './product-filters';
 import type { Product, ProductInput } from './products.repository';
 import { PRODUCTS_PATH, ProductsService } from './products.service';
 
@@ -16,7 +17,8 @@ export class ProductsController {
 
   @Get()
   async list(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response): Promise<Product[]> {
-    const page = await this.products.list(parsePageQuery(query));
+    const list = parseListQuery(query, productFiltersSchema);
+    const page = await this.products.list({ ...list, filters: toProductFilters(list.filters) });
     if (page.link) res.setHeader('Link', page.link);
     return page.items;
   }

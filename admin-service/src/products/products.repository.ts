@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { affectedRows } from '@catalogue/shared';
+import { affectedRows, productListSql, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { ProductFilters } from './product-filters';
 
 export interface Product {
   id: number;
@@ -24,15 +25,33 @@ export interface ProductInput {
   image: string;
 }
 
+export interface ListedProduct {
+  id: number;
+  product: Product;
+  sortValue: string | number;
+}
+
 const COLUMNS = 'id, title, image, likes';
+
+function filterConditions(filters: ProductFilters): Sql[] {
+  const conditions: Sql[] = [];
+  if (filters.minLikes !== undefined) conditions.push({ sql: 'likes >= ?', params: [filters.minLikes] });
+  if (filters.maxLikes !== undefined) conditions.push({ sql: 'likes <= ?', params: [filters.maxLikes] });
+  if (filters.createdFrom) conditions.push({ sql: 'created_at >= ?', params: [filters.createdFrom] });
+  if (filters.createdBefore) conditions.push({ sql: 'created_at < ?', params: [filters.createdBefore] });
+  return conditions;
+}
 
 /** Explicit SQL over admin's products: every write is one statement, likes only ever grow in SQL. */
 @Injectable()
 export class ProductsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  listLive(afterId: number, limit: number): Promise<Product[]> {
-    return this.dataSource.query(`SELECT ${COLUMNS} FROM products WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+  /** One row more than the list's limit, each with the value it was sorted by (for the cursor). */
+  async listLive(list: ListQuery<ProductFilters>): Promise<ListedProduct[]> {
+    const { sql, params } = productListSql(list, { table: 'products', columns: COLUMNS, filters: filterConditions(list.filters) });
+    const rows: (Product & { sort_value: string | number })[] = await this.dataSource.query(sql, params);
+    return rows.map(({ sort_value, ...product }) => ({ id: product.id, product, sortValue: sort_value }));
   }
 
   async findLive(id: number): Promise<Product | undefined> {

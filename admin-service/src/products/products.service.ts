@@ -5,10 +5,10 @@ import {
   createEvent,
   createTransactionRunner,
   EventTypes,
-  pageOf,
+  listPageOf,
   ServiceMessaging,
   type Logger,
-  type PageQuery,
+  type ListQuery,
   type ProductLiked,
   type AdminSnapshotRow,
   type SnapshotPage,
@@ -18,6 +18,7 @@ import {
 } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LOGGER } from '../common/tokens';
+import type { ProductFilters } from './product-filters';
 import { ProductsRepository, type Product, type ProductInput, type ProductSnapshotRow } from './products.repository';
 
 export const PRODUCTS_PATH = '/api/products';
@@ -40,9 +41,10 @@ export class ProductsService {
     this.runInTransaction = createTransactionRunner(dataSource, { idempotent: false });
   }
 
-  async list(page: PageQuery): Promise<{ items: Product[]; link?: string }> {
-    const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
-    return pageOf(rows, page, PRODUCTS_PATH);
+  /** A page of live products: searched, filtered, sorted and after the cursor, in one statement. */
+  async list(list: ListQuery<ProductFilters>): Promise<{ items: Product[]; link?: string }> {
+    const rows = await this.products.listLive(list);
+    return listPageOf(rows, list, PRODUCTS_PATH, (row) => row.sortValue, (row) => row.product);
   }
 
   async get(id: number): Promise<Product> {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { parseEvent } from '@catalogue/shared';
-import { drainQueue, eventually } from '@catalogue/shared/testing';
+import { drainQueue, eventually, FaultProxy, TEST_RABBITMQ_URL } from '@catalogue/shared/testing';
 import { freshProductId, startMain, tokenFor, type MainUnderTest } from '../test-support';
 
 let main: MainUnderTest;
@@ -92,12 +92,14 @@ describe('POST /api/products/:id/like', () => {
   test('answers 404 for an unknown or deleted product and writes nothing', async () => {
     const deleted = freshProductId();
     await main.dataSource.query("INSERT INTO products (id, title, image, version, deleted_at) VALUES (?, 'x', 'https://x.example/x.png', 2, NOW())", [deleted]);
-    for (const id of [freshProductId(), deleted]) {
+    const ids = [freshProductId(), deleted];
+    for (const id of ids) {
       const res = await request(main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('user-3')}`).expect(404);
       assert.equal(res.body.code, 'not_found');
       assert.equal((await likeRows(id)).length, 0);
     }
-    const outbox: unknown[] = await main.dataSource.query('SELECT id FROM outbox');
+    // Other tests' events may still be on their way out; none may be about these products.
+    const outbox: unknown[] = await main.dataSource.query("SELECT id FROM outbox WHERE JSON_EXTRACT(payload, '$.data.productId') IN (?)", [ids]);
     assert.equal(outbox.length, 0);
   });
 
@@ -140,7 +142,7 @@ describe('POST /api/products/:id/like in development mode (no JWT key: admin ass
       }, answer.delayMs ?? 0);
     });
     await new Promise<void>((resolve) => adminStub.listen(0, '127.0.0.1', resolve));
-    devMain = await startMain({ JWT_SECRET: undefined, ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '300' });
+    devMain = await startMain({ JWT_SECRET: undefined, ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '1000' });
   });
   after(async () => {
     await devMain?.stop();
@@ -162,11 +164,11 @@ describe('POST /api/products/:id/like in development mode (no JWT key: admin ass
   });
 
   test('answers 503 quickly, never hangs, when admin does not answer in time, and writes nothing', async () => {
-    adminAnswer = { status: 200, body: { id: 8 }, delayMs: 5000 };
+    adminAnswer = { status: 200, body: { id: 8 }, delayMs: 10_000 };
     const productId = await devProduct();
     const started = Date.now();
     const res = await request(devMain.app).post(`/api/products/${productId}/like`).expect(503);
-    assert.ok(Date.now() - started < 2000, 'answered within the timeout');
+    assert.ok(Date.now() - started < 6000, 'answered after the 1 s timeout, long before admin would');
     assert.equal(res.body.code, 'dependency_unavailable');
     const rows: unknown[] = await devMain.dataSource.query('SELECT id FROM likes WHERE product_id = ?', [productId]);
     assert.equal(rows.length, 0);
@@ -198,3 +200,41 @@ describe('POST /api/products/:id/like while the broker is unreachable', () => {
     }
   });
 });
+
+describe('POST /api/products/:id/like while a publish waits for its confirm', () => {
+  test('commits new likes without waiting for the relay, whose claim on its rows stays open', async () => {
+    const proxy = new FaultProxy('127.0.0.1', Number(new URL(TEST_RABBITMQ_URL).port || 5672));
+    await proxy.start();
+    const stalled = await startMain({ RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}`, PUBLISH_CONFIRM_TIMEOUT_MS: '8000' });
+    try {
+      await stalled.messaging.ready();
+      const productId = freshProductId();
+      await stalled.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Vase', 'https://img.example/vase.png', 1)", [productId]);
+      // The broker stops answering: the relay claims the first like's outbox row and waits for a confirm.
+      proxy.setMode('blackhole');
+      await request(stalled.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('first')}`).expect(200);
+      const relayTransaction = await eventually(async () => {
+        const rows: { trx_id: string }[] = await stalled.dataSource.query(
+          `SELECT t.trx_id FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+           WHERE p.db = DATABASE() AND t.trx_rows_locked > 0`,
+        );
+        assert.equal(rows.length, 1, 'the relay holds one open claim');
+        return rows[0]!.trx_id;
+      });
+      // A like now must not queue behind the relay's locks (no gap lock on the outbox's end).
+      await request(stalled.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('second')}`).expect(200);
+      const open: { trx_id: string }[] = await stalled.dataSource.query('SELECT trx_id FROM information_schema.innodb_trx WHERE trx_id = ?', [relayTransaction]);
+      assert.equal(open.length, 1, 'the second like committed while the relay still waited for its confirm');
+      assert.equal(await likeRowsIn(stalled, productId), 2);
+    } finally {
+      proxy.setMode('pass');
+      await stalled.stop();
+      await proxy.stop();
+    }
+  });
+});
+
+async function likeRowsIn(service: MainUnderTest, productId: number): Promise<number> {
+  const rows: { n: number }[] = await service.dataSource.query('SELECT COUNT(*) AS n FROM likes WHERE product_id = ?', [productId]);
+  return Number(rows[0]?.n);
+}

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '@catalogue/shared';
+import { affectedRows, productListSql, type ListQuery } from '@catalogue/shared';
 
 export interface ProductView {
   id: number;
@@ -26,6 +26,12 @@ export interface ProductAuditRow {
   likeRows: number;
 }
 
+export interface ListedProduct {
+  id: number;
+  product: ProductView;
+  sortValue: string | number;
+}
+
 interface ProductRow {
   id: number;
   title: string;
@@ -39,12 +45,11 @@ const toView = (row: ProductRow): ProductView => ({ id: Number(row.id), title: r
 export class ProductsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async listLive(afterId: number, limit: number): Promise<ProductView[]> {
-    const rows: ProductRow[] = await this.dataSource.query(
-      'SELECT id, title, image, likes FROM products WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?',
-      [afterId, limit],
-    );
-    return rows.map(toView);
+  /** One row more than the list's limit, each with the value it was sorted by (for the cursor). */
+  async listLive(list: ListQuery): Promise<ListedProduct[]> {
+    const { sql, params } = productListSql(list, { table: 'products', columns: 'id, title, image, likes' });
+    const rows: (ProductRow & { sort_value: string | number })[] = await this.dataSource.query(sql, params);
+    return rows.map((row) => ({ id: Number(row.id), product: toView(row), sortValue: row.sort_value }));
   }
 
   async findLive(id: number): Promise<ProductView | undefined> {

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { parsePageQuery, parseProductId } from '@catalogue/shared';
+import { parseListQuery, parseProductId } from '@catalogue/shared';
 import type { ProductsService } from './products.service';
 
 export function productsRouter(products: ProductsService): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    const page = parsePageQuery(req.query);
-    const { items, link } = await products.list(page, req.baseUrl);
+    const list = parseListQuery(req.query);
+    const { items, link } = await products.list(list, req.baseUrl);
     if (link) res.set('Link', link);
     res.json(items);
   });

@@ -1,4 +1,4 @@
-import { AppError, pageOf, snapshotPageOf, type PageQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
+import { AppError, listPageOf, snapshotPageOf, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
 import type { ProductAuditRow, ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
@@ -11,9 +11,10 @@ export type ApplyOutcome = 'applied' | 'stale';
 export class ProductsService {
   constructor(private readonly products: ProductsRepository) {}
 
-  async list(page: PageQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
-    const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
-    return pageOf(rows, page, path);
+  /** A page of live products: searched, sorted and after the cursor, all in one statement. */
+  async list(list: ListQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
+    const rows = await this.products.listLive(list);
+    return listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
   }
 
   async get(id: number): Promise<ProductView> {

@@ -18,3 +18,6 @@ export * from './runtime/health';
 export * from './runtime/messaging';
 export * from './runtime/startup';
 export * from './http/ids';
+export * from './http/cursor';
+export * from './db/fulltext';
+export * from './db/product-list';

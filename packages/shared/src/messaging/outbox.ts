@@ -130,7 +130,9 @@ export class OutboxRelay {
   /** Claims one batch, publishes it with confirms, deletes what was confirmed. Returns rows claimed. */
   async publishBatch(): Promise<number> {
     if (!this.options.isBrokerConnected()) return 0;
-    const outcome = await this.options.dataSource.transaction(async (tx) => {
+    // READ COMMITTED: the claim locks only the rows it read, never the gap after the last one,
+    // so new likes and changes keep committing while a publish waits for its confirm.
+    const outcome = await this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
       const rows: OutboxRow[] = await tx.query(
         'SELECT id, event_id, event_type, payload, trace_context FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
         [this.batchSize],

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
+import { loadMainConfig } from '@catalogue/main-service/dist/config';
+import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
+import { unknownEnvNames } from './support/env-check';
+import { interpolate, interpolatedNames, readDotenv, readRepoFile, readYaml } from './support/files';
+import { PENDING_FROM_OBSERVABILITY } from './support/pending';
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+const compose = readYaml<ComposeFile>('docker-compose.yml');
+const envExample = readDotenv('.env.example');
+const SERVICES = ['mysql', 'rabbitmq', 'migrate', 'seed', 'main-service', 'admin-service', 'main-consumer', 'admin-consumer', 'prometheus', 'grafana', 'jaeger'];
+const ONE_SHOT = new Set(['migrate', 'seed']);
+/** Our own processes: which config they are read by, their workspace, and which port they serve probes on. */
+const OURS: Record<string, { program: Program; workspace: string; portVar?: 'PORT' | 'OPS_PORT'; service?: 'main' | 'admin' }> = {
+  'main-service': { program: 'main', workspace: 'main-service', portVar: 'PORT', service: 'main' },
+  'main-consumer': { program: 'main', workspace: 'main-service', portVar: 'OPS_PORT', service: 'main' },
+  'admin-service': { program: 'admin', workspace: 'admin-service', portVar: 'PORT', service: 'admin' },
+  'admin-consumer': { program: 'admin', workspace: 'admin-service', portVar: 'OPS_PORT', service: 'admin' },
+  seed: { program: 'admin', workspace: 'admin-service' },
+  migrate: { program: 'migrate', workspace: 'migrations' },
+};
+const SECRET_NAME = /PASSWORD|PASS$|SECRET|TOKEN|_KEY$/;
+
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  assert.ok(found, `compose service ${name} exists`);
+  return found;
+};
+const resolvedEnv = (name: string) =>
+  Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, interpolate(String(value), envExample)]));
+
+describe('docker-compose.yml', () => {
+  test('passes dclint, which validates it against the compose specification schema', () => {
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/dclint/bin/dclint.cjs'), 'docker-compose.yml', '-f', 'json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const reports = JSON.parse(run.stdout) as { messages: { rule: string; type: string; message: string }[] }[];
+    const problems = reports.flatMap((r) => r.messages).filter((m) => m.type === 'error');
+    assert.deepEqual(problems, []);
+    assert.equal(run.status, 0, run.stderr);
+  });
+
+  test('has every service of the system, under the agreed names', () => {
+    assert.deepEqual(Object.keys(compose.services).sort(), [...SERVICES].sort());
+  });
+
+  test('every long-running service has a healthcheck in exec form', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      if (ONE_SHOT.has(name)) continue;
+      assert.ok(svc.healthcheck, `${name} has a healthcheck`);
+      assert.ok(['CMD', 'CMD-SHELL'].includes(svc.healthcheck.test[0]!), `${name}: healthcheck test is a list`);
+    }
+  });
+
+  test('starts in order: services wait for healthy MySQL and RabbitMQ and for migrations to finish; seed waits for admin', () => {
+    assert.equal(service('migrate').depends_on?.mysql?.condition, 'service_healthy');
+    for (const name of ['main-service', 'main-consumer', 'admin-service', 'admin-consumer']) {
+      const deps = service(name).depends_on ?? {};
+      assert.equal(deps.mysql?.condition, 'service_healthy', `${name} waits for mysql`);
+      assert.equal(deps.rabbitmq?.condition, 'service_healthy', `${name} waits for rabbitmq`);
+      assert.equal(deps.migrate?.condition, 'service_completed_successfully', `${name} waits for migrate`);
+    }
+    assert.equal(service('seed').depends_on?.['admin-service']?.condition, 'service_healthy');
+  });
+
+  test('holds no credential: every secret-looking value is interpolated from .env, and .env.example defines each one', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const [key, value] of Object.entries(svc.environment ?? {})) {
+        if (SECRET_NAME.test(key)) assert.match(String(value), /^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/, `${name}.${key} comes from .env`);
+        if (key === 'RABBITMQ_URL') assert.deepEqual(interpolatedNames(String(value)), ['RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_PASS']);
+      }
+    }
+    const required = [...readRepoFile('docker-compose.yml').matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1]!);
+    assert.ok(required.length > 0);
+    for (const name of required) assert.ok(name in envExample, `.env.example defines ${name}`);
+  });
+
+  test('gives our processes only variables their code reads (OTEL/OPS_PORT pending the observability branch)', () => {
+    for (const [name, facts] of Object.entries(OURS)) {
+      assert.deepEqual(unknownEnvNames(facts.program, Object.keys(service(name).environment ?? {})), [], name);
+    }
+  });
+
+  test('with the values of .env.example, each service config validates and listens where compose publishes and probes', () => {
+    const configs = {
+      'main-service': loadMainConfig(resolvedEnv('main-service')),
+      'admin-service': loadAdminConfig(resolvedEnv('admin-service')),
+      'main-consumer': loadMainConfig({ ...resolvedEnv('main-consumer'), RUN_HTTP: 'false' }),
+      'admin-consumer': loadAdminConfig({ ...resolvedEnv('admin-consumer'), RUN_HTTP: 'false' }),
+      seed: loadAdminConfig(resolvedEnv('seed')),
+    };
+    assert.equal(configs['main-service'].PORT, defaultPort('main', 'PORT'));
+    assert.equal(configs['admin-service'].PORT, defaultPort('admin', 'PORT'));
+    assert.equal(configs['main-service'].NODE_ENV, 'development', "development mode, so the README's curl examples work");
+    assert.equal(configs['main-service'].JWT_SECRET, undefined, 'a like without a token picks a random user');
+    assert.equal(configs['main-service'].RUN_CONSUMER, false, 'the API leaves consuming to main-consumer');
+    assert.equal(configs['admin-service'].RUN_CONSUMER, false, 'the API leaves consuming to admin-consumer');
+    assert.equal(configs['main-service'].ADMIN_URL, 'http://admin-service:8000', 'main reaches admin by its compose name');
+    for (const name of ['main-service', 'admin-service'] as const) {
+      const port = String(configs[name].PORT);
+      assert.ok(service(name).ports?.includes(`127.0.0.1:${port}:${port}`), `${name} publishes its PORT on loopback`);
+    }
+  });
+
+  test('healthchecks of our processes probe a route the code serves, on the port the process listens on', () => {
+    for (const [name, facts] of Object.entries(OURS)) {
+      if (!facts.portVar || !facts.service) continue;
+      const url = new URL(service(name).healthcheck!.test.at(-1)!);
+      const env = resolvedEnv(name);
+      assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
+      if (!PENDING_FROM_OBSERVABILITY.env.includes(facts.portVar)) {
+        assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
+      }
+      const paths = servedPaths(facts.service);
+      assert.ok(paths.has(url.pathname) || PENDING_FROM_OBSERVABILITY.routes.includes(url.pathname), `${name}: ${url.pathname} is served`);
+    }
+  });
+
+  test('commands run entry points that exist, and builds use Dockerfiles that exist', () => {
+    for (const [name, facts] of Object.entries(OURS)) {
+      const command = service(name).command;
+      if (command) {
+        assert.equal(command[0], 'node', `${name} runs node directly`);
+        assert.ok(existsSync(join(REPO_ROOT, sourceOfEntry(facts.workspace, command[1]!))), `${name}: ${command[1]} is built from a source file`);
+      }
+    }
+    for (const [name, svc] of Object.entries(compose.services)) {
+      if (svc.build) assert.ok(existsSync(join(REPO_ROOT, svc.build.context, svc.build.dockerfile)), `${name}: ${svc.build.dockerfile}`);
+    }
+    assert.equal(service('main-consumer').image, service('main-service').image, 'main-consumer runs from the main-service image');
+    assert.equal(service('admin-consumer').image, service('admin-service').image, 'admin-consumer runs from the admin-service image');
+    assert.equal(service('seed').image, service('admin-service').image, 'seed runs from the admin-service image');
+  });
+
+  test('mounts only files that exist (observability files pending) and uses the MySQL init script', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const volume of svc.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (!source.startsWith('./')) continue;
+        const path = source.slice(2);
+        assert.ok(existsSync(join(REPO_ROOT, path)) || PENDING_FROM_OBSERVABILITY.files.includes(path), `${name} mounts ${path}`);
+      }
+    }
+    assert.ok(service('mysql').volumes?.includes('./deploy/mysql/init:/docker-entrypoint-initdb.d:ro'));
+    for (const path of ['deploy/prometheus/prometheus.yml', 'deploy/prometheus/alerts.yml']) {
+      assert.ok(service('prometheus').volumes?.some((v) => v.startsWith(`./${path}:`)), `prometheus mounts ${path}`);
+    }
+    for (const path of ['deploy/grafana/provisioning', 'deploy/grafana/dashboards']) {
+      assert.ok(service('grafana').volumes?.some((v) => v.startsWith(`./${path}:`)), `grafana mounts ${path}`);
+    }
+  });
+
+  test('sends traces to jaeger over OTLP/HTTP', () => {
+    for (const name of ['main-service', 'main-consumer', 'admin-service', 'admin-consumer']) {
+      assert.equal(resolvedEnv(name).OTEL_EXPORTER_OTLP_ENDPOINT, 'http://jaeger:4318');
+    }
+  });
+});

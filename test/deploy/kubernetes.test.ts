@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
+import { loadMainConfig } from '@catalogue/main-service/dist/config';
+import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
+import { unknownEnvNames } from './support/env-check';
+import { containerEnv, kustomize, podTemplate, validateSchema, type Container, type KubeObject } from './support/kube';
+import { PENDING_FROM_OBSERVABILITY } from './support/pending';
+
+const OVERLAYS = readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays'));
+const WORKLOADS: Record<string, { program: 'main' | 'admin'; workspace: string; portVar: 'PORT' | 'OPS_PORT'; api: boolean }> = {
+  'main-service': { program: 'main', workspace: 'main-service', portVar: 'PORT', api: true },
+  'main-consumer': { program: 'main', workspace: 'main-service', portVar: 'OPS_PORT', api: false },
+  'admin-service': { program: 'admin', workspace: 'admin-service', portVar: 'PORT', api: true },
+  'admin-consumer': { program: 'admin', workspace: 'admin-service', portVar: 'OPS_PORT', api: false },
+};
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|RABBITMQ_URL|DB_USER$/;
+/** Stand-ins for what the referenced Secrets hold, shaped as the config expects. */
+const SECRET_STAND_INS: Record<string, string> = {
+  username: 'catalogue',
+  password: 'stand-in-password',
+  url: 'amqp://catalogue:stand-in@rabbitmq:5672',
+  secret: 'a-stand-in-signing-key-of-32-chars-or-more',
+};
+
+const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
+const named = (objects: KubeObject[], kind: string, name: string) => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind} ${name} is rendered`);
+  return found;
+};
+const onlyContainer = (object: KubeObject): Container => {
+  const containers = podTemplate(object).spec.containers;
+  assert.equal(containers.length, 1, `${object.metadata.name} has one container`);
+  return containers[0]!;
+};
+const withStandIns = (env: Map<string, string>) =>
+  Object.fromEntries([...env].map(([key, value]) => [key, value.startsWith('secret:') ? SECRET_STAND_INS[value.split('/')[1]!]! : value]));
+const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+for (const overlay of OVERLAYS) {
+  describe(`kubernetes overlay ${overlay}`, () => {
+    const objects = kustomize(`deploy/k8s/overlays/${overlay}`);
+
+    test('renders offline and every object passes its Kubernetes or Prometheus Operator schema', async () => {
+      assert.ok(objects.length > 0);
+      for (const object of objects) await assert.doesNotReject(validateSchema(object), `${object.kind} ${object.metadata.name}`);
+    });
+
+    test(`puts everything in the namespace catalogue-${overlay}`, () => {
+      for (const object of objects) assert.equal(object.metadata.namespace, `catalogue-${overlay}`, `${object.kind} ${object.metadata.name}`);
+    });
+
+    test('embeds no Secret; credentials come from secretKeyRef only', () => {
+      assert.deepEqual(byKind(objects, 'Secret'), []);
+      for (const workload of [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')]) {
+        for (const container of podTemplate(workload).spec.containers) {
+          for (const variable of container.env ?? []) {
+            if (SECRET_NAME.test(variable.name)) assert.ok(variable.valueFrom?.secretKeyRef, `${workload.metadata.name}: ${variable.name} from a Secret`);
+          }
+        }
+      }
+      for (const map of byKind(objects, 'ConfigMap')) {
+        for (const key of Object.keys((map as { data?: object }).data ?? {})) assert.doesNotMatch(key, SECRET_NAME, `${map.metadata.name}: ${key} is no secret`);
+      }
+    });
+
+    test('runs each API and each consumer as its own Deployment, consumers from the API image', () => {
+      assert.deepEqual(byKind(objects, 'Deployment').map((d) => d.metadata.name).sort(), Object.keys(WORKLOADS).sort());
+      for (const [name, facts] of Object.entries(WORKLOADS)) {
+        const container = onlyContainer(named(objects, 'Deployment', name));
+        assert.equal(container.image, `catalogue/${facts.workspace}:${overlay}`);
+        if (!facts.api) {
+          assert.deepEqual(container.args, ['node', 'dist/consumer.js']);
+          assert.ok(existsSync(join(REPO_ROOT, sourceOfEntry(facts.workspace, container.args[1]!))));
+        } else {
+          assert.equal(container.args, undefined, 'the API runs the image CMD');
+        }
+      }
+    });
+
+    test('gives each container only variables its code reads (OTEL/OPS_PORT pending the observability branch)', () => {
+      for (const [name, facts] of Object.entries(WORKLOADS)) {
+        const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
+        assert.deepEqual(unknownEnvNames(facts.program as Program, env.keys()), [], name);
+      }
+      const migrate = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-migrate')), objects);
+      assert.deepEqual(unknownEnvNames('migrate', migrate.keys()), []);
+      for (const required of ['MIGRATION_DB_HOST', 'MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD']) assert.ok(migrate.has(required), required);
+    });
+
+    test('each config validates with the rendered environment, and the API listens on its container port', () => {
+      for (const [name, facts] of Object.entries(WORKLOADS)) {
+        const container = onlyContainer(named(objects, 'Deployment', name));
+        const env = withStandIns(containerEnv(container, objects));
+        const config = facts.program === 'main' ? loadMainConfig(facts.api ? env : { ...env, RUN_HTTP: 'false' }) : loadAdminConfig(facts.api ? env : { ...env, RUN_HTTP: 'false' });
+        assert.equal(config.NODE_ENV, 'production');
+        if (facts.api) {
+          assert.equal(config.RUN_CONSUMER, false, `${name} leaves consuming to its consumer Deployment`);
+          assert.equal(container.ports?.find((p) => p.name === 'http')?.containerPort, config.PORT, `${name} listens on its container port`);
+        } else {
+          assert.equal(String(container.ports?.find((p) => p.name === 'ops')?.containerPort), env.OPS_PORT, `${name}: ops port is OPS_PORT`);
+          if (!PENDING_FROM_OBSERVABILITY.env.includes('OPS_PORT')) assert.equal(Number(env.OPS_PORT), defaultPort(facts.program, 'OPS_PORT'), `${name}: OPS_PORT is the code's default`);
+        }
+      }
+    });
+
+    test('probes: readiness on /api/health and liveness on /ready, on a named port of the container, served by the code', () => {
+      for (const [name, facts] of Object.entries(WORKLOADS)) {
+        const container = onlyContainer(named(objects, 'Deployment', name));
+        const portNames = new Set(container.ports?.map((p) => p.name));
+        const paths = servedPaths(facts.program);
+        for (const [probe, path] of [['readinessProbe', '/api/health'], ['livenessProbe', '/ready']] as const) {
+          const get = container[probe]?.httpGet;
+          assert.ok(get, `${name} has a ${probe}`);
+          assert.equal(get.path, path);
+          assert.ok(paths.has(get.path), `${name}: ${get.path} is served`);
+          assert.ok(portNames.has(String(get.port)), `${name}: ${probe} port ${get.port} is a container port`);
+        }
+      }
+    });
+
+    test('every container has CPU and memory requests and limits', () => {
+      for (const workload of [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')]) {
+        for (const container of podTemplate(workload).spec.containers) {
+          for (const kind of ['requests', 'limits'] as const) {
+            assert.ok(container.resources?.[kind]?.cpu && container.resources[kind].memory, `${workload.metadata.name}: ${kind}`);
+          }
+        }
+      }
+    });
+
+    test('Services select a Deployment and target ports its container declares', () => {
+      for (const service of byKind(objects, 'Service')) {
+        const spec = service.spec as { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] };
+        const targets = byKind(objects, 'Deployment').filter((d) => matches(spec.selector, podTemplate(d).metadata.labels));
+        assert.equal(targets.length, 1, `${service.metadata.name} selects one Deployment`);
+        const ports = onlyContainer(targets[0]!).ports ?? [];
+        for (const port of spec.ports) {
+          const target = ports.find((p) => p.name === port.targetPort);
+          assert.ok(target, `${service.metadata.name}: ${port.targetPort} exists`);
+          assert.equal(port.port, target.containerPort);
+        }
+      }
+    });
+
+    test('every Deployment has an autoscaler and a disruption budget', () => {
+      for (const deployment of byKind(objects, 'Deployment')) {
+        const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => (h.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef.name === deployment.metadata.name);
+        assert.ok(hpa, `${deployment.metadata.name} has an HPA`);
+        const spec = hpa.spec as { minReplicas: number; maxReplicas: number };
+        assert.ok(spec.minReplicas >= 1 && spec.minReplicas <= spec.maxReplicas);
+        const labels = podTemplate(deployment).metadata.labels;
+        const pdb = byKind(objects, 'PodDisruptionBudget').find((p) => matches((p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels, labels));
+        assert.ok(pdb, `${deployment.metadata.name} has a PDB`);
+      }
+    });
+
+    test('runs migrations as a Job of the migrations image, never from the services', () => {
+      const job = named(objects, 'Job', 'catalogue-migrate');
+      const container = onlyContainer(job);
+      assert.equal(container.image, `catalogue/migrations:${overlay}`);
+      assert.deepEqual(container.args, ['node', 'dist/cli.js']);
+      assert.ok(existsSync(join(REPO_ROOT, sourceOfEntry('migrations', 'dist/cli.js'))));
+      assert.equal(job.metadata.labels?.['app.kubernetes.io/component'], 'migration', 'the pipeline applies it alone by this label');
+      for (const map of byKind(objects, 'ConfigMap')) assert.equal(map.metadata.labels?.['app.kubernetes.io/component'], 'config', 'the pipeline applies ConfigMaps with the Job');
+    });
+
+    test('the ServiceMonitor scrapes /metrics on ports the Services name', () => {
+      const monitor = named(objects, 'ServiceMonitor', 'catalogue');
+      const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+      const services = byKind(objects, 'Service').filter((s) => matches(spec.selector.matchLabels, s.metadata.labels ?? {}));
+      assert.equal(services.length, 4);
+      const portNames = new Set(services.flatMap((s) => (s.spec as { ports: { name: string }[] }).ports.map((p) => p.name)));
+      for (const endpoint of spec.endpoints) {
+        assert.ok(portNames.has(endpoint.port), `a Service names port ${endpoint.port}`);
+        const served = servedPaths('main').has(endpoint.path) && servedPaths('admin').has(endpoint.path);
+        assert.ok(served || PENDING_FROM_OBSERVABILITY.routes.includes(endpoint.path), `${endpoint.path} is served`);
+      }
+    });
+  });
+}
+
+describe('scripts/k8s-release.sh', () => {
+  const release = (...args: string[]) => spawnSync('bash', ['scripts/k8s-release.sh', ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+
+  test('renders an overlay with the release images from the registry and tag given', () => {
+    const out = mkdtempSync(join(tmpdir(), 'release-'));
+    try {
+      const run = release('staging', 'registry.example.com/catalogue', '1a2b3c4d5e6f', out);
+      assert.equal(run.status, 0, run.stderr);
+      const objects = kustomize(run.stdout.trim());
+      const images = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')].map((o) => onlyContainer(o).image);
+      assert.deepEqual([...new Set(images)].sort(), ['main-service', 'admin-service', 'migrations'].map((i) => `registry.example.com/catalogue/${i}:1a2b3c4d5e6f`).sort());
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses an unknown overlay and a malformed tag', () => {
+    assert.equal(release('qa', 'registry.example.com/catalogue', '1.0').status, 2);
+    assert.equal(release('staging', 'registry.example.com/catalogue', 'bad tag;rm').status, 2);
+  });
+});
+
+describe('deploy/k8s/rabbitmq', () => {
+  test('describes a 3-node cluster whose quorum queues heal back to 3 replicas, with a PDB keeping the majority', async () => {
+    const objects = kustomize('deploy/k8s/rabbitmq');
+    const cluster = named(objects, 'RabbitmqCluster', 'rabbitmq');
+    const spec = cluster.spec as { replicas: number; rabbitmq: { additionalConfig: string } };
+    assert.equal(spec.replicas, 3);
+    for (const line of ['cluster_partition_handling = pause_minority', 'quorum_queue.continuous_membership_reconciliation.target_group_size = 3']) {
+      assert.ok(spec.rabbitmq.additionalConfig.includes(line), line);
+    }
+    const pdb = named(objects, 'PodDisruptionBudget', 'rabbitmq');
+    await validateSchema(pdb);
+    assert.equal((pdb.spec as { maxUnavailable: number }).maxUnavailable, 1);
+  });
+});
