@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 
-const packages = ['packages/shared', 'migrations', 'main-service', 'admin-service', 'test'];
+const packages = ['packages/shared', 'migrations', 'main-service', 'admin-service', 'ops', 'test'];
 const patterns = process.argv.length > 2 ? process.argv.slice(2) : packages.map((p) => `${p}/dist/**/*.test.js`);
 
 mkdirSync('test-results', { recursive: true });

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, readOutboxBacklog, ServiceMessaging, ServiceMetrics, type Logger } from '@catalogue/shared';
+import { combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, readOutboxBacklog, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
@@ -21,6 +21,8 @@ export interface AdminDependencies {
   logger: Logger;
   /** Runs last on shutdown, after the database closes: the process owner flushes its traces here. */
   afterShutdown?: () => Promise<void>;
+  /** Told about every publish and delivery (metrics, tests). */
+  observer?: MessagingObserver;
 }
 
 interface Wiring extends AdminDependencies {
@@ -66,7 +68,7 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   const crash = crashAt(config.CRASH_POINT);
   const settings = messagingSettingsFrom(config);
   const metrics = new ServiceMetrics('admin', { outboxBacklog: () => readOutboxBacklog(deps.dataSource) });
-  const observer = messagingMetrics(metrics);
+  const observer = combineObservers(messagingMetrics(metrics), deps.observer);
   const messaging = new ServiceMessaging({
     service: 'admin',
     settings,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanVar, brokerUrl, commonEnvShape, CRASH_POINTS, loadConfig, portVar, positiveIntVar, refineCommonEnv } from '@catalogue/shared';
+import { booleanVar, brokerUrl, commonEnvShape, CRASH_POINTS, loadConfig, portVar, positiveIntVar, refineCommonEnv, SNAPSHOT_LIMIT_MAX } from '@catalogue/shared';
 
 const schema = z
   .object({
@@ -15,6 +15,9 @@ const schema = z
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
+    RESYNC_ON_EMPTY: booleanVar(true),
+    RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

@@ -5,8 +5,13 @@ import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, messaging, lifecycle } = buildMainService(config, dataSource, logger);
+  const { app, messaging, lifecycle, resync } = buildMainService(config, dataSource, logger);
+  // Checked before the consumer starts: its first events would make a never-filled copy look filled.
+  const resyncNeeded = config.RESYNC_ON_EMPTY && (await resync.copyIsEmpty());
   await messaging.start();
+  let stopping = false;
+  // In the background: the copy fills while the API already serves, and live events race it safely.
+  if (resyncNeeded) void resync.runUntilDone(() => stopping).catch((err: unknown) => logger.error({ err }, 'resync at start-up failed'));
 
   const server = app.listen(config.PORT, () => {
     logger.info(`main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`);
@@ -16,7 +21,6 @@ async function start(): Promise<void> {
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
 
-  let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;

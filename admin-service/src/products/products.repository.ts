@@ -10,6 +10,16 @@ export interface Product {
   likes: number;
 }
 
+/** A product as the snapshot shows it, deleted ones included (ids are never reused). */
+export interface ProductSnapshotRow {
+  id: number;
+  title: string;
+  image: string;
+  version: number;
+  likes: number;
+  deleted: boolean;
+}
+
 export interface ProductInput {
   title: string;
   image: string;
@@ -78,5 +88,36 @@ export class ProductsRepository {
 
   async recordUnmatchedLike(tx: EntityManager, like: { eventId: string; productId: number; userId: string }): Promise<void> {
     await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES (?, ?, ?)', [like.eventId, like.productId, like.userId]);
+  }
+
+  /** Every product, deleted ones too, in id order: what main's copy is rebuilt from. */
+  async snapshot(afterId: number, limit: number): Promise<ProductSnapshotRow[]> {
+    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null }[] = await this.dataSource.query(
+      'SELECT id, title, image, version, likes, deleted_at FROM products WHERE id > ? ORDER BY id LIMIT ?',
+      [afterId, limit],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      title: row.title,
+      image: row.image,
+      version: Number(row.version),
+      likes: Number(row.likes),
+      deleted: row.deleted_at !== null,
+    }));
+  }
+
+  /**
+   * Gives a product a new version (at least `atLeastVersion`) so that announcing it again wins over
+   * whatever main holds; undefined when there is no such product.
+   */
+  async bumpVersion(tx: EntityManager, id: number, atLeastVersion: number): Promise<ProductSnapshotRow | undefined> {
+    const result = await tx.query('UPDATE products SET version = GREATEST(version + 1, ?) WHERE id = ?', [atLeastVersion, id]);
+    if (affectedRows(result) === 0) return undefined;
+    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null }[] = await tx.query(
+      'SELECT id, title, image, version, likes, deleted_at FROM products WHERE id = ?',
+      [id],
+    );
+    const row = rows[0]!;
+    return { id: Number(row.id), title: row.title, image: row.image, version: Number(row.version), likes: Number(row.likes), deleted: row.deleted_at !== null };
   }
 }

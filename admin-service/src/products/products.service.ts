@@ -11,12 +11,16 @@ import {
   type ListQuery,
   type ServiceMetrics,
   type ProductLiked,
+  type AdminSnapshotRow,
+  type SnapshotPage,
+  type SnapshotQuery,
+  snapshotPageOf,
   type TransactionRunner,
 } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { LOGGER, METRICS } from '../common/tokens';
 import type { ProductFilters } from './product-filters';
-import { ProductsRepository, type Product, type ProductInput } from './products.repository';
+import { ProductsRepository, type Product, type ProductInput, type ProductSnapshotRow } from './products.repository';
 
 export const PRODUCTS_PATH = '/api/products';
 
@@ -97,4 +101,36 @@ export class ProductsService {
     await this.products.recordUnmatchedLike(tx, { eventId: event.id, productId, userId });
     this.logger.info({ eventId: event.id, productId }, 'like for an unknown product recorded as unmatched');
   }
+
+  /** A page of every product, tombstones included, for main's resync and for reconciliation. */
+  async snapshot(query: SnapshotQuery): Promise<SnapshotPage<AdminSnapshotRow>> {
+    const rows = await this.products.snapshot(query.after, query.limit + 1);
+    return snapshotPageOf(rows.map(toSnapshotRow), query.limit);
+  }
+
+  /**
+   * Repairs main's copy of one product through the normal event path: a new version (at least
+   * `atLeastVersion`, for when main somehow holds a newer one) and its event, committed together.
+   */
+  async reannounce(id: number, atLeastVersion = 0): Promise<AdminSnapshotRow> {
+    const row = await this.runInTransaction(async (tx) => {
+      const bumped = await this.products.bumpVersion(tx, id, atLeastVersion);
+      if (!bumped) return undefined;
+      const event = bumped.deleted
+        ? createEvent(EventTypes.ProductDeleted, { id, version: bumped.version })
+        : createEvent(EventTypes.ProductUpdated, { id, title: bumped.title, image: bumped.image, version: bumped.version });
+      await addToOutbox(tx, event);
+      return bumped;
+    });
+    if (!row) throw AppError.notFound(`product ${id}`);
+    this.messaging.announce();
+    this.logger.info({ productId: id, version: row.version, deleted: row.deleted }, 'product re-announced for repair');
+    return toSnapshotRow(row);
+  }
+}
+
+function toSnapshotRow(row: ProductSnapshotRow): AdminSnapshotRow {
+  return row.deleted
+    ? { id: row.id, deleted: true, version: row.version, likes: row.likes }
+    : { id: row.id, deleted: false, title: row.title, image: row.image, version: row.version, likes: row.likes };
 }

@@ -17,4 +17,13 @@ export class LikesRepository {
     const rows: { id: string }[] = await tx.query('SELECT id FROM likes WHERE product_id = ? AND user_id = ?', [productId, userId]);
     return rows[0]?.id;
   }
+
+  /** One page of a product's likes in id order, for re-announcing them. */
+  async pageOfProduct(tx: EntityManager, productId: number, afterId: string, limit: number): Promise<{ id: string; userId: string; createdAt: Date }[]> {
+    const rows: { id: string; user_id: string; created_at: Date }[] = await tx.query(
+      'SELECT id, user_id, created_at FROM likes WHERE product_id = ? AND id > ? ORDER BY id LIMIT ?',
+      [productId, afterId, limit],
+    );
+    return rows.map((row) => ({ id: row.id, userId: row.user_id, createdAt: row.created_at }));
+  }
 }

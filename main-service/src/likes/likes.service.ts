@@ -45,4 +45,34 @@ export class LikesService {
     this.announce();
     return receipt;
   }
+
+  /**
+   * Puts every like of a product back in the outbox with its original id (the event id admin's
+   * inbox knows), so admin counts the ones it missed and drops the rest. Returns how many.
+   */
+  async reannounce(productId: number): Promise<number> {
+    let after = '';
+    let announced = 0;
+    for (;;) {
+      const page = await this.runInTransaction(async (tx) => {
+        const likes = await this.likes.pageOfProduct(tx, productId, after, REANNOUNCE_BATCH);
+        for (const like of likes) {
+          const event = createEvent(EventTypes.ProductLiked, { productId, userId: like.userId }, { id: like.id, occurredAt: like.createdAt });
+          try {
+            await addToOutbox(tx, event);
+          } catch (err) {
+            // Still waiting in the outbox from the first time: it will be published anyway.
+            if (!isDuplicateKeyError(err)) throw err;
+          }
+        }
+        return likes;
+      });
+      announced += page.length;
+      if (page.length > 0) this.announce();
+      if (page.length < REANNOUNCE_BATCH) return announced;
+      after = page[page.length - 1]!.id;
+    }
+  }
 }
+
+const REANNOUNCE_BATCH = 500;

@@ -15,6 +15,17 @@ export interface ProductSnapshot {
   version: number;
 }
 
+/** Main's row as reconciliation sees it: tombstones included, with the likes column and the likes table's count. */
+export interface ProductAuditRow {
+  id: number;
+  title: string;
+  image: string;
+  version: number;
+  deleted: boolean;
+  likes: number;
+  likeRows: number;
+}
+
 export interface ListedProduct {
   id: number;
   product: ProductView;
@@ -75,5 +86,30 @@ export class ProductsRepository {
 
   async markDeleted(tx: EntityManager, id: number, version: number): Promise<void> {
     await tx.query('UPDATE products SET deleted_at = UTC_TIMESTAMP(3), version = ? WHERE id = ?', [version, id]);
+  }
+
+  /** True when main holds no product at all, not even a tombstone: a copy that was never filled. */
+  async isEmpty(): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM products LIMIT 1');
+    return rows.length === 0;
+  }
+
+  async audit(afterId: number, limit: number): Promise<ProductAuditRow[]> {
+    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null; like_rows: number | string }[] =
+      await this.dataSource.query(
+        `SELECT p.id, p.title, p.image, p.version, p.likes, p.deleted_at,
+                (SELECT COUNT(*) FROM likes l WHERE l.product_id = p.id) AS like_rows
+           FROM products p WHERE p.id > ? ORDER BY p.id LIMIT ?`,
+        [afterId, limit],
+      );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      title: row.title,
+      image: row.image,
+      version: Number(row.version),
+      deleted: row.deleted_at !== null,
+      likes: Number(row.likes),
+      likeRows: Number(row.like_rows),
+    }));
   }
 }

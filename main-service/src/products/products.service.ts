@@ -1,6 +1,6 @@
-import { AppError, listPageOf, type ListQuery } from '@catalogue/shared';
+import { AppError, listPageOf, snapshotPageOf, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
-import type { ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
+import type { ProductAuditRow, ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
 export type ApplyOutcome = 'applied' | 'stale';
 
@@ -21,6 +21,11 @@ export class ProductsService {
     const product = await this.products.findLive(id);
     if (!product) throw AppError.notFound(`product ${id}`);
     return product;
+  }
+
+  /** Every product main holds, tombstones included, with both like counts: for reconciliation. */
+  async audit(query: SnapshotQuery): Promise<SnapshotPage<ProductAuditRow>> {
+    return snapshotPageOf(await this.products.audit(query.after, query.limit + 1), query.limit);
   }
 
   async applySnapshot(tx: EntityManager, product: ProductSnapshot): Promise<ApplyOutcome> {

@@ -1,6 +1,7 @@
 export * from './config/env';
 export * from './config/secrets';
 export * from './contracts/events';
+export * from './contracts/snapshot';
 export * from './db/data-source';
 export * from './db/errors';
 export * from './db/transaction';

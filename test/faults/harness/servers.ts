@@ -64,8 +64,15 @@ export class PrivateMariaDb {
 
   async init(): Promise<void> {
     this.port = await freePort();
+    // A temporary directory of its own too: parallel runs once collided on a temp-table name in /tmp.
+    mkdirSync(`${this.dir}/tmp`);
     chownTree(this.dir, 'mysql');
-    await run('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${this.dir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db']);
+    chownTree(`${this.dir}/tmp`, 'mysql');
+    await run(
+      'mariadb-install-db',
+      ['--no-defaults', '--user=mysql', `--datadir=${this.dir}/data`, `--tmpdir=${this.dir}/tmp`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+      { env: { ...process.env, TMPDIR: `${this.dir}/tmp` } },
+    );
     await this.start();
   }
 
@@ -87,6 +94,7 @@ export class PrivateMariaDb {
         `--port=${this.port}`,
         '--bind-address=127.0.0.1',
         `--socket=${this.dir}/mysqld.sock`,
+        `--tmpdir=${this.dir}/tmp`,
         `--pid-file=${this.dir}/mariadbd.pid`,
         `--log-error=${this.dir}/error.log`,
         '--skip-log-bin',

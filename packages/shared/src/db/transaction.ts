@@ -1,6 +1,39 @@
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isConflictError, isTransientDbError } from './errors';
+import { dbErrorKind, isConflictError, isTransientDbError } from './errors';
+
+/** How a transaction failed: the database kinds of dbErrorKind, or `application` for errors the work threw itself. */
+export type TransactionErrorKind = 'conflict' | 'connection' | 'duplicate_key' | 'database' | 'application';
+
+export function transactionErrorKind(err: unknown): TransactionErrorKind {
+  const kind = dbErrorKind(err);
+  if (kind !== 'other') return kind as TransactionErrorKind;
+  const e = (err ?? {}) as { driverError?: unknown; sqlMessage?: unknown; errno?: unknown };
+  return e.driverError !== undefined || e.sqlMessage !== undefined || typeof e.errno === 'number' ? 'database' : 'application';
+}
+
+/** Where retries and final failures are reported; never throws. */
+export interface TransactionObserver {
+  retried(kind: TransactionErrorKind, attempt: number): void;
+  failed(kind: TransactionErrorKind): void;
+}
+
+/** Counts retries and failures by kind, for metrics and tests. */
+export class TransactionErrorCounter implements TransactionObserver {
+  readonly retries = new Map<TransactionErrorKind, number>();
+  readonly failures = new Map<TransactionErrorKind, number>();
+
+  retried(kind: TransactionErrorKind): void {
+    this.retries.set(kind, (this.retries.get(kind) ?? 0) + 1);
+  }
+
+  failed(kind: TransactionErrorKind): void {
+    this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
+  }
+}
+
+/** Every runner in the process reports here unless given its own observer (metrics read it). */
+export const transactionErrors = new TransactionErrorCounter();
 
 export interface TransactionRunnerOptions {
   /**
@@ -12,11 +45,17 @@ export interface TransactionRunnerOptions {
   maxAttempts?: number;
   maxDelayMs?: number;
   onRetry?: (err: unknown, attempt: number) => void;
+  /** Defaults to the process-wide `transactionErrors`. */
+  observer?: TransactionObserver;
 }
 
 export type TransactionRunner = <T>(work: (tx: EntityManager) => Promise<T>) => Promise<T>;
 
-/** Runs whole transactions, retrying transient failures with jittered exponential backoff. */
+/**
+ * Runs whole transactions, retrying transient failures with jittered exponential backoff
+ * (cockatiel's default decorrelated jitter). Every other error is classified, counted and
+ * rethrown as it was: nothing is swallowed.
+ */
 export function createTransactionRunner(dataSource: DataSource, options: TransactionRunnerOptions): TransactionRunner {
   const shouldRetry = options.idempotent ? isTransientDbError : isConflictError;
   const policy: RetryPolicy = retry(
@@ -26,11 +65,20 @@ export function createTransactionRunner(dataSource: DataSource, options: Transac
       backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: options.maxDelayMs ?? 1000 }),
     },
   );
-  if (options.onRetry) {
-    const onRetry = options.onRetry;
-    policy.onRetry((event) => onRetry('error' in event ? event.error : undefined, event.attempt));
-  }
-  return (work) => policy.execute(() => dataSource.transaction(work));
+  const observer = options.observer ?? transactionErrors;
+  policy.onRetry((event) => {
+    const err = 'error' in event ? event.error : undefined;
+    observer.retried(transactionErrorKind(err), event.attempt);
+    options.onRetry?.(err, event.attempt);
+  });
+  return async (work) => {
+    try {
+      return await policy.execute(() => dataSource.transaction(work));
+    } catch (err) {
+      observer.failed(transactionErrorKind(err));
+      throw err;
+    }
+  };
 }
 
 /** Affected-row count of an INSERT/UPDATE/DELETE run through `EntityManager.query`. */

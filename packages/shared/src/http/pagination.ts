@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { snapshotQuerySchema, type SnapshotQuery } from '../contracts/snapshot';
 import { wordsOf } from '../db/fulltext';
 import { decodeCursor, encodeCursor, queryFingerprint, type Position } from './cursor';
 import { AppError, zodDetails } from './errors';
@@ -38,6 +39,13 @@ export function pageOf<T extends { id: number }>(rowsPlusOne: T[], page: PageQue
   const items = rowsPlusOne.slice(0, page.limit);
   const last = items[items.length - 1]!;
   return { items, link: `<${path}?limit=${page.limit}&after=${last.id}>; rel="next"` };
+}
+
+/** The query of the internal snapshot endpoints, or a 400 naming the bad parameter. */
+export function parseSnapshotQuery(query: Record<string, unknown>): SnapshotQuery {
+  const result = snapshotQuerySchema.safeParse({ limit: single(query.limit), after: single(query.after) });
+  if (!result.success) throw AppError.validation(zodDetails(result.error), 'the query is not valid');
+  return result.data;
 }
 
 // ---------------------------------------------------------------------------------------------

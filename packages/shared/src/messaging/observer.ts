@@ -15,3 +15,21 @@ export interface MessagingObserver {
   consumeFailed?(info: { type: string; kind: string }): void;
   deadLettered?(info: { type: string; reason: string }): void;
 }
+
+/** One observer that tells each of several (e.g. the metrics and a test's probe). */
+export function combineObservers(...observers: (MessagingObserver | undefined)[]): MessagingObserver {
+  const present = observers.filter((o): o is MessagingObserver => o !== undefined);
+  const each =
+    <K extends keyof MessagingObserver>(hook: K) =>
+    (...args: Parameters<NonNullable<MessagingObserver[K]>>) => {
+      for (const observer of present) (observer[hook] as ((...a: typeof args) => void) | undefined)?.(...args);
+    };
+  return {
+    published: each('published'),
+    publishFailed: each('publishFailed'),
+    delivered: each('delivered'),
+    consumed: each('consumed'),
+    consumeFailed: each('consumeFailed'),
+    deadLettered: each('deadLettered'),
+  };
+}

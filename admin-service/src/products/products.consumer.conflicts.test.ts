@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { transactionErrors } from '@catalogue/shared';
+import { eventually } from '@catalogue/shared/testing';
+import { aProduct, publishLike, startAdmin, type AdminUnderTest } from '../test-support';
+
+let admin: AdminUnderTest;
+/** The other party in each conflict: a connection of its own, outside the service. */
+let other: mysql.Connection;
+
+before(async () => {
+  admin = await startAdmin({ AMQP_PREFETCH: '1' });
+  other = await mysql.createConnection({ host: admin.config.DB_HOST, port: admin.config.DB_PORT, user: admin.config.DB_USER, password: admin.config.DB_PASSWORD, database: admin.config.DB_NAME });
+});
+after(async () => {
+  await other.end();
+  await admin?.stop();
+});
+
+async function createProduct(): Promise<number> {
+  return (await request(admin.http).post('/api/products').send(aProduct()).expect(201)).body.id as number;
+}
+
+async function likesOf(id: number): Promise<number> {
+  const rows: { likes: number }[] = await admin.db.query('SELECT likes FROM products WHERE id = ?', [id]);
+  return Number(rows[0]?.likes);
+}
+
+async function timesProcessed(eventId: string): Promise<number> {
+  const rows: unknown[] = await admin.db.query('SELECT event_id FROM processed_events WHERE event_id = ?', [eventId]);
+  return rows.length;
+}
+
+/** Resolves once one of the service's transactions waits for a row lock in admin's database. */
+async function consumerWaitsForALock(): Promise<void> {
+  await eventually(
+    async () => {
+      const rows: unknown[] = await admin.db.query(
+        `SELECT 1 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+          WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE() AND p.ID <> ?`,
+        [other.threadId],
+      );
+      return rows.length > 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 20, what: 'the consumer to wait for the product row' },
+  ).catch(async (err: Error) => {
+    // What the database was doing, to tell a slow delivery from a lock that was never taken.
+    const trx: unknown[] = await admin.db.query(
+      'SELECT t.trx_state, t.trx_mysql_thread_id AS thread, p.DB AS db, p.INFO AS query FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = DATABASE()',
+    );
+    throw new Error(`${err.message}; transactions: ${JSON.stringify(trx)}`);
+  });
+}
+
+describe("admin's like counter under lock conflicts", () => {
+  test('when the like deadlocks against another transaction, the consumer is rolled back, retries the whole transaction and counts the like once', async () => {
+    const product = await createProduct();
+    const marked = await createProduct();
+    // The other transaction writes many rows (rolled back at the end), so InnoDB picks the consumer as the
+    // lighter victim, and locks the product.
+    await other.query('BEGIN');
+    await other.query(
+      "INSERT INTO users (email, name) WITH RECURSIVE s (seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < 100) SELECT CONCAT('deadlock-', seq, '@example.com'), 'x' FROM s",
+    );
+    await other.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [product]);
+
+    const conflictsBefore = transactionErrors.retries.get('conflict') ?? 0;
+    const like = await publishLike(admin, { productId: product, userId: 'deadlock-user' });
+    // The consumer has recorded the event id in its inbox and now waits for the product row.
+    await consumerWaitsForALock();
+    // Closing the cycle: the other transaction wants the inbox row the consumer holds.
+    await other.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'product_liked')", [like.id]);
+    // That insert went through only because the consumer was chosen as the deadlock victim and rolled back.
+    await other.query('ROLLBACK');
+
+    await eventually(async () => (await likesOf(product)) === 1, { what: 'the like counted after the retry' });
+    assert.equal((transactionErrors.retries.get('conflict') ?? 0) - conflictsBefore, 1, 'the consumer retried its transaction after the deadlock');
+    assert.equal(await timesProcessed(like.id), 1);
+
+    // Redelivered (as after a lost ack), it still counts once.
+    await publishLike(admin, { productId: product, userId: 'deadlock-user' }, like.id);
+    const marker = await publishLike(admin, { productId: marked, userId: 'marker' });
+    await eventually(async () => (await timesProcessed(marker.id)) === 1);
+    assert.equal(await likesOf(product), 1);
+  });
+
+  test('when the product row is locked for a while, the like waits for it and is counted once', async () => {
+    const product = await createProduct();
+    await other.query('BEGIN');
+    await other.query('UPDATE products SET likes = likes + 0, image = image WHERE id = ?', [product]);
+    const like = await publishLike(admin, { productId: product, userId: 'waiting-user' });
+    await consumerWaitsForALock();
+    await other.query('COMMIT');
+    await eventually(async () => (await likesOf(product)) === 1);
+    assert.equal(await timesProcessed(like.id), 1);
+  });
+});

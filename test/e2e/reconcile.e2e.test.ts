@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { eventually } from '@catalogue/shared/testing';
+import { ServicesClient } from '@catalogue/ops/dist/reconcile/services.client';
+import { exitCodeOf, formatReport, reconcile } from '@catalogue/ops/dist/reconcile/reconcile';
+import { listen, type ListeningSystem } from '../support/http';
+import { E2E_JWT_SECRET, startSystem, type SystemUnderTest } from '../support/system';
+import { SignJWT } from 'jose';
+
+let system: SystemUnderTest;
+let http: ListeningSystem;
+let client: ServicesClient;
+
+before(async () => {
+  system = await startSystem();
+  http = await listen(system);
+  client = new ServicesClient(http.mainUrl, http.adminUrl, 5000);
+});
+after(async () => {
+  await http.close();
+  await system.stop();
+});
+
+const tokenFor = (user: string) =>
+  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('5m').sign(new TextEncoder().encode(E2E_JWT_SECRET));
+
+async function createInAdmin(title: string): Promise<number> {
+  const res = await request(system.admin.http).post('/api/products').send({ title, image: 'https://img.example/r.png' }).expect(201);
+  const id = res.body.id as number;
+  await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, { what: `product ${id} in main` });
+  return id;
+}
+
+async function like(id: number, user: string): Promise<void> {
+  await request(system.main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`).expect(200);
+}
+
+async function adminLikes(id: number): Promise<number> {
+  return (await request(system.admin.http).get(`/api/products/${id}`).expect(200)).body.likes as number;
+}
+
+/** As if these users' like events never reached admin: not counted, not in its inbox. */
+async function forgetInAdmin(productId: number, users: string[]): Promise<void> {
+  const likes: { id: string }[] = await system.main.dataSource.query('SELECT id FROM likes WHERE product_id = ? AND user_id IN (?)', [productId, users]);
+  assert.equal(likes.length, users.length);
+  await system.admin.dataSource.query('DELETE FROM processed_events WHERE event_id IN (?)', [likes.map((l) => l.id)]);
+  await system.admin.dataSource.query('UPDATE products SET likes = likes - ? WHERE id = ?', [likes.length, productId]);
+}
+
+/** Runs the real CLI (asynchronously: the services it calls live in this process). */
+function cli(args: string[] = [], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [require.resolve('@catalogue/ops/dist/reconcile.js'), ...args],
+      { env: { PATH: process.env.PATH, MAIN_URL: http.mainUrl, ADMIN_URL: http.adminUrl, NODE_ENV: 'test', ...env }, encoding: 'utf8', timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Reconciles until nothing is left (events apply asynchronously after a repair). */
+async function noDriftLeft(): Promise<void> {
+  let left: unknown;
+  await eventually(
+    async () => {
+      const { drift } = await reconcile(client, { repair: false });
+      left = drift;
+      return drift.length === 0;
+    },
+    { timeoutMs: 15_000, what: 'no drift' },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(left)}`);
+  });
+}
+
+describe('reconcile: compare main with admin and repair through events', () => {
+  test('in sync after normal traffic: the command prints no drift and exits 0', async () => {
+    const id = await createInAdmin('Synced');
+    await like(id, 'sync-user');
+    await eventually(async () => (await adminLikes(id)) === 1);
+    const run = await cli();
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /drift: 0;/);
+  });
+
+  test('drift in products and likes is printed, then --repair fixes it through the event path and the likes are counted once', async () => {
+    const behind = await createInAdmin('Behind');
+    const missing = await createInAdmin('Missing');
+    const gone = await createInAdmin('Gone');
+    const liked = await createInAdmin('Liked');
+    await like(liked, 'u1');
+    await like(liked, 'u2');
+    await like(liked, 'u3');
+    await eventually(async () => (await adminLikes(liked)) === 3, { what: 'three likes in admin' });
+
+    // Drift as lost events would leave it: main behind on one product, missing another, still showing a deleted one;
+    // admin missed two of the three likes.
+    await system.main.dataSource.query("UPDATE products SET title = 'old title' WHERE id = ?", [behind]);
+    await system.main.dataSource.query('DELETE FROM products WHERE id = ?', [missing]);
+    await system.admin.dataSource.query('UPDATE products SET deleted_at = NOW(3), version = version + 1 WHERE id = ?', [gone]);
+    await forgetInAdmin(liked, ['u2', 'u3']);
+
+    const dry = await cli();
+    assert.equal(dry.status, 1, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, new RegExp(`product ${behind}  stale_in_main: title "old title" in main, "Behind" in admin`));
+    assert.match(dry.stdout, new RegExp(`product ${missing}  missing_in_main`));
+    assert.match(dry.stdout, new RegExp(`product ${gone}  deleted_in_admin_live_in_main`));
+    assert.match(dry.stdout, new RegExp(`product ${liked}  likes_missing_in_admin: admin counts 1, main has 3 likes  \\[repairable\\]`));
+    assert.match(dry.stdout, /drift: 4 .*; repairable: 4; not repairable: 0/);
+
+    const fix = await cli(['--repair']);
+    assert.equal(fix.status, 0, fix.stdout + fix.stderr);
+    assert.match(fix.stdout, /repairs sent: 4; failed: 0/);
+    await noDriftLeft();
+
+    assert.equal((await request(system.main.app).get(`/api/products/${behind}`).expect(200)).body.title, 'Behind');
+    await request(system.main.app).get(`/api/products/${missing}`).expect(200);
+    await request(system.main.app).get(`/api/products/${gone}`).expect(404);
+    // The likes went out again under their original ids: the one admin had counted was dropped by its inbox.
+    assert.equal(await adminLikes(liked), 3);
+  });
+
+  test('a repair run twice changes nothing more', async () => {
+    const id = await createInAdmin('Twice');
+    await like(id, 'twice-1');
+    await eventually(async () => (await adminLikes(id)) === 1);
+    await forgetInAdmin(id, ['twice-1']);
+    const first = await reconcile(client, { repair: true });
+    const second = await reconcile(client, { repair: true });
+    assert.ok(first.repaired.some((d) => d.productId === id && d.kind === 'likes_missing_in_admin'));
+    assert.ok(second.repaired.length <= first.repaired.length);
+    await noDriftLeft();
+    assert.equal(await adminLikes(id), 1);
+  });
+
+  test('what events cannot repair is reported as such and the command exits 1 even with --repair', async () => {
+    const id = await createInAdmin('Overcounted');
+    await system.admin.dataSource.query('UPDATE products SET likes = 5 WHERE id = ?', [id]);
+    try {
+      const report = await reconcile(client, { repair: true });
+      const item = report.drift.find((d) => d.productId === id);
+      assert.equal(item?.kind, 'likes_extra_in_admin');
+      assert.equal(item?.repair, undefined);
+      assert.equal(exitCodeOf(report, true), 1);
+      assert.match(formatReport(report, true), new RegExp(`product ${id}  likes_extra_in_admin: admin counts 5, main has only 0 likes  \\[NOT repairable by events\\]`));
+    } finally {
+      await system.admin.dataSource.query('UPDATE products SET likes = 0 WHERE id = ?', [id]);
+    }
+  });
+
+  test('when a service is unreachable the command says which and exits 2', async () => {
+    const run = await cli([], { MAIN_URL: 'http://127.0.0.1:1', OPS_HTTP_TIMEOUT_MS: '2000' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /reconcile failed: main at http:\/\/127\.0\.0\.1:1 is unreachable/);
+  });
+});
+
+describe('GET /internal/products/snapshot on main and POST /internal/products/:id/likes/announce', () => {
+  test('main\'s snapshot shows tombstones and both like counts; bad queries are 400', async () => {
+    const id = await createInAdmin('Audited');
+    await like(id, 'audit-1');
+    const res = await request(system.main.app).get(`/internal/products/snapshot?after=${id - 1}&limit=1`).expect(200);
+    assert.deepEqual(res.body.items, [{ id, title: 'Audited', image: 'https://img.example/r.png', version: 1, deleted: false, likes: 1, likeRows: 1 }]);
+    const bad = await request(main()).get('/internal/products/snapshot?limit=5000').expect(400);
+    assert.equal(bad.body.details[0].field, 'limit');
+  });
+
+  test('re-announcing likes answers how many went back to the outbox; a bad id is 400, an id without likes announces 0', async () => {
+    const id = await createInAdmin('Announced');
+    await like(id, 'ann-1');
+    await like(id, 'ann-2');
+    const res = await request(main()).post(`/internal/products/${id}/likes/announce`).expect(202);
+    assert.deepEqual(res.body, { productId: id, announced: 2 });
+    await request(main()).post('/internal/products/x/likes/announce').expect(400);
+    assert.equal((await request(main()).post('/internal/products/2000000000/likes/announce').expect(202)).body.announced, 0);
+    await eventually(async () => (await adminLikes(id)) === 2);
+  });
+});
+
+function main() {
+  return system.main.app;
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { SignJWT } from 'jose';
+import request from 'supertest';
+import { createTestNamespace, eventually, type TestDatabase } from '@catalogue/shared/testing';
+import { CountingObserver, migratedDatabase, PROPERTY_JWT_SECRET, propertyParameters, runAdmin, runMain, type RunningAdmin, type RunningMain } from './support';
+
+/**
+ * Property: two main processes (two outbox relays) over one outbox and two admin processes (two
+ * consumers) over one queue, with likes arriving at both mains at once: every accepted like is
+ * published exactly once, counted exactly once, and no outbox row is left behind.
+ */
+let mainDb: TestDatabase;
+let adminDb: TestDatabase;
+const mains: RunningMain[] = [];
+const admins: RunningAdmin[] = [];
+const ns = createTestNamespace();
+const relayObservers = [new CountingObserver(), new CountingObserver()];
+const consumerObservers = [new CountingObserver(), new CountingObserver()];
+const tokens = new Map<string, string>();
+
+before(async () => {
+  [mainDb, adminDb] = await Promise.all([migratedDatabase('main'), migratedDatabase('admin')]);
+  for (const observer of relayObservers) mains.push(await runMain(mainDb, ns.namespace, observer, { RUN_CONSUMER: 'false' }));
+  for (const observer of consumerObservers) admins.push(await runAdmin(adminDb, ns.namespace, observer, { AMQP_PREFETCH: '5', RUN_RELAY: 'false' }));
+});
+after(async () => {
+  for (const service of [...mains, ...admins]) await service.stop();
+  await Promise.all([mainDb?.drop(), adminDb?.drop()]);
+  await ns.cleanup();
+});
+
+async function tokenFor(user: string): Promise<string> {
+  let token = tokens.get(user);
+  if (!token) {
+    token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('10m').sign(new TextEncoder().encode(PROPERTY_JWT_SECRET));
+    tokens.set(user, token);
+  }
+  return token;
+}
+
+/** The same product in both services, as admin's events would have made it. */
+async function createProduct(): Promise<number> {
+  const result: { insertId: number } = await admins[0]!.dataSource.query("INSERT INTO products (title, image) VALUES ('p', 'https://img.example/p.png')");
+  const id = Number(result.insertId);
+  await mains[0]!.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'p', 'https://img.example/p.png', 1)", [id]);
+  return id;
+}
+
+const published = () => relayObservers.reduce((n, o) => n + o.published_, 0);
+const delivered = () => consumerObservers.reduce((n, o) => n + o.mark(), 0);
+const duplicates = () => consumerObservers.reduce((n, o) => n + o.outcomes.duplicate, 0);
+
+async function outboxRows(): Promise<number> {
+  const rows: { n: number }[] = await mains[0]!.dataSource.query('SELECT COUNT(*) AS n FROM outbox');
+  return Number(rows[0]!.n);
+}
+
+describe('property: two relays and two consumers racing over the same rows', () => {
+  test('every accepted like is published once, counted once, and no outbox row is stranded', async () => {
+    const scenario = fc.record({
+      products: fc.integer({ min: 1, max: 3 }),
+      likes: fc.array(fc.record({ product: fc.nat(2), user: fc.stringMatching(/^u[0-9]{1,2}$/), via: fc.nat(1) }), { minLength: 1, maxLength: 12 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ products, likes }) => {
+        const ids: number[] = [];
+        for (let i = 0; i < products; i++) ids.push(await createProduct());
+        const publishedBefore = published();
+        const deliveredBefore = delivered();
+        const duplicatesBefore = duplicates();
+
+        const answers = await Promise.all(
+          likes.map(async (like) => {
+            const productId = ids[like.product % products]!;
+            const res = await request(mains[like.via]!.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor(like.user)}`);
+            return { productId, user: like.user, status: res.status };
+          }),
+        );
+        assert.ok(answers.every((a) => a.status === 200 || a.status === 400), JSON.stringify(answers));
+        const accepted = answers.filter((a) => a.status === 200);
+        assert.equal(accepted.length, new Set(answers.map((a) => `${a.productId}/${a.user}`)).size, 'one like per user and product');
+
+        await eventually(async () => (await outboxRows()) === 0, { timeoutMs: 20_000, intervalMs: 20, what: 'both relays to drain the outbox' });
+        assert.equal(published() - publishedBefore, accepted.length, 'each like published exactly once by one of the relays');
+        await eventually(async () => delivered() - deliveredBefore >= accepted.length, { timeoutMs: 20_000, intervalMs: 20, what: 'the two consumers to settle every like' });
+
+        assert.equal(duplicates() - duplicatesBefore, 0, 'no delivery was a duplicate');
+        for (const id of ids) {
+          const rows: { likes: number }[] = await admins[0]!.dataSource.query('SELECT likes FROM products WHERE id = ?', [id]);
+          assert.equal(Number(rows[0]!.likes), accepted.filter((a) => a.productId === id).length, `product ${id} counted once per like`);
+        }
+      }),
+      propertyParameters(),
+    );
+    assert.ok(relayObservers.every((o) => o.published_ > 0), 'both relays took part');
+    assert.ok(consumerObservers.every((o) => o.deliveries > 0), 'both consumers took part');
+  });
+});
