@@ -13,11 +13,15 @@ import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { ProductsModule } from './products/products.module';
 import { UsersModule } from './users/users.module';
+import { OperationsModule } from './operations/operations.module';
+import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
 
 export interface AdminDependencies {
   /** Open (initialised) by the caller; the application closes it on shutdown. */
   dataSource: DataSource;
   logger: Logger;
+  /** The built console; tests may point elsewhere. */
+  consoleRoot?: string;
 }
 
 interface Wiring extends AdminDependencies {
@@ -35,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ProductsModule, UsersModule, HealthModule],
+      imports: [ProductsModule, UsersModule, HealthModule, OperationsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
         { provide: LOGGER, useValue: wiring.logger },
@@ -80,6 +84,8 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     bodyParser: false,
   });
   app.use(jsonBody('16kb'));
+  const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
+  if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));
   if (transport) app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   return app;

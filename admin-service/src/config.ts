@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { booleanVar, brokerUrl, commonEnvShape, CRASH_POINTS, loadConfig, portVar, refineCommonEnv } from '@catalogue/shared';
+import { booleanVar, brokerUrl, commonEnvShape, CRASH_POINTS, loadConfig, portVar, positiveIntVar, refineCommonEnv } from '@catalogue/shared';
 
 const schema = z
   .object({
     ...commonEnvShape,
     PORT: portVar(8000),
     DB_NAME: z.string().min(1).default('catalogue_admin'),
+    /** Main's base URL, for the operations page (its health and outbox backlog). */
+    MAIN_URL: z.url().default('http://127.0.0.1:5000'),
+    MAIN_TIMEOUT_MS: positiveIntVar(2000),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

@@ -6,12 +6,15 @@ import { healthRouter, type Lifecycle } from './health/health.router';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
 import { likesRouter } from './likes/likes.router';
+import { meRouter } from './likes/me.router';
 import { LikesService } from './likes/likes.service';
 import { productEventHandlers } from './products/products.consumer';
 import { ProductsRepository } from './products/products.repository';
 import { productsRouter } from './products/products.router';
 import { ProductsService } from './products/products.service';
 import { AdminUsersClient } from './users/users.client';
+import { loginProxyRouter } from './auth/login.proxy';
+import { DEFAULT_STOREFRONT_ROOT, storefrontRouter } from './web/storefront.static';
 import { UsersService } from './users/users.service';
 
 /** The old system's paths keep working for existing clients. */
@@ -23,8 +26,13 @@ export interface MainService {
   lifecycle: Lifecycle;
 }
 
+export interface MainOptions {
+  /** The built storefront; tests may point elsewhere. */
+  storefrontRoot?: string;
+}
+
 /** Wires main-service from explicit dependencies; starts nothing (main.ts and tests do). */
-export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger): MainService {
+export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger, options: MainOptions = {}): MainService {
   const crash = crashAt(config.CRASH_POINT);
   const products = new ProductsService(new ProductsRepository(dataSource));
   const messaging = new ServiceMessaging({
@@ -37,7 +45,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     handlers: productEventHandlers(products),
     crash,
   });
-  const likes = new LikesService(new LikesRepository(), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
+  const likes = new LikesService(new LikesRepository(dataSource), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
   const users = new UsersService(
     { jwtSecret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
@@ -51,6 +59,9 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users));
   }
+  app.use('/api/me', meRouter(likes, users));
+  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));
+  app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
   return { app, messaging, lifecycle };

@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { affectedRows } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 
+export interface UserView {
+  id: number;
+  email: string;
+  name: string;
+}
+
 export interface NewUser {
   email: string;
   name: string;
@@ -31,5 +37,11 @@ export class UsersRepository {
       users.flatMap((u) => [u.email, u.name]),
     );
     return affectedRows(result);
+  }
+
+  /** Keyset page of users by id. */
+  async listAfter(afterId: number, limit: number): Promise<UserView[]> {
+    const rows: UserView[] = await this.dataSource.query('SELECT id, email, name FROM users WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
+    return rows.map((r) => ({ id: Number(r.id), email: r.email, name: r.name }));
   }
 }

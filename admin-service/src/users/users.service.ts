@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@catalogue/shared';
-import { UsersRepository, type NewUser } from './users.repository';
+import { AppError, pageOf, type PageQuery } from '@catalogue/shared';
+import { UsersRepository, type NewUser, type UserView } from './users.repository';
 
 @Injectable()
 export class UsersService {
@@ -19,5 +19,9 @@ export class UsersService {
   /** Idempotent: users are keyed by email. */
   ensureUsers(users: NewUser[]): Promise<number> {
     return this.users.insertMissing(users);
+  }
+
+  async list(page: PageQuery, path: string): Promise<{ items: UserView[]; link?: string }> {
+    return pageOf(await this.users.listAfter(page.after ?? 0, page.limit + 1), page, path);
   }
 }

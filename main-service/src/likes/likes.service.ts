@@ -45,4 +45,8 @@ export class LikesService {
     this.announce();
     return receipt;
   }
+
+  async likedAmong(userId: string, productIds: number[]): Promise<number[]> {
+    return this.likes.likedAmong(userId, productIds);
+  }
 }

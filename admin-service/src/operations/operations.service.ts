@@ -1,0 +1,132 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { checkHealth, ServiceMessaging } from '@catalogue/shared';
+import { DataSource } from 'typeorm';
+import { ADMIN_CONFIG, BROKER_STATUS, Lifecycle, type BrokerStatus } from '../common/tokens';
+import type { AdminConfig } from '../config';
+
+export interface ServiceHealth {
+  service: string;
+  status: 'ok' | 'unavailable' | 'unreachable';
+  checks?: Record<string, string>;
+}
+
+export interface OutboxBacklog {
+  service: string;
+  pending: number | null;
+  oldestAt: string | null;
+  note?: string;
+}
+
+export interface DeadLetterQueue {
+  service: string;
+  queue: string;
+  messages: number | null;
+  note?: string;
+}
+
+export interface OperationsReport {
+  checkedAt: string;
+  services: ServiceHealth[];
+  outbox: OutboxBacklog[];
+  deadLetters: DeadLetterQueue[];
+  replay: { available: boolean; note: string };
+}
+
+const QUEUE_CHECK_TIMEOUT_MS = 2000;
+
+/** One look at the whole system for the console's operations page; read-only. */
+@Injectable()
+export class OperationsService implements OnModuleDestroy {
+  private channel: ReturnType<ServiceMessaging['broker']['createChannel']> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly messaging: ServiceMessaging,
+    private readonly lifecycle: Lifecycle,
+    @Inject(BROKER_STATUS) private readonly broker: BrokerStatus,
+    @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
+  ) {}
+
+  async report(): Promise<OperationsReport> {
+    const topology = this.messaging.topology;
+    const [admin, main, adminOutbox, mainDead, adminDead] = await Promise.all([
+      checkHealth(this.dataSource, this.broker, this.lifecycle.draining),
+      this.mainHealth(),
+      this.adminOutbox(),
+      this.queueDepth('main-service', topology.mainDeadLetterQueue),
+      this.queueDepth('admin-service', topology.adminDeadLetterQueue),
+    ]);
+    return {
+      checkedAt: new Date().toISOString(),
+      services: [{ service: 'admin-service', status: admin.status, checks: admin.checks }, main.health],
+      outbox: [adminOutbox, main.outbox],
+      deadLetters: [mainDead, adminDead],
+      replay: { available: false, note: 'Replaying dead letters is not wired into the console yet: use the command-line tool from the reliability work.' },
+    };
+  }
+
+  private async mainHealth(): Promise<{ health: ServiceHealth; outbox: OutboxBacklog }> {
+    const service = 'main-service';
+    const noOutbox = (note: string): OutboxBacklog => ({ service, pending: null, oldestAt: null, note });
+    try {
+      const response = await fetch(new URL('/api/health', this.config.MAIN_URL), { signal: AbortSignal.timeout(this.config.MAIN_TIMEOUT_MS), headers: { accept: 'application/json' } });
+      const body = (await response.json().catch(() => undefined)) as { status?: unknown; checks?: unknown; outbox?: unknown } | undefined;
+      if (!body || (body.status !== 'ok' && body.status !== 'unavailable')) return { health: { service, status: 'unreachable' }, outbox: noOutbox('main-service did not answer') };
+      const health: ServiceHealth = { service, status: body.status, ...(isRecord(body.checks) ? { checks: body.checks as Record<string, string> } : {}) };
+      return { health, outbox: backlogFrom(service, body.outbox) ?? noOutbox('main-service does not report it') };
+    } catch {
+      return { health: { service, status: 'unreachable' }, outbox: noOutbox('main-service did not answer') };
+    }
+  }
+
+  private async adminOutbox(): Promise<OutboxBacklog> {
+    const service = 'admin-service';
+    if (!this.messaging.relay) return { service, pending: null, oldestAt: null, note: 'the relay runs in another process' };
+    try {
+      return backlogFrom(service, await this.messaging.relay.backlog())!;
+    } catch {
+      return { service, pending: null, oldestAt: null, note: 'the database did not answer' };
+    }
+  }
+
+  private async queueDepth(service: string, queue: string): Promise<DeadLetterQueue> {
+    try {
+      this.channel ??= this.messaging.broker.createChannel('operations', async () => undefined);
+      const checked = await withTimeout(this.channel.checkQueue(queue), QUEUE_CHECK_TIMEOUT_MS);
+      return { service, queue, messages: checked.messageCount };
+    } catch {
+      return { service, queue, messages: null, note: 'the broker did not answer' };
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.channel?.close().catch(() => undefined);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The relay's backlog ({rows, oldestAgeSeconds}) as the page shows it. */
+function backlogFrom(service: string, value: unknown): OutboxBacklog | undefined {
+  if (!isRecord(value) || typeof value.rows !== 'number' || typeof value.oldestAgeSeconds !== 'number') return undefined;
+  const oldestAt = value.rows > 0 ? new Date(Date.now() - value.oldestAgeSeconds * 1000).toISOString() : null;
+  return { service, pending: value.rows, oldestAt };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
