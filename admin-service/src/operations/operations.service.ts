@@ -91,8 +91,12 @@ export class OperationsService implements OnModuleDestroy {
 
   private async queueDepth(service: string, queue: string): Promise<DeadLetterQueue> {
     try {
-      this.channel ??= this.messaging.broker.createChannel('operations', async () => undefined);
-      const checked = await withTimeout(this.channel.checkQueue(queue), QUEUE_CHECK_TIMEOUT_MS);
+      const channel = (this.channel ??= this.messaging.broker.createChannel('operations', async () => undefined));
+      // The wrapper refuses calls until its channel is open, so wait for that within the same deadline.
+      const checked = await withTimeout(
+        channel.waitForConnect().then(() => channel.checkQueue(queue)),
+        QUEUE_CHECK_TIMEOUT_MS,
+      );
       return { service, queue, messages: checked.messageCount };
     } catch {
       return { service, queue, messages: null, note: 'the broker did not answer' };

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
-import { ApiError, messageOf } from '@catalogue/web-kit';
+import { messageOf } from '@catalogue/web-kit';
 import { useApi, type Product } from '../api';
-import { applyLocally, firstPageUrl, SORTS } from './productQuery';
+import { firstPageUrl, loadProductsPage, SORTS } from './productQuery';
 
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
 
@@ -13,48 +13,31 @@ export function ProductsPage() {
   const q = params.get('q') ?? '';
   const sort = params.get('sort') ?? '';
   const [draft, setDraft] = useState(q);
-  /** URLs of the pages before this one, for Previous; the current page's URL is last. */
-  const [trail, setTrail] = useState<string[]>([]);
+  /** The pages after the first that were opened with Next, for Previous; only for this search. */
+  const [later, setLater] = useState<{ first: string; pages: string[] }>({ first: '', pages: [] });
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [reload, setReload] = useState(0);
   const [confirming, setConfirming] = useState<number | null>(null);
   const [flash, setFlash] = useState<string | null>((location.state as { flash?: string } | null)?.flash ?? null);
 
-  useEffect(() => setTrail([firstPageUrl(q, sort)]), [q, sort]);
   useEffect(() => setDraft(q), [q]);
 
-  const pageUrl = trail[trail.length - 1];
+  const first = firstPageUrl(q, sort);
+  const trail = [first, ...(later.first === first ? later.pages : [])];
+  const pageUrl = trail[trail.length - 1]!;
+  const goNext = (url: string) => setLater({ first, pages: [...trail.slice(1), url] });
+  const goPrevious = () => setLater({ first, pages: trail.slice(1, -1) });
   useEffect(() => {
-    if (!pageUrl) return;
     const abort = new AbortController();
     setLoad({ state: 'loading' });
-    fetchPage(pageUrl, abort.signal).then(
-      ({ data, next, refused }) => {
-        const local = applyLocally(data, q, sort);
-        setLoad({ state: 'ready', products: local.products, ...(next ? { next } : {}), degraded: refused || local.degraded });
-      },
+    loadProductsPage(call, pageUrl, q, sort, abort.signal).then(
+      (page) => setLoad({ state: 'ready', ...page }),
       (err: unknown) => {
         if (!abort.signal.aborted) setLoad({ state: 'failed', message: messageOf(err) });
       },
     );
     return () => abort.abort();
-    // `call`, `q` and `sort` are stable for a given page URL.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [pageUrl, reload]);
-
-  /** A server that refuses q or sort by name is asked again without them. */
-  async function fetchPage(url: string, signal: AbortSignal) {
-    try {
-      return { ...(await call<Product[]>(url, { signal })), refused: false };
-    } catch (err) {
-      const names = err instanceof ApiError && err.status === 400 ? err.details.map((d) => d.field) : [];
-      if (!names.some((n) => n === 'q' || n === 'sort')) throw err;
-      const plain = new URL(url, window.location.origin);
-      plain.searchParams.delete('q');
-      plain.searchParams.delete('sort');
-      return { ...(await call<Product[]>(`${plain.pathname}${plain.search}`, { signal })), refused: true };
-    }
-  }
+  }, [call, pageUrl, q, sort, reload]);
 
   function search(event: FormEvent) {
     event.preventDefault();
@@ -116,7 +99,7 @@ export function ProductsPage() {
         </div>
       </div>
       {load.state === 'ready' && load.degraded && (
-        <p className="notice">This server does not search or sort yet, so only the products on this page were filtered and sorted.</p>
+        <p className="notice">This server does not search or sort yet, so the console filtered and sorted the products it read; the order holds within each page only.</p>
       )}
       {load.state === 'loading' && <p className="hint">Loading products…</p>}
       {load.state === 'failed' && (
@@ -180,11 +163,11 @@ export function ProductsPage() {
         </div>
       )}
       <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>
+        <button type="button" disabled={trail.length <= 1} onClick={goPrevious}>
           ← Previous
         </button>
         <span>Page {trail.length}</span>
-        <button type="button" disabled={!(load.state === 'ready' && load.next)} onClick={() => load.state === 'ready' && load.next && setTrail((t) => [...t, load.next!])}>
+        <button type="button" disabled={!(load.state === 'ready' && load.next)} onClick={() => load.state === 'ready' && load.next && goNext(load.next)}>
           Next →
         </button>
       </nav>
