@@ -30,3 +30,32 @@ describe('GET /api/user', () => {
     assert.equal(seen.size, 2, 'both users come up');
   });
 });
+
+describe('GET /api/users', () => {
+  test('lists users in id order, a page at a time, with a Link to the next page', async () => {
+    await admin.db.query("INSERT INTO users (email, name) VALUES ('list-1@example.test', 'L1'), ('list-2@example.test', 'L2'), ('list-3@example.test', 'L3')");
+    const all: { id: number; email: string }[] = [];
+    let next: string | undefined = '/api/users?limit=2';
+    while (next) {
+      const res: request.Response = await request(admin.http).get(next).expect(200);
+      assert.ok(res.body.length <= 2);
+      all.push(...res.body);
+      next = /<([^>]+)>; rel="next"/.exec(res.headers.link ?? '')?.[1];
+    }
+    const listed = all.filter((u) => u.email.startsWith('list-'));
+    assert.deepEqual(
+      listed.map((u) => u.email),
+      ['list-1@example.test', 'list-2@example.test', 'list-3@example.test'],
+    );
+    assert.deepEqual(Object.keys(listed[0]!).sort(), ['email', 'id', 'name'], 'no other column leaves the service');
+    assert.deepEqual(
+      all.map((u) => u.id),
+      [...all.map((u) => u.id)].sort((a, b) => a - b),
+    );
+  });
+
+  test('answers 400 naming the bad paging parameter', async () => {
+    const res = await request(admin.http).get('/api/users?limit=zero').expect(400);
+    assert.equal(res.body.details[0].field, 'limit');
+  });
+});

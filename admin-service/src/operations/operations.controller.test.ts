@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { eventually, publishRaw } from '@catalogue/shared/testing';
+import { startAdmin, type AdminUnderTest } from '../test-support';
+
+describe('GET /api/operations', () => {
+  let admin: AdminUnderTest;
+  let mainStub: http.Server;
+  let mainAnswer: { status: number; body: string } = { status: 200, body: JSON.stringify({ status: 'ok', checks: { database: 'up', broker: 'up' } }) };
+
+  before(async () => {
+    // Stands in for main-service's health route: a remote service, not our code.
+    mainStub = http.createServer((_req, res) => {
+      res.writeHead(mainAnswer.status, { 'content-type': 'application/json' });
+      res.end(mainAnswer.body);
+    });
+    await new Promise<void>((resolve) => mainStub.listen(0, '127.0.0.1', resolve));
+    admin = await startAdmin({ MAIN_URL: `http://127.0.0.1:${(mainStub.address() as AddressInfo).port}`, MAIN_TIMEOUT_MS: '500' });
+  });
+  after(async () => {
+    await admin?.stop();
+    mainStub.closeAllConnections();
+    await new Promise((resolve) => mainStub.close(resolve));
+  });
+
+  test("reports both services' health, admin's outbox backlog and each dead-letter queue's depth", async () => {
+    mainAnswer = { status: 200, body: JSON.stringify({ status: 'ok', checks: { database: 'up', broker: 'up' } }) };
+    await publishRaw(admin.topology.mainExchange, 'product_liked', '{"not":"an event"}', { messageId: 'poison-ops' });
+    const report = await eventually(
+      async () => {
+        const res = await request(admin.http).get('/api/operations').expect(200);
+        return res.body.deadLetters[1].messages === 1 ? res.body : undefined;
+      },
+      { what: 'the poison like in admin.dead-letter' },
+    );
+    assert.deepEqual(report.services, [
+      { service: 'admin-service', status: 'ok', checks: { database: 'up', broker: 'up' } },
+      { service: 'main-service', status: 'ok', checks: { database: 'up', broker: 'up' } },
+    ]);
+    assert.deepEqual(report.outbox[0], { service: 'admin-service', pending: 0, oldestAt: null });
+    assert.deepEqual(
+      report.deadLetters.map((d: { service: string; queue: string; messages: number }) => [d.service, d.queue, d.messages]),
+      [
+        ['main-service', admin.topology.mainDeadLetterQueue, 0],
+        ['admin-service', admin.topology.adminDeadLetterQueue, 1],
+      ],
+    );
+    assert.equal(report.replay.available, false);
+  });
+
+  test('names main-service unreachable when it answers something that is not its health report', async () => {
+    mainAnswer = { status: 502, body: '<html>bad gateway</html>' };
+    const res = await request(admin.http).get('/api/operations').expect(200);
+    assert.deepEqual(res.body.services[1], { service: 'main-service', status: 'unreachable' });
+    assert.equal(res.body.services[0].status, 'ok', "admin's own health is still reported");
+  });
+
+  test('passes on main-service being unavailable, with the check that failed', async () => {
+    mainAnswer = { status: 503, body: JSON.stringify({ status: 'unavailable', checks: { database: 'up', broker: 'down' } }) };
+    const res = await request(admin.http).get('/api/operations').expect(200);
+    assert.deepEqual(res.body.services[1], { service: 'main-service', status: 'unavailable', checks: { database: 'up', broker: 'down' } });
+  });
+});
