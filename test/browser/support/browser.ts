@@ -22,10 +22,14 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Saves a full-page PNG under test-results/screenshots/ (the README's pictures come from there). */
+/**
+ * Saves a PNG under test-results/screenshots/ (the README's pictures are copied from there): the
+ * whole page on a desktop, what the screen shows on a phone.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+  const phone = (page.viewportSize()?.width ?? DESKTOP.width) <= PHONE.width;
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: !phone, animations: 'disabled' });
 }
 
 /** How far the page reaches past the viewport's right edge (0 when nothing scrolls sideways). */
