@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, publishRaw } from '@catalogue/shared/testing';
+import { accessibilityProblems } from './support/accessibility';
 import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from './support/browser';
 import { createProduct } from './support/catalogue';
 import { startImageServer } from './support/images';
@@ -25,8 +26,8 @@ after(async () => {
   await system?.stop();
 });
 
-async function openConsole(path: string, viewport = DESKTOP, person: Person = STAFF): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+async function openConsole(path: string, viewport = DESKTOP, person: Person = STAFF, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport, ...options });
   await presetSession(context, SESSION_KEY, person);
   const page = await context.newPage();
   await page.goto(`${system.adminUrl}/admin${path}`);
@@ -171,6 +172,25 @@ describe('the admin console at /admin', () => {
     try {
       await page.getByRole('alert').filter({ hasText: 'The console is for staff' }).waitFor();
       assert.equal(await page.getByRole('table').count(), 0);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('axe finds no WCAG 2.1 AA problem on the products, form, users and operations pages', async () => {
+    const page = await openConsole('/products', DESKTOP, STAFF, { bypassCSP: true });
+    try {
+      const pages: [string, () => Promise<void>][] = [
+        ['/products', () => page.locator('tbody tr').first().waitFor()],
+        ['/products/new', () => page.getByLabel('Title', { exact: true }).waitFor()],
+        ['/users', () => page.locator('tbody tr').first().waitFor()],
+        ['/operations', () => page.locator('tr[data-service]').first().waitFor()],
+      ];
+      for (const [path, ready] of pages) {
+        await page.goto(`${system.adminUrl}/admin${path}`);
+        await ready();
+        assert.deepEqual(await accessibilityProblems(page), [], path);
+      }
     } finally {
       await page.context().close();
     }

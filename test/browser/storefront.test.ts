@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { accessibilityProblems } from './support/accessibility';
 import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from './support/browser';
 import { createProduct, type CreatedProduct } from './support/catalogue';
 import { startImageServer } from './support/images';
@@ -28,8 +29,8 @@ after(async () => {
   await system?.stop();
 });
 
-async function openStorefront(viewport = DESKTOP, signedIn?: typeof ALICE): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+async function openStorefront(viewport = DESKTOP, signedIn?: typeof ALICE, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport, ...options });
   if (signedIn) await presetSession(context, SESSION_KEY, signedIn);
   const page = await context.newPage();
   await page.goto(`${system.mainUrl}/`);
@@ -73,15 +74,15 @@ describe('the storefront at /', () => {
       const teapot = card(page, 'Teapot');
       const likeButton = teapot.getByRole('button', { name: 'Like Teapot' });
       await likeButton.click();
-      await teapot.getByRole('button', { name: 'You like Teapot' }).waitFor();
+      await teapot.getByRole('button', { name: 'Liked Teapot' }).waitFor();
       assert.equal(await teapot.locator('.likes').textContent(), '1 like');
-      assert.equal(await teapot.getByRole('button', { name: 'You like Teapot' }).getAttribute('aria-pressed'), 'true');
+      assert.equal(await teapot.getByRole('button', { name: 'Liked Teapot' }).getAttribute('aria-pressed'), 'true');
 
       await page.reload();
       const again = card(page, 'Teapot');
-      await again.getByRole('button', { name: 'You like Teapot' }).waitFor();
+      await again.getByRole('button', { name: 'Liked Teapot' }).waitFor();
       assert.equal(await again.locator('.likes').textContent(), '1 like', 'the API counted it');
-      assert.ok(await again.getByRole('button', { name: 'You like Teapot' }).isDisabled());
+      assert.ok(await again.getByRole('button', { name: 'Liked Teapot' }).isDisabled());
       assert.ok(await card(page, 'Armchair').getByRole('button', { name: 'Like Armchair' }).isEnabled(), 'other products are not marked');
       await screenshot(page, 'storefront-liked');
     } finally {
@@ -89,14 +90,15 @@ describe('the storefront at /', () => {
     }
   });
 
-  test('a visitor who is not signed in is asked to sign in when liking', async () => {
-    const page = await openStorefront();
+  test('a visitor who is not signed in is asked to sign in when liking, with a labelled form', async () => {
+    const page = await openStorefront(DESKTOP, undefined, { bypassCSP: true });
     try {
-      await card(page, 'Rug').getByRole('button', { name: 'Sign in to like Rug' }).click();
+      await card(page, 'Rug').getByRole('button', { name: 'Like Rug (sign in first)' }).click();
       await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
       assert.ok(await page.getByLabel('Email').isVisible());
       assert.ok(await page.getByLabel('Password').isVisible());
       assert.equal(await card(page, 'Rug').locator('.likes').textContent(), '0 likes', 'nothing was counted');
+      assert.deepEqual(await accessibilityProblems(page), []);
     } finally {
       await page.context().close();
     }
@@ -124,6 +126,28 @@ describe('the storefront at /', () => {
       await page.getByRole('button', { name: 'Try again' }).click();
       await page.getByRole('heading', { name: 'Desk lamp' }).waitFor();
       assert.equal(await page.getByRole('alert').count(), 0, 'the message goes once the API answers');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('can be used by keyboard alone, and axe finds no WCAG 2.1 AA problem (labels, names, contrast)', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+    await presetSession(context, SESSION_KEY, ALICE);
+    const page = await context.newPage();
+    try {
+      await page.goto(`${system.mainUrl}/`);
+      await card(page, 'Desk lamp').getByRole('button').waitFor();
+      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+      await page.keyboard.press('Tab');
+      assert.equal(await focused(), 'Skip to products');
+      await page.keyboard.press('Tab');
+      assert.equal(await focused(), 'Sign out');
+      await page.keyboard.press('Tab');
+      assert.equal(await focused(), 'Like Desk lamp');
+      await page.keyboard.press('Enter');
+      await card(page, 'Desk lamp').getByRole('button', { name: 'Liked Desk lamp' }).waitFor();
+      assert.deepEqual(await accessibilityProblems(page), []);
     } finally {
       await context.close();
     }

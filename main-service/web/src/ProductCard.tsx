@@ -34,7 +34,7 @@ export function ProductCard({ product, liked, signedIn, onLike }: Props) {
           className={liked ? 'liked' : 'primary'}
           aria-pressed={liked}
           disabled={liked}
-          aria-label={liked ? `You like ${product.title}` : signedIn ? `Like ${product.title}` : `Sign in to like ${product.title}`}
+          aria-label={liked ? `Liked ${product.title}` : signedIn ? `Like ${product.title}` : `Like ${product.title} (sign in first)`}
           onClick={async () => {
             setError(null);
             setError(await onLike(product));

@@ -32,7 +32,7 @@ export function SignInForm({ onSignIn, title = 'Sign in', onCancel }: Props) {
       <h2 id={`${id}-title`}>{title}</h2>
       <div className="field">
         <label htmlFor={`${id}-email`}>Email</label>
-        <input id={`${id}-email`} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <input id={`${id}-email`} type="email" autoComplete="username" autoFocus required value={email} onChange={(e) => setEmail(e.target.value)} />
       </div>
       <div className="field">
         <label htmlFor={`${id}-password`}>Password</label>
