@@ -18,7 +18,7 @@ describe('GET /api/operations', () => {
       res.end(mainAnswer.body);
     });
     await new Promise<void>((resolve) => mainStub.listen(0, '127.0.0.1', resolve));
-    admin = await startAdmin({ MAIN_URL: `http://127.0.0.1:${(mainStub.address() as AddressInfo).port}`, MAIN_TIMEOUT_MS: '500' });
+    admin = await startAdmin({ MAIN_URL: `http://127.0.0.1:${(mainStub.address() as AddressInfo).port}` });
   });
   after(async () => {
     await admin?.stop();
