@@ -1,18 +1,26 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createAdminApp } from '@catalogue/admin-service/dist/app.module';
+import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { buildMainService, type MainService } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createLogger, topologyFor, type Topology } from '@catalogue/shared';
+import { createDataSource, createLogger, topologyFor, type Role, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, FaultProxy, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import request from 'supertest';
 import type { DataSource } from 'typeorm';
-
-export const E2E_JWT_SECRET = 'e2e-secret-for-main-service-0123456789abcdef';
 
 export interface SystemUnderTest {
   main: MainService & { dataSource: DataSource };
-  admin: { app: NestExpressApplication; http: ReturnType<NestExpressApplication['getHttpServer']>; dataSource: DataSource };
+  admin: {
+    app: NestExpressApplication;
+    http: ReturnType<NestExpressApplication['getHttpServer']>;
+    /** Supertest on admin with a staff token on every request. */
+    api: ReturnType<typeof request.agent>;
+    dataSource: DataSource;
+  };
+  /** A token signed by admin's key, as sign-in would issue it. */
+  tokenFor(subject: string, role: Role): Promise<string>;
   topology: Topology;
   /** Sits between main-service and RabbitMQ, so a test can cut main off from the broker. */
   mainBrokerProxy: FaultProxy;
@@ -35,12 +43,16 @@ export async function startSystem(): Promise<SystemUnderTest> {
   await adminDataSource.initialize();
   const adminApp = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });
   await adminApp.startAllMicroservices();
-  await adminApp.init();
+  // Listening for real: main fetches admin's signing keys from its JWKS route, as in production.
+  await adminApp.listen(0, '127.0.0.1');
+  const adminUrl = await adminApp.getUrl();
+  const tokens = adminApp.get(TokensService);
+  const tokenFor = async (subject: string, role: Role) => (await tokens.issue(subject, role)).token;
 
   const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
   mainBrokerUrl.port = String(proxyPort);
   mainBrokerUrl.hostname = '127.0.0.1';
-  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, JWT_SECRET: E2E_JWT_SECRET, RABBITMQ_URL: mainBrokerUrl.toString() });
+  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, RABBITMQ_URL: mainBrokerUrl.toString() });
   const mainDataSource = createDataSource({ credentials: mainDb!.credentials, poolSize: 5 });
   await mainDataSource.initialize();
   const main = buildMainService(mainConfig, mainDataSource, logger);
@@ -49,7 +61,13 @@ export async function startSystem(): Promise<SystemUnderTest> {
 
   return {
     main: { ...main, dataSource: mainDataSource },
-    admin: { app: adminApp, http: adminApp.getHttpServer(), dataSource: adminDataSource },
+    admin: {
+      app: adminApp,
+      http: adminApp.getHttpServer(),
+      api: request.agent(adminApp.getHttpServer()).set('authorization', `Bearer ${await tokenFor('1', 'staff')}`),
+      dataSource: adminDataSource,
+    },
+    tokenFor,
     topology: topologyFor(ns.namespace),
     mainBrokerProxy,
     async stop() {
