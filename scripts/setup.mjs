@@ -1,5 +1,6 @@
 // `npm run setup`: creates the local databases and their users, applies migrations, generates the
-// development token signing key and seeds a few users. Safe to run again.
+// broker topology and each service's own broker user, the development token signing key, and seeds
+// a few users. Safe to run again.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,4 +19,5 @@ if (!existsSync(DEV_JWT_KEY_FILE)) {
 const run = (script, env = process.env) => execFileSync(process.execPath, [script], { stdio: 'inherit', env });
 run('migrations/dist/setup-dev.js');
 run('migrations/dist/cli.js');
+run('migrations/dist/setup-broker.js');
 run('admin-service/dist/users/seed.js', withDevDefaults(DEV_ADMIN));

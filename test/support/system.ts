@@ -5,8 +5,8 @@ import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { buildMainService, type MainService } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createLogger, topologyFor, type Role, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, FaultProxy, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import { createDataSource, createLogger, provisionBroker, removeBrokerUser, topologyFor, type BrokerUser, type Role, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, FaultProxy, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 
@@ -27,18 +27,39 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
+export interface SystemOptions {
+  /** Provision the namespace first and run each service as its own least-privilege broker user, declaring nothing. */
+  leastPrivilegeBroker?: boolean;
+  /** Extra environment per service (e.g. sentinel secrets). */
+  env?: { main?: Record<string, string>; admin?: Record<string, string> };
+  /** Where each service logs (silent by default). */
+  logDestination?: { write(line: string): void };
+}
+
 /** Both services in this process, each on its own database, sharing one broker namespace. */
-export async function startSystem(): Promise<SystemUnderTest> {
+export async function startSystem(options: SystemOptions = {}): Promise<SystemUnderTest> {
   const ns = createTestNamespace();
+  const brokerUsers: Record<'main' | 'admin', BrokerUser> | undefined = options.leastPrivilegeBroker
+    ? { main: { name: uniqueName('tmain_'), password: uniqueName('main-pw-') }, admin: { name: uniqueName('tadmin_'), password: uniqueName('admin-pw-') } }
+    : undefined;
+  if (brokerUsers) await provisionBroker({ adminUrl: TEST_RABBITMQ_URL, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
+  const brokerEnv = (service: 'main' | 'admin', url = new URL(TEST_RABBITMQ_URL)): Record<string, string> => {
+    if (!brokerUsers) return { RABBITMQ_URL: url.toString() };
+    url.username = brokerUsers[service].name;
+    url.password = brokerUsers[service].password;
+    return { RABBITMQ_URL: url.toString(), AMQP_DECLARE_TOPOLOGY: 'false' };
+  };
   const [mainDb, adminDb]: TestDatabase[] = await Promise.all([createTestDatabase('main'), createTestDatabase('admin')]);
   await Promise.all([migrateSchema('main', mainDb!.credentials), migrateSchema('admin', adminDb!.credentials)]);
   const broker = new URL(TEST_RABBITMQ_URL);
   const mainBrokerProxy = new FaultProxy(broker.hostname, Number(broker.port || 5672));
   const proxyPort = await mainBrokerProxy.start();
   const common = { NODE_ENV: 'test', LOG_LEVEL: 'silent', AMQP_NAMESPACE: ns.namespace, OUTBOX_SWEEP_MS: '200' };
-  const logger = createLogger({ service: 'e2e', level: 'silent' });
+  const logger = options.logDestination
+    ? createLogger({ service: 'e2e', level: 'debug', destination: options.logDestination })
+    : createLogger({ service: 'e2e', level: 'silent' });
 
-  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common });
+  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common, ...brokerEnv('admin'), ...options.env?.admin });
   const adminDataSource = createDataSource({ credentials: adminDb!.credentials, poolSize: 5 });
   await adminDataSource.initialize();
   const adminApp = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });
@@ -52,7 +73,7 @@ export async function startSystem(): Promise<SystemUnderTest> {
   const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
   mainBrokerUrl.port = String(proxyPort);
   mainBrokerUrl.hostname = '127.0.0.1';
-  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, RABBITMQ_URL: mainBrokerUrl.toString() });
+  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, ...brokerEnv('main', mainBrokerUrl), ...options.env?.main });
   const mainDataSource = createDataSource({ credentials: mainDb!.credentials, poolSize: 5 });
   await mainDataSource.initialize();
   const main = buildMainService(mainConfig, mainDataSource, logger);
@@ -77,6 +98,7 @@ export async function startSystem(): Promise<SystemUnderTest> {
       await mainBrokerProxy.stop();
       await Promise.all([mainDb!.drop(), adminDb!.drop()]);
       await ns.cleanup();
+      if (brokerUsers) await Promise.all([removeBrokerUser(brokerUsers.main.name), removeBrokerUser(brokerUsers.admin.name)]);
     },
   };
 }

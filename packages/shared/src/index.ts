@@ -19,3 +19,4 @@ export * from './runtime/startup';
 export * from './http/ids';
 export * from './auth/tokens';
 export * from './http/security';
+export * from './messaging/provision';
