@@ -43,3 +43,5 @@ export async function migrateSchema(schema: SchemaName, target: MigrationTarget)
     await dataSource.destroy();
   }
 }
+
+export { dropRuntimeUser, ensureRuntimeUser, RUNTIME_PRIVILEGES } from './runtime-users';
