@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
@@ -78,4 +79,14 @@ export function rateLimiter(options: RateLimitOptions): RequestHandler {
 /** The client address as express sees it after applying TRUST_PROXY_HOPS, IPv6 grouped by /56. */
 export function clientAddressKey(req: Parameters<RequestHandler>[0]): string {
   return ipKeyGenerator(req.ip ?? 'unknown');
+}
+
+/** Explicit limits so slow or idle clients cannot hold connections (slowloris). */
+export const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 } as const;
+
+export function applyServerTimeouts(server: Server): Server {
+  server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
+  server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
+  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
+  return server;
 }
