@@ -8,7 +8,7 @@ import type { Product, ProductInput } from './products.repository';
 import { PRODUCTS_PATH, ProductsService } from './products.service';
 
 /** Strict: likes, id and anything else not listed are refused by name. */
-const productInputSchema = z.strictObject({ title: productTitleSchema, image: productImageSchema });
+export const productInputSchema = z.strictObject({ title: productTitleSchema, image: productImageSchema });
 const validProductInput = new ZodValidationPipe(productInputSchema);
 
 @Controller(PRODUCTS_PATH)
