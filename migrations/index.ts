@@ -1,12 +1,13 @@
 import { DataSource } from 'typeorm';
 import { InitialAdminSchema1732000000000 } from './admin/1732000000000-InitialAdminSchema';
+import { UserCredentials1733000000000 } from './admin/1733000000000-UserCredentials';
 import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
 
 export type SchemaName = 'main' | 'admin';
 
 export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
   main: [InitialMainSchema1732000000000],
-  admin: [InitialAdminSchema1732000000000],
+  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000],
 };
 
 export interface MigrationTarget {
@@ -42,3 +43,5 @@ export async function migrateSchema(schema: SchemaName, target: MigrationTarget)
     await dataSource.destroy();
   }
 }
+
+export { dropRuntimeUser, ensureRuntimeUser, RUNTIME_PRIVILEGES } from './runtime-users';

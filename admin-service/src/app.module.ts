@@ -1,14 +1,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { crashAt, messagingSettingsFrom, ServiceMessaging, type Logger } from '@catalogue/shared';
+import { clientAddressKey, crashAt, messagingSettingsFrom, rateLimiter, securityHeaders, ServiceMessaging, type Logger } from '@catalogue/shared';
+import type { Request } from 'express';
 import { DataSource } from 'typeorm';
+import { LOGIN_PATH } from './auth/auth.controller';
+import { AuthModule } from './auth/auth.module';
+import { loadSigningKey, type SigningKey } from './auth/signing-key';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
 import { EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
-import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, type BrokerStatus } from './common/tokens';
+import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, SIGNING_KEY, type BrokerStatus } from './common/tokens';
 import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { ProductsModule } from './products/products.module';
@@ -28,6 +32,7 @@ interface Wiring extends AdminDependencies {
   config: AdminConfig;
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
+  signingKey: SigningKey;
 }
 
 @Module({})
@@ -39,9 +44,10 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ProductsModule, UsersModule, HealthModule, OperationsModule],
+      imports: [AuthModule, ProductsModule, UsersModule, HealthModule, OperationsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
+        { provide: SIGNING_KEY, useValue: wiring.signingKey },
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -50,9 +56,30 @@ export class AppModule {
         Lifecycle,
         MessagingLifecycle,
       ],
-      exports: [ADMIN_CONFIG, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, Lifecycle],
+      exports: [ADMIN_CONFIG, SIGNING_KEY, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, Lifecycle],
     };
   }
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/** Brute-force brakes: failed sign-ins per client address and per email (successes do not count). */
+function loginLimiters(config: AdminConfig) {
+  const emailOf = (req: Request): string | undefined => {
+    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? `email:${email.trim().toLowerCase()}` : undefined;
+  };
+  return [
+    rateLimiter({ name: 'login-address', windowMs: LOGIN_WINDOW_MS, limit: config.LOGIN_FAILURES_PER_ADDRESS, countOnlyFailures: true }),
+    rateLimiter({
+      name: 'login-email',
+      windowMs: LOGIN_WINDOW_MS,
+      limit: config.LOGIN_FAILURES_PER_EMAIL,
+      countOnlyFailures: true,
+      key: (req) => emailOf(req) ?? clientAddressKey(req),
+    }),
+  ];
 }
 
 /**
@@ -78,12 +105,22 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, crash })
     : null;
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport }), {
+  const signingKey = await loadSigningKey(config, deps.logger);
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, signingKey }), {
     logger: new NestPinoLogger(deps.logger),
     abortOnError: false,
     bodyParser: false,
   });
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
+  app.use(...securityHeaders(config.CORS_ORIGINS));
   app.use(jsonBody('16kb'));
+  // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
+  app.use(LOGIN_PATH, ...loginLimiters(config));
+  app.use(
+    rateLimiter({ name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
+  );
   const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
   if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));

@@ -1,11 +1,11 @@
 import express from 'express';
 import type { DataSource } from 'typeorm';
-import { createTransactionRunner, crashAt, messagingSettingsFrom, ServiceMessaging, type Logger } from '@catalogue/shared';
+import { createTransactionRunner, crashAt, messagingSettingsFrom, securityHeaders, ServiceMessaging, TokenVerifier, type Logger } from '@catalogue/shared';
 import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
-import { likesRouter } from './likes/likes.router';
+import { likeRateLimits, likesRouter } from './likes/likes.router';
 import { meRouter } from './likes/me.router';
 import { LikesService } from './likes/likes.service';
 import { productEventHandlers } from './products/products.consumer';
@@ -47,17 +47,22 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   });
   const likes = new LikesService(new LikesRepository(dataSource), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
   const users = new UsersService(
-    { jwtSecret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
+    config.DEV_RANDOM_USER,
   );
   const lifecycle: Lifecycle = { draining: false };
+  // One set of counters for both path prefixes, so the old paths are no way around the limits.
+  const likeLimits = likeRateLimits(config);
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
+  app.use(...securityHeaders(config.CORS_ORIGINS));
   app.use(express.json({ limit: '16kb' }));
   app.use(healthRouter(dataSource, messaging, lifecycle));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users));
+    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users, likeLimits));
   }
   app.use('/api/me', meRouter(likes, users));
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));

@@ -1,3 +1,4 @@
+import { applyServerTimeouts } from '@catalogue/shared';
 import { openRuntime } from './runtime';
 import { buildMainService } from './app';
 
@@ -9,10 +10,7 @@ async function start(): Promise<void> {
   const server = app.listen(config.PORT, () => {
     logger.info(`main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`);
   });
-  // Slow or idle clients cannot hold connections open.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  applyServerTimeouts(server);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -49,10 +49,13 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
   };
 }
 
-export function tokenFor(userId: string, options: { secret?: string; expiresIn?: string } = {}): Promise<string> {
-  return new SignJWT({})
+/** An HS256 token as the tests' main-service accepts it (default issuer and audience). */
+export function tokenFor(userId: string, options: { secret?: string; expiresIn?: string; role?: string; issuer?: string; audience?: string } = {}): Promise<string> {
+  return new SignJWT({ role: options.role ?? 'customer' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
+    .setIssuer(options.issuer ?? 'catalogue-admin')
+    .setAudience(options.audience ?? 'catalogue')
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '5m')
     .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));

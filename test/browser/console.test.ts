@@ -7,9 +7,9 @@ import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from '.
 import { createProduct } from './support/catalogue';
 import { startImageServer } from './support/images';
 import { startServers, type RunningSystem } from './support/servers';
-import { ALICE, presetSession, STAFF, tokenOf, type Person } from './support/session';
+import { PEOPLE } from './support/people';
+import { fillSignIn, signInToConsole } from './support/session';
 
-const SESSION_KEY = 'catalogue.console.session';
 
 let system: RunningSystem;
 let images: Awaited<ReturnType<typeof startImageServer>>;
@@ -17,7 +17,6 @@ let browser: Browser;
 
 before(async () => {
   [system, images, browser] = await Promise.all([startServers(), startImageServer(), launchBrowser()]);
-  await system.adminDataSource.query("INSERT INTO users (email, name) VALUES ('alice@example.com', 'Alice Liddell'), ('bob@example.com', 'Bob Marley')");
 });
 
 after(async () => {
@@ -26,12 +25,20 @@ after(async () => {
   await system?.stop();
 });
 
-async function openConsole(path: string, viewport = DESKTOP, person: Person = STAFF, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+/** Opens a console page as staff: the sign-in form comes first, then the page asked for. */
+async function openConsole(path: string, viewport = DESKTOP, options: { bypassCSP?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport, ...options });
-  await presetSession(context, SESSION_KEY, person);
   const page = await context.newPage();
   await page.goto(`${system.adminUrl}/admin${path}`);
+  await signInToConsole(page, PEOPLE.staff);
   return page;
+}
+
+const staffToken = () => system.tokenFor('1', 'staff');
+
+async function idOf(email: string): Promise<number> {
+  const rows: { id: number }[] = await system.adminDataSource.query('SELECT id FROM users WHERE email = ?', [email]);
+  return Number(rows[0]!.id);
 }
 
 /** Reloads the storefront until `check` holds: admin's change reaches main through the broker. */
@@ -94,7 +101,7 @@ describe('the admin console at /admin', () => {
       assert.match((await page.getByLabel('Title', { exact: true }).getAttribute('aria-describedby')) ?? '', /product-title-error/, 'screen readers hear the reason with the field');
       assert.equal(await page.getByRole('alert').textContent(), 'Please correct the fields marked below.');
       await screenshot(page, 'console-validation');
-      const listed = (await (await fetch(`${system.adminUrl}/api/products`, { headers: { authorization: `Bearer ${await tokenOf(STAFF)}` } })).json()) as { title: string; image: string }[];
+      const listed = (await (await fetch(`${system.adminUrl}/api/products`, { headers: { authorization: `Bearer ${await staffToken()}` } })).json()) as { title: string; image: string }[];
       assert.ok(!listed.some((p) => p.image === 'ftp://files.example/chair.png'));
     } finally {
       await page.context().close();
@@ -102,7 +109,7 @@ describe('the admin console at /admin', () => {
   });
 
   test('the product table searches, sorts and pages, with like counts', async () => {
-    const staff = await tokenOf(STAFF);
+    const staff = await staffToken();
     for (let i = 1; i <= 22; i++) await createProduct(system, staff, `Chair ${String(i).padStart(2, '0')}`, images.url(`Chair ${i}`));
     await createProduct(system, staff, 'Floor lamp', images.url('Floor lamp'));
     const page = await openConsole('/products');
@@ -131,10 +138,13 @@ describe('the admin console at /admin', () => {
     }
   });
 
-  test('the users page lists the users', async () => {
+  test('the users page lists the users with their roles', async () => {
     const page = await openConsole('/users');
     try {
-      await page.getByRole('rowheader', { name: 'alice@example.com' }).waitFor();
+      const user = (email: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: email }) });
+      await user('alice@example.com').waitFor();
+      assert.deepEqual(await user('alice@example.com').locator('td').allTextContents(), ['Alice Liddell', 'customer', String(await idOf('alice@example.com'))]);
+      assert.equal(await user('staff@example.com').locator('td').nth(1).textContent(), 'staff');
       assert.ok(await page.getByRole('cell', { name: 'Bob Marley' }).isVisible());
       await screenshot(page, 'console-users');
     } finally {
@@ -167,9 +177,28 @@ describe('the admin console at /admin', () => {
     }
   });
 
-  test('a customer signed in to the console is told it is for staff', async () => {
-    const page = await openConsole('/products', DESKTOP, ALICE);
+  test('a wrong password is refused with a clear message', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
     try {
+      await page.goto(`${system.adminUrl}/admin/`);
+      await fillSignIn(page, { email: PEOPLE.staff.email, password: 'a-guess' });
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.equal(await alert.textContent(), 'That email and password do not match an account.');
+      assert.equal(await page.getByRole('navigation', { name: 'Console' }).count(), 0);
+      await screenshot(page, 'console-sign-in-refused');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a customer who signs in to the console is told it is for staff', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${system.adminUrl}/admin/products`);
+      await fillSignIn(page, PEOPLE.alice);
       await page.getByRole('alert').filter({ hasText: 'The console is for staff' }).waitFor();
       assert.equal(await page.getByRole('table').count(), 0);
     } finally {
@@ -178,7 +207,7 @@ describe('the admin console at /admin', () => {
   });
 
   test('axe finds no WCAG 2.1 AA problem on the products, form, users and operations pages', async () => {
-    const page = await openConsole('/products', DESKTOP, STAFF, { bypassCSP: true });
+    const page = await openConsole('/products', DESKTOP, { bypassCSP: true });
     try {
       const pages: [string, () => Promise<void>][] = [
         ['/products', () => page.locator('tbody tr').first().waitFor()],

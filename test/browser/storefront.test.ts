@@ -6,9 +6,9 @@ import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from '.
 import { createProduct, type CreatedProduct } from './support/catalogue';
 import { startImageServer } from './support/images';
 import { startServers, type RunningSystem } from './support/servers';
-import { ALICE, presetSession, STAFF, tokenOf } from './support/session';
+import { PEOPLE, type Person } from './support/people';
+import { fillSignIn, signInToStorefront } from './support/session';
 
-const SESSION_KEY = 'catalogue.storefront.session';
 const NAMES = ['Desk lamp', 'Teapot', 'Armchair', 'Bookshelf', 'Rug', 'Kettle', 'Mirror', 'Vase', 'Clock', 'Plant pot', 'Cushion', 'Candle', 'Stool', 'Blanket'];
 
 let system: RunningSystem;
@@ -18,7 +18,7 @@ let products: CreatedProduct[];
 
 before(async () => {
   [system, images, browser] = await Promise.all([startServers(), startImageServer(), launchBrowser()]);
-  const staff = await tokenOf(STAFF);
+  const staff = await system.tokenFor('1', 'staff');
   products = [];
   for (const name of NAMES) products.push(await createProduct(system, staff, name, images.url(name)));
 });
@@ -29,11 +29,11 @@ after(async () => {
   await system?.stop();
 });
 
-async function openStorefront(viewport = DESKTOP, signedIn?: typeof ALICE, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+async function openStorefront(viewport = DESKTOP, person?: Person, options: { bypassCSP?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport, ...options });
-  if (signedIn) await presetSession(context, SESSION_KEY, signedIn);
   const page = await context.newPage();
   await page.goto(`${system.mainUrl}/`);
+  if (person) await signInToStorefront(page, person);
   return page;
 }
 
@@ -68,8 +68,8 @@ describe('the storefront at /', () => {
     }
   });
 
-  test('a signed-in customer likes a product: the count rises at once, and it is still liked after a reload', async () => {
-    const page = await openStorefront(DESKTOP, ALICE);
+  test('a customer signs in, likes a product: the count rises at once, and it is still liked after a reload', async () => {
+    const page = await openStorefront(DESKTOP, PEOPLE.alice);
     try {
       const teapot = card(page, 'Teapot');
       const likeButton = teapot.getByRole('button', { name: 'Like Teapot' });
@@ -104,6 +104,21 @@ describe('the storefront at /', () => {
     }
   });
 
+  test('a wrong password is refused with a clear message, and nobody is signed in', async () => {
+    const page = await openStorefront();
+    try {
+      await page.getByRole('banner').getByRole('button', { name: 'Sign in', exact: true }).click();
+      await fillSignIn(page, { email: PEOPLE.alice.email, password: 'not-her-password' });
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.equal(await alert.textContent(), 'That email and password do not match an account.');
+      assert.equal(await page.getByText('Signed in as').count(), 0);
+      await screenshot(page, 'storefront-sign-in-refused');
+    } finally {
+      await page.context().close();
+    }
+  });
+
   test('says clearly when the API answers an error, and when it cannot be reached', async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();
@@ -132,11 +147,10 @@ describe('the storefront at /', () => {
   });
 
   test('can be used by keyboard alone, and axe finds no WCAG 2.1 AA problem (labels, names, contrast)', async () => {
-    const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
-    await presetSession(context, SESSION_KEY, ALICE);
-    const page = await context.newPage();
+    const page = await openStorefront(DESKTOP, PEOPLE.bob, { bypassCSP: true });
     try {
-      await page.goto(`${system.mainUrl}/`);
+      // From the top of a fresh page load (the session survives it).
+      await page.reload();
       await card(page, 'Desk lamp').getByRole('button').waitFor();
       const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
       await page.keyboard.press('Tab');
@@ -149,12 +163,12 @@ describe('the storefront at /', () => {
       await card(page, 'Desk lamp').getByRole('button', { name: 'Liked Desk lamp' }).waitFor();
       assert.deepEqual(await accessibilityProblems(page), []);
     } finally {
-      await context.close();
+      await page.context().close();
     }
   });
 
   test('fits a phone: one column, nothing scrolls sideways, buttons large enough to tap', async () => {
-    const page = await openStorefront(PHONE, ALICE);
+    const page = await openStorefront(PHONE, PEOPLE.alice);
     try {
       await page.getByRole('heading', { name: 'Desk lamp' }).waitFor();
       assert.equal(await horizontalOverflow(page), 0);

@@ -55,6 +55,7 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
         logger,
         prefetch: settings.prefetch,
         deliveryLimit: settings.deliveryLimit,
+        declareTopology: settings.declareTopology,
         confirmTimeoutMs: settings.confirmTimeoutMs,
         crash: this.options.crash,
       });

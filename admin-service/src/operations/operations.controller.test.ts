@@ -31,7 +31,7 @@ describe('GET /api/operations', () => {
     await publishRaw(admin.topology.mainExchange, 'product_liked', '{"not":"an event"}', { messageId: 'poison-ops' });
     const report = await eventually(
       async () => {
-        const res = await request(admin.http).get('/api/operations').expect(200);
+        const res = await admin.api.get('/api/operations').expect(200);
         return res.body.deadLetters[1].messages === 1 ? res.body : undefined;
       },
       { what: 'the poison like in admin.dead-letter' },
@@ -53,14 +53,19 @@ describe('GET /api/operations', () => {
 
   test('names main-service unreachable when it answers something that is not its health report', async () => {
     mainAnswer = { status: 502, body: '<html>bad gateway</html>' };
-    const res = await request(admin.http).get('/api/operations').expect(200);
+    const res = await admin.api.get('/api/operations').expect(200);
     assert.deepEqual(res.body.services[1], { service: 'main-service', status: 'unreachable' });
     assert.equal(res.body.services[0].status, 'ok', "admin's own health is still reported");
   });
 
   test('passes on main-service being unavailable, with the check that failed', async () => {
     mainAnswer = { status: 503, body: JSON.stringify({ status: 'unavailable', checks: { database: 'up', broker: 'down' } }) };
-    const res = await request(admin.http).get('/api/operations').expect(200);
+    const res = await admin.api.get('/api/operations').expect(200);
     assert.deepEqual(res.body.services[1], { service: 'main-service', status: 'unavailable', checks: { database: 'up', broker: 'down' } });
+  });
+
+  test('answers 401 without a token and 403 to a customer', async () => {
+    await request(admin.http).get('/api/operations').expect(401);
+    await request(admin.http).get('/api/operations').set('authorization', `Bearer ${await admin.tokenFor('7', 'customer')}`).expect(403);
   });
 });

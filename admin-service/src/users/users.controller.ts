@@ -1,6 +1,7 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { parsePageQuery } from '@catalogue/shared';
 import type { Response } from 'express';
+import { Public } from '../auth/public.decorator';
 import type { UserView } from './users.repository';
 import { UsersService } from './users.service';
 
@@ -8,6 +9,8 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  /** A random user's id: main's development random-user mode asks for it (staff only otherwise). */
+  @Public('dev-random-user')
   @Get('/api/user')
   async random(): Promise<{ id: number }> {
     return { id: await this.users.randomUserId() };

@@ -22,9 +22,13 @@ export function App() {
         <h1>Catalogue admin</h1>
         {session && (
           <nav aria-label="Console">
-            <NavLink to="/products">Products</NavLink>
-            <NavLink to="/users">Users</NavLink>
-            <NavLink to="/operations">Operations</NavLink>
+            {session.user.role === 'staff' && (
+              <>
+                <NavLink to="/products">Products</NavLink>
+                <NavLink to="/users">Users</NavLink>
+                <NavLink to="/operations">Operations</NavLink>
+              </>
+            )}
             <span className="hint">{session.user.email}</span>
             <button type="button" onClick={signOut}>
               Sign out

@@ -17,7 +17,7 @@ const productIdsSchema = z
 export function meRouter(likes: LikesService, users: UsersService): Router {
   const router = Router();
   router.get('/likes', async (req, res) => {
-    const userId = await users.identify(req.get('authorization'));
+    const userId = await users.signedIn(req.get('authorization'));
     const parsed = productIdsSchema.safeParse(req.query.products);
     if (!parsed.success) throw AppError.validation([{ field: 'products', reason: parsed.error.issues[0]?.message ?? 'is not valid' }], 'the query is not valid');
     res.set('Cache-Control', 'private, no-store');

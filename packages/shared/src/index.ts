@@ -17,3 +17,6 @@ export * from './runtime/health';
 export * from './runtime/messaging';
 export * from './runtime/startup';
 export * from './http/ids';
+export * from './auth/tokens';
+export * from './http/security';
+export * from './messaging/provision';

@@ -2,15 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createAdminApp } from '@catalogue/admin-service/dist/app.module';
+import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
+import { UsersService } from '@catalogue/admin-service/dist/users/users.service';
 import { buildMainService } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createLogger, topologyFor, type Topology } from '@catalogue/shared';
+import { createDataSource, createLogger, topologyFor, type Role, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, type TestDatabase } from '@catalogue/shared/testing';
 import type { DataSource } from 'typeorm';
-
-export const BROWSER_JWT_SECRET = 'browser-test-secret-for-main-0123456789abcdef';
+import { PEOPLE } from './people';
 
 export interface RunningSystem {
   /** http://127.0.0.1:<port> of the storefront and public API. */
@@ -20,6 +21,8 @@ export interface RunningSystem {
   adminDataSource: DataSource;
   mainDataSource: DataSource;
   topology: Topology;
+  /** A token signed by admin's key, as sign-in issues it: for arranging data through the APIs. */
+  tokenFor(subject: string, role: Role): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -32,7 +35,8 @@ function listen(server: http.Server): Promise<number> {
 
 /**
  * Both services listening on ports of their own, as `npm start` runs them (serving the built
- * storefront and console), each on fresh databases, sharing one fresh broker namespace.
+ * storefront and console, main verifying admin's tokens through its JWKS route), each on fresh
+ * databases, sharing one fresh broker namespace, with the test people able to sign in.
  */
 export async function startServers(): Promise<RunningSystem> {
   const ns = createTestNamespace();
@@ -53,8 +57,10 @@ export async function startServers(): Promise<RunningSystem> {
   await adminApp.startAllMicroservices();
   const adminServer: http.Server = await adminApp.listen(0, '127.0.0.1');
   const adminUrl = `http://127.0.0.1:${(adminServer.address() as AddressInfo).port}`;
+  await adminApp.get(UsersService).ensureUsers(Object.values(PEOPLE).map((p) => ({ email: p.email, name: p.name, password: p.password, role: p.role })));
+  const tokens = adminApp.get(TokensService);
 
-  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, JWT_SECRET: BROWSER_JWT_SECRET, ADMIN_URL: adminUrl });
+  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json` });
   const mainDataSource = createDataSource({ credentials: mainDb!.credentials, poolSize: 5 });
   await mainDataSource.initialize();
   const main = buildMainService(mainConfig, mainDataSource, logger);
@@ -68,6 +74,7 @@ export async function startServers(): Promise<RunningSystem> {
     adminDataSource,
     mainDataSource,
     topology: topologyFor(ns.namespace),
+    tokenFor: async (subject, role) => (await tokens.issue(subject, role)).token,
     async stop() {
       mainServer.closeAllConnections();
       await new Promise((resolve) => mainServer.close(resolve));

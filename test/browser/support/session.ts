@@ -1,27 +1,22 @@
-import { SignJWT } from 'jose';
-import type { BrowserContext } from 'playwright-core';
-import { BROWSER_JWT_SECRET } from './servers';
+import type { Page } from 'playwright-core';
+import type { Person } from './people';
 
-export interface Person {
-  email: string;
-  password: string;
-  role: 'staff' | 'customer';
-  id: string;
+/** Signs in through the storefront's own form (main passes it to admin), as a customer would. */
+export async function signInToStorefront(page: Page, person: Person): Promise<void> {
+  await page.getByRole('banner').getByRole('button', { name: 'Sign in', exact: true }).click();
+  await fillSignIn(page, person);
+  await page.getByText(`Signed in as ${person.email}`).waitFor();
 }
 
-export const STAFF: Person = { email: 'staff@example.com', password: '', role: 'staff', id: 'staff-1' };
-export const ALICE: Person = { email: 'alice@example.com', password: '', role: 'customer', id: 'alice' };
-
-export function tokenOf(person: Person): Promise<string> {
-  return new SignJWT({ role: person.role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(person.id)
-    .setExpirationTime('30m')
-    .sign(new TextEncoder().encode(BROWSER_JWT_SECRET));
+/** Signs in on the console's sign-in page. */
+export async function signInToConsole(page: Page, person: Person): Promise<void> {
+  await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+  await fillSignIn(page, person);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-/** Until sign-in lands: the session the app would have stored after signing in. */
-export async function presetSession(context: BrowserContext, storageKey: string, person: Person): Promise<void> {
-  const session = { token: await tokenOf(person), expiresAt: Date.now() + 30 * 60_000, user: { id: person.id, email: person.email, role: person.role } };
-  await context.addInitScript(([key, value]) => localStorage.setItem(key!, value!), [storageKey, JSON.stringify(session)]);
+export async function fillSignIn(page: Page, person: { email: string; password: string }): Promise<void> {
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('main').getByRole('button', { name: 'Sign in', exact: true }).click();
 }
