@@ -7,6 +7,7 @@ import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
 import { likeRateLimits, likesRouter } from './likes/likes.router';
 import { meRouter } from './likes/me.router';
+import { operationsRouter } from './operations/operations.router';
 import { LikesService } from './likes/likes.service';
 import { productEventHandlers } from './products/products.consumer';
 import { ProductsRepository } from './products/products.repository';
@@ -65,6 +66,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users, likeLimits));
   }
   app.use('/api/me', meRouter(likes, users));
+  app.use('/api/operations', operationsRouter(messaging, users));
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   app.use(routeNotFound);

@@ -10,12 +10,16 @@ describe('GET /api/operations', () => {
   let admin: AdminUnderTest;
   let mainStub: http.Server;
   let mainAnswer: { status: number; body: string } = { status: 200, body: JSON.stringify({ status: 'ok', checks: { database: 'up', broker: 'up' } }) };
+  let outboxAnswer: { status: number; body: string } = { status: 200, body: JSON.stringify({ outbox: { rows: 2, oldestAgeSeconds: 30 } }) };
+  const outboxAsks: (string | undefined)[] = [];
 
   before(async () => {
     // Stands in for main-service's health route: a remote service, not our code.
-    mainStub = http.createServer((_req, res) => {
-      res.writeHead(mainAnswer.status, { 'content-type': 'application/json' });
-      res.end(mainAnswer.body);
+    mainStub = http.createServer((req, res) => {
+      const answer = req.url === '/api/operations' ? outboxAnswer : mainAnswer;
+      if (req.url === '/api/operations') outboxAsks.push(req.headers.authorization);
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(answer.body);
     });
     await new Promise<void>((resolve) => mainStub.listen(0, '127.0.0.1', resolve));
     admin = await startAdmin({ MAIN_URL: `http://127.0.0.1:${(mainStub.address() as AddressInfo).port}` });
@@ -26,7 +30,7 @@ describe('GET /api/operations', () => {
     await new Promise((resolve) => mainStub.close(resolve));
   });
 
-  test("reports both services' health, admin's outbox backlog and each dead-letter queue's depth", async () => {
+  test("reports both services' health, both outbox backlogs (main's asked with the caller's token) and each dead-letter queue's depth", async () => {
     mainAnswer = { status: 200, body: JSON.stringify({ status: 'ok', checks: { database: 'up', broker: 'up' } }) };
     await publishRaw(admin.topology.mainExchange, 'product_liked', '{"not":"an event"}', { messageId: 'poison-ops' });
     const report = await eventually(
@@ -41,6 +45,10 @@ describe('GET /api/operations', () => {
       { service: 'main-service', status: 'ok', checks: { database: 'up', broker: 'up' } },
     ]);
     assert.deepEqual(report.outbox[0], { service: 'admin-service', pending: 0, oldestAt: null });
+    assert.equal(report.outbox[1].pending, 2);
+    const age = Date.now() - Date.parse(report.outbox[1].oldestAt);
+    assert.ok(age >= 29_000 && age < 120_000, `main's oldest outbox row is about 30 s old (${age} ms)`);
+    assert.match(outboxAsks.at(-1) ?? '', /^Bearer /, "main is asked with the staff member's own token");
     assert.deepEqual(
       report.deadLetters.map((d: { service: string; queue: string; messages: number }) => [d.service, d.queue, d.messages]),
       [
@@ -53,8 +61,10 @@ describe('GET /api/operations', () => {
 
   test('names main-service unreachable when it answers something that is not its health report', async () => {
     mainAnswer = { status: 502, body: '<html>bad gateway</html>' };
+    outboxAnswer = { status: 502, body: '<html>bad gateway</html>' };
     const res = await admin.api.get('/api/operations').expect(200);
     assert.deepEqual(res.body.services[1], { service: 'main-service', status: 'unreachable' });
+    assert.deepEqual(res.body.outbox[1], { service: 'main-service', pending: null, oldestAt: null, note: 'main-service did not answer' });
     assert.equal(res.body.services[0].status, 'ok', "admin's own health is still reported");
   });
 

@@ -47,35 +47,52 @@ export class OperationsService implements OnModuleDestroy {
     @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
   ) {}
 
-  async report(): Promise<OperationsReport> {
+  /** `authorization` is the staff member's own bearer header, shown to main for its part. */
+  async report(authorization: string | undefined): Promise<OperationsReport> {
     const topology = this.messaging.topology;
-    const [admin, main, adminOutbox, mainDead, adminDead] = await Promise.all([
+    const [admin, mainHealth, mainOutbox, adminOutbox, mainDead, adminDead] = await Promise.all([
       checkHealth(this.dataSource, this.broker, this.lifecycle.draining),
       this.mainHealth(),
+      this.mainOutbox(authorization),
       this.adminOutbox(),
       this.queueDepth('main-service', topology.mainDeadLetterQueue),
       this.queueDepth('admin-service', topology.adminDeadLetterQueue),
     ]);
     return {
       checkedAt: new Date().toISOString(),
-      services: [{ service: 'admin-service', status: admin.status, checks: admin.checks }, main.health],
-      outbox: [adminOutbox, main.outbox],
+      services: [{ service: 'admin-service', status: admin.status, checks: admin.checks }, mainHealth],
+      outbox: [adminOutbox, mainOutbox],
       deadLetters: [mainDead, adminDead],
       replay: { available: false, note: 'Replaying dead letters is not wired into the console yet: use the command-line tool from the reliability work.' },
     };
   }
 
-  private async mainHealth(): Promise<{ health: ServiceHealth; outbox: OutboxBacklog }> {
+  private async mainHealth(): Promise<ServiceHealth> {
     const service = 'main-service';
-    const noOutbox = (note: string): OutboxBacklog => ({ service, pending: null, oldestAt: null, note });
+    const body = await this.askMain('/api/health');
+    if (!isRecord(body) || (body.status !== 'ok' && body.status !== 'unavailable')) return { service, status: 'unreachable' };
+    return { service, status: body.status, ...(isRecord(body.checks) ? { checks: body.checks as Record<string, string> } : {}) };
+  }
+
+  private async mainOutbox(authorization: string | undefined): Promise<OutboxBacklog> {
+    const body = await this.askMain('/api/operations', authorization);
+    const backlog = isRecord(body) ? backlogFrom('main-service', body.outbox) : undefined;
+    if (backlog) return backlog;
+    const note = isRecord(body) && body.outbox === null ? 'the relay runs in another process' : 'main-service did not answer';
+    return { service: 'main-service', pending: null, oldestAt: null, note };
+  }
+
+  /** Main's JSON answer to a GET, whatever its status, or undefined when it did not answer with JSON. */
+  private async askMain(path: string, authorization?: string): Promise<unknown> {
     try {
-      const response = await fetch(new URL('/api/health', this.config.MAIN_URL), { signal: AbortSignal.timeout(this.config.MAIN_TIMEOUT_MS), headers: { accept: 'application/json' } });
-      const body = (await response.json().catch(() => undefined)) as { status?: unknown; checks?: unknown; outbox?: unknown } | undefined;
-      if (!body || (body.status !== 'ok' && body.status !== 'unavailable')) return { health: { service, status: 'unreachable' }, outbox: noOutbox('main-service did not answer') };
-      const health: ServiceHealth = { service, status: body.status, ...(isRecord(body.checks) ? { checks: body.checks as Record<string, string> } : {}) };
-      return { health, outbox: backlogFrom(service, body.outbox) ?? noOutbox('main-service does not report it') };
+      const response = await fetch(new URL(path, this.config.MAIN_URL), {
+        signal: AbortSignal.timeout(this.config.MAIN_TIMEOUT_MS),
+        headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
+        redirect: 'error',
+      });
+      return await response.json();
     } catch {
-      return { health: { service, status: 'unreachable' }, outbox: noOutbox('main-service did not answer') };
+      return undefined;
     }
   }
 

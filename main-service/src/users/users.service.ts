@@ -1,4 +1,4 @@
-import type { TokenVerifier } from '@catalogue/shared';
+import type { Identity, TokenVerifier } from '@catalogue/shared';
 import type { AdminUsersClient } from './users.client';
 
 /**
@@ -15,7 +15,12 @@ export class UsersService {
 
   /** The verified token's subject, always: for what only a signed-in person may ask (their own likes). */
   async signedIn(authorization: string | undefined): Promise<string> {
-    return (await this.verifier.verify(authorization)).subject;
+    return (await this.verified(authorization)).subject;
+  }
+
+  /** The verified token's identity (subject and role); 401 without a valid token. */
+  verified(authorization: string | undefined): Promise<Identity> {
+    return this.verifier.verify(authorization);
   }
 
   async identify(authorization: string | undefined): Promise<string> {

@@ -1,13 +1,14 @@
 import { ApiError } from '@catalogue/web-kit';
 import type { Call, Product } from '../api';
 
+/** The API's `sort` values (`key[:asc|desc]`); empty is its default order (oldest first, or best match when searching). */
 export const SORTS = [
-  { value: '', label: 'Oldest first' },
-  { value: '-id', label: 'Newest first' },
+  { value: '', label: 'Default order' },
+  { value: 'newest', label: 'Newest first' },
   { value: 'title', label: 'Title A–Z' },
-  { value: '-title', label: 'Title Z–A' },
-  { value: '-likes', label: 'Most liked' },
-  { value: 'likes', label: 'Least liked' },
+  { value: 'title:desc', label: 'Title Z–A' },
+  { value: 'likes', label: 'Most liked' },
+  { value: 'likes:asc', label: 'Least liked' },
 ] as const;
 
 export const PAGE_SIZE = 20;
@@ -19,36 +20,43 @@ export function firstPageUrl(q: string, sort: string): string {
   return `/api/products?${params.toString()}`;
 }
 
-function compare(sort: string): ((a: Product, b: Product) => number) | undefined {
-  const descending = sort.startsWith('-');
-  const field = descending ? sort.slice(1) : sort;
-  const sign = descending ? -1 : 1;
-  if (field === 'title') return (a, b) => sign * a.title.localeCompare(b.title) || a.id - b.id;
-  if (field === 'likes') return (a, b) => sign * (a.likes - b.likes) || a.id - b.id;
-  if (field === 'id') return (a, b) => sign * (a.id - b.id);
+const DEFAULT_DIRECTION: Record<string, 'asc' | 'desc'> = { newest: 'desc', title: 'asc', likes: 'desc' };
+
+/** Compares two products by a sort key alone (ties are equal), or undefined for an unknown sort. */
+function byKey(sort: string): ((a: Product, b: Product) => number) | undefined {
+  const [key = '', direction] = sort.split(':');
+  const sign = (direction ?? DEFAULT_DIRECTION[key]) === 'desc' ? -1 : 1;
+  if (key === 'title') return (a, b) => sign * a.title.localeCompare(b.title, undefined, { sensitivity: 'base' });
+  if (key === 'likes') return (a, b) => sign * (a.likes - b.likes);
+  if (key === 'newest') return (a, b) => sign * (a.id - b.id);
   return undefined;
+}
+
+/** Lower case without accents, as the API's search compares. */
+const fold = (text: string) => text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+
+/** Every word of the search appears in the title (the API matches words, accents and case aside). */
+function matches(product: Product, q: string): boolean {
+  const title = fold(product.title);
+  return fold(q).split(/\s+/).filter(Boolean).every((word) => title.includes(word));
 }
 
 /**
  * A server without search and sort (the parameters arrived with a later change) answers its
- * default order unfiltered. Then this page is filtered and sorted here, and the caller says so.
+ * default order unfiltered. Then the rows are filtered and sorted here, and the caller says so.
  */
 export function applyLocally(products: Product[], q: string, sort: string): { products: Product[]; filtered: boolean; sorted: boolean } {
   let result = products;
   let filtered = false;
   let sorted = false;
-  const needle = q.trim().toLowerCase();
-  if (needle && result.some((p) => !p.title.toLowerCase().includes(needle))) {
-    result = result.filter((p) => p.title.toLowerCase().includes(needle));
+  if (q.trim() && !result.every((p) => matches(p, q))) {
+    result = result.filter((p) => matches(p, q));
     filtered = true;
   }
-  const order = compare(sort);
-  if (order) {
-    const inOrder = [...result].sort(order);
-    if (inOrder.some((p, i) => p !== result[i])) {
-      result = inOrder;
-      sorted = true;
-    }
+  const compare = byKey(sort);
+  if (compare && result.some((p, i) => i > 0 && compare(result[i - 1]!, p) > 0)) {
+    result = [...result].sort((a, b) => compare(a, b) || a.id - b.id);
+    sorted = true;
   }
   return { products: result, filtered, sorted };
 }
