@@ -63,7 +63,9 @@ export class OperationsService implements OnModuleDestroy {
       services: [{ service: 'admin-service', status: admin.status, checks: admin.checks }, mainHealth],
       outbox: [adminOutbox, mainOutbox],
       deadLetters: [mainDead, adminDead],
-      replay: { available: false, note: 'Replaying dead letters is not wired into the console yet: use the command-line tool from the reliability work.' },
+      // Listing and replaying need to read the dead-letter queues, which the services' least-privilege
+      // broker users may not; the operator tooling (npm run dead-letters) does it with its own user.
+      replay: { available: false, note: 'Replay is not in the console yet: list and replay with `npm run dead-letters` (the repair tooling).' },
     };
   }
 
