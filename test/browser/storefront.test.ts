@@ -119,6 +119,29 @@ describe('the storefront at /', () => {
     }
   });
 
+  test('a session the API no longer accepts ends with a message, and liking asks to sign in again', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    // What a tab holds after admin's signing key changed: a well-formed session whose token main refuses.
+    const stale = { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl', expiresAt: Date.now() + 600_000, user: { id: 2, email: PEOPLE.alice.email, role: 'customer' } };
+    await context.addInitScript((value) => {
+      if (!sessionStorage.getItem('seeded')) {
+        localStorage.setItem('catalogue.storefront.session', value);
+        sessionStorage.setItem('seeded', 'yes');
+      }
+    }, JSON.stringify(stale));
+    const page = await context.newPage();
+    try {
+      await page.goto(`${system.mainUrl}/`);
+      await page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to like products.' }).waitFor();
+      assert.equal(await page.getByText('Signed in as').count(), 0);
+      await card(page, 'Vase').getByRole('button', { name: 'Like Vase (sign in first)' }).click();
+      await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
+      assert.equal(await card(page, 'Vase').locator('.likes').textContent(), '0 likes');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('says clearly when the API answers an error, and when it cannot be reached', async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();

@@ -10,6 +10,8 @@ interface Props {
   onWantsSignIn(): void;
 }
 
+const SESSION_ENDED = 'Your session has ended. Sign in again to like products.';
+
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string };
 
 export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
@@ -43,7 +45,11 @@ export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
     const abort = new AbortController();
     likedAmong(ids.split(',').map(Number), token, abort.signal).then(setLiked, (err: unknown) => {
       if (abort.signal.aborted) return;
-      if (err instanceof ApiError && err.status === 401) return onSessionExpired();
+      if (err instanceof ApiError && err.status === 401) {
+        onSessionExpired();
+        setNotice(SESSION_ENDED);
+        return;
+      }
       setLikedProblem(`We could not check which products you already like: ${messageOf(err)}`);
     });
     return () => abort.abort();
@@ -82,7 +88,7 @@ export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
         markLiked(product.id, false);
         if (err instanceof ApiError && err.status === 401) {
           onSessionExpired();
-          setNotice('Your session has ended. Sign in again to like products.');
+          setNotice(SESSION_ENDED);
           return null;
         }
         return `Your like was not saved: ${messageOf(err)}`;
