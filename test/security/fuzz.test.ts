@@ -165,6 +165,17 @@ describe('fuzzing admin-service from its own schemas', () => {
     );
   });
 
+  test('GET /api/users with any query', async () => {
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const res = await admin.api.get(`/api/users?${querystring.stringify(q)}`);
+        assertNoServerError(res, `GET /api/users?${querystring.stringify(q)}`);
+        assert.equal(res.status, validQuery(q) ? 200 : 400);
+      }),
+      RUNS,
+    );
+  });
+
   test('every accepted write, and nothing else, was published as an event', async () => {
     const published = await publishedUpToNow(admin);
     // publishedUpToNow adds one marker product of its own.
@@ -207,6 +218,22 @@ describe('fuzzing main-service from its own schemas', () => {
         const one = await request(main.app).get(path(id));
         assertNoServerError(one, `GET ${id}`);
         assert.ok(validId(id) ? [200, 404].includes(one.status) : [400, 404].includes(one.status));
+      }),
+      RUNS,
+    );
+  });
+
+  test('GET /api/me/likes with any products query: 200 or 400, never a change', async () => {
+    const token = await tokenFor('fuzz-reader');
+    const ids = fc.array(fc.integer({ min: -3, max: 3_000_000_000 }), { maxLength: 8 }).map((list) => list.join(','));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(ids, hostileValue.map(asText)), async (products) => {
+        const before = await mainState();
+        const res = await request(main.app).get(`/api/me/likes?${querystring.stringify({ products })}`).set('authorization', `Bearer ${token}`);
+        assertNoServerError(res, `me/likes ${products}`);
+        assert.ok([200, 400].includes(res.status), `answered ${res.status}`);
+        if (res.status === 200) assert.ok(Array.isArray(res.body.liked));
+        assert.equal(await mainState(), before);
       }),
       RUNS,
     );
