@@ -19,6 +19,8 @@ const API_PREFIXES = ['/api', '/flask/api'];
 
 export interface MainService {
   app: express.Express;
+  /** Checks bearer tokens; main.ts awaits `ready()` so a malformed key stops start-up. */
+  tokens: TokenVerifier;
   messaging: ServiceMessaging;
   lifecycle: Lifecycle;
 }
@@ -38,8 +40,9 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     crash,
   });
   const likes = new LikesService(new LikesRepository(), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
+  const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const users = new UsersService(
-    new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    tokens,
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
     config.DEV_RANDOM_USER,
   );
@@ -58,5 +61,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   }
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, messaging, lifecycle };
+  return { app, tokens, messaging, lifecycle };
 }
