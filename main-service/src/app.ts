@@ -53,7 +53,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  app.use(...securityHeaders(config.CORS_ORIGINS));
+  app.use(...securityHeaders(config));
   app.use(express.json({ limit: '16kb' }));
   app.use(healthRouter(dataSource, messaging, lifecycle));
   for (const prefix of API_PREFIXES) {
