@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createTransactionRunner, crashAt, messagingSettingsFrom, securityHeaders, ServiceMessaging, TokenVerifier, type Logger } from '@catalogue/shared';
 import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
+import { authenticate } from './http/auth.middleware';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
 import { likeRateLimits, likesRouter } from './likes/likes.router';
@@ -55,10 +56,15 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(...securityHeaders(config));
   app.use(express.json({ limit: '16kb' }));
+  const authenticated = authenticate(users);
+  // Public: probes and the product list. Everything else needs a signed-in caller.
   app.use(healthRouter(dataSource, messaging, lifecycle));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users, likeLimits));
+    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits));
   }
+  // Closed by default: a route mounted below this line answers only callers with a valid token
+  // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.
+  app.use(authenticated);
   app.use(routeNotFound);
   app.use(errorHandler(logger));
   return { app, tokens, messaging, lifecycle };
