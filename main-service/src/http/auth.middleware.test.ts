@@ -29,7 +29,9 @@ function appWithStaffRoute() {
 describe('authenticate and requireRole', () => {
   test('anonymous callers get 401, customers 403, staff get through as themselves', async () => {
     const app = appWithStaffRoute();
-    assert.equal((await request(app).get('/api/ops').expect(401)).body.code, 'unauthenticated');
+    const anonymous = await request(app).get('/api/ops').expect(401);
+    assert.equal(anonymous.body.code, 'unauthenticated');
+    assert.equal(anonymous.headers['www-authenticate'], 'Bearer');
     assert.equal((await request(app).get('/api/ops').set('authorization', `Bearer ${await tokenFor('5')}`).expect(403)).body.code, 'forbidden');
     const staff = await request(app).get('/api/ops').set('authorization', `Bearer ${await tokenFor('6', { role: 'staff' })}`).expect(200);
     assert.deepEqual(staff.body, { by: '6' });
