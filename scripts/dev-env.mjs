@@ -19,6 +19,8 @@ export const DEV_ADMIN = {
   DB_NAME: 'catalogue_admin',
   ...brokerAs('catalogue_admin', 'admin-broker-dev-password'),
   ...devSigningKey(),
+  // The storefront (served by main) signs people in here from the browser.
+  CORS_ORIGINS: 'http://127.0.0.1:5000,http://localhost:5000',
 };
 // Main verifies tokens with admin's JWKS (http://127.0.0.1:8000/.well-known/jwks.json by default).
 export const DEV_MAIN = {
@@ -28,6 +30,8 @@ export const DEV_MAIN = {
   DB_NAME: 'catalogue_main',
   ADMIN_URL: 'http://127.0.0.1:8000',
   ...brokerAs('catalogue_main', 'main-broker-dev-password'),
+  // Storefront pages may call admin's sign-in.
+  CSP_CONNECT_SRC: 'http://127.0.0.1:8000,http://localhost:8000',
 };
 
 /** Values already in the environment win, so any setting can be overridden from the shell. */

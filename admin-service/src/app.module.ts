@@ -114,7 +114,7 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  app.use(...securityHeaders(config.CORS_ORIGINS));
+  app.use(...securityHeaders(config));
   app.use(jsonBody('16kb'));
   // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
   app.use(LOGIN_PATH, ...loginLimiters(config));

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createTransactionRunner, crashAt, messagingSettingsFrom, securityHeaders, ServiceMessaging, TokenVerifier, type Logger } from '@catalogue/shared';
 import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
+import { authenticate, requireRole } from './http/auth.middleware';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LikesRepository } from './likes/likes.repository';
 import { likeRateLimits, likesRouter } from './likes/likes.router';
@@ -23,6 +24,8 @@ const API_PREFIXES = ['/api', '/flask/api'];
 
 export interface MainService {
   app: express.Express;
+  /** Checks bearer tokens; main.ts awaits `ready()` so a malformed key stops start-up. */
+  tokens: TokenVerifier;
   messaging: ServiceMessaging;
   lifecycle: Lifecycle;
 }
@@ -47,8 +50,9 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     crash,
   });
   const likes = new LikesService(new LikesRepository(dataSource), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
+  const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const users = new UsersService(
-    new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    tokens,
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
     config.DEV_RANDOM_USER,
   );
@@ -59,17 +63,23 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  app.use(...securityHeaders(config.CORS_ORIGINS));
+  app.use(...securityHeaders(config));
   app.use(express.json({ limit: '16kb' }));
+  const authenticated = authenticate(users);
+  // Public: probes and the product list. Everything else needs a signed-in caller.
   app.use(healthRouter(dataSource, messaging, lifecycle));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, users, likeLimits));
+    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits));
   }
-  app.use('/api/me', meRouter(likes, users));
-  app.use('/api/operations', operationsRouter(messaging, users));
+  // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
+  // Closed by default: a route mounted below this line answers only callers with a valid token
+  // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.
+  app.use(authenticated);
+  app.use('/api/me', meRouter(likes));
+  app.use('/api/operations', requireRole('staff'), operationsRouter(messaging));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, messaging, lifecycle };
+  return { app, tokens, messaging, lifecycle };
 }

@@ -4,7 +4,8 @@ import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, messaging, lifecycle } = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, lifecycle } = buildMainService(config, dataSource, logger);
+  await tokens.ready();
   await messaging.start();
 
   const server = app.listen(config.PORT, () => {

@@ -9,7 +9,7 @@ import { startSystem, type SystemUnderTest } from '../support/system';
 const ALLOWED = 'https://shop.example';
 let system: SystemUnderTest;
 before(async () => {
-  system = await startSystem({ env: { main: { CORS_ORIGINS: ALLOWED }, admin: { CORS_ORIGINS: `${ALLOWED},https://console.example` } } });
+  system = await startSystem({ env: { main: { CORS_ORIGINS: ALLOWED, CSP_CONNECT_SRC: 'https://admin.example' }, admin: { CORS_ORIGINS: `${ALLOWED},https://console.example` } } });
 });
 after(() => system?.stop());
 
@@ -25,6 +25,8 @@ describe('HTTP hardening of both services', () => {
       assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
       assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
       assert.equal(res.headers['referrer-policy'], 'no-referrer');
+      const connect = /connect-src ([^;]+)/.exec(String(res.headers['content-security-policy']))?.[1];
+      assert.equal(connect, name === 'main' ? "'self' https://admin.example" : "'self'");
     });
 
     test(`${name}: CORS answers a configured origin and ignores any other`, async () => {

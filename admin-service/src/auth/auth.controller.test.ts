@@ -93,6 +93,7 @@ describe('staff-only admin API', () => {
     const body = aProduct();
     const anonymous = await request(admin.http).post('/api/products').send(body).expect(401);
     assert.equal(anonymous.body.code, 'unauthenticated');
+    assert.equal(anonymous.headers['www-authenticate'], 'Bearer');
     const customer = await admin.tokenFor('42', 'customer');
     const forbidden = await request(admin.http).post('/api/products').set('authorization', `Bearer ${customer}`).send(body).expect(403);
     assert.equal(forbidden.body.code, 'forbidden');

@@ -23,7 +23,7 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
       });
     });
     await new Promise<void>((resolve) => adminStub.listen(0, '127.0.0.1', resolve));
-    main = await startMain({ ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '500' });
+    main = await startMain({ ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}` });
   });
   after(async () => {
     await main?.stop();

@@ -13,6 +13,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (err instanceof AppError) logger.warn({ code: body.code, method: req.method, route: req.route?.path }, body.message);
       else logger.error({ err, method: req.method, route: req.route?.path }, 'request failed');
     }
+    // RFC 6750: a 401 names the scheme the caller should use.
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     res.status(status).json(body);
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '@catalogue/shared';
-import type { UsersService } from '../users/users.service';
+import { identityOf } from '../http/auth.middleware';
 import type { LikesService } from './likes.service';
 
 /** A page of product ids: as many as the largest product page. */
@@ -13,11 +13,14 @@ const productIdsSchema = z
   .refine((ids) => ids.length <= MAX_IDS, `must name at most ${MAX_IDS} products`)
   .refine((ids) => ids.every((id) => id >= 1 && id <= 2_147_483_647), 'must be product ids');
 
-/** What the signed-in caller has done: `GET /api/me/likes?products=1,2,3` names those they liked. */
-export function meRouter(likes: LikesService, users: UsersService): Router {
+/**
+ * What the signed-in caller has done (mounted behind authenticate): `GET /api/me/likes?products=1,2,3`
+ * names those they liked.
+ */
+export function meRouter(likes: LikesService): Router {
   const router = Router();
   router.get('/likes', async (req, res) => {
-    const userId = await users.signedIn(req.get('authorization'));
+    const userId = identityOf(req).subject;
     const parsed = productIdsSchema.safeParse(req.query.products);
     if (!parsed.success) throw AppError.validation([{ field: 'products', reason: parsed.error.issues[0]?.message ?? 'is not valid' }], 'the query is not valid');
     res.set('Cache-Control', 'private, no-store');

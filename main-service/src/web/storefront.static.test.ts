@@ -16,6 +16,8 @@ describe('the storefront at /', () => {
     mkdirSync(path.join(root, 'assets'));
     writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>storefront</title>');
     writeFileSync(path.join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
+    mkdirSync(path.join(root, 'api'));
+    writeFileSync(path.join(root, 'api', 'stray.json'), '{}');
     [main, unbuilt] = await Promise.all([startMain({}, { storefrontRoot: root }), startMain({}, { storefrontRoot: path.join(root, 'missing') })]);
   });
   after(async () => {
@@ -36,14 +38,15 @@ describe('the storefront at /', () => {
     assert.match(res.headers['cache-control'] ?? '', /max-age=31536000, immutable/);
   });
 
-  test('keeps the API and its error shape beside it', async () => {
+  test('keeps the API beside it, closed by default: any other path, and no file under /api, answers 401 to an anonymous caller', async () => {
     await request(main.app).get('/api/products').expect(200);
-    const res = await request(main.app).get('/nothing-here').expect(404);
-    assert.equal(res.body.code, 'not_found');
+    const res = await request(main.app).get('/nothing-here').expect(401);
+    assert.equal(res.body.code, 'unauthenticated');
+    await request(main.app).get('/api/stray.json').expect(401, /unauthenticated/);
   });
 
   test('when the storefront is not built, serves the API alone', async () => {
-    await request(unbuilt.app).get('/').expect(404);
+    await request(unbuilt.app).get('/').expect(401);
     await request(unbuilt.app).get('/api/products').expect(200);
   });
 });

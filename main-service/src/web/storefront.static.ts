@@ -6,6 +6,9 @@ import type { Logger } from '@catalogue/shared';
 /** Where `npm run build` puts the storefront (main-service/web/dist), seen from dist/web/. */
 export const DEFAULT_STOREFRONT_ROOT = path.resolve(__dirname, '../../web/dist');
 
+const PAGE_POLICY =
+  "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
 /**
  * The storefront's static files at `/`. Hashed assets are cached for a year; index.html is always
  * revalidated so a deploy is seen at once. The policy allows images from anywhere over http(s)
@@ -17,24 +20,21 @@ export function storefrontRouter(root: string, logger: Logger): Router {
     logger.warn({ root }, 'storefront not built (npm run build); serving the API only');
     return router;
   }
-  router.use(
-    express.static(root, {
-      index: 'index.html',
-      redirect: false,
-      setHeaders(res, file) {
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        if (file.endsWith('.html')) {
-          res.setHeader('Cache-Control', 'no-cache');
-          res.setHeader(
-            'Content-Security-Policy',
-            "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
-          );
-          res.setHeader('Referrer-Policy', 'same-origin');
-        } else if (file.includes(`${path.sep}assets${path.sep}`)) {
-          res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-        }
-      },
-    }),
-  );
+  const files = express.static(root, {
+    index: 'index.html',
+    redirect: false,
+    setHeaders(res, file) {
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      if (file.endsWith('.html')) {
+        res.setHeader('Cache-Control', 'no-cache');
+        res.setHeader('Content-Security-Policy', PAGE_POLICY);
+        res.setHeader('Referrer-Policy', 'same-origin');
+      } else if (file.includes(`${path.sep}assets${path.sep}`)) {
+        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      }
+    },
+  });
+  // API paths never name a file: they skip the file system.
+  router.use((req, res, next) => (req.path.startsWith('/api/') || req.path.startsWith('/flask/') ? next() : files(req, res, next)));
   return router;
 }

@@ -6,14 +6,18 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import { AppError } from './errors';
 
+const originList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'must be an origin: scheme://host[:port], no path')));
+
 /** Settings both services read for their HTTP edge. */
 export const httpSecurityEnvShape = {
   /** Comma-separated origins allowed to call the API from a browser; empty allows none. */
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
-    .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'must be an origin: scheme://host[:port], no path'))),
+  CORS_ORIGINS: originList,
+  /** Other origins pages served by this service may call (CSP connect-src), e.g. admin's sign-in from the storefront. */
+  CSP_CONNECT_SRC: originList,
   /** How many reverse proxies in front of us set X-Forwarded-For; 0 trusts none (the socket address counts). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 } as const;
@@ -22,13 +26,15 @@ export const httpSecurityEnvShape = {
  * Security headers (helmet's defaults: no sniffing, no framing, HSTS, a strict CSP for anything
  * rendered) and CORS for the configured origins only.
  */
-export function securityHeaders(origins: readonly string[]): RequestHandler[] {
+export function securityHeaders(settings: { CORS_ORIGINS: readonly string[]; CSP_CONNECT_SRC: readonly string[] }): RequestHandler[] {
+  const origins = settings.CORS_ORIGINS;
   return [
     helmet({
       contentSecurityPolicy: {
         directives: {
           // Product images live on other hosts (their URLs are data); scripts and styles stay same-origin.
           'img-src': ["'self'", 'data:', 'https:'],
+          'connect-src': ["'self'", ...settings.CSP_CONNECT_SRC],
           // TLS ends at the proxy in production (HSTS covers it); upgrading would break plain-HTTP development.
           'upgrade-insecure-requests': null,
         },
