@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { InitialAdminSchema1732000000000 } from './admin/1732000000000-InitialAdminSchema';
 import { ProductSearchAdmin1796032504000 } from './admin/1796032504000-ProductSearch';
+import { UserCredentials1733000000000 } from './admin/1733000000000-UserCredentials';
 import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
 import { ProductSearchMain1796032504000 } from './main/1796032504000-ProductSearch';
 
@@ -8,7 +9,7 @@ export type SchemaName = 'main' | 'admin';
 
 export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
   main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000],
-  admin: [InitialAdminSchema1732000000000, ProductSearchAdmin1796032504000],
+  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000, ProductSearchAdmin1796032504000],
 };
 
 export interface MigrationTarget {
@@ -44,3 +45,5 @@ export async function migrateSchema(schema: SchemaName, target: MigrationTarget)
     await dataSource.destroy();
   }
 }
+
+export { dropRuntimeUser, ensureRuntimeUser, RUNTIME_PRIVILEGES } from './runtime-users';

@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { loadConfig, portVar } from '@catalogue/shared';
+import { ensureRuntimeUser } from './runtime-users';
 
 /**
  * Creates the two databases and their run-time users for local development (idempotent).
@@ -33,11 +34,7 @@ async function run(): Promise<void> {
       [config.ADMIN_DB_NAME, config.ADMIN_DB_USER, config.ADMIN_DB_PASSWORD],
     ] as const) {
       await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-      for (const host of ['localhost', '127.0.0.1', '%']) {
-        await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, host, password]);
-        await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
-        await connection.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${database}\`.* TO ?@?`, [user, host]);
-      }
+      await ensureRuntimeUser(connection, database, user, password);
       console.log(`database ${database}: ready for user ${user}`);
     }
   } finally {

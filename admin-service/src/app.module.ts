@@ -1,19 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, readOutboxBacklog, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
+import { clientAddressKey, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, rateLimiter, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
+import type { Request } from 'express';
 import { DataSource } from 'typeorm';
+import { LOGIN_PATH } from './auth/auth.controller';
+import { AuthModule } from './auth/auth.module';
+import { loadSigningKey, type SigningKey } from './auth/signing-key';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
 import { AFTER_SHUTDOWN, EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
-import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
+import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, METRICS, SIGNING_KEY, type BrokerStatus } from './common/tokens';
 import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
 import { UsersModule } from './users/users.module';
+import { OperationsModule } from './operations/operations.module';
+import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
 
 export interface AdminDependencies {
   /** Open (initialised) by the caller; the application closes it on shutdown. */
@@ -23,6 +29,8 @@ export interface AdminDependencies {
   afterShutdown?: () => Promise<void>;
   /** Told about every publish and delivery (metrics, tests). */
   observer?: MessagingObserver;
+  /** The built console; tests may point elsewhere. */
+  consoleRoot?: string;
 }
 
 interface Wiring extends AdminDependencies {
@@ -30,6 +38,7 @@ interface Wiring extends AdminDependencies {
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
   metrics: ServiceMetrics;
+  signingKey: SigningKey;
 }
 
 @Module({})
@@ -41,9 +50,10 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ProductsModule, UsersModule, HealthModule, MetricsModule],
+      imports: [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
+        { provide: SIGNING_KEY, useValue: wiring.signingKey },
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -54,9 +64,30 @@ export class AppModule {
         Lifecycle,
         MessagingLifecycle,
       ],
-      exports: [ADMIN_CONFIG, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
+      exports: [ADMIN_CONFIG, SIGNING_KEY, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
     };
   }
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+/** Brute-force brakes: failed sign-ins per client address and per email (successes do not count). */
+function loginLimiters(config: AdminConfig) {
+  const emailOf = (req: Request): string | undefined => {
+    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? `email:${email.trim().toLowerCase()}` : undefined;
+  };
+  return [
+    rateLimiter({ name: 'login-address', windowMs: LOGIN_WINDOW_MS, limit: config.LOGIN_FAILURES_PER_ADDRESS, countOnlyFailures: true }),
+    rateLimiter({
+      name: 'login-email',
+      windowMs: LOGIN_WINDOW_MS,
+      limit: config.LOGIN_FAILURES_PER_EMAIL,
+      countOnlyFailures: true,
+      key: (req) => emailOf(req) ?? clientAddressKey(req),
+    }),
+  ];
 }
 
 /**
@@ -85,13 +116,25 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics }), {
+  const signingKey = await loadSigningKey(config, deps.logger);
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKey }), {
     logger: new NestPinoLogger(deps.logger),
     abortOnError: false,
     bodyParser: false,
   });
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY_HOPS);
   app.use(httpMetricsMiddleware(metrics));
+  app.use(...securityHeaders(config));
   app.use(jsonBody('16kb'));
+  // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
+  app.use(LOGIN_PATH, ...loginLimiters(config));
+  app.use(
+    rateLimiter({ name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
+  );
+  const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
+  if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));
   if (transport) app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   return app;

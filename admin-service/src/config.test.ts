@@ -23,4 +23,24 @@ describe('loadAdminConfig', () => {
   test('when several keys are wrong, the one error names each of them', () => {
     assert.throws(() => loadAdminConfig({ DB_USER: 'admin', DB_PASSWORD: '', PORT: 'eighty', RUN_HTTP: 'maybe' }), (err: unknown) => err instanceof ConfigError && /PORT/.test(err.message) && /RUN_HTTP/.test(err.message));
   });
+
+  test('production requires a signing key and refuses the development random-user route', () => {
+    const production = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker' };
+    assert.throws(() => loadAdminConfig(production), (err: unknown) => err instanceof ConfigError && /JWT_PRIVATE_KEY/.test(err.message));
+    assert.throws(() => loadAdminConfig({ ...production, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt', DEV_RANDOM_USER: 'true' }), /DEV_RANDOM_USER/);
+    assert.equal(loadAdminConfig({ ...production, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt' }).JWT_PRIVATE_KEY_SECRET_ID, 'prod/jwt');
+  });
+
+  test('a JWT_PRIVATE_KEY that is not a PEM private key is refused without echoing it', () => {
+    assert.throws(
+      () => loadAdminConfig({ DB_USER: 'admin', DB_PASSWORD: '', JWT_PRIVATE_KEY: 'sentinel-not-a-key' }),
+      (err: unknown) => err instanceof ConfigError && /JWT_PRIVATE_KEY/.test(err.message) && !err.message.includes('sentinel'),
+    );
+  });
+
+  test('CORS_ORIGINS takes a comma-separated list of origins and refuses a path', () => {
+    assert.deepEqual(loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '', CORS_ORIGINS: 'https://shop.example, http://localhost:5173' }).CORS_ORIGINS, ['https://shop.example', 'http://localhost:5173']);
+    assert.deepEqual(loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '' }).CORS_ORIGINS, []);
+    assert.throws(() => loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '', CORS_ORIGINS: 'https://shop.example/path' }), /CORS_ORIGINS/);
+  });
 });

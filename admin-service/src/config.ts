@@ -1,22 +1,62 @@
 import { z } from 'zod';
-import { booleanVar, brokerUrl, commonEnvShape, CRASH_POINTS, loadConfig, portVar, refineCommonEnv } from '@catalogue/shared';
+import {
+  booleanVar,
+  brokerUrl,
+  commonEnvShape,
+  CRASH_POINTS,
+  httpSecurityEnvShape,
+  jwtClaimsEnvShape,
+  loadConfig,
+  portVar,
+  positiveIntVar,
+  refineCommonEnv,
+} from '@catalogue/shared';
+
+const pemPrivateKey = z.string().regex(/-----BEGIN (RSA )?PRIVATE KEY-----/, 'must be a PEM private key (PKCS#8 or PKCS#1)');
 
 const schema = z
   .object({
     ...commonEnvShape,
+    ...httpSecurityEnvShape,
+    ...jwtClaimsEnvShape,
     PORT: portVar(8000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(8001),
     DB_NAME: z.string().min(1).default('catalogue_admin'),
+    /** Main's base URL, for the operations page (its health and outbox backlog). */
+    MAIN_URL: z.url().default('http://127.0.0.1:5000'),
+    MAIN_TIMEOUT_MS: positiveIntVar(2000),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),
+    /** RSA private key (PEM) that signs bearer tokens (RS256). */
+    JWT_PRIVATE_KEY: pemPrivateKey.optional(),
+    /** Secrets Manager secret whose string is that PEM; read once at start. */
+    JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1).optional(),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** Let anyone read products (GET); writes always need staff. */
+    ADMIN_PUBLIC_READS: booleanVar(false),
+    /** Development only: `GET /api/user` answers anyone, for main's random-user mode. Refused in production. */
+    DEV_RANDOM_USER: booleanVar(false),
+    /** Failed sign-ins allowed per 15 minutes, per client address and per email. */
+    LOGIN_FAILURES_PER_ADDRESS: positiveIntVar(30),
+    LOGIN_FAILURES_PER_EMAIL: positiveIntVar(10),
+    /** Product writes allowed per minute per client address. */
+    WRITES_PER_MINUTE: positiveIntVar(120),
     /** Test-only: kill the process at a named moment (fault tests). Refused in production. */
     CRASH_POINT: z.enum(CRASH_POINTS).optional(),
   })
   .superRefine((env, ctx) => {
     refineCommonEnv(env, ctx);
-    if (env.NODE_ENV === 'production' && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
+    const production = env.NODE_ENV === 'production';
+    if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
+    if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_SECRET_ID) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY_SECRET_ID'], message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both' });
+    }
+    if (production && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_SECRET_ID) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'required in production (or JWT_PRIVATE_KEY_SECRET_ID)' });
+    }
   });
 
 export type AdminConfig = z.infer<typeof schema> & { brokerUrl: string };
@@ -25,4 +65,3 @@ export function loadAdminConfig(env: Record<string, string | undefined>): AdminC
   const config = loadConfig(schema, env);
   return { ...config, brokerUrl: brokerUrl(config) };
 }
-

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
+import { applyServerTimeouts, checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
 import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
 import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
@@ -56,9 +56,6 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
     return;
   }
   const server: Server = await app.listen(config.PORT);
-  // Slow or idle clients cannot hold connections open.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  applyServerTimeouts(server);
   logger.info(`${role} listening on http://127.0.0.1:${config.PORT} (${parts})`);
 }

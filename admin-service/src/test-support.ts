@@ -1,17 +1,22 @@
 import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type Topology } from '@catalogue/shared';
+import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type Role, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createAdminApp } from './app.module';
+import { TokensService } from './auth/tokens.service';
 import { loadAdminConfig, type AdminConfig } from './config';
 
 export interface AdminUnderTest {
   app: NestExpressApplication;
-  /** The app's HTTP server, for supertest. */
+  /** The app's HTTP server, for supertest (anonymous requests). */
   http: ReturnType<NestExpressApplication['getHttpServer']>;
+  /** Supertest on the app, every request carrying a staff token. */
+  api: ReturnType<typeof request.agent>;
+  /** A bearer token for a user and role, signed by this app's key. */
+  tokenFor(subject: string, role: Role, ttlSeconds?: number): Promise<string>;
   config: AdminConfig;
   /** A connection of the test's own, for arranging and asserting rows (the app closes its own). */
   db: DataSource;
@@ -39,9 +44,14 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
   await app.init();
   const topology = topologyFor(config.AMQP_NAMESPACE);
   if (config.RUN_CONSUMER && options.waitForConsumer !== false) await consumerSubscribed(topology.adminQueue);
+  const tokens = app.get(TokensService);
+  const tokenFor = async (subject: string, role: Role, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
+  const http = app.getHttpServer();
   return {
     app,
-    http: app.getHttpServer(),
+    http,
+    api: request.agent(http).set('authorization', `Bearer ${await tokenFor('1', 'staff')}`),
+    tokenFor,
     config,
     db,
     topology,
@@ -77,7 +87,7 @@ export async function waitForPublished(admin: AdminUnderTest, found: (event: Cat
  * the relay publishes after any event committed before it.
  */
 export async function publishedUpToNow(admin: AdminUnderTest): Promise<CatalogueEvent[]> {
-  const marker = await request(admin.http).post('/api/products').send(aProduct()).expect(201);
+  const marker = await admin.api.post('/api/products').send(aProduct()).expect(201);
   await waitForPublished(admin, (e) => e.type === EventTypes.ProductCreated && e.data.id === marker.body.id, 'the marker product_created');
   return admin.published;
 }

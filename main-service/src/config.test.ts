@@ -28,8 +28,19 @@ describe('main-service configuration', () => {
     );
   });
 
-  test('production refuses the random-user mode and test-only crash points', () => {
-    assert.throws(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h' }), /JWT_SECRET/);
+  test('outside production, tokens are verified with admin JWKS at ADMIN_URL by default (RS256)', () => {
+    assert.deepEqual(loadMainConfig({ ...base, ADMIN_URL: 'http://admin.internal:8000' }).tokenKey, { kind: 'jwks', url: 'http://admin.internal:8000/.well-known/jwks.json', timeoutMs: 2000 });
+    assert.deepEqual(loadMainConfig({ ...base, JWT_SECRET: 'y'.repeat(32) }).tokenKey, { kind: 'secret', secret: 'y'.repeat(32) });
+  });
+
+  test('only one token key source may be set, so the algorithm is never ambiguous', () => {
+    assert.throws(() => loadMainConfig({ ...base, JWT_SECRET: 'y'.repeat(32), JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' }), /JWT_SECRET|JWT_JWKS_URL/);
+  });
+
+  test('production requires an explicit token key and refuses the random-user mode and test-only crash points', () => {
+    assert.throws(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h' }), /JWT_JWKS_URL/);
+    assert.throws(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_SECRET: 'x'.repeat(40), DEV_RANDOM_USER: 'true' }), /DEV_RANDOM_USER/);
+    assert.doesNotThrow(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' }));
     assert.throws(
       () => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_SECRET: 'x'.repeat(40), CRASH_POINT: 'after-like-commit' }),
       /CRASH_POINT/,

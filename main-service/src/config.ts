@@ -1,20 +1,41 @@
 import { z } from 'zod';
-import { booleanVar, brokerUrl, commonEnvShape, CRASH_POINTS, loadConfig, portVar, positiveIntVar, refineCommonEnv, SNAPSHOT_LIMIT_MAX } from '@catalogue/shared';
+import {
+  booleanVar,
+  brokerUrl,
+  commonEnvShape,
+  CRASH_POINTS,
+  httpSecurityEnvShape,
+  jwtClaimsEnvShape,
+  loadConfig,
+  portVar,
+  positiveIntVar,
+  refineCommonEnv,
+  SNAPSHOT_LIMIT_MAX,
+  type VerificationKey,
+} from '@catalogue/shared';
 
 const schema = z
   .object({
     ...commonEnvShape,
+    ...httpSecurityEnvShape,
+    ...jwtClaimsEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),
     DB_NAME: z.string().min(1).default('catalogue_main'),
-    /** Admin's base URL, for the development fallback that asks admin for a user. */
+    /** Admin's base URL: its JWKS (by default outside production) and the development random-user mode. */
     ADMIN_URL: z.url().default('http://127.0.0.1:8000'),
     ADMIN_TIMEOUT_MS: positiveIntVar(2000),
-    /** HS256 key for bearer tokens; without it (development only) likes take a random user from admin. */
+    /** Where admin publishes its token keys (RS256). Outside production it defaults to ADMIN_URL's. */
+    JWT_JWKS_URL: z.url().optional(),
+    /** Admin's public key (PEM), instead of fetching the JWKS. */
+    JWT_PUBLIC_KEY: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (SPKI)').optional(),
+    /** HS256 shared secret, instead of admin's RS256 keys. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Development only: a like without a token gets a random user from admin, as the old system did. Refused in production. */
+    DEV_RANDOM_USER: booleanVar(false),
+    LIKES_PER_MINUTE_PER_USER: positiveIntVar(30),
+    LIKES_PER_MINUTE_PER_ADDRESS: positiveIntVar(120),
     /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
     RESYNC_ON_EMPTY: booleanVar(true),
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
@@ -26,13 +47,24 @@ const schema = z
   })
   .superRefine((env, ctx) => {
     refineCommonEnv(env, ctx);
-    if (env.NODE_ENV === 'production' && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production (the random-user mode is for development only)' });
+    const production = env.NODE_ENV === 'production';
+    if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
+    if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
+    if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
+    if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
   });
 
-export type MainConfig = z.infer<typeof schema> & { brokerUrl: string };
+export type MainConfig = z.infer<typeof schema> & { brokerUrl: string; tokenKey: VerificationKey };
 
 export function loadMainConfig(env: Record<string, string | undefined>): MainConfig {
   const config = loadConfig(schema, env);
-  return { ...config, brokerUrl: brokerUrl(config) };
+  return { ...config, brokerUrl: brokerUrl(config), tokenKey: tokenKeyOf(config) };
+}
+
+/** One key source, one pinned algorithm: HS256 for a secret, RS256 otherwise. */
+function tokenKeyOf(config: z.infer<typeof schema>): VerificationKey {
+  if (config.JWT_SECRET) return { kind: 'secret', secret: config.JWT_SECRET };
+  if (config.JWT_PUBLIC_KEY) return { kind: 'public-key', pem: config.JWT_PUBLIC_KEY };
+  return { kind: 'jwks', url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(), timeoutMs: config.ADMIN_TIMEOUT_MS };
 }

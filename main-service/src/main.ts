@@ -1,11 +1,13 @@
 import './tracing'; // first: see tracing.ts
 import { shutdownTracing } from '@catalogue/shared/tracing';
+import { applyServerTimeouts } from '@catalogue/shared';
 import { openRuntime } from './runtime';
 import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, messaging, lifecycle, resync } = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, lifecycle, resync } = buildMainService(config, dataSource, logger);
+  await tokens.ready();
   // Checked before the consumer starts: its first events would make a never-filled copy look filled.
   const resyncNeeded = config.RESYNC_ON_EMPTY && (await resync.copyIsEmpty());
   await messaging.start();
@@ -16,10 +18,7 @@ async function start(): Promise<void> {
   const server = app.listen(config.PORT, () => {
     logger.info(`main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`);
   });
-  // Slow or idle clients cannot hold connections open.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  applyServerTimeouts(server);
 
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { migrateSchema } from '@catalogue/migrations';
 import { createDataSource, createEvent, createLogger, type EventOf, type EventType } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, publishRaw, type TestDatabase } from '@catalogue/shared/testing';
-import { buildMainService, type MainService } from './app';
+import { buildMainService, type MainOptions, type MainService } from './app';
 import { loadMainConfig, type MainConfig } from './config';
 
 export const TEST_JWT_SECRET = 'test-secret-for-main-service-0123456789abcdef';
@@ -17,7 +17,7 @@ export interface MainUnderTest extends MainService {
 }
 
 /** main-service on a database and a broker namespace of its own, messaging started and ready. */
-export async function startMain(env: Record<string, string | undefined> = {}): Promise<MainUnderTest> {
+export async function startMain(env: Record<string, string | undefined> = {}, options: MainOptions = {}): Promise<MainUnderTest> {
   const db = await createTestDatabase('main');
   await migrateSchema('main', db.credentials);
   const ns = createTestNamespace();
@@ -32,7 +32,7 @@ export async function startMain(env: Record<string, string | undefined> = {}): P
   });
   const dataSource = createDataSource({ credentials: db.credentials, poolSize: 5 });
   await dataSource.initialize();
-  const service = buildMainService(config, dataSource, createLogger({ service: 'main-test', level: 'silent' }));
+  const service = buildMainService(config, dataSource, createLogger({ service: 'main-test', level: 'silent' }), options);
   await service.messaging.start();
   return {
     ...service,
@@ -49,10 +49,13 @@ export async function startMain(env: Record<string, string | undefined> = {}): P
   };
 }
 
-export function tokenFor(userId: string, options: { secret?: string; expiresIn?: string } = {}): Promise<string> {
-  return new SignJWT({})
+/** An HS256 token as the tests' main-service accepts it (default issuer and audience). */
+export function tokenFor(userId: string, options: { secret?: string; expiresIn?: string; role?: string; issuer?: string; audience?: string } = {}): Promise<string> {
+  return new SignJWT({ role: options.role ?? 'customer' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
+    .setIssuer(options.issuer ?? 'catalogue-admin')
+    .setAudience(options.audience ?? 'catalogue')
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '5m')
     .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));

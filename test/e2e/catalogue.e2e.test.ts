@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { eventually } from '@catalogue/shared/testing';
-import { E2E_JWT_SECRET, startSystem, type SystemUnderTest } from '../support/system';
+import { hashPassword } from '@catalogue/admin-service/dist/auth/passwords';
+import { startSystem, type SystemUnderTest } from '../support/system';
 
 let system: SystemUnderTest;
 
-const tokenFor = (user: string) =>
-  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('5m').sign(new TextEncoder().encode(E2E_JWT_SECRET));
+const tokenFor = (user: string) => system.tokenFor(user, 'customer');
 
 async function createInAdmin(title: string): Promise<number> {
-  const res = await request(system.admin.http).post('/api/products').send({ title, image: 'https://img.example/e2e.png' }).expect(201);
+  const res = await system.admin.api.post('/api/products').send({ title, image: 'https://img.example/e2e.png' }).expect(201);
   return res.body.id as number;
 }
 
@@ -21,7 +20,7 @@ async function inMain(id: number): Promise<{ status: number; body: { title?: str
 }
 
 async function adminLikes(id: number): Promise<number> {
-  const res = await request(system.admin.http).get(`/api/products/${id}`).expect(200);
+  const res = await system.admin.api.get(`/api/products/${id}`).expect(200);
   return res.body.likes as number;
 }
 
@@ -54,9 +53,9 @@ describe('the catalogue end to end, over real MariaDB and RabbitMQ', () => {
   test('updates and deletes in admin propagate to main', async () => {
     const id = await createInAdmin('Mug');
     await eventually(async () => (await inMain(id)).status === 200);
-    await request(system.admin.http).put(`/api/products/${id}`).send({ title: 'Big mug', image: 'https://img.example/mug.png' }).expect(202);
+    await system.admin.api.put(`/api/products/${id}`).send({ title: 'Big mug', image: 'https://img.example/mug.png' }).expect(202);
     await eventually(async () => (await inMain(id)).body.title === 'Big mug', { what: 'the update in main' });
-    await request(system.admin.http).delete(`/api/products/${id}`).expect(204);
+    await system.admin.api.delete(`/api/products/${id}`).expect(204);
     await eventually(async () => (await inMain(id)).status === 404, { what: 'the delete in main' });
   });
 
@@ -76,5 +75,20 @@ describe('the catalogue end to end, over real MariaDB and RabbitMQ', () => {
     await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: "main's outbox to drain" });
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(await adminLikes(id), 1, 'counted exactly once');
+  });
+
+  test('a customer signs in at admin and likes in main with that token; it is counted for their user id', async () => {
+    const id = await createInAdmin('Teapot');
+    await eventually(async () => (await inMain(id)).status === 200);
+    await system.admin.dataSource.query("INSERT INTO users (email, name, password_hash, role) VALUES ('dora@example.test', 'Dora', ?, 'customer')", [
+      await hashPassword('dora-password'),
+    ]);
+    const signIn = await request(system.admin.http).post('/api/auth/login').send({ email: 'dora@example.test', password: 'dora-password' }).expect(200);
+    assert.equal(signIn.body.user.role, 'customer');
+    const like = await request(system.main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${signIn.body.token}`).expect(200);
+    assert.equal(like.body.like.userId, String(signIn.body.user.id));
+    await eventually(async () => (await adminLikes(id)) === 1, { what: 'the like in admin' });
+    // The same customer token is not enough to change products.
+    await request(system.admin.http).put(`/api/products/${id}`).set('Authorization', `Bearer ${signIn.body.token}`).send({ title: 'x', image: 'https://img.example/x.png' }).expect(403);
   });
 });

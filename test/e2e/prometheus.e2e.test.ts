@@ -6,10 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { eventually, freePort, startProcess, TEST_DB, type RunningProcess } from '@catalogue/shared/testing';
-import { E2E_JWT_SECRET, startSystem, type SystemUnderTest } from '../support/system';
+import { startSystem, type SystemUnderTest } from '../support/system';
 
 /*
  * The operators' view, for real: Debian's Prometheus (installed by .ci/run) scrapes both running
@@ -135,11 +134,11 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
   });
 
   test('a like shows up in the likes counter, and its event is counted as consumed by admin', async () => {
-    const created = await request(system.admin.http).post('/api/products').send({ title: 'Scraped', image: 'https://img.example/s.png' }).expect(201);
+    const created = await system.admin.api.post('/api/products').send({ title: 'Scraped', image: 'https://img.example/s.png' }).expect(201);
     const id = created.body.id as number;
     await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, { what: 'the product in main' });
     const likedBefore = Number((await query('sum(catalogue_likes_accepted_total{service="main"})'))[0]?.value[1] ?? 0);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('scraped').setExpirationTime('5m').sign(new TextEncoder().encode(E2E_JWT_SECRET));
+    const token = await system.tokenFor('scraped', 'customer');
     await request(system.main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${token}`).expect(200);
 
     await eventually(async () => Number((await query('sum(catalogue_likes_accepted_total{service="main"})'))[0]?.value[1] ?? 0) === likedBefore + 1, {

@@ -6,8 +6,7 @@ import { eventually } from '@catalogue/shared/testing';
 import { ServicesClient } from '@catalogue/ops/dist/reconcile/services.client';
 import { exitCodeOf, formatReport, reconcile } from '@catalogue/ops/dist/reconcile/reconcile';
 import { listen, type ListeningSystem } from '../support/http';
-import { E2E_JWT_SECRET, startSystem, type SystemUnderTest } from '../support/system';
-import { SignJWT } from 'jose';
+import { startSystem, type SystemUnderTest } from '../support/system';
 
 let system: SystemUnderTest;
 let http: ListeningSystem;
@@ -23,11 +22,10 @@ after(async () => {
   await system.stop();
 });
 
-const tokenFor = (user: string) =>
-  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('5m').sign(new TextEncoder().encode(E2E_JWT_SECRET));
+const tokenFor = (user: string) => system.tokenFor(user, 'customer');
 
 async function createInAdmin(title: string): Promise<number> {
-  const res = await request(system.admin.http).post('/api/products').send({ title, image: 'https://img.example/r.png' }).expect(201);
+  const res = await system.admin.api.post('/api/products').send({ title, image: 'https://img.example/r.png' }).expect(201);
   const id = res.body.id as number;
   await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, { what: `product ${id} in main` });
   return id;
@@ -38,7 +36,7 @@ async function like(id: number, user: string): Promise<void> {
 }
 
 async function adminLikes(id: number): Promise<number> {
-  return (await request(system.admin.http).get(`/api/products/${id}`).expect(200)).body.likes as number;
+  return (await system.admin.api.get(`/api/products/${id}`).expect(200)).body.likes as number;
 }
 
 /** As if these users' like events never reached admin: not counted, not in its inbox. */

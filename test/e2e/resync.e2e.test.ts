@@ -48,12 +48,12 @@ async function mainRow(id: number): Promise<MainRow | undefined> {
 }
 
 async function createInAdmin(title: string): Promise<number> {
-  const res = await request(system.admin.http).post('/api/products').send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` }).expect(201);
+  const res = await system.admin.api.post('/api/products').send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` }).expect(201);
   return res.body.id as number;
 }
 
 async function updateInAdmin(id: number, title: string): Promise<void> {
-  await request(system.admin.http).put(`/api/products/${id}`).send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` }).expect(202);
+  await system.admin.api.put(`/api/products/${id}`).send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` }).expect(202);
 }
 
 /** Waits until main's consumer has applied what admin published so far (a marker product arrives last). */
@@ -86,7 +86,7 @@ async function adminSnapshot(): Promise<Map<number, AdminSnapshotRow>> {
   const rows = new Map<number, AdminSnapshotRow>();
   let after = 0;
   for (;;) {
-    const res = await request(system.admin.http).get(`/internal/products/snapshot?after=${after}&limit=3`).expect(200);
+    const res = await system.admin.api.get(`/internal/products/snapshot?after=${after}&limit=3`).expect(200);
     const page = res.body as SnapshotPage<AdminSnapshotRow>;
     for (const row of page.items) rows.set(row.id, row);
     if (page.next === null) return rows;
@@ -102,7 +102,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
     const changed = await createInAdmin('Changed');
     await updateInAdmin(changed, 'Changed twice');
     const gone = await createInAdmin('Gone');
-    await request(system.admin.http).delete(`/api/products/${gone}`).expect(204);
+    await system.admin.api.delete(`/api/products/${gone}`).expect(204);
     await mainCaughtUp();
     await emptyMainCopy();
 
@@ -151,7 +151,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
 
   test('main-service started on an empty database fills its copy from admin by itself (RESYNC_ON_EMPTY)', async () => {
     const id = await createInAdmin('Found at start');
-    await request(system.admin.http).put(`/api/products/${id}`).send({ title: 'Found at start v2', image: 'https://img.example/v2.png' }).expect(202);
+    await system.admin.api.put(`/api/products/${id}`).send({ title: 'Found at start v2', image: 'https://img.example/v2.png' }).expect(202);
     const freshDb = await createTestDatabase('main');
     await migrateSchema('main', freshDb.credentials);
     // A namespace of its own: no event of admin's can reach this main, only the resync.
@@ -213,7 +213,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
     const id = await createInAdmin('Old');
     await updateInAdmin(id, 'New');
     const deleted = await createInAdmin('Deleted');
-    await request(system.admin.http).delete(`/api/products/${deleted}`).expect(204);
+    await system.admin.api.delete(`/api/products/${deleted}`).expect(204);
     await mainCaughtUp();
     await emptyMainCopy();
     await resyncWith().run();

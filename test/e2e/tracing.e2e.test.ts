@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { SignJWT } from 'jose';
 import request from 'supertest';
 import { eventually } from '@catalogue/shared/testing';
-import { E2E_JWT_SECRET, startSystem, type SystemUnderTest } from '../support/system';
+import { startSystem, type SystemUnderTest } from '../support/system';
 
 let system: SystemUnderTest;
 
@@ -50,11 +49,10 @@ const isServerSpan = (span: ReadableSpan, method: string, path: RegExp) =>
 
 const ours = (span: ReadableSpan, kind: SpanKind) => span.instrumentationScope.name === OUR_SCOPE && span.kind === kind;
 
-const tokenFor = (user: string) =>
-  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('5m').sign(new TextEncoder().encode(E2E_JWT_SECRET));
+const tokenFor = (user: string) => system.tokenFor(user, 'customer');
 
 async function productInBoth(title: string): Promise<number> {
-  const res = await request(system.admin.http).post('/api/products').send({ title, image: 'https://img.example/t.png' }).expect(201);
+  const res = await system.admin.api.post('/api/products').send({ title, image: 'https://img.example/t.png' }).expect(201);
   const id = res.body.id as number;
   await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, { what: 'the product in main' });
   return id;
@@ -95,7 +93,7 @@ describe('one trace per change, across both services and RabbitMQ', () => {
   });
 
   test('a product change: admin HTTP request -> outbox -> publish -> main consume -> the copy written, parent to child', async () => {
-    const res = await request(system.admin.http).put(`/api/products/${await productInBoth('Before')}`).send({ title: 'Traced after', image: 'https://img.example/t2.png' }).expect(202);
+    const res = await system.admin.api.put(`/api/products/${await productInBoth('Before')}`).send({ title: 'Traced after', image: 'https://img.example/t2.png' }).expect(202);
     const id = res.body.id as number;
 
     const write = await eventually(

@@ -1,18 +1,27 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createAdminApp } from '@catalogue/admin-service/dist/app.module';
+import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { buildMainService, type MainService } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
-import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createLogger, topologyFor, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, FaultProxy, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
+import mysql from 'mysql2/promise';
+import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type BrokerUser, type Role, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
+import request from 'supertest';
 import type { DataSource } from 'typeorm';
-
-export const E2E_JWT_SECRET = 'e2e-secret-for-main-service-0123456789abcdef';
 
 export interface SystemUnderTest {
   main: MainService & { dataSource: DataSource };
-  admin: { app: NestExpressApplication; http: ReturnType<NestExpressApplication['getHttpServer']>; dataSource: DataSource };
+  admin: {
+    app: NestExpressApplication;
+    http: ReturnType<NestExpressApplication['getHttpServer']>;
+    /** Supertest on admin with a staff token on every request. */
+    api: ReturnType<typeof request.agent>;
+    dataSource: DataSource;
+  };
+  /** A token signed by admin's key, as sign-in would issue it. */
+  tokenFor(subject: string, role: Role): Promise<string>;
   topology: Topology;
   namespace: string;
   /** Each service's own database name, e.g. to tell their statements apart in traces. */
@@ -22,29 +31,76 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
+export interface SystemOptions {
+  /** Provision the namespace first and run each service as its own least-privilege broker user, declaring nothing. */
+  leastPrivilegeBroker?: boolean;
+  /** Extra environment per service (e.g. sentinel secrets). */
+  env?: { main?: Record<string, string>; admin?: Record<string, string> };
+  /** Broker passwords of the least-privilege users (random by default). */
+  brokerPasswords?: { main: string; admin: string };
+  /** Run each service as a run-time database user (row privileges on its own schema) with this password. */
+  dbPasswords?: { main: string; admin: string };
+  /** Where each service logs (silent by default). */
+  logDestination?: { write(line: string): void };
+}
+
 /** Both services in this process, each on its own database, sharing one broker namespace. */
-export async function startSystem(): Promise<SystemUnderTest> {
+export async function startSystem(options: SystemOptions = {}): Promise<SystemUnderTest> {
   const ns = createTestNamespace();
+  const brokerUsers: Record<'main' | 'admin', BrokerUser> | undefined = options.leastPrivilegeBroker
+    ? {
+        main: { name: uniqueName('tmain_'), password: options.brokerPasswords?.main ?? uniqueName('main-pw-') },
+        admin: { name: uniqueName('tadmin_'), password: options.brokerPasswords?.admin ?? uniqueName('admin-pw-') },
+      }
+    : undefined;
+  if (brokerUsers) await provisionBroker({ adminUrl: TEST_RABBITMQ_URL, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
+  const brokerEnv = (service: 'main' | 'admin', url = new URL(TEST_RABBITMQ_URL)): Record<string, string> => {
+    if (!brokerUsers) return { RABBITMQ_URL: url.toString() };
+    url.username = brokerUsers[service].name;
+    url.password = brokerUsers[service].password;
+    return { RABBITMQ_URL: url.toString(), AMQP_DECLARE_TOPOLOGY: 'false' };
+  };
   const [mainDb, adminDb]: TestDatabase[] = await Promise.all([createTestDatabase('main'), createTestDatabase('admin')]);
   await Promise.all([migrateSchema('main', mainDb!.credentials), migrateSchema('admin', adminDb!.credentials)]);
+  const dbUsers = options.dbPasswords ? { main: uniqueName('tm_'), admin: uniqueName('ta_') } : undefined;
+  const dbEnv = (service: 'main' | 'admin'): Record<string, string> => {
+    if (!dbUsers || !options.dbPasswords) return {};
+    return { DB_USER: dbUsers[service], DB_PASSWORD: options.dbPasswords[service] };
+  };
+  if (dbUsers && options.dbPasswords) {
+    const root = await mysql.createConnection({ ...TEST_DB });
+    try {
+      await ensureRuntimeUser(root, mainDb!.credentials.database, dbUsers.main, options.dbPasswords.main);
+      await ensureRuntimeUser(root, adminDb!.credentials.database, dbUsers.admin, options.dbPasswords.admin);
+    } finally {
+      await root.end();
+    }
+  }
   const broker = new URL(TEST_RABBITMQ_URL);
   const mainBrokerProxy = new FaultProxy(broker.hostname, Number(broker.port || 5672));
   const proxyPort = await mainBrokerProxy.start();
   const common = { NODE_ENV: 'test', LOG_LEVEL: 'silent', AMQP_NAMESPACE: ns.namespace, OUTBOX_SWEEP_MS: '200' };
-  const logger = createLogger({ service: 'e2e', level: 'silent' });
+  const logger = options.logDestination
+    ? createLogger({ service: 'e2e', level: 'debug', destination: options.logDestination })
+    : createLogger({ service: 'e2e', level: 'silent' });
 
-  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common });
-  const adminDataSource = createDataSource({ credentials: adminDb!.credentials, poolSize: 5 });
+  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common, ...dbEnv('admin'), ...brokerEnv('admin'), ...options.env?.admin });
+  // Credentials come from the configuration, as the services' runtime resolves them.
+  const adminDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(adminConfig, adminConfig.DB_NAME), poolSize: 5 });
   await adminDataSource.initialize();
   const adminApp = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });
   await adminApp.startAllMicroservices();
-  await adminApp.init();
+  // Listening for real: main fetches admin's signing keys from its JWKS route, as in production.
+  await adminApp.listen(0, '127.0.0.1');
+  const adminUrl = await adminApp.getUrl();
+  const tokens = adminApp.get(TokensService);
+  const tokenFor = async (subject: string, role: Role) => (await tokens.issue(subject, role)).token;
 
   const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
   mainBrokerUrl.port = String(proxyPort);
   mainBrokerUrl.hostname = '127.0.0.1';
-  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, JWT_SECRET: E2E_JWT_SECRET, RABBITMQ_URL: mainBrokerUrl.toString() });
-  const mainDataSource = createDataSource({ credentials: mainDb!.credentials, poolSize: 5 });
+  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, ...dbEnv('main'), ...brokerEnv('main', mainBrokerUrl), ...options.env?.main });
+  const mainDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(mainConfig, mainConfig.DB_NAME), poolSize: 5 });
   await mainDataSource.initialize();
   const main = buildMainService(mainConfig, mainDataSource, logger);
   await main.messaging.start();
@@ -52,7 +108,13 @@ export async function startSystem(): Promise<SystemUnderTest> {
 
   return {
     main: { ...main, dataSource: mainDataSource },
-    admin: { app: adminApp, http: adminApp.getHttpServer(), dataSource: adminDataSource },
+    admin: {
+      app: adminApp,
+      http: adminApp.getHttpServer(),
+      api: request.agent(adminApp.getHttpServer()).set('authorization', `Bearer ${await tokenFor('1', 'staff')}`),
+      dataSource: adminDataSource,
+    },
+    tokenFor,
     topology: topologyFor(ns.namespace),
     namespace: ns.namespace,
     databases: { main: mainDb!.credentials.database, admin: adminDb!.credentials.database },
@@ -64,6 +126,16 @@ export async function startSystem(): Promise<SystemUnderTest> {
       await mainBrokerProxy.stop();
       await Promise.all([mainDb!.drop(), adminDb!.drop()]);
       await ns.cleanup();
+      if (brokerUsers) await Promise.all([removeBrokerUser(brokerUsers.main.name), removeBrokerUser(brokerUsers.admin.name)]);
+      if (dbUsers) {
+        const root = await mysql.createConnection({ ...TEST_DB });
+        try {
+          await dropRuntimeUser(root, dbUsers.main);
+          await dropRuntimeUser(root, dbUsers.admin);
+        } finally {
+          await root.end();
+        }
+      }
     },
   };
 }

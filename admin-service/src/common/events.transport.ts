@@ -57,6 +57,7 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
         logger,
         prefetch: settings.prefetch,
         deliveryLimit: settings.deliveryLimit,
+        declareTopology: settings.declareTopology,
         confirmTimeoutMs: settings.confirmTimeoutMs,
         observer: this.options.observer,
         crash: this.options.crash,

@@ -18,7 +18,10 @@ export class AppExceptionFilter implements ExceptionFilter {
     const { status, body } = toErrorResponse(fromNest(exception));
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
     const res = host.switchToHttp().getResponse<Response>();
-    if (!res.headersSent) res.status(status).json(body);
+    if (res.headersSent) return;
+    // RFC 6750: a 401 names the scheme the caller should use.
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(status).json(body);
   }
 }
 

@@ -2,8 +2,11 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { checkHealth, type HealthReport } from '@catalogue/shared';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/public.decorator';
 import { BROKER_STATUS, Lifecycle, type BrokerStatus } from '../common/tokens';
 
+/** Probes answer anyone: orchestrators call them without credentials, and they reveal no data. */
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import request from 'supertest';
 import { DEAD_LETTER_REASON_HEADER, EventTypes } from '@catalogue/shared';
 import { drainQueue, eventually, publishRaw } from '@catalogue/shared/testing';
 import { aProduct, publishLike, readyMessages, startAdmin, type AdminUnderTest } from '../test-support';
@@ -15,7 +14,7 @@ after(async () => {
 });
 
 async function createProduct(): Promise<number> {
-  const res = await request(admin.http).post('/api/products').send(aProduct()).expect(201);
+  const res = await admin.api.post('/api/products').send(aProduct()).expect(201);
   return res.body.id;
 }
 
@@ -38,7 +37,7 @@ describe('product_liked from main', () => {
     const id = await createProduct();
     await publishLike(admin, { productId: id, userId: 'user-1' });
     await likesReach(id, 1);
-    const res = await request(admin.http).get(`/api/products/${id}`).expect(200);
+    const res = await admin.api.get(`/api/products/${id}`).expect(200);
     assert.equal(res.body.likes, 1);
   });
 
@@ -68,7 +67,7 @@ describe('product_liked from main', () => {
 
   test('when a like names a deleted product, it does not count and is recorded as unmatched', async () => {
     const id = await createProduct();
-    await request(admin.http).delete(`/api/products/${id}`).expect(204);
+    await admin.api.delete(`/api/products/${id}`).expect(204);
     const like = await publishLike(admin, { productId: id, userId: 'user-5' });
     await eventually(() => processed(like.id), { what: 'the like to be processed' });
     assert.equal(await likesOf(id), 0);

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import request from 'supertest';
 import { EventTypes, type CatalogueEvent, type EventOf } from '@catalogue/shared';
 import { aProduct, publishedUpToNow, startAdmin, waitForPublished, type AdminUnderTest } from '../test-support';
 
@@ -12,7 +11,7 @@ after(async () => {
   await admin?.stop();
 });
 
-const api = () => request(admin.http);
+const api = () => admin.api;
 
 function isEvent<T extends CatalogueEvent['type']>(type: T, productId: number) {
   return (event: CatalogueEvent): event is EventOf<T> => event.type === type && 'id' in event.data && event.data.id === productId;

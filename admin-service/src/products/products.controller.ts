@@ -2,19 +2,21 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res }
 import { parseListQuery, parseProductId, productImageSchema, productTitleSchema } from '@catalogue/shared';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { Public } from '../auth/public.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { productFiltersSchema, toProductFilters } from './product-filters';
 import type { Product, ProductInput } from './products.repository';
 import { PRODUCTS_PATH, ProductsService } from './products.service';
 
 /** Strict: likes, id and anything else not listed are refused by name. */
-const productInputSchema = z.strictObject({ title: productTitleSchema, image: productImageSchema });
+export const productInputSchema = z.strictObject({ title: productTitleSchema, image: productImageSchema });
 const validProductInput = new ZodValidationPipe(productInputSchema);
 
 @Controller(PRODUCTS_PATH)
 export class ProductsController {
   constructor(private readonly products: ProductsService) {}
 
+  @Public('reads')
   @Get()
   async list(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) res: Response): Promise<Product[]> {
     const list = parseListQuery(query, productFiltersSchema);
@@ -28,6 +30,7 @@ export class ProductsController {
     return this.products.create(input);
   }
 
+  @Public('reads')
   @Get(':id')
   get(@Param('id') id: string): Promise<Product> {
     return this.products.get(parseProductId(id));

@@ -4,22 +4,29 @@ import { loadAdminConfig } from '../config';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-/** The development users; safe to run again (existing emails are left alone). */
+/**
+ * The development users; safe to run again (existing users keep their passwords). The passwords
+ * are documented in the README and are for development only: the seed refuses production.
+ */
 const SEED_USERS = [
+  { email: 'staff@example.com', name: 'Sam Staff', role: 'staff', password: 'staff-dev-password' },
+  { email: 'alice@example.com', name: 'Alice Customer', role: 'customer', password: 'alice-dev-password' },
+  { email: 'bob@example.com', name: 'Bob Customer', role: 'customer', password: 'bob-dev-password' },
   { email: 'ada@example.com', name: 'Ada Lovelace' },
   { email: 'grace@example.com', name: 'Grace Hopper' },
   { email: 'alan@example.com', name: 'Alan Turing' },
   { email: 'edsger@example.com', name: 'Edsger Dijkstra' },
   { email: 'barbara@example.com', name: 'Barbara Liskov' },
-];
+] as const;
 
 async function seed(): Promise<void> {
   const config = loadAdminConfig(process.env);
+  if (config.NODE_ENV === 'production') throw new ConfigError('the development seed (with its documented passwords) refuses NODE_ENV=production');
   const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
   const dataSource = createDataSource({ credentials, poolSize: 1 });
   await dataSource.initialize();
   try {
-    const created = await new UsersService(new UsersRepository(dataSource)).ensureUsers(SEED_USERS);
+    const created = await new UsersService(new UsersRepository(dataSource)).ensureUsers([...SEED_USERS]);
     console.log(`admin users: ${created} created, ${SEED_USERS.length - created} already there (database ${credentials.database})`);
   } finally {
     await dataSource.destroy();

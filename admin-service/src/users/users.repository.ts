@@ -1,10 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { affectedRows } from '@catalogue/shared';
+import { affectedRows, type Role } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
+
+export interface UserView {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+}
 
 export interface NewUser {
   email: string;
   name: string;
+}
+
+export interface UserCredentials {
+  id: number;
+  email: string;
+  role: Role;
+  passwordHash: string | null;
 }
 
 @Injectable()
@@ -31,5 +45,26 @@ export class UsersRepository {
       users.flatMap((u) => [u.email, u.name]),
     );
     return affectedRows(result);
+  }
+
+  async findCredentials(email: string): Promise<UserCredentials | undefined> {
+    const rows: { id: number; email: string; role: Role; password_hash: string | null }[] = await this.dataSource.query(
+      'SELECT id, email, role, password_hash FROM users WHERE email = ?',
+      [email],
+    );
+    const row = rows[0];
+    return row && { id: Number(row.id), email: row.email, role: row.role, passwordHash: row.password_hash };
+  }
+
+  /** Sets a password and role only where none is set yet, so running the seed again changes nothing. */
+  async setInitialCredentials(email: string, passwordHash: string, role: Role): Promise<boolean> {
+    const result = await this.dataSource.query('UPDATE users SET password_hash = ?, role = ? WHERE email = ? AND password_hash IS NULL', [passwordHash, role, email]);
+    return affectedRows(result) > 0;
+  }
+
+  /** Keyset page of users by id. */
+  async listAfter(afterId: number, limit: number): Promise<UserView[]> {
+    const rows: UserView[] = await this.dataSource.query('SELECT id, email, name, role FROM users WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
+    return rows.map((r) => ({ id: Number(r.id), email: r.email, name: r.name, role: r.role }));
   }
 }

@@ -1,5 +1,10 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError, errors, toErrorResponse, type Logger } from '@catalogue/shared';
+
+/** The error code a response was answered with (set below), for metrics that count refusals. */
+export function errorCodeOf(res: Response): string | undefined {
+  return res.locals.errorCode as string | undefined;
+}
 
 export const routeNotFound: RequestHandler = (_req, _res, next) => next(errors.routeNotFound());
 
@@ -8,11 +13,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const { status, body } = toErrorResponse(err);
+    res.locals.errorCode = body.code;
     if (status >= 500) {
       // Our own errors (a dependency down) are expected states, not bugs: no stack needed.
       if (err instanceof AppError) logger.warn({ code: body.code, method: req.method, route: req.route?.path }, body.message);
       else logger.error({ err, method: req.method, route: req.route?.path }, 'request failed');
     }
+    // RFC 6750: a 401 names the scheme the caller should use.
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     res.status(status).json(body);
   };
 }

@@ -1,8 +1,10 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { affectedRows } from '@catalogue/shared';
 
 /** Likes and the per-product like count in main's schema. */
 export class LikesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
   /** Counts the like on a live product; false when there is no such product. */
   async incrementLiveProduct(tx: EntityManager, productId: number): Promise<boolean> {
     const result = await tx.query('UPDATE products SET likes = likes + 1 WHERE id = ? AND deleted_at IS NULL', [productId]);
@@ -25,5 +27,11 @@ export class LikesRepository {
       [productId, afterId, limit],
     );
     return rows.map((row) => ({ id: row.id, userId: row.user_id, createdAt: row.created_at }));
+  }
+
+  /** Which of these products the user has liked (live or not: a like is never undone). */
+  async likedAmong(userId: string, productIds: number[]): Promise<number[]> {
+    const rows: { product_id: number }[] = await this.dataSource.query('SELECT product_id FROM likes WHERE user_id = ? AND product_id IN (?)', [userId, productIds]);
+    return rows.map((r) => Number(r.product_id));
   }
 }

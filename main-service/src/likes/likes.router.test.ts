@@ -142,7 +142,7 @@ describe('POST /api/products/:id/like in development mode (no JWT key: admin ass
       }, answer.delayMs ?? 0);
     });
     await new Promise<void>((resolve) => adminStub.listen(0, '127.0.0.1', resolve));
-    devMain = await startMain({ JWT_SECRET: undefined, ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '1000' });
+    devMain = await startMain({ JWT_SECRET: undefined, DEV_RANDOM_USER: 'true', ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '1000' });
   });
   after(async () => {
     await devMain?.stop();

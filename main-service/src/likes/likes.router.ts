@@ -1,22 +1,41 @@
-import { Router } from 'express';
-import { parseProductId, toErrorResponse, type ServiceMetrics } from '@catalogue/shared';
-import type { UsersService } from '../users/users.service';
+import { Router, type RequestHandler } from 'express';
+import { parseProductId, rateLimiter, type ServiceMetrics } from '@catalogue/shared';
+import { identityOf, type AuthenticatedRequest } from '../http/auth.middleware';
+import { errorCodeOf } from '../http/errors.middleware';
 import type { LikesService } from './likes.service';
 
-export function likesRouter(likes: LikesService, users: UsersService, metrics: ServiceMetrics): Router {
+export interface LikeRateLimits {
+  perAddress: RequestHandler;
+  perUser: RequestHandler;
+}
+
+/** Per client address (before identifying, so floods of bad tokens are braked too) and per user. */
+export function likeRateLimits(limits: { LIKES_PER_MINUTE_PER_ADDRESS: number; LIKES_PER_MINUTE_PER_USER: number }): LikeRateLimits {
+  return {
+    perAddress: rateLimiter({ name: 'likes-address', windowMs: 60_000, limit: limits.LIKES_PER_MINUTE_PER_ADDRESS }),
+    perUser: rateLimiter({ name: 'likes-user', windowMs: 60_000, limit: limits.LIKES_PER_MINUTE_PER_USER, key: (req) => `user:${(req as AuthenticatedRequest).identity?.subject}` }),
+  };
+}
+
+/**
+ * Counts every like request once it is answered, whichever step refused it (rate limit, token,
+ * id, the like itself); a refusal's reason is the error code the client got, a small fixed set.
+ */
+function countLikeOutcome(metrics: ServiceMetrics): RequestHandler {
+  return (_req, res, next) => {
+    res.once('finish', () => {
+      if (res.statusCode < 300) metrics.likesAccepted.inc();
+      else metrics.likesRejected.inc({ reason: errorCodeOf(res) ?? 'unknown' });
+    });
+    next();
+  };
+}
+
+export function likesRouter(likes: LikesService, authenticated: RequestHandler, limits: LikeRateLimits, metrics: ServiceMetrics): Router {
   const router = Router();
-  router.post('/:id/like', async (req, res) => {
-    let like;
-    try {
-      const productId = parseProductId(req.params.id);
-      const userId = await users.identify(req.get('authorization'));
-      like = await likes.like(productId, userId);
-    } catch (err) {
-      // The reason is the error code the client gets: a small, fixed set.
-      metrics.likesRejected.inc({ reason: toErrorResponse(err).body.code });
-      throw err;
-    }
-    metrics.likesAccepted.inc();
+  router.post('/:id/like', countLikeOutcome(metrics), limits.perAddress, authenticated, limits.perUser, async (req, res) => {
+    const productId = parseProductId(req.params.id);
+    const like = await likes.like(productId, identityOf(req).subject);
     res.status(200).json({ message: 'success', like });
   });
   return router;

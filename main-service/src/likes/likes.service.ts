@@ -73,6 +73,10 @@ export class LikesService {
       after = page[page.length - 1]!.id;
     }
   }
+
+  async likedAmong(userId: string, productIds: number[]): Promise<number[]> {
+    return this.likes.likedAmong(userId, productIds);
+  }
 }
 
 const REANNOUNCE_BATCH = 500;

@@ -112,4 +112,39 @@ describe('queue main: product events from admin', () => {
     assert.match(String(dead[0]!.properties.headers?.[DEAD_LETTER_REASON_HEADER]), /not consumed/);
     assert.equal(await processed(like.id), false);
   });
+
+  test('forged events (script URL, prototype keys, a wrong source, extra fields, a huge id) are dead-lettered and change nothing', async () => {
+    const id = freshProductId();
+    const valid = createEvent(EventTypes.ProductCreated, snapshot(id, 1));
+    const forgeries = [
+      { ...valid, id: randomUUID(), data: { ...valid.data, image: 'javascript:alert(1)' } },
+      `{"id":"${randomUUID()}","occurredAt":"${valid.occurredAt}","type":"product_created","source":"admin","data":{"id":${id},"title":"t","image":"https://x.example/x.png","version":1,"__proto__":{"polluted":true}}}`,
+      { ...valid, id: randomUUID(), source: 'main' },
+      { ...valid, id: randomUUID(), data: { ...valid.data, likes: 1_000_000 } },
+      { ...valid, id: randomUUID(), data: { ...valid.data, id: 2 ** 53 } },
+      { ...valid, id: randomUUID(), constructor: { prototype: { polluted: true } } },
+    ];
+    for (const forged of forgeries) {
+      await publishRaw(main.messaging.topology.adminExchange, EventTypes.ProductCreated, typeof forged === 'string' ? forged : JSON.stringify(forged));
+    }
+    const dead = await eventually(async () => {
+      const messages = await drainQueue(main.messaging.topology.mainDeadLetterQueue);
+      return messages.length >= forgeries.length ? messages : undefined;
+    });
+    assert.equal(dead.length, forgeries.length);
+    await settle();
+    assert.equal(await stored(id), undefined, 'no forged product was stored');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
+  });
+
+  test('SQL and script text in a valid event is stored as inert text, exactly as sent', async () => {
+    const id = freshProductId();
+    const title = `Robert'); DROP TABLE products; -- <script>alert(1)</script>`;
+    await publishAdminEvent(main, EventTypes.ProductCreated, snapshot(id, 1, title));
+    await eventually(async () => (await stored(id))?.title === title, { what: 'the product stored verbatim' });
+    const res = await request(main.app).get(`/api/products/${id}`).expect(200);
+    assert.equal(res.body.title, title);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import { startMain, type MainUnderTest } from '../test-support';
+import { startMain, tokenFor, type MainUnderTest } from '../test-support';
 
 let main: MainUnderTest;
 
@@ -89,9 +89,11 @@ describe('GET /api/products/:id', () => {
 });
 
 describe('unknown routes and health', () => {
-  test('an unknown route answers 404 in the error shape', async () => {
-    const res = await request(main.app).get('/api/nothing-here').expect(404);
+  test('an unknown route answers 404 in the error shape to a signed-in caller, 401 to an anonymous one', async () => {
+    const res = await request(main.app).get('/api/nothing-here').set('authorization', `Bearer ${await tokenFor('u')}`).expect(404);
     assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message']);
+    const anonymous = await request(main.app).get('/api/nothing-here').expect(401);
+    assert.equal(anonymous.body.code, 'unauthenticated');
   });
 
   test('health answers 200 naming each dependency as up; liveness touches nothing', async () => {

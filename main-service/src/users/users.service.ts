@@ -1,43 +1,21 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
-import { AppError } from '@catalogue/shared';
+import type { Identity, TokenVerifier } from '@catalogue/shared';
 import type { AdminUsersClient } from './users.client';
 
-export interface IdentitySettings {
-  jwtSecret?: string;
-  issuer?: string;
-  audience?: string;
-}
-
 /**
- * Who is liking: the subject of a verified bearer token. Without a configured key (development
- * only; production configuration refuses it) admin picks a random user, as the old system did.
+ * Who is calling: the subject and role of a verified bearer token, and nothing the client says
+ * otherwise (body, query or custom headers). Only with DEV_RANDOM_USER (development; production
+ * refuses it) does a request without a token become a random customer from admin, as the old
+ * system did.
  */
 export class UsersService {
-  private readonly key: Uint8Array | undefined;
-
   constructor(
-    private readonly settings: IdentitySettings,
+    private readonly verifier: TokenVerifier,
     private readonly admin: AdminUsersClient,
-  ) {
-    this.key = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : undefined;
-  }
+    private readonly devRandomUser: boolean,
+  ) {}
 
-  async identify(authorization: string | undefined): Promise<string> {
-    if (!this.key) return this.admin.randomUserId();
-    const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '')?.[1];
-    if (!token) throw new AppError(401, 'unauthenticated', 'a bearer token is required');
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
-        ...(this.settings.issuer ? { issuer: this.settings.issuer } : {}),
-        ...(this.settings.audience ? { audience: this.settings.audience } : {}),
-      });
-      if (!payload.sub) throw new AppError(401, 'unauthenticated', 'the token has no subject');
-      return payload.sub;
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      const reason = err instanceof joseErrors.JWTExpired ? 'the token has expired' : 'the token is not valid';
-      throw new AppError(401, 'unauthenticated', reason);
-    }
+  async identify(authorization: string | undefined): Promise<Identity> {
+    if (this.devRandomUser && authorization === undefined) return { subject: await this.admin.randomUserId(), role: 'customer' };
+    return this.verifier.verify(authorization);
   }
 }

@@ -25,3 +25,6 @@ export * from './observability/metrics';
 export * from './observability/http-metrics';
 export * from './observability/messaging-metrics';
 export * from './observability/ops-server';
+export * from './auth/tokens';
+export * from './http/security';
+export * from './messaging/provision';

@@ -56,6 +56,8 @@ export const commonEnvShape = {
   AMQP_HEARTBEAT_SECONDS: positiveIntVar(10),
   AMQP_PREFETCH: positiveIntVar(50),
   AMQP_DELIVERY_LIMIT: positiveIntVar(10),
+  /** Declare exchanges and queues at start; false with least-privilege broker users (provisioning declares them). */
+  AMQP_DECLARE_TOPOLOGY: booleanVar(true),
   OUTBOX_SWEEP_MS: positiveIntVar(1000),
   PUBLISH_CONFIRM_TIMEOUT_MS: positiveIntVar(5000),
   SHUTDOWN_TIMEOUT_MS: positiveIntVar(10000),

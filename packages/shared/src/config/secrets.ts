@@ -46,22 +46,7 @@ export async function resolveDatabaseCredentials(settings: DatabaseSettings, dat
       database,
     };
   }
-  const client = new SecretsManagerClient({
-    region: settings.AWS_REGION,
-    ...(settings.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: settings.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
-    maxAttempts: 3,
-  });
-  let secretString: string | undefined;
-  try {
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: settings.DB_SECRET_ID }));
-    secretString = answer.SecretString;
-  } catch (err) {
-    const reason = err instanceof Error ? err.name : 'unknown error';
-    throw new SecretError(`could not read database secret "${settings.DB_SECRET_ID}" from Secrets Manager: ${reason}`);
-  } finally {
-    client.destroy();
-  }
-  if (!secretString) throw new SecretError(`database secret "${settings.DB_SECRET_ID}" has no SecretString`);
+  const secretString = await readSecretString(settings, settings.DB_SECRET_ID, 'database secret');
   let json: unknown;
   try {
     json = JSON.parse(secretString);
@@ -80,4 +65,32 @@ export async function resolveDatabaseCredentials(settings: DatabaseSettings, dat
     password: parsed.data.password,
     database: parsed.data.dbname ?? database,
   };
+}
+
+/**
+ * One secret's string value from Secrets Manager, read once at start-up. Errors name the secret id
+ * and the reason, never its contents.
+ */
+export async function readSecretString(
+  settings: Pick<DatabaseSettings, 'AWS_REGION' | 'AWS_ENDPOINT_URL_SECRETS_MANAGER'>,
+  secretId: string,
+  what: string,
+): Promise<string> {
+  const client = new SecretsManagerClient({
+    region: settings.AWS_REGION,
+    ...(settings.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: settings.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
+    maxAttempts: 3,
+  });
+  let secretString: string | undefined;
+  try {
+    const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    secretString = answer.SecretString;
+  } catch (err) {
+    const reason = err instanceof Error ? err.name : 'unknown error';
+    throw new SecretError(`could not read ${what} "${secretId}" from Secrets Manager: ${reason}`);
+  } finally {
+    client.destroy();
+  }
+  if (!secretString) throw new SecretError(`${what} "${secretId}" has no SecretString`);
+  return secretString;
 }

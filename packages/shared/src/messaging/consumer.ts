@@ -9,7 +9,7 @@ import type { Broker } from './broker';
 import { noCrash, type CrashHook } from './crash-points';
 import { markActiveSpanFailed, withConsumeSpan } from '../observability/trace-context';
 import type { ConsumeOutcome, MessagingObserver } from './observer';
-import { assertTopology, deadLetterQueueOf, queueOf, type ConsumerName, type Topology } from './topology';
+import { deadLetterQueueOf, prepareTopology, queueOf, type ConsumerName, type Topology } from './topology';
 
 /** Applies one event inside the transaction that also records it as processed. */
 export type EventHandler = (event: CatalogueEvent, tx: EntityManager) => Promise<void>;
@@ -28,6 +28,8 @@ export interface EventConsumerOptions {
   logger: Logger;
   prefetch: number;
   deliveryLimit: number;
+  /** Declare the topology, or only check that provisioning made this consumer's queue. */
+  declareTopology?: boolean;
   confirmTimeoutMs: number;
   observer?: MessagingObserver;
   crash?: CrashHook;
@@ -65,7 +67,12 @@ export class EventConsumer {
   async start(): Promise<void> {
     this.stopping = false;
     this.channel = this.options.broker.createChannel(`consumer:${this.queue}`, async (channel) => {
-      await assertTopology(channel, this.options.topology, { deliveryLimit: this.options.deliveryLimit });
+      await prepareTopology(channel, this.options.topology, {
+        declare: this.options.declareTopology ?? true,
+        deliveryLimit: this.options.deliveryLimit,
+        service: this.options.consumer,
+        side: 'consumer',
+      });
       if (this.stopping) return;
       await channel.prefetch(this.options.prefetch);
       const delivery: DeliveryChannel = { channel, open: true };

@@ -45,8 +45,9 @@ export function deadLetterQueueOf(topology: Topology, consumer: ConsumerName): s
 }
 
 /**
- * Declares the whole topology. Both services call it, publisher and consumer alike: a message
- * published before its queue exists would be confirmed and silently dropped.
+ * Declares the whole topology. Both services call it, publisher and consumer alike, when they may
+ * (AMQP_DECLARE_TOPOLOGY): a message published before its queue exists would be confirmed and
+ * silently dropped. With least-privilege broker users, the provisioning step calls it instead.
  */
 export async function assertTopology(channel: ConfirmChannel, topology: Topology, options: { deliveryLimit: number }): Promise<void> {
   await channel.assertExchange(topology.adminExchange, 'topic', { durable: true });
@@ -73,4 +74,46 @@ export async function assertTopology(channel: ConfirmChannel, topology: Topology
       await channel.bindQueue(queue, topology[subscription.from], event);
     }
   }
+}
+
+export function exchangeOf(topology: Topology, service: ConsumerName): string {
+  return service === 'main' ? topology.mainExchange : topology.adminExchange;
+}
+
+/**
+ * What one side of a service needs before it runs: the whole topology declared (when the broker
+ * user may configure), or else a passive check, which needs no permission, that provisioning made
+ * what it uses, so a missing piece fails loudly at start instead of dropping messages.
+ */
+export async function prepareTopology(
+  channel: ConfirmChannel,
+  topology: Topology,
+  options: { declare: boolean; deliveryLimit: number; service: ConsumerName; side: 'publisher' | 'consumer' },
+): Promise<void> {
+  if (options.declare) return assertTopology(channel, topology, options);
+  if (options.side === 'publisher') {
+    await channel.checkExchange(exchangeOf(topology, options.service));
+  } else {
+    await channel.checkQueue(queueOf(topology, options.service));
+    await channel.checkExchange(topology.deadLetterExchange);
+  }
+}
+
+/**
+ * The RabbitMQ permissions (configure, write, read regexes) of a service's broker user: it
+ * publishes only to its own exchange (and to the dead-letter exchange, for messages it refuses),
+ * consumes only its own queue, and declares or deletes nothing (provisioning does).
+ */
+export function brokerPermissions(namespace: string, service: ConsumerName): { configure: string; write: string; read: string } {
+  const topology = topologyFor(namespace);
+  const exactly = (...names: string[]) => `^(${names.map(escapeRegExp).join('|')})$`;
+  return {
+    configure: '^$',
+    write: exactly(exchangeOf(topology, service), topology.deadLetterExchange),
+    read: exactly(queueOf(topology, service)),
+  };
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

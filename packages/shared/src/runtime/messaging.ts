@@ -6,7 +6,7 @@ import { EventConsumer, type EventHandler } from '../messaging/consumer';
 import type { CrashHook } from '../messaging/crash-points';
 import type { MessagingObserver } from '../messaging/observer';
 import { OutboxRelay } from '../messaging/outbox';
-import { assertTopology, topologyFor, type ConsumerName, type Topology } from '../messaging/topology';
+import { exchangeOf, prepareTopology, topologyFor, type ConsumerName, type Topology } from '../messaging/topology';
 
 export interface MessagingSettings {
   brokerUrl: string;
@@ -16,6 +16,8 @@ export interface MessagingSettings {
   deliveryLimit: number;
   sweepIntervalMs: number;
   confirmTimeoutMs: number;
+  /** Declare the topology at start (a broker user with configure rights), or only check it exists. */
+  declareTopology: boolean;
 }
 
 /** The messaging part of a service's validated configuration (see commonEnvShape). */
@@ -27,6 +29,7 @@ export function messagingSettingsFrom(config: {
   AMQP_DELIVERY_LIMIT: number;
   OUTBOX_SWEEP_MS: number;
   PUBLISH_CONFIRM_TIMEOUT_MS: number;
+  AMQP_DECLARE_TOPOLOGY: boolean;
 }): MessagingSettings {
   return {
     brokerUrl: config.brokerUrl,
@@ -36,6 +39,7 @@ export function messagingSettingsFrom(config: {
     deliveryLimit: config.AMQP_DELIVERY_LIMIT,
     sweepIntervalMs: config.OUTBOX_SWEEP_MS,
     confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
+    declareTopology: config.AMQP_DECLARE_TOPOLOGY,
   };
 }
 
@@ -73,13 +77,13 @@ export class ServiceMessaging {
     if (options.runRelay) {
       const channel = this.broker.createChannel(
         `publisher:${options.service}`,
-        (ch) => assertTopology(ch, this.topology, { deliveryLimit: settings.deliveryLimit }),
+        (ch) => prepareTopology(ch, this.topology, { declare: settings.declareTopology, deliveryLimit: settings.deliveryLimit, service: options.service, side: 'publisher' }),
         settings.confirmTimeoutMs,
       );
       this.relay = new OutboxRelay({
         dataSource: options.dataSource,
         channel,
-        exchange: options.service === 'main' ? this.topology.mainExchange : this.topology.adminExchange,
+        exchange: exchangeOf(this.topology, options.service),
         logger,
         isBrokerConnected: () => this.broker.isConnected(),
         sweepIntervalMs: settings.sweepIntervalMs,
@@ -99,6 +103,7 @@ export class ServiceMessaging {
         logger,
         prefetch: settings.prefetch,
         deliveryLimit: settings.deliveryLimit,
+        declareTopology: settings.declareTopology,
         confirmTimeoutMs: settings.confirmTimeoutMs,
         observer: options.observer,
         crash: options.crash,

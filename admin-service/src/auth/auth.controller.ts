@@ -1,0 +1,35 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { z } from 'zod';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { AuthService, type SignedIn } from './auth.service';
+import { Public } from './public.decorator';
+import { TokensService } from './tokens.service';
+
+export const LOGIN_PATH = '/api/auth/login';
+
+export const loginSchema = z.strictObject({
+  email: z.email().max(255).transform((email) => email.toLowerCase()),
+  password: z.string().min(1).max(1024),
+});
+
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  @Public()
+  @Post(LOGIN_PATH)
+  @HttpCode(200)
+  login(@Body(new ZodValidationPipe(loginSchema)) body: z.infer<typeof loginSchema>): Promise<SignedIn> {
+    return this.auth.login(body.email, body.password);
+  }
+
+  /** The public keys that verify admin's tokens (main-service fetches them). */
+  @Public()
+  @Get('/.well-known/jwks.json')
+  jwks(): ReturnType<TokensService['jwks']> {
+    return this.tokens.jwks();
+  }
+}

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, type Role } from '@catalogue/shared';
+import { UsersService } from '../users/users.service';
+import { passwordMatches } from './passwords';
+import { TokensService, type IssuedToken } from './tokens.service';
+
+export interface SignedIn extends IssuedToken {
+  user: { id: number; email: string; role: Role };
+}
+
+/** One answer for an unknown email and a wrong password, so sign-in never reveals who has an account. */
+const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'the email or password is not correct');
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  async login(email: string, password: string): Promise<SignedIn> {
+    const user = await this.users.credentialsOf(email);
+    const matches = await passwordMatches(password, user?.passwordHash);
+    if (!user || !matches) throw invalidCredentials();
+    const issued = await this.tokens.issue(String(user.id), user.role);
+    return { ...issued, user: { id: user.id, email: user.email, role: user.role } };
+  }
+}

@@ -1,0 +1,39 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { forbidden, type Identity } from '@catalogue/shared';
+import type { Request } from 'express';
+import { ADMIN_CONFIG } from '../common/tokens';
+import type { AdminConfig } from '../config';
+import { PUBLIC_WHEN, type PublicWhen } from './public.decorator';
+import { TokensService } from './tokens.service';
+
+/**
+ * Global guard: every HTTP route needs a bearer token with role staff unless marked @Public, so a
+ * new route is closed by default. Event handlers (the broker transport) are not HTTP and pass.
+ */
+@Injectable()
+export class StaffGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokensService,
+    @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const when = this.reflector.getAllAndOverride<PublicWhen | undefined>(PUBLIC_WHEN, [context.getHandler(), context.getClass()]);
+    if (this.isOpen(when)) return true;
+    const req = context.switchToHttp().getRequest<Request & { identity?: Identity }>();
+    const identity = await this.tokens.verifier.verify(req.headers.authorization);
+    if (identity.role !== 'staff') throw forbidden('this needs a staff account');
+    req.identity = identity;
+    return true;
+  }
+
+  private isOpen(when: PublicWhen | undefined): boolean {
+    if (when === 'always') return true;
+    if (when === 'reads') return this.config.ADMIN_PUBLIC_READS;
+    if (when === 'dev-random-user') return this.config.DEV_RANDOM_USER;
+    return false;
+  }
+}

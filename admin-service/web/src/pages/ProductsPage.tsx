@@ -1,0 +1,176 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useLocation, useSearchParams } from 'react-router';
+import { messageOf } from '@catalogue/web-kit';
+import { useApi, type Product } from '../api';
+import { firstPageUrl, loadProductsPage, SORTS } from './productQuery';
+
+type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
+
+export function ProductsPage() {
+  const call = useApi();
+  const location = useLocation();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const sort = params.get('sort') ?? '';
+  const [draft, setDraft] = useState(q);
+  /** The pages after the first that were opened with Next, for Previous; only for this search. */
+  const [later, setLater] = useState<{ first: string; pages: string[] }>({ first: '', pages: [] });
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [reload, setReload] = useState(0);
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [flash, setFlash] = useState<string | null>((location.state as { flash?: string } | null)?.flash ?? null);
+
+  useEffect(() => setDraft(q), [q]);
+
+  const first = firstPageUrl(q, sort);
+  const trail = [first, ...(later.first === first ? later.pages : [])];
+  const pageUrl = trail[trail.length - 1]!;
+  const goNext = (url: string) => setLater({ first, pages: [...trail.slice(1), url] });
+  const goPrevious = () => setLater({ first, pages: trail.slice(1, -1) });
+  useEffect(() => {
+    const abort = new AbortController();
+    setLoad({ state: 'loading' });
+    loadProductsPage(call, pageUrl, q, sort, abort.signal).then(
+      (page) => setLoad({ state: 'ready', ...page }),
+      (err: unknown) => {
+        if (!abort.signal.aborted) setLoad({ state: 'failed', message: messageOf(err) });
+      },
+    );
+    return () => abort.abort();
+  }, [call, pageUrl, q, sort, reload]);
+
+  function search(event: FormEvent) {
+    event.preventDefault();
+    const next = new URLSearchParams(params);
+    if (draft.trim()) next.set('q', draft.trim());
+    else next.delete('q');
+    setParams(next);
+  }
+
+  function changeSort(value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set('sort', value);
+    else next.delete('sort');
+    setParams(next);
+  }
+
+  async function remove(product: Product) {
+    setConfirming(null);
+    try {
+      await call(`/api/products/${product.id}`, { method: 'DELETE' });
+      setFlash(`Deleted “${product.title}”.`);
+      setReload((n) => n + 1);
+    } catch (err) {
+      setFlash(null);
+      setLoad({ state: 'failed', message: `“${product.title}” was not deleted: ${messageOf(err)}` });
+    }
+  }
+
+  return (
+    <section aria-labelledby="products-title">
+      <div className="page-head">
+        <h2 id="products-title">Products</h2>
+        <Link className="button primary" to="/products/new">
+          New product
+        </Link>
+      </div>
+      {flash && (
+        <p className="notice" role="status">
+          {flash}
+        </p>
+      )}
+      <div className="toolbar">
+        <form role="search" onSubmit={search} className="search">
+          <label htmlFor="product-search" className="visually-hidden">
+            Search products by title
+          </label>
+          <input id="product-search" type="search" placeholder="Search by title" value={draft} onChange={(e) => setDraft(e.target.value)} />
+          <button type="submit">Search</button>
+        </form>
+        <div className="sort">
+          <label htmlFor="product-sort">Sort</label>
+          <select id="product-sort" value={sort} onChange={(e) => changeSort(e.target.value)}>
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {load.state === 'ready' && load.degraded && (
+        <p className="notice">This server does not search or sort yet, so the console filtered and sorted the products it read; the order holds within each page only.</p>
+      )}
+      {load.state === 'loading' && <p className="hint">Loading products…</p>}
+      {load.state === 'failed' && (
+        <div className="error" role="alert">
+          <p>{load.message}</p>
+          <button type="button" onClick={() => setReload((n) => n + 1)}>
+            Try again
+          </button>
+        </div>
+      )}
+      {load.state === 'ready' && load.products.length === 0 && <p className="notice">{q ? `No products match “${q}”.` : 'No products yet.'}</p>}
+      {load.state === 'ready' && load.products.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Products, {SORTS.find((s) => s.value === sort)?.label ?? 'oldest first'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Image</th>
+                <th scope="col">Title</th>
+                <th scope="col" className="num">
+                  Likes
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {load.products.map((product) => (
+                <tr key={product.id} data-product-id={product.id}>
+                  <td>
+                    <img src={product.image} alt="" width={48} height={36} loading="lazy" className="thumb" />
+                  </td>
+                  <th scope="row">
+                    {product.title} <span className="hint">#{product.id}</span>
+                  </th>
+                  <td className="num" data-label="Likes">{product.likes}</td>
+                  <td>
+                    {confirming === product.id ? (
+                      <div className="actions" role="group" aria-label={`Confirm deleting ${product.title}`}>
+                        <button type="button" className="danger" onClick={() => remove(product)}>
+                          Yes, delete
+                        </button>
+                        <button type="button" onClick={() => setConfirming(null)}>
+                          Keep
+                        </button>
+                      </div>
+                    ) : (
+                      <div className="actions">
+                        <Link className="button" to={`/products/${product.id}/edit`} aria-label={`Edit ${product.title}`}>
+                          Edit
+                        </Link>
+                        <button type="button" onClick={() => setConfirming(product.id)} aria-label={`Delete ${product.title}`}>
+                          Delete
+                        </button>
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav className="pager" aria-label="Pages">
+        <button type="button" disabled={trail.length <= 1} onClick={goPrevious}>
+          ← Previous
+        </button>
+        <span>Page {trail.length}</span>
+        <button type="button" disabled={!(load.state === 'ready' && load.next)} onClick={() => load.state === 'ready' && load.next && goNext(load.next)}>
+          Next →
+        </button>
+      </nav>
+    </section>
+  );
+}

@@ -1,0 +1,29 @@
+import type { Request, RequestHandler } from 'express';
+import { forbidden, type Identity, type Role } from '@catalogue/shared';
+import type { UsersService } from '../users/users.service';
+
+/** A request whose caller has been identified by `authenticate`. */
+export type AuthenticatedRequest = Request & { identity?: Identity };
+
+/** Identifies the caller from the bearer token (401 without a valid one) and keeps it on the request. */
+export function authenticate(users: UsersService): RequestHandler {
+  return async (req: AuthenticatedRequest, _res, next) => {
+    req.identity ??= await users.identify(req.get('authorization'));
+    next();
+  };
+}
+
+/** After `authenticate`: only callers with this role get through (403 otherwise), e.g. operations routes for staff. */
+export function requireRole(role: Role): RequestHandler {
+  return (req: AuthenticatedRequest, _res, next) => {
+    if (req.identity?.role !== role) throw forbidden(`this needs a ${role} account`);
+    next();
+  };
+}
+
+export function identityOf(req: Request): Identity {
+  const identity = (req as AuthenticatedRequest).identity;
+  // A route that reads the identity is mounted behind authenticate; reaching here without one is a wiring bug.
+  if (!identity) throw new Error('route mounted without authenticate');
+  return identity;
+}

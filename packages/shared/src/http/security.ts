@@ -1,0 +1,98 @@
+import type { Server } from 'node:http';
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { z } from 'zod';
+import { AppError } from './errors';
+
+const originList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'must be an origin: scheme://host[:port], no path')));
+
+/** Settings both services read for their HTTP edge. */
+export const httpSecurityEnvShape = {
+  /** Comma-separated origins allowed to call the API from a browser; empty allows none. */
+  CORS_ORIGINS: originList,
+  /** Other origins pages served by this service may call (CSP connect-src), e.g. admin's sign-in from the storefront. */
+  CSP_CONNECT_SRC: originList,
+  /** How many reverse proxies in front of us set X-Forwarded-For; 0 trusts none (the socket address counts). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+} as const;
+
+/**
+ * Security headers (helmet's defaults: no sniffing, no framing, HSTS, a strict CSP for anything
+ * rendered) and CORS for the configured origins only.
+ */
+export function securityHeaders(settings: { CORS_ORIGINS: readonly string[]; CSP_CONNECT_SRC: readonly string[] }): RequestHandler[] {
+  const origins = settings.CORS_ORIGINS;
+  return [
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Product images live on other hosts (their URLs are data); scripts and styles stay same-origin.
+          'img-src': ["'self'", 'data:', 'https:'],
+          'connect-src': ["'self'", ...settings.CSP_CONNECT_SRC],
+          // TLS ends at the proxy in production (HSTS covers it); upgrading would break plain-HTTP development.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+    cors({
+      origin: origins.length === 0 ? false : [...origins],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+      exposedHeaders: ['link', 'ratelimit', 'ratelimit-policy', 'retry-after'],
+      maxAge: 600,
+    }),
+  ];
+}
+
+export interface RateLimitOptions {
+  /** Names the policy in the RateLimit header. */
+  name: string;
+  windowMs: number;
+  limit: number;
+  /** The bucket a request counts against; by default the client address (behind the trusted proxies only). */
+  key?: (req: Parameters<RequestHandler>[0]) => string | undefined;
+  /** Requests that never count (e.g. reads, when only writes are limited). */
+  skip?: (req: Parameters<RequestHandler>[0]) => boolean;
+  /** Count only answers of 400 and above (brute-force brakes: a user who signs in fine never hits them). */
+  countOnlyFailures?: boolean;
+}
+
+/**
+ * A fixed-window limiter that answers 429 in the shared error shape with the IETF `RateLimit` and
+ * `RateLimit-Policy` headers and `Retry-After`. Counts live in process memory: with several
+ * replicas each allows `limit` (a shared store is the next step).
+ */
+export function rateLimiter(options: RateLimitOptions): RequestHandler {
+  return rateLimit({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    identifier: options.name,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => options.key?.(req) ?? ipKeyGenerator(req.ip ?? 'unknown'),
+    ...(options.skip ? { skip: options.skip } : {}),
+    skipSuccessfulRequests: options.countOnlyFailures ?? false,
+    handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests; try again later')),
+  });
+}
+
+/** The client address as express sees it after applying TRUST_PROXY_HOPS, IPv6 grouped by /56. */
+export function clientAddressKey(req: Parameters<RequestHandler>[0]): string {
+  return ipKeyGenerator(req.ip ?? 'unknown');
+}
+
+/** Explicit limits so slow or idle clients cannot hold connections (slowloris). */
+export const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 } as const;
+
+export function applyServerTimeouts(server: Server): Server {
+  server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
+  server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
+  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
+  return server;
+}

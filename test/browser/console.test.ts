@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { eventually, publishRaw } from '@catalogue/shared/testing';
+import { accessibilityProblems } from './support/accessibility';
+import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from './support/browser';
+import { createProduct } from './support/catalogue';
+import { startImageServer } from './support/images';
+import { startServers, type RunningSystem } from './support/servers';
+import { PEOPLE } from './support/people';
+import { fillSignIn, signInToConsole } from './support/session';
+
+
+let system: RunningSystem;
+let images: Awaited<ReturnType<typeof startImageServer>>;
+let browser: Browser;
+
+before(async () => {
+  [system, images, browser] = await Promise.all([startServers(), startImageServer(), launchBrowser()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await images?.stop();
+  await system?.stop();
+});
+
+/** Opens a console page as staff: the sign-in form comes first, then the page asked for. */
+async function openConsole(path: string, viewport = DESKTOP, options: { bypassCSP?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport, ...options });
+  const page = await context.newPage();
+  await page.goto(`${system.adminUrl}/admin${path}`);
+  await signInToConsole(page, PEOPLE.staff);
+  return page;
+}
+
+const staffToken = () => system.tokenFor('1', 'staff');
+
+async function idOf(email: string): Promise<number> {
+  const rows: { id: number }[] = await system.adminDataSource.query('SELECT id FROM users WHERE email = ?', [email]);
+  return Number(rows[0]!.id);
+}
+
+/** Reloads the storefront until `check` holds: admin's change reaches main through the broker. */
+async function storefrontShows(storefront: Page, check: (titles: string[]) => boolean, what: string): Promise<void> {
+  await eventually(
+    async () => {
+      await storefront.goto(`${system.mainUrl}/`);
+      await storefront.locator('.gallery, .notice').first().waitFor();
+      return check(await storefront.locator('.gallery h3').allTextContents());
+    },
+    { what },
+  );
+}
+
+function row(page: Page, title: string) {
+  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${title} #\\d+$`) }) });
+}
+
+describe('the admin console at /admin', () => {
+  test('staff create, edit and delete a product, and the storefront shows each change', async () => {
+    const page = await openConsole('/products');
+    const storefront = await page.context().newPage();
+    try {
+      await page.getByRole('link', { name: 'New product' }).click();
+      await page.getByLabel('Title', { exact: true }).fill('Lantern');
+      await page.getByLabel('Image URL').fill(images.url('Lantern'));
+      await screenshot(page, 'console-product-form');
+      await page.getByRole('button', { name: 'Create product' }).click();
+      await page.getByRole('status').filter({ hasText: 'Created “Lantern”.' }).waitFor();
+      await row(page, 'Lantern').waitFor();
+      await storefrontShows(storefront, (titles) => titles.includes('Lantern'), 'Lantern on the storefront');
+
+      await page.getByRole('link', { name: 'Edit Lantern' }).click();
+      await page.getByLabel('Title', { exact: true }).fill('Brass lantern');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved “Brass lantern”.' }).waitFor();
+      await storefrontShows(storefront, (titles) => titles.includes('Brass lantern') && !titles.includes('Lantern'), 'the new title on the storefront');
+
+      await page.getByRole('button', { name: 'Delete Brass lantern' }).click();
+      await page.getByRole('button', { name: 'Yes, delete' }).click();
+      await page.getByRole('status').filter({ hasText: 'Deleted “Brass lantern”.' }).waitFor();
+      assert.equal(await row(page, 'Brass lantern').count(), 0);
+      await storefrontShows(storefront, (titles) => !titles.includes('Brass lantern'), 'the product gone from the storefront');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test("shows the API's validation messages next to their fields and creates nothing", async () => {
+    const page = await openConsole('/products/new');
+    try {
+      await page.getByLabel('Title', { exact: true }).fill('   ');
+      await page.getByLabel('Image URL').fill('ftp://files.example/chair.png');
+      await page.getByRole('button', { name: 'Create product' }).click();
+      const titleError = page.locator('[data-field="title"]');
+      await titleError.waitFor();
+      assert.equal(await titleError.textContent(), 'Title must not be empty');
+      assert.equal(await page.locator('[data-field="image"]').textContent(), 'Image URL must be an http(s) URL');
+      assert.equal(await page.getByLabel('Title', { exact: true }).getAttribute('aria-invalid'), 'true');
+      assert.match((await page.getByLabel('Title', { exact: true }).getAttribute('aria-describedby')) ?? '', /product-title-error/, 'screen readers hear the reason with the field');
+      assert.equal(await page.getByRole('alert').textContent(), 'Please correct the fields marked below.');
+      await screenshot(page, 'console-validation');
+      const listed = (await (await fetch(`${system.adminUrl}/api/products`, { headers: { authorization: `Bearer ${await staffToken()}` } })).json()) as { title: string; image: string }[];
+      assert.ok(!listed.some((p) => p.image === 'ftp://files.example/chair.png'));
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('the product table searches, sorts and pages, with like counts', async () => {
+    const staff = await staffToken();
+    for (let i = 1; i <= 22; i++) await createProduct(system, staff, `Chair ${String(i).padStart(2, '0')}`, images.url(`Chair ${i}`));
+    await createProduct(system, staff, 'Floor lamp', images.url('Floor lamp'));
+    const page = await openConsole('/products');
+    try {
+      await row(page, 'Chair 01').waitFor();
+      assert.equal(await page.locator('tbody tr').count(), 20);
+      await page.getByRole('button', { name: 'Next →' }).click();
+      await row(page, 'Floor lamp').waitFor();
+      await page.getByRole('button', { name: '← Previous' }).click();
+      await row(page, 'Chair 01').waitFor();
+
+      await page.getByLabel('Search products by title').fill('lamp');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await row(page, 'Floor lamp').waitFor();
+      await eventually(async () => (await row(page, 'Chair 01').count()) === 0, { what: 'the chairs filtered out' });
+      assert.match(page.url(), /q=lamp/);
+
+      await page.getByLabel('Search products by title').fill('');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByLabel('Sort').selectOption({ label: 'Title Z–A' });
+      await eventually(async () => (await page.locator('tbody th').first().textContent())?.startsWith('Floor lamp'), { what: 'Floor lamp first, Z to A' });
+      assert.equal(await row(page, 'Floor lamp').locator('td[data-label="Likes"]').textContent(), '0');
+      await screenshot(page, 'console-products');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('the users page lists the users with their roles', async () => {
+    const page = await openConsole('/users');
+    try {
+      const user = (email: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: email }) });
+      await user('alice@example.com').waitFor();
+      assert.deepEqual(await user('alice@example.com').locator('td').allTextContents(), ['Alice Liddell', 'customer', String(await idOf('alice@example.com'))]);
+      assert.equal(await user('staff@example.com').locator('td').nth(1).textContent(), 'staff');
+      assert.ok(await page.getByRole('cell', { name: 'Bob Marley' }).isVisible());
+      await screenshot(page, 'console-users');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test("the operations page shows each service's health, the outbox backlogs and the dead-letter queues", async () => {
+    // A message main cannot read: its consumer dead-letters it.
+    await publishRaw(system.topology.adminExchange, 'product_created', 'not json', { messageId: 'poison-1' });
+    const page = await openConsole('/operations');
+    try {
+      const health = page.locator('tr[data-service]');
+      await health.first().waitFor();
+      assert.deepEqual(await health.locator('th').allTextContents(), ['admin-service', 'main-service']);
+      assert.deepEqual(await health.locator('td:nth-child(2)').allTextContents(), ['ok', 'ok']);
+      const outbox = page.getByRole('table').nth(1);
+      assert.deepEqual(await outbox.locator('tbody td.num').allTextContents(), ['0', '0'], 'admin and main: nothing waiting');
+      const depth = (queue: RegExp) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: queue }) }).locator('td').textContent();
+      await eventually(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return (await depth(/main\.dead-letter$/)) === '1';
+        },
+        { what: 'the poison message counted in main.dead-letter' },
+      );
+      assert.equal(await depth(/admin\.dead-letter$/), '0');
+      await screenshot(page, 'console-operations');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('a wrong password is refused with a clear message', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${system.adminUrl}/admin/`);
+      await fillSignIn(page, { email: PEOPLE.staff.email, password: 'a-guess' });
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.equal(await alert.textContent(), 'That email and password do not match an account.');
+      assert.equal(await page.getByRole('navigation', { name: 'Console' }).count(), 0);
+      await screenshot(page, 'console-sign-in-refused');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a customer who signs in to the console is told it is for staff', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${system.adminUrl}/admin/products`);
+      await fillSignIn(page, PEOPLE.alice);
+      await page.getByRole('alert').filter({ hasText: 'The console is for staff' }).waitFor();
+      assert.equal(await page.getByRole('table').count(), 0);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('axe finds no WCAG 2.1 AA problem on the products, form, users and operations pages', async () => {
+    const page = await openConsole('/products', DESKTOP, { bypassCSP: true });
+    try {
+      const pages: [string, () => Promise<void>][] = [
+        ['/products', () => page.locator('tbody tr').first().waitFor()],
+        ['/products/new', () => page.getByLabel('Title', { exact: true }).waitFor()],
+        ['/users', () => page.locator('tbody tr').first().waitFor()],
+        ['/operations', () => page.locator('tr[data-service]').first().waitFor()],
+      ];
+      for (const [path, ready] of pages) {
+        await page.goto(`${system.adminUrl}/admin${path}`);
+        await ready();
+        assert.deepEqual(await accessibilityProblems(page), [], path);
+      }
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('fits a phone: the table and forms need no sideways scrolling', async () => {
+    const page = await openConsole('/products', PHONE);
+    try {
+      await page.locator('tbody tr').first().waitFor();
+      assert.equal(await horizontalOverflow(page), 0, 'products page');
+      await screenshot(page, 'console-products-phone');
+      await page.getByRole('link', { name: 'New product' }).click();
+      await page.getByLabel('Title', { exact: true }).waitFor();
+      assert.equal(await horizontalOverflow(page), 0, 'product form');
+      await page.getByRole('link', { name: 'Operations' }).click();
+      await page.locator('tr[data-service]').first().waitFor();
+      assert.equal(await horizontalOverflow(page), 0, 'operations page');
+    } finally {
+      await page.context().close();
+    }
+  });
+});
