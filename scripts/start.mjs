@@ -3,9 +3,23 @@
 import { spawn } from 'node:child_process';
 import { DEV_ADMIN, DEV_MAIN, withDevDefaults } from './dev-env.mjs';
 
+/** A staff token for main's resync from admin's internal snapshot, signed with the development key. */
+async function mainServiceToken() {
+  const env = withDevDefaults(DEV_ADMIN);
+  if (!env.JWT_PRIVATE_KEY) return {};
+  const { loadAdminConfig } = await import('../admin-service/dist/config.js');
+  const { loadSigningKey } = await import('../admin-service/dist/auth/signing-key.js');
+  const { TokensService } = await import('../admin-service/dist/auth/tokens.service.js');
+  const { createLogger } = await import('@catalogue/shared');
+  const config = loadAdminConfig(env);
+  const key = await loadSigningKey(config, createLogger({ service: 'start', level: 'silent' }));
+  const { token } = await new TokensService(key, config).issue('main-service', 'staff', 86_400);
+  return { ADMIN_TOKEN: token };
+}
+
 const services = [
   { name: 'admin-service', entry: 'admin-service/dist/main.js', env: DEV_ADMIN },
-  { name: 'main-service', entry: 'main-service/dist/main.js', env: DEV_MAIN },
+  { name: 'main-service', entry: 'main-service/dist/main.js', env: { ...DEV_MAIN, ...(await mainServiceToken()) } },
 ];
 
 const children = services.map(({ name, entry, env }) => {

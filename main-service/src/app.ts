@@ -59,7 +59,7 @@ export function buildResync(
   productsRepository = new ProductsRepository(dataSource),
   products = new ProductsService(productsRepository),
 ): ProductsResync {
-  const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS);
+  const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS, config.ADMIN_TOKEN);
   return new ProductsResync(source, products, productsRepository, createTransactionRunner(dataSource, { idempotent: true }), logger, config.RESYNC_PAGE_SIZE);
 }
 

@@ -38,6 +38,8 @@ const schema = z
     LIKES_PER_MINUTE_PER_ADDRESS: positiveIntVar(120),
     /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
     RESYNC_ON_EMPTY: booleanVar(true),
+    /** A staff bearer token for admin's internal snapshot (resync); without it a resync is refused by admin. */
+    ADMIN_TOKEN: z.string().min(1).optional(),
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),

@@ -7,6 +7,8 @@ const shape = {
   MAIN_URL: z.url().default('http://127.0.0.1:5000'),
   ADMIN_URL: z.url().default('http://127.0.0.1:8000'),
   OPS_HTTP_TIMEOUT_MS: positiveIntVar(10_000),
+  /** A staff bearer token for the services' /internal routes (`npm run token -- --role staff` in development). */
+  OPS_TOKEN: z.string().min(1).optional(),
   RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
   AMQP_NAMESPACE: amqpNamespaceVar,
   PUBLISH_CONFIRM_TIMEOUT_MS: positiveIntVar(5000),

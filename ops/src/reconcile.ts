@@ -7,7 +7,7 @@ import { ServicesClient } from './reconcile/services.client';
 async function run(): Promise<number> {
   const { values } = parseArgs({ options: { repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
   const config = loadOpsConfig(process.env, { broker: false });
-  const client = new ServicesClient(config.MAIN_URL, config.ADMIN_URL, config.OPS_HTTP_TIMEOUT_MS);
+  const client = new ServicesClient(config.MAIN_URL, config.ADMIN_URL, config.OPS_HTTP_TIMEOUT_MS, config.OPS_TOKEN);
   const report = await reconcile(client, { repair: values.repair });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.repair));
   return exitCodeOf(report, values.repair);

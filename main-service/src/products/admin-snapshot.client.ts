@@ -10,6 +10,8 @@ export class AdminSnapshotClient {
   constructor(
     private readonly baseUrl: string,
     timeoutMs: number,
+    /** Staff bearer token: the snapshot is an internal, staff-only route. */
+    private readonly token?: string,
   ) {
     this.policy = timeout(timeoutMs, TimeoutStrategy.Aggressive);
   }
@@ -19,7 +21,7 @@ export class AdminSnapshotClient {
     url.searchParams.set('after', String(after));
     url.searchParams.set('limit', String(limit));
     const body = await this.policy.execute(async ({ signal }) => {
-      const response = await fetch(url, { signal, headers: { accept: 'application/json' } }).catch((err: unknown) => {
+      const response = await fetch(url, { signal, headers: { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) } }).catch((err: unknown) => {
         throw new Error(`admin at ${url.origin} is unreachable: ${(err as Error).message}`);
       });
       if (response.status !== 200) throw new Error(`admin's snapshot answered ${response.status}`);

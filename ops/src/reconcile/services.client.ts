@@ -7,6 +7,8 @@ export class ServicesClient {
     private readonly mainUrl: string,
     private readonly adminUrl: string,
     private readonly timeoutMs: number,
+    /** Staff bearer token: the /internal routes are staff-only. */
+    private readonly token?: string,
   ) {}
 
   adminSnapshot(): Promise<AdminSnapshotRow[]> {
@@ -45,7 +47,11 @@ export class ServicesClient {
     try {
       response = await fetch(new URL(path, base), {
         ...init,
-        headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          accept: 'application/json',
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

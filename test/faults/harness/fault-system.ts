@@ -1,5 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
+import { loadSigningKey } from '@catalogue/admin-service/dist/auth/signing-key';
+import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
-import { topologyFor } from '@catalogue/shared';
+import { createLogger, topologyFor } from '@catalogue/shared';
 import { FaultProxy } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
@@ -24,6 +28,8 @@ export class FaultSystem {
   mainSql!: mysql.Pool;
   adminSql!: mysql.Pool;
   readonly topology = topologyFor('');
+  /** A staff token signed with admin's key, for the workload's admin writes and main's resync. */
+  staffToken = '';
 
   static async create(): Promise<FaultSystem> {
     const system = new FaultSystem();
@@ -60,6 +66,12 @@ export class FaultSystem {
     };
     await Promise.all(Object.values(this.proxies).map((p) => p.start()));
 
+    // One signing key for every admin process, so tokens outlive the restarts the faults cause.
+    const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const tokenConfig = loadAdminConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
+    const tokens = new TokensService(await loadSigningKey(tokenConfig, createLogger({ service: 'faults', level: 'silent' })), tokenConfig);
+    this.staffToken = (await tokens.issue('fault-tests', 'staff', 86_400)).token;
+
     const [mainPort, adminPort] = [await freePort(), await freePort()];
     const common = {
       NODE_ENV: 'test',
@@ -71,12 +83,17 @@ export class FaultSystem {
       PUBLISH_CONFIRM_TIMEOUT_MS: '2000',
       AMQP_HEARTBEAT_SECONDS: '2',
       SHUTDOWN_TIMEOUT_MS: '8000',
+      // The workload is one client hammering both APIs: rate limits would only turn it away.
+      LIKES_PER_MINUTE_PER_USER: '1000000',
+      LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
+      WRITES_PER_MINUTE: '1000000',
     };
     this.admin = new ServiceProcess('admin', adminPort, {
       ...common,
       DB_PORT: String(this.proxies.adminDb.port),
       DB_NAME: 'catalogue_admin',
       RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${this.proxies.adminBroker.port}`,
+      JWT_PRIVATE_KEY: signingKey,
     });
     this.main = new ServiceProcess('main', mainPort, {
       ...common,
@@ -85,6 +102,7 @@ export class FaultSystem {
       RABBITMQ_URL: `amqp://guest:guest@127.0.0.1:${this.proxies.mainBroker.port}`,
       JWT_SECRET: FAULT_JWT_SECRET,
       ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+      ADMIN_TOKEN: this.staffToken,
     });
   }
 

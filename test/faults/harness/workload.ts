@@ -65,6 +65,10 @@ export class Workload {
     private readonly random: () => number,
   ) {}
 
+  private staff(): Record<string, string> {
+    return { authorization: `Bearer ${this.system.staffToken}` };
+  }
+
   /** Products created and not (possibly) deleted by this workload. */
   liveProducts(): number[] {
     return this.products.filter((id) => !this.deleted.has(id));
@@ -102,7 +106,7 @@ export class Workload {
   async create(): Promise<number | undefined> {
     const answer = await call(`${this.system.admin.url}/api/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.staff() },
       body: JSON.stringify({ title: `Product ${Math.floor(this.random() * 1e6)}`, image: 'https://img.example/p.png' }),
     });
     const outcome = classify(answer);
@@ -131,7 +135,7 @@ export class Workload {
     }
     const productId = this.pick(live);
     if (roll < 0.3) {
-      const answer = await call(`${this.system.admin.url}/api/products/${productId}`, { method: 'DELETE' });
+      const answer = await call(`${this.system.admin.url}/api/products/${productId}`, { method: 'DELETE', headers: this.staff() });
       const outcome = classify(answer);
       if (outcome !== 'failed') this.deleted.add(productId);
       this.adminOps.push({ op: 'delete', productId, outcome, status: answer.status });
@@ -139,7 +143,7 @@ export class Workload {
     }
     const answer = await call(`${this.system.admin.url}/api/products/${productId}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.staff() },
       body: JSON.stringify({ title: `Renamed ${Math.floor(this.random() * 1e6)}`, image: `https://img.example/${Math.floor(this.random() * 100)}.png` }),
     });
     this.adminOps.push({ op: 'update', productId, outcome: classify(answer), status: answer.status });
