@@ -73,11 +73,14 @@ describe('the storefront at /', () => {
     try {
       const teapot = card(page, 'Teapot');
       const likeButton = teapot.getByRole('button', { name: 'Like Teapot' });
+      // The page shows the like at once; the reload below must come after the API has answered.
+      const answered = page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith('/like'));
       await likeButton.click();
       await teapot.getByRole('button', { name: 'Liked Teapot' }).waitFor();
       assert.equal(await teapot.locator('.likes').textContent(), '1 like');
       assert.equal(await teapot.getByRole('button', { name: 'Liked Teapot' }).getAttribute('aria-pressed'), 'true');
 
+      assert.equal((await answered).status(), 200);
       await page.reload();
       const again = card(page, 'Teapot');
       await again.getByRole('button', { name: 'Liked Teapot' }).waitFor();

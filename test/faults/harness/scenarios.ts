@@ -17,6 +17,7 @@ export interface Scenario {
 /** Workload, fault, heal, quiescence, check. Servers are restarted even when the fault throws. */
 export async function runScenario(system: FaultSystem, workload: Workload, scenario: Scenario, log: (line: string) => void = console.log): Promise<CheckReport> {
   await system.startServices();
+  const before = workload.okCounts();
   const load = workload.run({ durationMs: scenario.workloadMs ?? 4000 });
   await sleep(700);
   try {
@@ -29,6 +30,11 @@ export async function runScenario(system: FaultSystem, workload: Workload, scena
   await system.waitForQuiescence();
   const report = await check(system, workload);
   log(`${formatReport(scenario.name, report)}  (${workload.summary()})`);
+  // A scenario in which nothing was accepted would pass the checker while proving nothing.
+  const after = workload.okCounts();
+  if (after.likes === before.likes || after.admin === before.admin) {
+    throw new Error(`[${scenario.name}] the workload got no like or no admin change accepted, so the check proves nothing (${workload.summary()})`);
+  }
   return report;
 }
 

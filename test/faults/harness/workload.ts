@@ -81,7 +81,13 @@ export class Workload {
   private async token(userId: string): Promise<string> {
     let token = this.tokens.get(userId);
     if (!token) {
-      token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setExpirationTime('2h').sign(new TextEncoder().encode(FAULT_JWT_SECRET));
+      token = await new SignJWT({ role: 'customer' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer('catalogue-admin')
+        .setAudience('catalogue')
+        .setExpirationTime('2h')
+        .sign(new TextEncoder().encode(FAULT_JWT_SECRET));
       this.tokens.set(userId, token);
     }
     return token;
@@ -173,6 +179,10 @@ export class Workload {
       }
     };
     await Promise.all([...Array.from({ length: options.likeWorkers ?? 8 }, liker), ...(options.admin === false ? [] : [adminWorker()])]);
+  }
+
+  okCounts(): { likes: number; admin: number } {
+    return { likes: this.likes.filter((a) => a.outcome === 'ok').length, admin: this.adminOps.filter((a) => a.outcome === 'ok').length };
   }
 
   summary(): string {
