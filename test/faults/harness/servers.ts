@@ -1,0 +1,226 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function chownTree(dir: string, user: string): void {
+  // The servers drop root and run as their own system user, which must own their directories.
+  const uid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[2]);
+  const gid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[3]);
+  if (!Number.isFinite(uid)) throw new Error(`system user ${user} not found`);
+  chownSync(dir, uid, gid);
+}
+
+/**
+ * A MariaDB server of the fault tests' own (its own data directory and port), so killing it never
+ * disturbs anything else on the machine. Always `destroy()` it, even when a test fails.
+ */
+export class PrivateMariaDb {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'fault-db-'));
+  port = 0;
+
+  constructor(readonly label: string) {}
+
+  async init(): Promise<void> {
+    this.port = await freePort();
+    chownTree(this.dir, 'mysql');
+    await run('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${this.dir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db']);
+    await this.start();
+  }
+
+  private pid(): number | undefined {
+    try {
+      return Number(readFileSync(`${this.dir}/mariadbd.pid`, 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      '/usr/sbin/mariadbd',
+      [
+        '--no-defaults',
+        '--user=mysql',
+        `--datadir=${this.dir}/data`,
+        `--port=${this.port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${this.dir}/mysqld.sock`,
+        `--pid-file=${this.dir}/mariadbd.pid`,
+        `--log-error=${this.dir}/error.log`,
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=64M',
+        '--max-connections=500',
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    child.unref();
+    await waitUntil(`MariaDB ${this.label} on port ${this.port}`, () => portOpen(this.port), 30_000);
+  }
+
+  /** SIGKILL: no shutdown, no flush; InnoDB recovers on the next start. */
+  async kill(): Promise<void> {
+    const pid = this.pid();
+    if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    await waitUntil(`MariaDB ${this.label} to die`, async () => !(await portOpen(this.port)) && !(pid && pidAlive(pid)), 15_000);
+  }
+
+  async restartHard(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  async destroy(): Promise<void> {
+    await this.kill().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A RabbitMQ node of the fault tests' own (its own name, ports, data and config), so stopping,
+ * pausing or killing it never disturbs anything else. Always `destroy()` it.
+ */
+export class PrivateRabbitMq {
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'fault-rmq-'));
+  readonly node = `faults${randomBytes(3).toString('hex')}@localhost`;
+  port = 0;
+  private distPort = 0;
+
+  async init(): Promise<void> {
+    this.port = await freePort();
+    this.distPort = await freePort();
+    mkdirSync(`${this.dir}/mnesia`);
+    mkdirSync(`${this.dir}/log`);
+    writeFileSync(`${this.dir}/enabled_plugins`, '[].\n');
+    // Its own config file: the machine's listens on 5672, which is taken.
+    writeFileSync(`${this.dir}/rabbitmq.conf`, `listeners.tcp.local = 127.0.0.1:${this.port}\nloopback_users = none\nheartbeat = 60\n`);
+    for (const sub of ['', '/mnesia', '/log', '/enabled_plugins', '/rabbitmq.conf']) chownTree(`${this.dir}${sub}`, 'rabbitmq');
+    await this.start();
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      RABBITMQ_NODENAME: this.node,
+      RABBITMQ_DIST_PORT: String(this.distPort),
+      RABBITMQ_CONFIG_FILE: `${this.dir}/rabbitmq`,
+      RABBITMQ_MNESIA_BASE: `${this.dir}/mnesia`,
+      RABBITMQ_LOG_BASE: `${this.dir}/log`,
+      RABBITMQ_ENABLED_PLUGINS_FILE: `${this.dir}/enabled_plugins`,
+      RABBITMQ_PID_FILE: `${this.dir}/pid`,
+    };
+  }
+
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  private pid(): number | undefined {
+    try {
+      return Number(readFileSync(`${this.dir}/pid`, 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  }
+
+  async start(): Promise<void> {
+    await run('rabbitmq-server', ['-detached'], { env: this.env() });
+    await waitUntil(`RabbitMQ ${this.node} on port ${this.port}`, () => portOpen(this.port), 90_000);
+  }
+
+  async ctl(...args: string[]): Promise<string> {
+    const { stdout } = await run('rabbitmqctl', ['-n', this.node, '-q', ...args], { env: this.env(), timeout: 60_000 });
+    return stdout;
+  }
+
+  /** A clean restart: the broker stops its applications (closing every connection) and starts them again. */
+  async restartClean(): Promise<void> {
+    await this.ctl('stop_app');
+    await this.ctl('start_app');
+    await waitUntil('RabbitMQ to listen again', () => portOpen(this.port), 60_000);
+  }
+
+  /** SIGKILL of the Erlang VM, then a cold start. */
+  async killHard(): Promise<void> {
+    const pid = this.pid();
+    if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    await waitUntil('RabbitMQ to die', async () => !(pid && pidAlive(pid)), 15_000);
+  }
+
+  async pause(): Promise<void> {
+    const pid = this.pid();
+    if (pid) process.kill(pid, 'SIGSTOP');
+  }
+
+  async resume(): Promise<void> {
+    const pid = this.pid();
+    if (pid) process.kill(pid, 'SIGCONT');
+  }
+
+  async closeAllConnections(): Promise<void> {
+    await this.ctl('close_all_connections', 'fault test');
+  }
+
+  /** Raises the disk-free limit above the disk: the broker's disk alarm blocks every publisher. */
+  async diskAlarm(on: boolean): Promise<void> {
+    await this.ctl('set_disk_free_limit', on ? '100000GB' : '50MB');
+  }
+
+  /** Ready plus unacknowledged messages per queue. */
+  async queueDepths(): Promise<Record<string, number>> {
+    const out = await this.ctl('list_queues', 'name', 'messages', '--no-table-headers');
+    const depths: Record<string, number> = {};
+    for (const line of out.split('\n')) {
+      const [name, messages] = line.trim().split(/\s+/);
+      if (name && messages !== undefined) depths[name] = Number(messages);
+    }
+    return depths;
+  }
+
+  async destroy(): Promise<void> {
+    await this.resume().catch(() => undefined);
+    await this.killHard().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
