@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import amqplib from 'amqplib';
+import { topologyFor } from '@catalogue/shared';
 import { calibrateHttp, calibrateInsertCommit, calibratePublish } from './lib/calibration.mjs';
 import { createNamespace, createSchemas, observerPool, RABBITMQ_URL, scalar } from './lib/infra.mjs';
 import { LikeTraffic } from './lib/likes.mjs';
@@ -82,6 +84,7 @@ async function main() {
   const ctx = {
     config,
     db,
+    schemas,
     brokerUrl: RABBITMQ_URL,
     calibration: report.calibration,
     results: report.scenarios,
@@ -93,6 +96,17 @@ async function main() {
       return { ...result, rssMb: end() };
     },
     phaseStart: (name) => sampler.begin(name),
+    /** Messages waiting in one of the run's queues (e.g. 'adminQueue'), read with a passive declare. */
+    async queueDepth(name) {
+      const connection = await amqplib.connect(RABBITMQ_URL);
+      try {
+        const channel = await connection.createChannel();
+        const { messageCount } = await channel.checkQueue(topologyFor(ns.namespace)[name]);
+        return messageCount;
+      } finally {
+        await connection.close();
+      }
+    },
     async startServices({ label = 'services', extraEnv = {}, brokerUrl = RABBITMQ_URL } = {}) {
       const services = await startServices({ schemas, namespace: ns.namespace, brokerUrl, identity, extraEnv, label });
       sampler.watch('main', services.main.pid);
@@ -170,6 +184,7 @@ async function main() {
     ...SCENARIOS.filter(([, key]) => report.scenarios[key]).map(([, key]) => [report.scenarios[key].label, report.scenarios[key]]),
   ].filter(([, r]) => r);
   const markdown = table(rows);
+  if (report.calibration.publish) console.log(`publish confirm latency one at a time: p50 ${report.calibration.publish.singleConfirmP50Ms} ms, p99 ${report.calibration.publish.singleConfirmP99Ms} ms`);
   report.table = markdown;
   const file = writeJson(report);
   console.log(`\n${markdown}\n`);

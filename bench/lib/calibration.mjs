@@ -116,9 +116,18 @@ export async function calibratePublish({ brokerUrl, namespace, seconds, window =
       pump();
     });
     const elapsed = (performance.now() - started) / 1000;
+    // The latency floor for propagation: one message at a time, each awaiting its confirm.
+    const single = [];
+    const singleDeadline = Date.now() + 2000;
+    while (Date.now() < singleDeadline) {
+      const t0 = performance.now();
+      await new Promise((resolve, reject) => channel.publish('', queue, content, { persistent: true }, (err) => (err ? reject(err) : resolve())));
+      single.push(performance.now() - t0);
+    }
+    const { p50Ms, p99Ms } = percentiles(single);
     await channel.deleteQueue(queue);
     await channel.close();
-    return { rps: round(confirmed / elapsed), total: confirmed, errors: failed, window };
+    return { rps: round(confirmed / elapsed), total: confirmed, errors: failed, window, singleConfirmP50Ms: p50Ms, singleConfirmP99Ms: p99Ms };
   } finally {
     await connection.close();
     await sleep(10);

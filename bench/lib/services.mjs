@@ -2,7 +2,8 @@
 // production mode, logging at warn, each on the bench's own database and broker namespace.
 import { TEST_DB } from '@catalogue/shared/testing';
 import { freePort, waitForHttp } from './ports.mjs';
-import { startChild } from './processes.mjs';
+import path from 'node:path';
+import { ROOT, startChild } from './processes.mjs';
 
 /**
  * Starts admin then main (main's development fallback never runs in production, but admin first
@@ -19,12 +20,19 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     DB_PASSWORD: TEST_DB.password,
     RABBITMQ_URL: brokerUrl,
     AMQP_NAMESPACE: namespace,
+    // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
+    ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     ...extraEnv,
   };
+  // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service to bench-results/profiles on exit.
+  const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`, `--cpu-prof-name=${label}-NAME.cpuprofile`] : [];
+  const argsFor = (name) => nodeArgs.map((a) => a.replace('NAME', name));
   const admin = startChild(`${label}-admin`, 'admin-service/dist/main.js', {
+    nodeArgs: argsFor('admin'),
     env: { ...common, PORT: String(adminPort), DB_NAME: schemas.admin.credentials.database },
   });
   const main = startChild(`${label}-main`, 'main-service/dist/main.js', {
+    nodeArgs: argsFor('main'),
     env: {
       ...common,
       PORT: String(mainPort),

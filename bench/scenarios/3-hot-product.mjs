@@ -15,6 +15,8 @@ export async function hotProduct(ctx) {
   );
   const loadSeconds = (performance.now() - started) / 1000;
   const atEnd = { main: await mainLikes(), admin: await adminLikes() };
+  // Where the lag sits: not yet published (main's outbox) or published, not yet applied (admin's queue).
+  const pipeline = { outboxRows: await scalar(db.main, 'SELECT COUNT(*) FROM outbox'), adminQueueMessages: await ctx.queueDepth('adminQueue') };
   const lagAtEnd = atEnd.main - atEnd.admin;
   const stopped = performance.now();
   let caughtUpMs = null;
@@ -34,6 +36,6 @@ export async function hotProduct(ctx) {
     target: null,
     pass: caughtUpMs !== null && caughtUpMs < 1000 && result.errors === 0,
     targetText: 'admin caught up < 1 s after load',
-    extra: { likeRate, consumedRate, lagAtEndEvents: lagAtEnd, caughtUpMs, finalMain: atEnd.main, finalAdmin: await adminLikes() },
+    extra: { ...pipeline, likeRate, consumedRate, lagAtEndEvents: lagAtEnd, caughtUpMs, finalMain: atEnd.main, finalAdmin: await adminLikes() },
   };
 }

@@ -26,7 +26,7 @@ export interface MainService {
 /** Wires main-service from explicit dependencies; starts nothing (main.ts and tests do). */
 export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger): MainService {
   const crash = crashAt(config.CRASH_POINT);
-  const products = new ProductsService(new ProductsRepository(dataSource));
+  const products = new ProductsService(new ProductsRepository(dataSource), config.PRODUCT_LIST_CACHE_MS);
   const messaging = new ServiceMessaging({
     service: 'main',
     settings: messagingSettingsFrom(config),
@@ -37,7 +37,15 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     handlers: productEventHandlers(products),
     crash,
   });
-  const likes = new LikesService(new LikesRepository(), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
+  const likes = new LikesService(
+    new LikesRepository(),
+    createTransactionRunner(dataSource, { idempotent: true }),
+    () => {
+      products.listChanged();
+      messaging.announce();
+    },
+    crash,
+  );
   const users = new UsersService(
     { jwtSecret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),

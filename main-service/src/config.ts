@@ -13,6 +13,8 @@ const schema = z
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** How long a product list page may be served from memory; 0 turns the cache off. */
+    PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

@@ -1,5 +1,6 @@
 import { AppError, pageOf, type PageQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
+import { PageCache } from './page-cache';
 import type { ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
 export type ApplyOutcome = 'applied' | 'stale';
@@ -9,11 +10,26 @@ export type ApplyOutcome = 'applied' | 'stale';
  * which state wins, and a delete leaves a tombstone that no later event can undo.
  */
 export class ProductsService {
-  constructor(private readonly products: ProductsRepository) {}
+  private readonly pages: PageCache<{ items: ProductView[]; link?: string }>;
 
-  async list(page: PageQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
-    const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
-    return pageOf(rows, page, path);
+  /** `listCacheMs`: how long a list page may be served from memory (0: never). */
+  constructor(
+    private readonly products: ProductsRepository,
+    listCacheMs = 0,
+  ) {
+    this.pages = new PageCache(listCacheMs);
+  }
+
+  list(page: PageQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
+    return this.pages.get(`${path}?${page.limit}&${page.after ?? 0}`, async () => {
+      const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
+      return pageOf(rows, page, path);
+    });
+  }
+
+  /** After a write that changes what the list shows (a like, a product event). */
+  listChanged(): void {
+    this.pages.clear();
   }
 
   async get(id: number): Promise<ProductView> {
@@ -23,6 +39,7 @@ export class ProductsService {
   }
 
   async applySnapshot(tx: EntityManager, product: ProductSnapshot): Promise<ApplyOutcome> {
+    this.listChanged();
     if (await this.products.insertIfAbsent(tx, product)) return 'applied';
     const current = await this.products.lockVersion(tx, product.id);
     if (!current || current.deleted || product.version <= current.version) return 'stale';
@@ -31,6 +48,7 @@ export class ProductsService {
   }
 
   async applyDeletion(tx: EntityManager, id: number, version: number): Promise<ApplyOutcome> {
+    this.listChanged();
     if (await this.products.insertTombstoneIfAbsent(tx, id, version)) return 'applied';
     const current = await this.products.lockVersion(tx, id);
     if (!current || current.deleted || version <= current.version) return 'stale';

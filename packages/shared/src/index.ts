@@ -17,3 +17,4 @@ export * from './runtime/health';
 export * from './runtime/messaging';
 export * from './runtime/startup';
 export * from './http/ids';
+export * from './runtime/batcher';

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { parseEvent, type CatalogueEvent, type EventType } from '../contracts/events';
 import { dbErrorKind, isTransientDbError } from '../db/errors';
 import { affectedRows, createTransactionRunner, type TransactionRunner } from '../db/transaction';
+import { MicroBatcher, type BatchOutcome } from '../runtime/batcher';
 import type { Logger } from '../logging/logger';
 import type { Broker } from './broker';
 import { noCrash, type CrashHook } from './crash-points';
@@ -54,11 +55,13 @@ export class EventConsumer {
   private channel: ChannelWrapper | undefined;
   private current: { delivery: DeliveryChannel; consumerTag: string } | undefined;
   private stopping = false;
+  private readonly batcher: MicroBatcher<{ event: CatalogueEvent; handler: EventHandler }, ConsumeOutcome>;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.queue = queueOf(options.topology, options.consumer);
     this.runInTransaction = createTransactionRunner(options.dataSource, { idempotent: true, maxAttempts: 3 });
     this.crash = options.crash ?? noCrash;
+    this.batcher = new MicroBatcher({ maxBatch: Math.max(1, options.prefetch), maxConcurrent: 3, run: (items) => this.applyBatch(items) });
   }
 
   async start(): Promise<void> {
@@ -125,7 +128,7 @@ export class EventConsumer {
 
     let outcome: ConsumeOutcome;
     try {
-      outcome = await this.applyOnce(event, handler);
+      outcome = await this.batcher.submit({ event, handler });
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(message, delivery, event.type, err.message);
       this.options.observer?.consumeFailed?.({ type: event.type, kind: dbErrorKind(err) });
@@ -144,6 +147,45 @@ export class EventConsumer {
       redelivered: message.fields.redelivered,
       lagSeconds: Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000),
     });
+  }
+
+  /**
+   * Deliveries that arrive together are applied in one transaction (one commit for many events).
+   * Anything unusual in a batch (an event seen before, a failing handler, a database error) sends
+   * every event of that batch down the one-by-one path, so each gets exactly its own outcome.
+   */
+  private async applyBatch(items: { event: CatalogueEvent; handler: EventHandler }[]): Promise<BatchOutcome<ConsumeOutcome>[]> {
+    if (items.length > 1) {
+      try {
+        return await this.runInTransaction(async (tx) => {
+          const fresh = [...new Map(items.map((item) => [item.event.id, item.event])).values()];
+          const inserted = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', [fresh.map((e) => [e.id, e.type])]);
+          if (affectedRows(inserted) !== fresh.length) throw new Error('some events were processed before');
+          const applied = new Set<string>();
+          const outcomes: BatchOutcome<ConsumeOutcome>[] = [];
+          for (const { event, handler } of items) {
+            if (applied.has(event.id)) {
+              outcomes.push({ ok: true, value: 'duplicate' });
+              continue;
+            }
+            applied.add(event.id);
+            await handler(event, tx);
+            outcomes.push({ ok: true, value: 'applied' });
+          }
+          return outcomes;
+        });
+      } catch {
+        // Rolled back as a whole: nothing of the batch was applied, so one by one is safe.
+      }
+    }
+    return Promise.all(
+      items.map(({ event, handler }) =>
+        this.applyOnce(event, handler).then(
+          (value): BatchOutcome<ConsumeOutcome> => ({ ok: true, value }),
+          (error: unknown): BatchOutcome<ConsumeOutcome> => ({ ok: false, error }),
+        ),
+      ),
+    );
   }
 
   /** Records the event id and applies the effect in one transaction; waits out database outages. */
