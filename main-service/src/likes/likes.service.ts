@@ -47,7 +47,7 @@ export class LikesService {
     private readonly runInTransaction: TransactionRunner,
     private readonly announce: () => void,
     private readonly crash: CrashHook,
-    batching: LikeBatching = { maxBatch: 100, maxConcurrent: 4 },
+    batching: LikeBatching = { maxBatch: 100, maxConcurrent: 1 },
   ) {
     this.batcher = new MicroBatcher({ ...batching, run: (batch) => this.commit(batch) });
   }

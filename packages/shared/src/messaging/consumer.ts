@@ -14,6 +14,13 @@ import { assertTopology, deadLetterQueueOf, queueOf, type ConsumerName, type Top
 /** Applies one event inside the transaction that also records it as processed. */
 export type EventHandler = (event: CatalogueEvent, tx: EntityManager) => Promise<void>;
 
+/**
+ * Optional: applies several events of one type at once (e.g. one UPDATE for many likes), inside
+ * the transaction that records them all as processed. Must have the same effect as the one-event
+ * handler applied to each, which still serves whenever a batch falls back to one by one.
+ */
+export type BatchEventHandler = (events: CatalogueEvent[], tx: EntityManager) => Promise<void>;
+
 /** Thrown by a handler for a message that can never succeed: it is dead-lettered at once. */
 export class PoisonMessageError extends Error {
   override name = 'PoisonMessageError';
@@ -25,6 +32,7 @@ export interface EventConsumerOptions {
   topology: Topology;
   dataSource: DataSource;
   handlers: Partial<Record<EventType, EventHandler>>;
+  batchHandlers?: Partial<Record<EventType, BatchEventHandler>>;
   logger: Logger;
   prefetch: number;
   deliveryLimit: number;
@@ -161,16 +169,24 @@ export class EventConsumer {
           const fresh = [...new Map(items.map((item) => [item.event.id, item.event])).values()];
           const inserted = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', [fresh.map((e) => [e.id, e.type])]);
           if (affectedRows(inserted) !== fresh.length) throw new Error('some events were processed before');
-          const applied = new Set<string>();
-          const outcomes: BatchOutcome<ConsumeOutcome>[] = [];
+          const firstOfId = new Set<string>();
+          const outcomes: BatchOutcome<ConsumeOutcome>[] = items.map(({ event }) => {
+            if (firstOfId.has(event.id)) return { ok: true, value: 'duplicate' };
+            firstOfId.add(event.id);
+            return { ok: true, value: 'applied' };
+          });
+          // Handlers are chosen by type, so every event of a type has the same one.
+          const byType = new Map<EventType, { handler: EventHandler; events: CatalogueEvent[] }>();
           for (const { event, handler } of items) {
-            if (applied.has(event.id)) {
-              outcomes.push({ ok: true, value: 'duplicate' });
-              continue;
-            }
-            applied.add(event.id);
-            await handler(event, tx);
-            outcomes.push({ ok: true, value: 'applied' });
+            if (!firstOfId.delete(event.id)) continue; // each id once, in delivery order
+            const group = byType.get(event.type) ?? { handler, events: [] };
+            group.events.push(event);
+            byType.set(event.type, group);
+          }
+          for (const [type, { handler, events }] of byType) {
+            const many = this.options.batchHandlers?.[type];
+            if (many) await many(events, tx);
+            else for (const event of events) await handler(event, tx);
           }
           return outcomes;
         });
