@@ -3,7 +3,10 @@
 //
 // Settings (environment of the bench itself): BENCH_SECONDS (timed part of each run, default 12),
 // BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_OUTAGE_SECONDS (15), BENCH_ONLY (e.g.
-// "1,2,5": run only those scenarios; calibration always runs).
+// "1,2,5": run only those scenarios; the calibration they are compared with always runs),
+// BENCH_CPU_PROF=1 (V8 CPU profiles of both services in bench-results/profiles; summarise them with
+// `node bench/profile-summary.mjs <file>`), BENCH_SERVICE_ENV (JSON of extra service settings, for
+// experiments only).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
@@ -151,6 +154,9 @@ async function main() {
       log(`calibration: ${kind}`);
       report.calibration[key] = { calibration: true, ...(await calibrateHttp(kind, httpSettings)) };
     }
+    ctx.calibrateHttpAgain = (kind) => calibrateHttp(kind, httpSettings);
+    ctx.calibrateInsertCommitAgain = () =>
+      calibrateInsertCommit({ database: schemas.calibration, concurrency: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds });
     const calibrateStorage = async () => {
       log('calibration: raw insert-commit (mysql2)');
       report.calibration.insertCommit = { calibration: true, ...(await calibrateInsertCommit({ database: schemas.calibration, concurrency: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds })) };

@@ -26,7 +26,7 @@ export async function calibrateHttp(kind, { body, connections, seconds, warmupSe
     sampler.watch(kind, server.pid);
     const end = sampler.begin(`calibration:${kind}`);
     const result = await measure({ url, connections, seconds, warmupSeconds });
-    return { ...result, rssMb: end() };
+    return { ...result, rssMb: { [kind]: end()[kind] } };
   } finally {
     sampler.unwatch(kind);
     await server.stop();

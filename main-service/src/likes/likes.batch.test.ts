@@ -78,4 +78,16 @@ describe('GET /api/products with the list cache on', () => {
     const afterLike = await request(main.app).get(`/api/products?after=${id - 1}&limit=1`).expect(200);
     assert.equal(afterLike.body[0].likes, 1);
   });
+
+  test('a client holding the current ETag gets 304; after a like it gets the new page', async () => {
+    const id = await liveProduct();
+    const url = `/api/products?after=${id - 1}&limit=1`;
+    const first = await request(main.app).get(url).expect(200);
+    assert.match(first.headers.etag, /^W\/"/);
+    await request(main.app).get(url).set('If-None-Match', first.headers.etag).expect(304);
+    assert.equal((await like(id, 'etag-user')).status, 200);
+    const changed = await request(main.app).get(url).set('If-None-Match', first.headers.etag).expect(200);
+    assert.equal(changed.body[0].likes, 1);
+    assert.notEqual(changed.headers.etag, first.headers.etag);
+  });
 });

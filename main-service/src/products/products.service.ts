@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, pageOf, type PageQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
 import { PageCache } from './page-cache';
@@ -5,12 +6,18 @@ import type { ProductSnapshot, ProductsRepository, ProductView } from './product
 
 export type ApplyOutcome = 'applied' | 'stale';
 
+export interface RenderedPage {
+  json: string;
+  etag: string;
+  link?: string;
+}
+
 /**
  * Main's product copy. Admin's events may arrive late, twice or out of order: a version decides
  * which state wins, and a delete leaves a tombstone that no later event can undo.
  */
 export class ProductsService {
-  private readonly pages: PageCache<{ items: ProductView[]; link?: string }>;
+  private readonly pages: PageCache<RenderedPage>;
 
   /** `listCacheMs`: how long a list page may be served from memory (0: never). */
   constructor(
@@ -20,10 +27,15 @@ export class ProductsService {
     this.pages = new PageCache(listCacheMs);
   }
 
-  list(page: PageQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
+  /** A page of live products as JSON text and its entity tag: made once per cached page, not per request. */
+  listJson(page: PageQuery, path: string): Promise<RenderedPage> {
     return this.pages.get(`${path}?${page.limit}&${page.after ?? 0}`, async () => {
       const rows = await this.products.listLive(page.after ?? 0, page.limit + 1);
-      return pageOf(rows, page, path);
+      const { items, link } = pageOf(rows, page, path);
+      const json = JSON.stringify(items);
+      // Express's own weak ETag format; set here, Express skips hashing the body on every response.
+      const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
+      return { json, etag, link };
     });
   }
 
