@@ -52,7 +52,7 @@ export async function calibrateInsertCommit({ database, concurrency, seconds, wa
       const conn = await pool.getConnection();
       try {
         await conn.query('BEGIN');
-        await conn.query('INSERT INTO likes (id, product_id, user_id) VALUES (?, ?, ?)', [id, 1 + (next % 100), `raw-${next++}`]);
+        await conn.query('INSERT INTO likes (id, product_id, user_id) VALUES (?, ?, ?)', [id, 1 + (next++ % 100), `raw-${id}`]);
         await conn.query('INSERT INTO outbox (event_id, event_type, payload) VALUES (?, ?, ?)', [id, 'product_liked', payload]);
         await conn.query('COMMIT');
         if (counting) {

@@ -13,6 +13,7 @@ export async function likesSpread(ctx, { phase = '2-likes', services = ctx.servi
 export async function likes(ctx) {
   const result = await likesSpread(ctx);
   const after = await ctx.calibrateInsertCommitAgain();
+  if (after.errors > 0 || after.rps === 0) throw new Error(`the second raw insert-commit run failed (${after.errors} errors)`);
   const raw = (ctx.calibration.insertCommit.rps + after.rps) / 2;
   const ratio = result.rps / raw;
   return {
