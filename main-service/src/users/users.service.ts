@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { AppError } from '@catalogue/shared';
 import type { AdminUsersClient } from './users.client';
+import { VerifiedTokens } from './verified-tokens';
 
 export interface IdentitySettings {
   jwtSecret?: string;
@@ -14,6 +15,7 @@ export interface IdentitySettings {
  */
 export class UsersService {
   private readonly key: Uint8Array | undefined;
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     private readonly settings: IdentitySettings,
@@ -26,6 +28,8 @@ export class UsersService {
     if (!this.key) return this.admin.randomUserId();
     const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '')?.[1];
     if (!token) throw new AppError(401, 'unauthenticated', 'a bearer token is required');
+    const known = this.verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
@@ -33,6 +37,7 @@ export class UsersService {
         ...(this.settings.audience ? { audience: this.settings.audience } : {}),
       });
       if (!payload.sub) throw new AppError(401, 'unauthenticated', 'the token has no subject');
+      this.verified.remember(token, payload.sub, payload.exp);
       return payload.sub;
     } catch (err) {
       if (err instanceof AppError) throw err;
