@@ -75,7 +75,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const crash = crashAt(config.CRASH_POINT);
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
   const productsRepository = new ProductsRepository(dataSource);
-  const products = new ProductsService(productsRepository);
+  const products = new ProductsService(productsRepository, config.PRODUCT_LIST_CACHE_MS);
   const messaging = new ServiceMessaging({
     service: 'main',
     settings: messagingSettingsFrom(config),
@@ -84,10 +84,20 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
     handlers: productEventHandlers(products),
-    observer: combineObservers(messagingMetrics(metrics), options.observer),
+    // The handlers clear the list cache inside their transaction; clearing again after the commit
+    // drops any page read in between (which still showed the old state).
+    observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && products.listChanged() }, options.observer),
     crash,
   });
-  const likes = new LikesService(new LikesRepository(dataSource), createTransactionRunner(dataSource, { idempotent: true }), () => messaging.announce(), crash);
+  const likes = new LikesService(
+    new LikesRepository(dataSource),
+    createTransactionRunner(dataSource, { idempotent: true }),
+    () => {
+      products.listChanged();
+      messaging.announce();
+    },
+    crash,
+  );
   const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const users = new UsersService(
     tokens,

@@ -41,6 +41,8 @@ const schema = z
     /** A staff bearer token for admin's internal snapshot (resync); without it a resync is refused by admin. */
     ADMIN_TOKEN: z.string().min(1).optional(),
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
+    /** How long a product list page may be served from memory; 0 turns the cache off. */
+    PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

@@ -4,6 +4,7 @@ import {
   EventConsumer,
   SUBSCRIPTIONS,
   type CatalogueEvent,
+  type BatchEventHandler,
   type CrashHook,
   type EventHandler,
   type EventType,
@@ -15,8 +16,14 @@ import {
 import { lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 
-/** What an @EventPattern handler receives next to the event: the transaction its effect joins. */
-export class EventsContext extends BaseRpcContext<[EntityManager, CatalogueEvent]> {
+/**
+ * The pattern of a handler that takes several events of one type at once (`@Payload()` is then an
+ * array); it must have the same effect as the one-event handler applied to each.
+ */
+export const batchOf = (type: EventType): string => `${type}[]`;
+
+/** What an @EventPattern handler receives next to the event(s): the transaction its effect joins. */
+export class EventsContext extends BaseRpcContext<[EntityManager, CatalogueEvent | CatalogueEvent[]]> {
   getEntityManager(): EntityManager {
     return this.args[0];
   }
@@ -54,6 +61,7 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
         topology: this.options.topology,
         dataSource: this.options.dataSource,
         handlers: this.nestHandlers(),
+        batchHandlers: this.nestBatchHandlers(),
         logger,
         prefetch: settings.prefetch,
         deliveryLimit: settings.deliveryLimit,
@@ -97,6 +105,19 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
       if (!handler) continue;
       handlers[pattern] = async (event, tx) => {
         const result = await handler(event, new EventsContext([tx, event]));
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      };
+    }
+    return handlers;
+  }
+
+  private nestBatchHandlers(): Partial<Record<EventType, BatchEventHandler>> {
+    const handlers: Partial<Record<EventType, BatchEventHandler>> = {};
+    for (const pattern of SUBSCRIPTIONS.admin.events) {
+      const handler = this.getHandlerByPattern(batchOf(pattern));
+      if (!handler) continue;
+      handlers[pattern] = async (events, tx) => {
+        const result = await handler(events, new EventsContext([tx, events]));
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
       };
     }

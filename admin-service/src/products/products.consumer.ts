@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventTypes, type ProductLiked } from '@catalogue/shared';
-import { EventsContext } from '../common/events.transport';
+import { batchOf, EventsContext } from '../common/events.transport';
 import { ProductsService } from './products.service';
 
 /** Likes from main's exchange; the event is already validated and recorded as processed in `ctx`'s transaction. */
@@ -12,5 +12,11 @@ export class ProductsConsumer {
   @EventPattern(EventTypes.ProductLiked)
   async onProductLiked(@Payload() event: ProductLiked, @Ctx() ctx: EventsContext): Promise<void> {
     await this.products.recordLike(event, ctx.getEntityManager());
+  }
+
+  /** Likes delivered together: one UPDATE for all of them. */
+  @EventPattern(batchOf(EventTypes.ProductLiked))
+  async onProductsLiked(@Payload() events: ProductLiked[], @Ctx() ctx: EventsContext): Promise<void> {
+    await this.products.recordLikes(events, ctx.getEntityManager());
   }
 }

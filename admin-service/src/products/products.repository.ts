@@ -86,6 +86,27 @@ export class ProductsRepository {
     return affectedRows(result) > 0;
   }
 
+  /** Adds each live product's likes in one statement; returns how many of the products were live. */
+  async addLikes(tx: EntityManager, counts: Map<number, number>): Promise<number> {
+    const ids = [...counts.keys()];
+    const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
+    const result = await tx.query(`UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`, [
+      ...ids.flatMap((id) => [id, counts.get(id)]),
+      ids,
+    ]);
+    return affectedRows(result);
+  }
+
+  async liveIds(tx: EntityManager, ids: number[]): Promise<Set<number>> {
+    const rows: { id: number }[] = await tx.query('SELECT id FROM products WHERE id IN (?) AND deleted_at IS NULL', [ids]);
+    return new Set(rows.map((r) => Number(r.id)));
+  }
+
+  async recordUnmatchedLikes(tx: EntityManager, likes: { eventId: string; productId: number; userId: string }[]): Promise<void> {
+    if (likes.length === 0) return;
+    await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES ?', [likes.map((l) => [l.eventId, l.productId, l.userId])]);
+  }
+
   async recordUnmatchedLike(tx: EntityManager, like: { eventId: string; productId: number; userId: string }): Promise<void> {
     await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES (?, ?, ?)', [like.eventId, like.productId, like.userId]);
   }

@@ -102,6 +102,17 @@ export class ProductsService {
     this.logger.info({ eventId: event.id, productId }, 'like for an unknown product recorded as unmatched');
   }
 
+  /** recordLike for many likes at once, in one UPDATE (and one INSERT for any unmatched ones). */
+  async recordLikes(events: ProductLiked[], tx: EntityManager): Promise<void> {
+    const counts = new Map<number, number>();
+    for (const { data } of events) counts.set(data.productId, (counts.get(data.productId) ?? 0) + 1);
+    if ((await this.products.addLikes(tx, counts)) === counts.size) return;
+    const live = await this.products.liveIds(tx, [...counts.keys()]);
+    const unmatched = events.filter((e) => !live.has(e.data.productId));
+    await this.products.recordUnmatchedLikes(tx, unmatched.map((e) => ({ eventId: e.id, productId: e.data.productId, userId: e.data.userId })));
+    this.logger.info({ events: unmatched.length }, 'likes for unknown products recorded as unmatched');
+  }
+
   /** A page of every product, tombstones included, for main's resync and for reconciliation. */
   async snapshot(query: SnapshotQuery): Promise<SnapshotPage<AdminSnapshotRow>> {
     const rows = await this.products.snapshot(query.after, query.limit + 1);

@@ -1,49 +1,128 @@
 import { randomUUID } from 'node:crypto';
-import { addToOutbox, AppError, createEvent, EventTypes, isDuplicateKeyError, type CrashHook, type TransactionRunner } from '@catalogue/shared';
-import type { LikesRepository } from './likes.repository';
+import {
+  activeTraceCarrier,
+  addAllToOutbox,
+  addToOutbox,
+  AppError,
+  createEvent,
+  EventTypes,
+  isDuplicateKeyError,
+  MicroBatcher,
+  type BatchOutcome,
+  type CatalogueEvent,
+  type CrashHook,
+  type TraceCarrier,
+  type TransactionRunner,
+} from '@catalogue/shared';
+import type { EntityManager } from 'typeorm';
+import type { LikeRow, LikesRepository } from './likes.repository';
 
-/** Raised inside a retried transaction that finds its own earlier commit: the like is already recorded. */
+export type LikeReceipt = LikeRow;
+
+interface PendingLike {
+  receipt: LikeReceipt;
+  event: CatalogueEvent;
+  traceContext: TraceCarrier | null;
+}
+
+/** Raised inside a retried transaction that finds its own earlier commit: the batch is already recorded. */
 class AlreadyCommitted extends Error {}
 
-export interface LikeReceipt {
-  id: string;
-  productId: number;
-  userId: string;
+/** likes.user_id is VARCHAR(255); longer subjects are refused before they reach a batch. */
+const MAX_USER_ID_LENGTH = 255;
+
+export interface LikeBatching {
+  maxBatch: number;
+  maxConcurrent: number;
 }
 
 /**
  * A like is the like row, the product's count and the product_liked event, committed together.
- * The like id doubles as the event id, so a retry after a lost commit is recognised, not doubled.
+ * Likes that arrive together share one transaction (see MicroBatcher): the database's commits and
+ * round trips, not this process, bound the like rate, so a batch of likes costs what one did.
+ * Each like still gets its own answer (recorded, already liked, not found). The like id doubles as
+ * the event id, so a retry after a lost commit is recognised, not doubled.
  */
 export class LikesService {
+  private readonly batcher: MicroBatcher<PendingLike, LikeReceipt>;
+
   constructor(
     private readonly likes: LikesRepository,
     private readonly runInTransaction: TransactionRunner,
     private readonly announce: () => void,
     private readonly crash: CrashHook,
-  ) {}
+    batching: LikeBatching = { maxBatch: 100, maxConcurrent: 1 },
+  ) {
+    this.batcher = new MicroBatcher({ ...batching, run: (batch) => this.commit(batch) });
+  }
 
-  async like(productId: number, userId: string, traceContext?: Record<string, string>): Promise<LikeReceipt> {
+  /** `traceContext` defaults to the caller's active trace: the batch commits later, in another's context. */
+  async like(productId: number, userId: string, traceContext: TraceCarrier | null = activeTraceCarrier()): Promise<LikeReceipt> {
+    if (userId.length > MAX_USER_ID_LENGTH) throw new AppError(400, 'invalid_user', `user ids longer than ${MAX_USER_ID_LENGTH} characters are not accepted`);
     const receipt: LikeReceipt = { id: randomUUID(), productId, userId };
     const event = createEvent(EventTypes.ProductLiked, { productId, userId }, { id: receipt.id });
+    return this.batcher.submit({ receipt, event, traceContext });
+  }
+
+  private async commit(batch: PendingLike[]): Promise<BatchOutcome<LikeReceipt>[]> {
+    let outcomes: BatchOutcome<LikeReceipt>[];
+    let attempt = 0;
     try {
-      await this.runInTransaction(async (tx) => {
-        if (!(await this.likes.incrementLiveProduct(tx, productId))) throw AppError.notFound(`product ${productId}`);
-        try {
-          await this.likes.insert(tx, receipt);
-        } catch (err) {
-          if (!isDuplicateKeyError(err)) throw err;
-          if ((await this.likes.findId(tx, productId, userId)) === receipt.id) throw new AlreadyCommitted();
-          throw new AppError(400, 'already_liked', `user ${userId} already liked product ${productId}`);
-        }
-        await addToOutbox(tx, event, traceContext);
+      outcomes = await this.runInTransaction(async (tx) => {
+        attempt++;
+        return this.apply(tx, batch, attempt > 1);
       });
     } catch (err) {
-      if (!(err instanceof AlreadyCommitted)) throw err;
+      if (err instanceof AlreadyCommitted) {
+        outcomes = await this.outcomesOfCommitted(batch);
+      } else {
+        // Rolled back as a whole: nothing of it is stored, so each like is tried alone and only
+        // the like that cannot commit fails.
+        if (batch.length === 1) throw err;
+        return Promise.all(batch.map((p) => this.commit([p]).then((o) => o[0]!, (error: unknown): BatchOutcome<LikeReceipt> => ({ ok: false, error }))));
+      }
     }
     this.crash('after-like-commit');
     this.announce();
-    return receipt;
+    return outcomes;
+  }
+
+  private async apply(tx: EntityManager, batch: PendingLike[], retried: boolean): Promise<BatchOutcome<LikeReceipt>[]> {
+    const ids = batch.map((p) => p.receipt.id);
+    // Only a retry can find its own rows: then the earlier attempt committed (all or nothing).
+    if (retried && (await this.likes.existingIds(tx, ids)).size > 0) throw new AlreadyCommitted();
+
+    const insertedCount = await this.likes.insertNew(tx, batch.map((p) => p.receipt));
+    let inserted = batch;
+    if (insertedCount < batch.length) {
+      const stored = await this.likes.existingIds(tx, ids);
+      inserted = batch.filter((p) => stored.has(p.receipt.id));
+    }
+    const counts = countByProduct(inserted);
+    const liveCount = counts.size > 0 ? await this.likes.incrementLiveProducts(tx, counts) : 0;
+
+    // The common case stops here: every like new, every product live. Otherwise find out which.
+    let liveIds: Set<number> | undefined;
+    if (insertedCount < batch.length || liveCount < counts.size) {
+      liveIds = await this.likes.liveProductIds(tx, [...new Set(batch.map((p) => p.receipt.productId))]);
+    }
+    const isLive = (p: PendingLike) => liveIds?.has(p.receipt.productId) ?? true;
+    const orphans = inserted.filter((p) => !isLive(p)).map((p) => p.receipt.id);
+    if (orphans.length > 0) await this.likes.remove(tx, orphans);
+    const recorded = inserted.filter(isLive);
+    await addAllToOutbox(tx, recorded.map((p) => ({ event: p.event, traceContext: p.traceContext })));
+
+    const recordedIds = new Set(recorded.map((p) => p.receipt.id));
+    return batch.map((p) => outcomeOf(p.receipt, recordedIds.has(p.receipt.id) ? 'recorded' : isLive(p) ? 'already_liked' : 'not_found'));
+  }
+
+  /** After a lost commit turned out to have succeeded: each like's answer from what is stored. */
+  private async outcomesOfCommitted(batch: PendingLike[]): Promise<BatchOutcome<LikeReceipt>[]> {
+    return this.runInTransaction(async (tx) => {
+      const stored = await this.likes.existingIds(tx, batch.map((p) => p.receipt.id));
+      const live = await this.likes.liveProductIds(tx, [...new Set(batch.map((p) => p.receipt.productId))]);
+      return batch.map((p) => outcomeOf(p.receipt, stored.has(p.receipt.id) ? 'recorded' : live.has(p.receipt.productId) ? 'already_liked' : 'not_found'));
+    });
   }
 
   /**
@@ -80,3 +159,17 @@ export class LikesService {
 }
 
 const REANNOUNCE_BATCH = 500;
+
+type Verdict = 'recorded' | 'not_found' | 'already_liked';
+
+function outcomeOf(receipt: LikeReceipt, verdict: Verdict): BatchOutcome<LikeReceipt> {
+  if (verdict === 'recorded') return { ok: true, value: receipt };
+  if (verdict === 'not_found') return { ok: false, error: AppError.notFound(`product ${receipt.productId}`) };
+  return { ok: false, error: new AppError(400, 'already_liked', `user ${receipt.userId} already liked product ${receipt.productId}`) };
+}
+
+function countByProduct(likes: PendingLike[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const { receipt } of likes) counts.set(receipt.productId, (counts.get(receipt.productId) ?? 0) + 1);
+  return counts;
+}

@@ -6,9 +6,10 @@ export function productsRouter(products: ProductsService): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const list = parseListQuery(req.query);
-    const { items, link } = await products.list(list, req.baseUrl);
+    const { json, etag, link } = await products.listJson(list, req.baseUrl);
     if (link) res.set('Link', link);
-    res.json(items);
+    res.set('ETag', etag);
+    res.type('json').send(json);
   });
   router.get('/:id', async (req, res) => {
     res.json(await products.get(parseProductId(req.params.id)));

@@ -1,20 +1,52 @@
-import { AppError, listPageOf, snapshotPageOf, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
+import { createHash } from 'node:crypto';
+import { AppError, listPageOf, snapshotPageOf, sortName, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
+import { PageCache } from './page-cache';
 import type { ProductAuditRow, ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
 export type ApplyOutcome = 'applied' | 'stale';
+
+export interface RenderedPage {
+  json: string;
+  etag: string;
+  link?: string;
+}
 
 /**
  * Main's product copy. Admin's events may arrive late, twice or out of order: a version decides
  * which state wins, and a delete leaves a tombstone that no later event can undo.
  */
 export class ProductsService {
-  constructor(private readonly products: ProductsRepository) {}
+  private readonly pages: PageCache<RenderedPage>;
 
-  /** A page of live products: searched, sorted and after the cursor, all in one statement. */
-  async list(list: ListQuery, path: string): Promise<{ items: ProductView[]; link?: string }> {
-    const rows = await this.products.listLive(list);
-    return listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
+  /** `listCacheMs`: how long a list page may be served from memory (0: never). */
+  constructor(
+    private readonly products: ProductsRepository,
+    listCacheMs = 0,
+  ) {
+    this.pages = new PageCache(listCacheMs);
+  }
+
+  /**
+   * A page of live products (searched, sorted and after the cursor, all in one statement) as JSON
+   * text and its entity tag: made once per cached page, not per request. Everything that shapes
+   * the page or its Link is in the key: search text, sort, cursor position, filters and limit.
+   */
+  listJson(list: ListQuery, path: string): Promise<RenderedPage> {
+    const key = JSON.stringify([path, list.limit, list.q ?? null, sortName(list.sort), list.after ?? null, list.filters ?? null, list.carried]);
+    return this.pages.get(key, async () => {
+      const rows = await this.products.listLive(list);
+      const { items, link } = listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
+      const json = JSON.stringify(items);
+      // Express's own weak ETag format; set here, Express skips hashing the body on every response.
+      const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
+      return { json, etag, link };
+    });
+  }
+
+  /** After a write that changes what the list shows (a like, a product event, a resync). */
+  listChanged(): void {
+    this.pages.clear();
   }
 
   async get(id: number): Promise<ProductView> {
@@ -29,6 +61,7 @@ export class ProductsService {
   }
 
   async applySnapshot(tx: EntityManager, product: ProductSnapshot): Promise<ApplyOutcome> {
+    this.listChanged();
     if (await this.products.insertIfAbsent(tx, product)) return 'applied';
     const current = await this.products.lockVersion(tx, product.id);
     if (!current || current.deleted || product.version <= current.version) return 'stale';
@@ -37,6 +70,7 @@ export class ProductsService {
   }
 
   async applyDeletion(tx: EntityManager, id: number, version: number): Promise<ApplyOutcome> {
+    this.listChanged();
     if (await this.products.insertTombstoneIfAbsent(tx, id, version)) return 'applied';
     const current = await this.products.lockVersion(tx, id);
     if (!current || current.deleted || version <= current.version) return 'stale';

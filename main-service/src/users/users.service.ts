@@ -1,5 +1,7 @@
+import { decodeJwt } from 'jose';
 import type { Identity, TokenVerifier } from '@catalogue/shared';
 import type { AdminUsersClient } from './users.client';
+import { VerifiedTokens } from './verified-tokens';
 
 /**
  * Who is calling: the subject and role of a verified bearer token, and nothing the client says
@@ -8,6 +10,8 @@ import type { AdminUsersClient } from './users.client';
  * system did.
  */
 export class UsersService {
+  private readonly verified = new VerifiedTokens<Identity>();
+
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly admin: AdminUsersClient,
@@ -16,6 +20,17 @@ export class UsersService {
 
   async identify(authorization: string | undefined): Promise<Identity> {
     if (this.devRandomUser && authorization === undefined) return { subject: await this.admin.randomUserId(), role: 'customer' };
-    return this.verifier.verify(authorization);
+    // Keyed by the whole header (signature included): only the very same token hits.
+    const known = authorization === undefined ? undefined : this.verified.get(authorization);
+    if (known) return known;
+    const identity = await this.verifier.verify(authorization);
+    this.verified.remember(authorization!, identity, expiryOf(authorization!));
+    return identity;
   }
+}
+
+/** The verified token's `exp` (seconds); verification already required it. */
+function expiryOf(authorization: string): number | undefined {
+  const exp = decodeJwt(authorization.slice('Bearer '.length)).exp;
+  return typeof exp === 'number' ? exp : undefined;
 }

@@ -28,3 +28,5 @@ export * from './observability/ops-server';
 export * from './auth/tokens';
 export * from './http/security';
 export * from './messaging/provision';
+export * from './runtime/batcher';
+export { activeTraceCarrier, type TraceCarrier } from './observability/trace-context';

@@ -54,7 +54,8 @@ export const commonEnvShape = {
   RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
   AMQP_NAMESPACE: amqpNamespaceVar,
   AMQP_HEARTBEAT_SECONDS: positiveIntVar(10),
-  AMQP_PREFETCH: positiveIntVar(50),
+  // Room for the consumer to batch: deliveries that arrive together commit in one transaction.
+  AMQP_PREFETCH: positiveIntVar(250),
   AMQP_DELIVERY_LIMIT: positiveIntVar(10),
   /** Declare exchanges and queues at start; false with least-privilege broker users (provisioning declares them). */
   AMQP_DECLARE_TOPOLOGY: booleanVar(true),

@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 
 export interface DatabaseCredentials {
@@ -76,6 +75,8 @@ export async function readSecretString(
   secretId: string,
   what: string,
 ): Promise<string> {
+  // Loaded only when used: the SDK adds about 14 MB to every process that imports it.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({
     region: settings.AWS_REGION,
     ...(settings.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: settings.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),

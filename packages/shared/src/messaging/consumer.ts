@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { parseEvent, type CatalogueEvent, type EventType } from '../contracts/events';
 import { dbErrorKind, isTransientDbError } from '../db/errors';
 import { affectedRows, createTransactionRunner, type TransactionRunner } from '../db/transaction';
+import { MicroBatcher, type BatchOutcome } from '../runtime/batcher';
 import type { Logger } from '../logging/logger';
 import type { Broker } from './broker';
 import { noCrash, type CrashHook } from './crash-points';
@@ -13,6 +14,13 @@ import { deadLetterQueueOf, prepareTopology, queueOf, type ConsumerName, type To
 
 /** Applies one event inside the transaction that also records it as processed. */
 export type EventHandler = (event: CatalogueEvent, tx: EntityManager) => Promise<void>;
+
+/**
+ * Optional: applies several events of one type at once (e.g. one UPDATE for many likes), inside
+ * the transaction that records them all as processed. Must have the same effect as the one-event
+ * handler applied to each, which still serves whenever a batch falls back to one by one.
+ */
+export type BatchEventHandler = (events: CatalogueEvent[], tx: EntityManager) => Promise<void>;
 
 /** Thrown by a handler for a message that can never succeed: it is dead-lettered at once. */
 export class PoisonMessageError extends Error {
@@ -25,6 +33,7 @@ export interface EventConsumerOptions {
   topology: Topology;
   dataSource: DataSource;
   handlers: Partial<Record<EventType, EventHandler>>;
+  batchHandlers?: Partial<Record<EventType, BatchEventHandler>>;
   logger: Logger;
   prefetch: number;
   deliveryLimit: number;
@@ -57,11 +66,13 @@ export class EventConsumer {
   private channel: ChannelWrapper | undefined;
   private current: { delivery: DeliveryChannel; consumerTag: string } | undefined;
   private stopping = false;
+  private readonly batcher: MicroBatcher<{ event: CatalogueEvent; handler: EventHandler }, ConsumeOutcome>;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.queue = queueOf(options.topology, options.consumer);
     this.runInTransaction = createTransactionRunner(options.dataSource, { idempotent: true, maxAttempts: 3 });
     this.crash = options.crash ?? noCrash;
+    this.batcher = new MicroBatcher({ maxBatch: Math.max(1, options.prefetch), maxConcurrent: 3, run: (items) => this.applyBatch(items) });
   }
 
   async start(): Promise<void> {
@@ -141,7 +152,7 @@ export class EventConsumer {
 
     let outcome: ConsumeOutcome;
     try {
-      outcome = await this.applyOnce(event, handler);
+      outcome = await this.batcher.submit({ event, handler });
     } catch (err) {
       if (err instanceof PoisonMessageError) return this.deadLetter(message, delivery, event.type, err.message);
       this.options.observer?.consumeFailed?.({ type: event.type, kind: dbErrorKind(err) });
@@ -161,6 +172,53 @@ export class EventConsumer {
       redelivered: message.fields.redelivered,
       lagSeconds: Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000),
     });
+  }
+
+  /**
+   * Deliveries that arrive together are applied in one transaction (one commit for many events).
+   * Anything unusual in a batch (an event seen before, a failing handler, a database error) sends
+   * every event of that batch down the one-by-one path, so each gets exactly its own outcome.
+   */
+  private async applyBatch(items: { event: CatalogueEvent; handler: EventHandler }[]): Promise<BatchOutcome<ConsumeOutcome>[]> {
+    if (items.length > 1) {
+      try {
+        return await this.runInTransaction(async (tx) => {
+          const fresh = [...new Map(items.map((item) => [item.event.id, item.event])).values()];
+          const inserted = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', [fresh.map((e) => [e.id, e.type])]);
+          if (affectedRows(inserted) !== fresh.length) throw new Error('some events were processed before');
+          const firstOfId = new Set<string>();
+          const outcomes: BatchOutcome<ConsumeOutcome>[] = items.map(({ event }) => {
+            if (firstOfId.has(event.id)) return { ok: true, value: 'duplicate' };
+            firstOfId.add(event.id);
+            return { ok: true, value: 'applied' };
+          });
+          // Handlers are chosen by type, so every event of a type has the same one.
+          const byType = new Map<EventType, { handler: EventHandler; events: CatalogueEvent[] }>();
+          for (const { event, handler } of items) {
+            if (!firstOfId.delete(event.id)) continue; // each id once, in delivery order
+            const group = byType.get(event.type) ?? { handler, events: [] };
+            group.events.push(event);
+            byType.set(event.type, group);
+          }
+          for (const [type, { handler, events }] of byType) {
+            const many = this.options.batchHandlers?.[type];
+            if (many) await many(events, tx);
+            else for (const event of events) await handler(event, tx);
+          }
+          return outcomes;
+        });
+      } catch {
+        // Rolled back as a whole: nothing of the batch was applied, so one by one is safe.
+      }
+    }
+    return Promise.all(
+      items.map(({ event, handler }) =>
+        this.applyOnce(event, handler).then(
+          (value): BatchOutcome<ConsumeOutcome> => ({ ok: true, value }),
+          (error: unknown): BatchOutcome<ConsumeOutcome> => ({ ok: false, error }),
+        ),
+      ),
+    );
   }
 
   /** Records the event id and applies the effect in one transaction; waits out database outages. */

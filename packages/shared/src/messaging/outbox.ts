@@ -42,6 +42,19 @@ function storableCarrier(carrier: TraceCarrier | null): string | null {
   return carrier.traceparent ? JSON.stringify({ traceparent: carrier.traceparent }) : null;
 }
 
+/** Records several events in one statement (a batch of likes), in the caller's transaction. */
+export async function addAllToOutbox(tx: EntityManager, entries: { event: CatalogueEvent; traceContext?: TraceCarrier | null }[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query('INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES ?', [
+    entries.map(({ event, traceContext }) => [
+      event.id,
+      event.type,
+      JSON.stringify(event),
+      storableCarrier(traceContext ?? null),
+    ]),
+  ]);
+}
+
 export interface OutboxRelayOptions {
   dataSource: DataSource;
   channel: ChannelWrapper;
@@ -51,6 +64,11 @@ export interface OutboxRelayOptions {
   sweepIntervalMs: number;
   confirmTimeoutMs: number;
   batchSize?: number;
+  /**
+   * Drains running at once. SKIP LOCKED gives each its own rows, so a commit's events go out while
+   * an earlier batch still waits for its confirms instead of queueing behind it.
+   */
+  maxInFlight?: number;
   observer?: MessagingObserver;
   crash?: CrashHook;
 }
@@ -78,7 +96,8 @@ export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxB
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly crash: CrashHook;
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
+  private readonly maxInFlight: number;
   private again = false;
   private stopped = true;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -86,6 +105,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
+    this.maxInFlight = options.maxInFlight ?? 1;
     this.crash = options.crash ?? noCrash;
   }
 
@@ -104,20 +124,25 @@ export class OutboxRelay {
   /** Asks for a drain soon; cheap to call after every commit. */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running.size >= this.maxInFlight) {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
-      this.running = null;
+    const run = this.drain().finally(() => {
+      this.running.delete(run);
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
     });
+    this.running.add(run);
   }
 
-  /** Waits for the current drain, then stops; unsent rows stay for the next start or replica. */
+  /** Waits for the drains under way, then stops; unsent rows stay for the next start or replica. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.sweepTimer);
-    await this.running;
+    await Promise.allSettled([...this.running]);
   }
 
   /** Publishes until the outbox is empty; for shutdown and tests. */
@@ -132,21 +157,17 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        let published: number;
-        do {
-          published = await this.publishBatch();
-        } while (published >= this.batchSize && !this.stopped);
-        this.consecutiveFailures = 0;
-      } catch (err) {
-        this.consecutiveFailures++;
-        this.options.logger.warn({ err: (err as Error).message, failures: this.consecutiveFailures }, 'outbox relay could not publish; will retry');
-        // The sweep retries; don't spin on a broken database or broker.
-        return;
-      }
-    } while (this.again && !this.stopped);
+    try {
+      let published: number;
+      do {
+        published = await this.publishBatch();
+      } while (published >= this.batchSize && !this.stopped);
+      this.consecutiveFailures = 0;
+    } catch (err) {
+      this.consecutiveFailures++;
+      this.options.logger.warn({ err: (err as Error).message, failures: this.consecutiveFailures }, 'outbox relay could not publish; will retry');
+      // The sweep retries; don't spin on a broken database or broker.
+    }
   }
 
   /** Claims one batch, publishes it with confirms, deletes what was confirmed. Returns rows claimed. */

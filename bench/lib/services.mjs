@@ -1,0 +1,63 @@
+// Both services as the README runs them: the built dist entry files as child processes, in
+// production mode, logging at warn, each on the bench's own database and broker namespace.
+import { TEST_DB } from '@catalogue/shared/testing';
+import { freePort, waitForHttp } from './ports.mjs';
+import path from 'node:path';
+import { ROOT, startChild } from './processes.mjs';
+
+/**
+ * Starts admin then main (main's development fallback never runs in production, but admin first
+ * keeps the order of `npm start`). `extraEnv` is added to both (tracing settings for scenario 6).
+ */
+export async function startServices({ schemas, namespace, brokerUrl, identity, extraEnv = {}, label = 'services' }) {
+  const [adminPort, mainPort] = await Promise.all([freePort(), freePort()]);
+  const common = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DB_HOST: TEST_DB.host,
+    DB_PORT: String(TEST_DB.port),
+    DB_USER: TEST_DB.user,
+    DB_PASSWORD: TEST_DB.password,
+    RABBITMQ_URL: brokerUrl,
+    AMQP_NAMESPACE: namespace,
+    // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
+    ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
+    ...extraEnv,
+  };
+  // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service to bench-results/profiles on exit.
+  const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`, `--cpu-prof-name=${label}-NAME.cpuprofile`] : [];
+  const argsFor = (name) => nodeArgs.map((a) => a.replace('NAME', name));
+  const admin = startChild(`${label}-admin`, 'admin-service/dist/main.js', {
+    nodeArgs: argsFor('admin'),
+    env: { ...common, PORT: String(adminPort), DB_NAME: schemas.admin.credentials.database },
+  });
+  const main = startChild(`${label}-main`, 'main-service/dist/main.js', {
+    nodeArgs: argsFor('main'),
+    env: {
+      ...common,
+      PORT: String(mainPort),
+      DB_NAME: schemas.main.credentials.database,
+      ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+      ...identity.serviceEnv,
+    },
+  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const mainUrl = `http://127.0.0.1:${mainPort}`;
+  try {
+    // Health answers 200 only with the database and the broker both up.
+    await Promise.all([waitForHttp(`${adminUrl}/api/health`, 60_000, admin.alive), waitForHttp(`${mainUrl}/api/health`, 60_000, main.alive)]);
+  } catch (err) {
+    await Promise.all([main.stop(), admin.stop()]);
+    throw new Error(`services did not start (see bench-results/logs/${label}-*.log): ${err.message}`);
+  }
+  return {
+    main,
+    admin,
+    mainUrl,
+    adminUrl,
+    async stop() {
+      await main.stop();
+      await admin.stop();
+    },
+  };
+}
