@@ -45,7 +45,7 @@ const SCENARIOS = [
   ['4', 'adminWrites', '4. admin creates + updates', adminWrites],
   ['5', 'propagation', '5. propagation at ½ like capacity', propagation],
   ['3', 'hot', '3. likes on one hot product', hotProduct],
-  ['6', 'observability', '6. likes, tracing 10% + metrics', observabilityTax],
+  ['6', 'observability', '6. likes, tracing 10% vs off (metrics on in both)', observabilityTax],
   ['7', 'outage', '7. likes, broker cut 15 s', brokerOutage],
 ];
 
@@ -55,11 +55,11 @@ function productBody() {
   return Array.from({ length: PRODUCTS }, (_, i) => ({ id: i + 1, title: `Product ${i + 1}`, image: `https://img.example/products/${i + 1}.png`, likes: 0 }));
 }
 
-async function seedProducts(adminUrl, body) {
+async function seedProducts(adminUrl, body, staffToken) {
   for (const product of [...body, { title: 'Hot product', image: 'https://img.example/products/hot.png' }]) {
     const res = await fetch(`${adminUrl}/api/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${staffToken}` },
       body: JSON.stringify({ title: product.title, image: product.image }),
     });
     const created = await res.json();
@@ -134,7 +134,8 @@ async function main() {
     const body = productBody();
     log('starting services');
     await ctx.startServices();
-    const seeded = await seedProducts(ctx.services.adminUrl, body);
+    ctx.staffToken = await identity.staffToken();
+    const seeded = await seedProducts(ctx.services.adminUrl, body, ctx.staffToken);
     ctx.productIds = body.map((p) => p.id);
     ctx.hotProductId = PRODUCTS + 1;
     const seedDeadline = Date.now() + 30_000;

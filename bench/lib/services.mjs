@@ -20,6 +20,11 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     DB_PASSWORD: TEST_DB.password,
     RABBITMQ_URL: brokerUrl,
     AMQP_NAMESPACE: namespace,
+    // The load is a few clients from one address with many users: the per-user and per-address
+    // limits (30 and 120 likes a minute, 120 admin writes) would answer 429s, not measure anything.
+    LIKES_PER_MINUTE_PER_USER: '1000000',
+    LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
+    WRITES_PER_MINUTE: '1000000',
     // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
     ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     ...extraEnv,
@@ -29,7 +34,7 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
   const argsFor = (name) => nodeArgs.map((a) => a.replace('NAME', name));
   const admin = startChild(`${label}-admin`, 'admin-service/dist/main.js', {
     nodeArgs: argsFor('admin'),
-    env: { ...common, PORT: String(adminPort), DB_NAME: schemas.admin.credentials.database },
+    env: { ...common, PORT: String(adminPort), DB_NAME: schemas.admin.credentials.database, ...identity.adminEnv() },
   });
   const main = startChild(`${label}-main`, 'main-service/dist/main.js', {
     nodeArgs: argsFor('main'),
@@ -38,7 +43,7 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
       PORT: String(mainPort),
       DB_NAME: schemas.main.credentials.database,
       ADMIN_URL: `http://127.0.0.1:${adminPort}`,
-      ...identity.serviceEnv,
+      ...(await identity.mainEnv()),
     },
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;

@@ -4,7 +4,8 @@ import { measure } from '../lib/load.mjs';
 export async function adminWrites(ctx) {
   const { config, services } = ctx;
   let n = 0;
-  const json = { 'content-type': 'application/json' };
+  // Admin's writes need a staff token.
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${ctx.staffToken}` };
   const requests = [
     {
       method: 'POST',
