@@ -34,7 +34,7 @@ after(async () => {
 async function tokenFor(user: string): Promise<string> {
   let token = tokens.get(user);
   if (!token) {
-    token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('10m').sign(new TextEncoder().encode(PROPERTY_JWT_SECRET));
+    token = await new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('10m').sign(new TextEncoder().encode(PROPERTY_JWT_SECRET));
     tokens.set(user, token);
   }
   return token;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import request from 'supertest';
 import { createEvent, EventTypes } from '@catalogue/shared';
 import { eventually, publishRaw } from '@catalogue/shared/testing';
 import { aProduct, startAdmin, type AdminUnderTest } from '../test-support';
@@ -24,7 +23,7 @@ async function count(sql: string, params: unknown[]): Promise<number> {
 
 describe('product_liked deliveries arriving together', () => {
   test('many likes at once, one of them delivered twice and one for an unknown product: each counted once, the stray one kept aside', async () => {
-    const id = (await request(admin.http).post('/api/products').send(aProduct()).expect(201)).body.id as number;
+    const id = (await admin.api.post('/api/products').send(aProduct()).expect(201)).body.id as number;
     const likes = Array.from({ length: 40 }, (_, i) => createEvent(EventTypes.ProductLiked, { productId: id, userId: `crowd-${i}` }));
     const stray = createEvent(EventTypes.ProductLiked, { productId: 987_654, userId: 'nobody' });
     await Promise.all([...likes, likes[0]!, stray].map(publish));

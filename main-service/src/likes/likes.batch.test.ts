@@ -59,11 +59,11 @@ describe('likes arriving together (one transaction for the lot)', () => {
     assert.equal(Number(rows[0]!.likes), 100);
   });
 
-  test('a token subject longer than a stored user id is refused with 400 and writes nothing', async () => {
+  test('a token subject longer than a user id is refused with 401 and writes nothing', async () => {
     const id = await liveProduct();
     const res = await like(id, 'u'.repeat(256));
-    assert.equal(res.status, 400);
-    assert.equal(res.body.code, 'invalid_user');
+    assert.equal(res.status, 401);
+    assert.equal(res.body.code, 'unauthenticated');
     const rows: unknown[] = await main.dataSource.query('SELECT id FROM likes WHERE product_id = ?', [id]);
     assert.equal(rows.length, 0);
   });
