@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import request from 'supertest';
 import { transactionErrors } from '@catalogue/shared';
 import { eventually } from '@catalogue/shared/testing';
 import { aProduct, publishLike, startAdmin, type AdminUnderTest } from '../test-support';
@@ -20,7 +19,7 @@ after(async () => {
 });
 
 async function createProduct(): Promise<number> {
-  return (await request(admin.http).post('/api/products').send(aProduct()).expect(201)).body.id as number;
+  return (await admin.api.post('/api/products').send(aProduct()).expect(201)).body.id as number;
 }
 
 async function likesOf(id: number): Promise<number> {
