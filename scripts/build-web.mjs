@@ -1,12 +1,20 @@
 // Builds the two browser apps into static files their services serve: the storefront
 // (main-service/web/dist, served at /) and the admin console (admin-service/web/dist, at /admin).
 // Type-checks them first (Vite only strips types). Part of `npm run build`, so `npm start` and
-// `npm test` always serve what the sources say.
+// `npm test` always serve what the sources say. A service image builds only its own app:
+// `node scripts/build-web.mjs main-service/web`.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { build } from 'vite';
 
-const apps = ['main-service/web', 'admin-service/web'];
+const ALL_APPS = ['main-service/web', 'admin-service/web'];
+const asked = process.argv.slice(2);
+const unknown = asked.filter((app) => !ALL_APPS.includes(app));
+if (unknown.length > 0) {
+  console.error(`unknown web app ${unknown.join(', ')}: expected one of ${ALL_APPS.join(', ')}`);
+  process.exit(2);
+}
+const apps = asked.length > 0 ? asked : ALL_APPS;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const started = Date.now();
 

@@ -107,7 +107,14 @@ describe('docker-compose.yml', () => {
     assert.equal(configs['main-service'].PORT, defaultPort('main', 'PORT'));
     assert.equal(configs['admin-service'].PORT, defaultPort('admin', 'PORT'));
     assert.equal(configs['main-service'].NODE_ENV, 'development', "development mode, so the README's curl examples work");
-    assert.equal(configs['main-service'].JWT_SECRET, undefined, 'a like without a token picks a random user');
+    for (const name of ['main-service', 'main-consumer'] as const) {
+      assert.deepEqual(configs[name].tokenKey, { kind: 'jwks', url: 'http://admin-service:8000/.well-known/jwks.json', timeoutMs: configs[name].ADMIN_TIMEOUT_MS }, `${name} verifies with admin's JWKS`);
+      assert.equal(configs[name].DEV_RANDOM_USER, false, `${name}: likes need a token, as in production`);
+    }
+    assert.ok(servedPaths('admin').has('/.well-known/jwks.json'), 'admin serves the JWKS');
+    for (const [name, config] of Object.entries(configs)) {
+      assert.equal(config.AMQP_DECLARE_TOPOLOGY, true, `${name} connects as the broker administrator, so it declares its own topology`);
+    }
     assert.equal(configs['main-service'].RUN_CONSUMER, false, 'the API leaves consuming to main-consumer');
     assert.equal(configs['admin-service'].RUN_CONSUMER, false, 'the API leaves consuming to admin-consumer');
     assert.equal(configs['main-service'].ADMIN_URL, 'http://admin-service:8000', 'main reaches admin by its compose name');

@@ -12,12 +12,17 @@ interface Image {
   workspace: string;
   /** The service it serves, and the config variable for its HTTP port; absent for the one-shot migration image. */
   serves?: { service: 'main' | 'admin'; program: 'main' | 'admin' };
+  /** Other workspaces whose commands the image also ships (the operator commands ride in admin's image). */
+  alsoShips?: string[];
 }
 const IMAGES: Image[] = [
   { dockerfile: 'main-service/Dockerfile', workspace: 'main-service', serves: { service: 'main', program: 'main' } },
-  { dockerfile: 'admin-service/Dockerfile', workspace: 'admin-service', serves: { service: 'admin', program: 'admin' } },
+  { dockerfile: 'admin-service/Dockerfile', workspace: 'admin-service', serves: { service: 'admin', program: 'admin' }, alsoShips: ['ops'] },
   { dockerfile: 'migrations/Dockerfile', workspace: 'migrations' },
 ];
+/** Every workspace of the root manifest: `npm ci` refuses to run when one of their manifests is missing. */
+const WORKSPACES = (JSON.parse(readRepoFile('package.json')) as { workspaces: string[] }).workspaces;
+const packageName = (workspace: string) => (JSON.parse(readRepoFile(`${workspace}/package.json`)) as { name: string }).name;
 const SECRET_NAME = /PASSWORD|PASS$|SECRET|TOKEN|_KEY$|CREDENTIAL/i;
 
 /** The instructions of each build stage, in order (a stage starts at its FROM). */
@@ -60,6 +65,24 @@ for (const image of IMAGES) {
       assert.equal(install.length, 1);
       assert.match(args(install[0]!), /--omit=dev/);
       assert.ok(args(install[0]!).split(/\s+/).join(' ').includes(`--workspace @catalogue/${image.workspace}`), 'installs for this workspace only');
+    });
+
+    test('copies every workspace manifest before each npm ci', () => {
+      for (const stage of all) {
+        const install = stage.findIndex((i) => i.getKeyword() === 'RUN' && /\bnpm ci\b/.test(args(i)));
+        if (install < 0) continue;
+        const copied = new Set(
+          stage
+            .slice(0, install)
+            .filter((i) => i.getKeyword() === 'COPY' && !(i as Copy).getFromFlag())
+            .flatMap((i) => {
+              const parts = args(i).split(/\s+/);
+              const destination = parts.at(-1)!;
+              return parts.slice(0, -1).map((source) => (destination.endsWith('/') && destination !== './' ? `${destination}${source.split('/').at(-1)}` : source));
+            }),
+        );
+        for (const workspace of WORKSPACES) assert.ok(copied.has(`${workspace}/package.json`), `${args(stage[0]!)}: ${workspace}/package.json before npm ci`);
+      }
     });
 
     test('runs as the non-root node user', () => {
@@ -108,8 +131,31 @@ for (const image of IMAGES) {
       assert.equal(find('ENTRYPOINT').length, 0, 'no ENTRYPOINT wrapper of our own');
     });
 
+    for (const extra of image.alsoShips ?? []) {
+      test(`ships the ${extra} workspace: built, its production dependencies installed, its dist copied`, () => {
+        assert.ok(all[0]!.some((i) => i.getKeyword() === 'RUN' && new RegExp(`tsc -b [^&]*\\b${extra}\\b`).test(args(i))), `build stage compiles ${extra}`);
+        const install = find('RUN').find((i) => /\bnpm ci\b/.test(args(i)))!;
+        assert.ok(args(install).split(/\s+/).join(' ').includes(`--workspace ${packageName(extra)}`), `installs ${packageName(extra)}`);
+        assert.ok(find('COPY').some((c) => (c as Copy).getFromFlag()?.getValue() === 'build' && args(c).endsWith(` ${extra}/dist`)), `copies ${extra}/dist`);
+      });
+    }
+
     if (image.serves) {
       const serves = image.serves;
+      test('builds its web app in the build stage and ships the static files where the service serves them from', () => {
+        const app = `${image.workspace}/web`;
+        assert.ok(existsSync(join(REPO_ROOT, app, 'package.json')), `${app} is a workspace`);
+        const build = all[0]!.filter((i) => i.getKeyword() === 'RUN' && /\bnode scripts\/build-web\.mjs\b/.test(args(i)));
+        assert.equal(build.length, 1, 'the build stage runs scripts/build-web.mjs');
+        const named = args(build[0]!).match(/build-web\.mjs((?:\s+[\w/-]+\/web)*)/)![1]!.trim().split(/\s+/).filter(Boolean);
+        assert.ok(named.length === 0 || named.includes(app), `build-web.mjs builds ${app}`);
+        const copies = find('COPY').filter((c) => (c as Copy).getFromFlag()?.getValue() === 'build').map((c) => args(c).split(/\s+/).slice(-2).join(' '));
+        assert.ok(copies.includes(`/app/${app}/dist ${app}/dist`), `the runtime image has ${app}/dist`);
+        // The static module resolves ../../web/dist from dist/web/, i.e. <workspace>/web/dist.
+        const staticModule = readRepoFile(`${image.workspace}/src/web/${serves.service === 'main' ? 'storefront' : 'console'}.static.ts`);
+        assert.match(staticModule, /path\.resolve\(__dirname, '\.\.\/\.\.\/web\/dist'\)/);
+      });
+
       test('checks its health on the liveness route, on the port the code listens on by default', () => {
         const checks = find('HEALTHCHECK');
         assert.equal(checks.length, 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -98,6 +98,17 @@ describe('Jenkinsfile', () => {
       assert.ok(triggersRelease(path), `${path} triggers a release`);
     }
     for (const path of ['docs/openapi.yaml', 'README.md']) assert.equal(triggersRelease(path), false, `${path} alone does not`);
+    // Whatever an image copies from the repository changes the image, so it releases.
+    for (const dockerfile of ['main-service/Dockerfile', 'admin-service/Dockerfile', 'migrations/Dockerfile']) {
+      for (const line of readRepoFile(dockerfile).split('\n')) {
+        const copy = /^COPY\s+(?!--from)(.+)$/.exec(line.trim());
+        if (!copy) continue;
+        for (const source of copy[1]!.split(/\s+/).slice(0, -1)) {
+          const path = statSync(join(REPO_ROOT, source)).isDirectory() ? `${source.replace(/\/$/, '')}/src/changed.ts` : source;
+          assert.ok(triggersRelease(path), `${dockerfile} copies ${source}: ${path} triggers a release`);
+        }
+      }
+    }
     assert.equal(antMatches('main-service/*', 'main-service/src/app.ts'), false, 'the matcher treats * as one folder level');
   });
 

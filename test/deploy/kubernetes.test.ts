@@ -24,6 +24,8 @@ const SECRET_STAND_INS: Record<string, string> = {
   password: 'stand-in-password',
   url: 'amqp://catalogue:stand-in@rabbitmq:5672',
   secret: 'a-stand-in-signing-key-of-32-chars-or-more',
+  token: 'stand-in.staff.token',
+  'private-key.pem': '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
 };
 
 const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -37,8 +39,12 @@ const onlyContainer = (object: KubeObject): Container => {
   assert.equal(containers.length, 1, `${object.metadata.name} has one container`);
   return containers[0]!;
 };
-const withStandIns = (env: Map<string, string>) =>
-  Object.fromEntries([...env].map(([key, value]) => [key, value.startsWith('secret:') ? SECRET_STAND_INS[value.split('/')[1]!]! : value]));
+const standIn = (reference: string) => {
+  const value = SECRET_STAND_INS[reference.split('/')[1]!];
+  assert.ok(value !== undefined, `a stand-in for ${reference}`);
+  return value;
+};
+const withStandIns = (env: Map<string, string>) => Object.fromEntries([...env].map(([key, value]) => [key, value.startsWith('secret:') ? standIn(value) : value]));
 const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 for (const overlay of OVERLAYS) {
@@ -106,6 +112,32 @@ for (const overlay of OVERLAYS) {
           assert.equal(Number(env.OPS_PORT), defaultPort(facts.program, 'OPS_PORT'), `${name}: OPS_PORT is the code's default`);
         }
       }
+    });
+
+    test('production settings: per-service broker users without declare rights, admin signs with a key from a Secret, main verifies with the JWKS admin serves', () => {
+      const envOf = (name: string) => containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
+      const brokerSecrets = new Map<string, string>();
+      for (const [name, facts] of Object.entries(WORKLOADS)) {
+        const env = envOf(name);
+        assert.match(env.get('RABBITMQ_URL') ?? '', /^secret:/, `${name}: RABBITMQ_URL from a Secret`);
+        brokerSecrets.set(name, env.get('RABBITMQ_URL')!.split('/')[0]!);
+        assert.equal(env.get('AMQP_DECLARE_TOPOLOGY'), 'false', `${name}: the provisioning step declares the topology`);
+        if (facts.program === 'admin') assert.match(env.get('JWT_PRIVATE_KEY') ?? '', /^secret:/, `${name}: JWT_PRIVATE_KEY from a Secret`);
+        if (facts.program === 'main') {
+          for (const other of ['JWT_PUBLIC_KEY', 'JWT_SECRET']) assert.ok(!env.has(other), `${name}: no ${other} next to the JWKS`);
+          const jwks = new URL(env.get('JWT_JWKS_URL') ?? 'http://missing');
+          assert.equal(jwks.pathname, '/.well-known/jwks.json');
+          assert.ok(servedPaths('admin').has(jwks.pathname), 'admin serves the JWKS');
+          const admin = named(objects, 'Service', jwks.hostname);
+          const ports = (admin.spec as { ports: { port: number }[] }).ports.map((p) => p.port);
+          assert.ok(ports.includes(Number(jwks.port)), `${jwks.hostname} has port ${jwks.port}`);
+          assert.equal(podTemplate(named(objects, 'Deployment', jwks.hostname)).metadata.labels['app.kubernetes.io/name'], 'admin-service');
+        }
+      }
+      assert.equal(brokerSecrets.get('main-service'), brokerSecrets.get('main-consumer'));
+      assert.equal(brokerSecrets.get('admin-service'), brokerSecrets.get('admin-consumer'));
+      assert.notEqual(brokerSecrets.get('main-service'), brokerSecrets.get('admin-service'), 'main and admin are different broker users');
+      assert.match(envOf('main-service').get('ADMIN_TOKEN') ?? '', /^secret:/, "main-service: ADMIN_TOKEN (resync) from a Secret");
     });
 
     test('probes: readiness on /api/health and liveness on /ready, on a named port of the container, served by the code', () => {

@@ -85,7 +85,8 @@ function promtool(args: string[], input?: string): { status: number | null; outp
 before(async () => {
   system = await startSystem();
   targets.main = await listen(system.main.app.listen(0, '127.0.0.1'));
-  targets.admin = await listen(system.admin.http as Server);
+  // startSystem already has admin listening (main fetches its JWKS); it closes that server itself.
+  targets.admin = `127.0.0.1:${((system.admin.http as Server).address() as AddressInfo).port}`;
   targets.mainConsumer = await startConsumer('main');
   targets.adminConsumer = await startConsumer('admin');
 

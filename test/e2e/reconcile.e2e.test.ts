@@ -11,15 +11,18 @@ import { startSystem, type SystemUnderTest } from '../support/system';
 let system: SystemUnderTest;
 let http: ListeningSystem;
 let client: ServicesClient;
+/** The operator's staff token: both services' /internal routes are staff-only. */
+let opsToken: string;
 
 before(async () => {
   system = await startSystem();
   http = await listen(system);
-  client = new ServicesClient(http.mainUrl, http.adminUrl, 5000);
+  opsToken = await system.tokenFor('ops', 'staff');
+  client = new ServicesClient(http.mainUrl, http.adminUrl, 5000, opsToken);
 });
 after(async () => {
-  await http.close();
-  await system.stop();
+  await http?.close();
+  await system?.stop();
 });
 
 const tokenFor = (user: string) => system.tokenFor(user, 'customer');
@@ -48,12 +51,12 @@ async function forgetInAdmin(productId: number, users: string[]): Promise<void> 
 }
 
 /** Runs the real CLI (asynchronously: the services it calls live in this process). */
-function cli(args: string[] = [], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(args: string[] = [], env: Record<string, string | undefined> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [require.resolve('@catalogue/ops/dist/reconcile.js'), ...args],
-      { env: { PATH: process.env.PATH, MAIN_URL: http.mainUrl, ADMIN_URL: http.adminUrl, NODE_ENV: 'test', ...env }, encoding: 'utf8', timeout: 30_000 },
+      { env: { PATH: process.env.PATH, MAIN_URL: http.mainUrl, ADMIN_URL: http.adminUrl, OPS_TOKEN: opsToken, NODE_ENV: 'test', ...env }, encoding: 'utf8', timeout: 30_000 },
       (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
@@ -149,6 +152,15 @@ describe('reconcile: compare main with admin and repair through events', () => {
     }
   });
 
+  test('without a staff token the services refuse it: the command says who answered 401 and exits 2', async () => {
+    const anonymous = await cli([], { OPS_TOKEN: undefined });
+    assert.equal(anonymous.status, 2, anonymous.stdout + anonymous.stderr);
+    assert.match(anonymous.stderr, /reconcile failed: main answered 401 \(unauthenticated\) to GET \/internal\/products\/snapshot/);
+    const customer = await cli([], { OPS_TOKEN: await tokenFor('not-staff') });
+    assert.equal(customer.status, 2, customer.stdout + customer.stderr);
+    assert.match(customer.stderr, /reconcile failed: main answered 403 \(forbidden\)/);
+  });
+
   test('when a service is unreachable the command says which and exits 2', async () => {
     const run = await cli([], { MAIN_URL: 'http://127.0.0.1:1', OPS_HTTP_TIMEOUT_MS: '2000' });
     assert.equal(run.status, 2);
@@ -160,9 +172,9 @@ describe('GET /internal/products/snapshot on main and POST /internal/products/:i
   test('main\'s snapshot shows tombstones and both like counts; bad queries are 400', async () => {
     const id = await createInAdmin('Audited');
     await like(id, 'audit-1');
-    const res = await request(system.main.app).get(`/internal/products/snapshot?after=${id - 1}&limit=1`).expect(200);
+    const res = await staff(request(main()).get(`/internal/products/snapshot?after=${id - 1}&limit=1`)).expect(200);
     assert.deepEqual(res.body.items, [{ id, title: 'Audited', image: 'https://img.example/r.png', version: 1, deleted: false, likes: 1, likeRows: 1 }]);
-    const bad = await request(main()).get('/internal/products/snapshot?limit=5000').expect(400);
+    const bad = await staff(request(main()).get('/internal/products/snapshot?limit=5000')).expect(400);
     assert.equal(bad.body.details[0].field, 'limit');
   });
 
@@ -170,14 +182,27 @@ describe('GET /internal/products/snapshot on main and POST /internal/products/:i
     const id = await createInAdmin('Announced');
     await like(id, 'ann-1');
     await like(id, 'ann-2');
-    const res = await request(main()).post(`/internal/products/${id}/likes/announce`).expect(202);
+    const res = await staff(request(main()).post(`/internal/products/${id}/likes/announce`)).expect(202);
     assert.deepEqual(res.body, { productId: id, announced: 2 });
-    await request(main()).post('/internal/products/x/likes/announce').expect(400);
-    assert.equal((await request(main()).post('/internal/products/2000000000/likes/announce').expect(202)).body.announced, 0);
+    await staff(request(main()).post('/internal/products/x/likes/announce')).expect(400);
+    assert.equal((await staff(request(main()).post('/internal/products/2000000000/likes/announce')).expect(202)).body.announced, 0);
     await eventually(async () => (await adminLikes(id)) === 2);
+  });
+
+  test('both routes answer 401 without a token and 403 to a customer', async () => {
+    const id = await createInAdmin('Guarded');
+    const customer = `Bearer ${await tokenFor('guard-1')}`;
+    for (const call of [() => request(main()).get('/internal/products/snapshot'), () => request(main()).post(`/internal/products/${id}/likes/announce`)]) {
+      assert.equal((await call().expect(401)).body.code, 'unauthenticated');
+      assert.equal((await call().set('Authorization', customer).expect(403)).body.code, 'forbidden');
+    }
   });
 });
 
 function main() {
   return system.main.app;
+}
+
+function staff(req: request.Test): request.Test {
+  return req.set('Authorization', `Bearer ${opsToken}`);
 }

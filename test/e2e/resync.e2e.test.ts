@@ -19,15 +19,18 @@ import { startSystem, type SystemUnderTest } from '../support/system';
 
 let system: SystemUnderTest;
 let http: ListeningSystem;
+/** Main's staff token for admin's internal snapshot (ADMIN_TOKEN in production). */
+let adminToken: string;
 const logger = createLogger({ service: 'resync-test', level: 'silent' });
 
 before(async () => {
   system = await startSystem();
   http = await listen(system);
+  adminToken = await system.tokenFor('main-service', 'staff');
 });
 after(async () => {
-  await http.close();
-  await system.stop();
+  await http?.close();
+  await system?.stop();
 });
 
 interface MainRow {
@@ -71,7 +74,7 @@ async function emptyMainCopy(): Promise<void> {
 
 function resyncWith(source?: (inner: SnapshotSource) => SnapshotSource, pageSize = 2): ProductsResync {
   const repository = new ProductsRepository(system.main.dataSource);
-  const adminSource = new AdminSnapshotClient(http.adminUrl, 2000);
+  const adminSource = new AdminSnapshotClient(http.adminUrl, 2000, adminToken);
   return new ProductsResync(
     source ? source(adminSource) : adminSource,
     new ProductsService(repository),
@@ -131,7 +134,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
       proxy.setMode('reset');
       const repository = new ProductsRepository(system.main.dataSource);
       const resync = new ProductsResync(
-        new AdminSnapshotClient(`http://127.0.0.1:${port}`, 1000),
+        new AdminSnapshotClient(`http://127.0.0.1:${port}`, 1000, adminToken),
         new ProductsService(repository),
         repository,
         createTransactionRunner(system.main.dataSource, { idempotent: true }),
@@ -157,7 +160,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
     // A namespace of its own: no event of admin's can reach this main, only the resync.
     const ns = createTestNamespace();
     const child = spawn(process.execPath, [require.resolve('@catalogue/main-service/dist/main.js')], {
-      env: { PATH: process.env.PATH, ...freshDb.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', AMQP_NAMESPACE: ns.namespace, ADMIN_URL: http.adminUrl },
+      env: { PATH: process.env.PATH, ...freshDb.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', AMQP_NAMESPACE: ns.namespace, ADMIN_URL: http.adminUrl, ADMIN_TOKEN: adminToken },
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -249,7 +252,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
     const id = await createInAdmin('Wired');
     await mainCaughtUp();
     await system.main.dataSource.query("UPDATE products SET title = 'behind', version = 0 WHERE id = ?", [id]);
-    const config = loadMainConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', ADMIN_URL: http.adminUrl, RESYNC_PAGE_SIZE: '5' });
+    const config = loadMainConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', ADMIN_URL: http.adminUrl, ADMIN_TOKEN: adminToken, RESYNC_PAGE_SIZE: '5' });
     const report = await buildResync(config, system.main.dataSource, logger).run();
     assert.ok(report.applied >= 1);
     assert.equal((await mainRow(id))?.title, 'Wired');
@@ -271,7 +274,11 @@ describe('resync: main rebuilds its product copy from admin', () => {
     } finally {
       offContract.close();
     }
-    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient('http://127.0.0.1:1', 500)).run());
+    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient('http://127.0.0.1:1', 500, adminToken)).run());
+    // Admin refuses its snapshot to a caller without a staff token.
+    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, 2000)).run(), /admin's snapshot answered 401/);
+    const customer = await system.tokenFor('c', 'customer');
+    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, 2000, customer)).run(), /admin's snapshot answered 403/);
     assert.equal((await mainRow(id))?.title, 'behind');
   });
 });

@@ -42,7 +42,7 @@ describe('every registered route', () => {
     const main = routes.main.map(key);
     const admin = routes.admin.map(key);
     for (const known of ['GET /api/products', 'POST /api/products/:id/like', 'POST /flask/api/products/:id/like', 'GET /ready']) assert.ok(main.includes(known), `main lists ${known}`);
-    for (const known of ['POST /api/products', 'DELETE /api/products/:id', 'POST /api/auth/login', 'GET /api/user']) assert.ok(admin.includes(known), `admin lists ${known}`);
+    for (const known of ['POST /api/products', 'DELETE /api/products/:id', 'POST /api/auth/login', 'GET /api/user', 'GET /metrics']) assert.ok(admin.includes(known), `admin lists ${known}`);
   });
 
   for (const service of ['main', 'admin'] as const) {

@@ -8,12 +8,15 @@ export interface ListeningSystem {
   close(): Promise<void>;
 }
 
-/** Puts both services of a system on ephemeral ports, for code that talks to them over HTTP. */
+/**
+ * Puts main on an ephemeral port, for code that talks to both services over HTTP. Admin listens
+ * already (startSystem starts it so main can fetch its JWKS), and the system closes it.
+ */
 export async function listen(system: SystemUnderTest): Promise<ListeningSystem> {
   const mainServer: Server = await new Promise((resolve) => {
     const server = system.main.app.listen(0, '127.0.0.1', () => resolve(server));
   });
-  const adminServer: Server = await system.admin.app.listen(0, '127.0.0.1');
+  const adminServer = system.admin.http as Server;
   const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     mainUrl: url(mainServer),

@@ -36,10 +36,10 @@ describe('GET /metrics on admin-service', () => {
     const [created, updated, deleted] = await Promise.all([value('catalogue_products_created_total'), value('catalogue_products_updated_total'), value('catalogue_products_deleted_total')]);
     const published = await value('catalogue_events_published_total', { event_type: EventTypes.ProductDeleted });
 
-    const { body } = await request(admin.http).post('/api/products').send(aProduct()).expect(201);
-    await request(admin.http).put(`/api/products/${body.id}`).send(aProduct()).expect(202);
-    await request(admin.http).delete(`/api/products/${body.id}`).expect(204);
-    await request(admin.http).delete(`/api/products/${body.id}`).expect(404);
+    const { body } = await admin.api.post('/api/products').send(aProduct()).expect(201);
+    await admin.api.put(`/api/products/${body.id}`).send(aProduct()).expect(202);
+    await admin.api.delete(`/api/products/${body.id}`).expect(204);
+    await admin.api.delete(`/api/products/${body.id}`).expect(404);
 
     assert.equal(await value('catalogue_products_created_total'), created + 1);
     assert.equal(await value('catalogue_products_updated_total'), updated + 1);
@@ -49,18 +49,23 @@ describe('GET /metrics on admin-service', () => {
 
   test("Nest's routes are labelled by their template, unknown paths as unmatched", async () => {
     const route = { method: 'GET', route: '/api/products/:id', status_code: '404' };
+    // The staff guard refuses after the route matched: the refusal carries the template too.
+    const refused = { ...route, status_code: '401' };
     const before = await value('catalogue_http_server_requests_total', route);
+    const refusedBefore = await value('catalogue_http_server_requests_total', refused);
     const unmatched = await value('catalogue_http_server_requests_total', { route: 'unmatched', status_code: '404' });
-    await request(admin.http).get('/api/products/987654').expect(404);
+    await admin.api.get('/api/products/987654').expect(404);
+    await request(admin.http).get('/api/products/987655').expect(401);
     await request(admin.http).get(`/.env-${Date.now()}`).expect(404);
     const text = await scrape();
     assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', route), before + 1);
+    assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', refused), refusedBefore + 1);
     assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', { route: 'unmatched', status_code: '404' }), unmatched + 1);
     assert.doesNotMatch(text, /\.env-/);
   });
 
   test('a like applied by the consumer counts as consumed, with its lag', async () => {
-    const { body } = await request(admin.http).post('/api/products').send(aProduct()).expect(201);
+    const { body } = await admin.api.post('/api/products').send(aProduct()).expect(201);
     const labels = { event_type: EventTypes.ProductLiked };
     const [consumed, lag] = await Promise.all([value('catalogue_events_consumed_total', labels), value('catalogue_event_lag_seconds_count', labels)]);
     await publishLike(admin, { productId: body.id, userId: 'u1' });

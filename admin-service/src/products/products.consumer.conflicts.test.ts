@@ -32,24 +32,29 @@ async function timesProcessed(eventId: string): Promise<number> {
   return rows.length;
 }
 
-/** Resolves once one of the service's transactions waits for a row lock in admin's database. */
-async function consumerWaitsForALock(): Promise<void> {
+/** The consumer's statement that counts a like (it waits there while the product row is locked). */
+const COUNT_LIKE = 'UPDATE products SET likes = likes + 1 WHERE id = ';
+
+/**
+ * Resolves once one of the service's connections runs the like's counter update on this product: with
+ * the row locked by `other`, it waits there. PROCESSLIST is read live; INNODB_TRX is not: InnoDB
+ * refreshes that snapshot only after nobody on the whole server has read it for 0.1 s, which
+ * concurrent test runs never allow.
+ */
+async function consumerWaitsForALock(product: number): Promise<void> {
   await eventually(
     async () => {
-      const rows: unknown[] = await admin.db.query(
-        `SELECT 1 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-          WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE() AND p.ID <> ?`,
-        [other.threadId],
-      );
+      const rows: unknown[] = await admin.db.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> ? AND INFO LIKE ?', [
+        other.threadId,
+        `${COUNT_LIKE}${product} %`,
+      ]);
       return rows.length > 0;
     },
     { timeoutMs: 30_000, intervalMs: 20, what: 'the consumer to wait for the product row' },
   ).catch(async (err: Error) => {
     // What the database was doing, to tell a slow delivery from a lock that was never taken.
-    const trx: unknown[] = await admin.db.query(
-      'SELECT t.trx_state, t.trx_mysql_thread_id AS thread, p.DB AS db, p.INFO AS query FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = DATABASE()',
-    );
-    throw new Error(`${err.message}; transactions: ${JSON.stringify(trx)}`);
+    const threads: unknown[] = await admin.db.query('SELECT ID AS thread, COMMAND AS command, STATE AS state, INFO AS query FROM information_schema.PROCESSLIST WHERE DB = DATABASE()');
+    throw new Error(`${err.message}; threads: ${JSON.stringify(threads)}`);
   });
 }
 
@@ -68,7 +73,7 @@ describe("admin's like counter under lock conflicts", () => {
     const conflictsBefore = transactionErrors.retries.get('conflict') ?? 0;
     const like = await publishLike(admin, { productId: product, userId: 'deadlock-user' });
     // The consumer has recorded the event id in its inbox and now waits for the product row.
-    await consumerWaitsForALock();
+    await consumerWaitsForALock(product);
     // Closing the cycle: the other transaction wants the inbox row the consumer holds.
     await other.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'product_liked')", [like.id]);
     // That insert went through only because the consumer was chosen as the deadlock victim and rolled back.
@@ -90,7 +95,7 @@ describe("admin's like counter under lock conflicts", () => {
     await other.query('BEGIN');
     await other.query('UPDATE products SET likes = likes + 0, image = image WHERE id = ?', [product]);
     const like = await publishLike(admin, { productId: product, userId: 'waiting-user' });
-    await consumerWaitsForALock();
+    await consumerWaitsForALock(product);
     await other.query('COMMIT');
     await eventually(async () => (await likesOf(product)) === 1);
     assert.equal(await timesProcessed(like.id), 1);

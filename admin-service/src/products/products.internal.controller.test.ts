@@ -12,7 +12,8 @@ after(async () => {
   await admin?.stop();
 });
 
-const api = () => request(admin.http);
+/** Internal routes are staff-only: the repair tools call them with a staff token. */
+const api = () => admin.api;
 
 function isEvent<T extends CatalogueEvent['type']>(type: T, productId: number, version: number) {
   return (event: CatalogueEvent): event is EventOf<T> => event.type === type && 'id' in event.data && event.data.id === productId && 'version' in event.data && event.data.version === version;
@@ -76,6 +77,21 @@ describe('POST /internal/products/:id/announce', () => {
     const p = await createProduct();
     const res = await api().post(`/internal/products/${p.id}/announce`).send({ atLeastVersion: -1, extra: 1 }).expect(400);
     assert.equal(res.body.code, 'validation_failed');
+    const rows: { version: number }[] = await admin.db.query('SELECT version FROM products WHERE id = ?', [p.id]);
+    assert.equal(Number(rows[0]!.version), 1);
+  });
+});
+
+describe('internal routes are for staff only', () => {
+  test('answer 401 without a token and 403 to a customer, changing nothing', async () => {
+    const p = await createProduct();
+    const customer = `Bearer ${await admin.tokenFor('7', 'customer')}`;
+    for (const call of [() => request(admin.http).get('/internal/products/snapshot'), () => request(admin.http).post(`/internal/products/${p.id}/announce`)]) {
+      const anonymous = await call().expect(401);
+      assert.equal(anonymous.body.code, 'unauthenticated');
+      const refused = await call().set('authorization', customer).expect(403);
+      assert.equal(refused.body.code, 'forbidden');
+    }
     const rows: { version: number }[] = await admin.db.query('SELECT version FROM products WHERE id = ?', [p.id]);
     assert.equal(Number(rows[0]!.version), 1);
   });

@@ -11,7 +11,7 @@ after(async () => {
   await admin?.stop();
 });
 
-const api = () => request(admin.http);
+const api = () => admin.api;
 const ids = (res: request.Response): number[] => res.body.map((p: { id: number }) => p.id);
 const nextLink = (res: request.Response): string | undefined => /<([^>]+)>; rel="next"/.exec(res.headers.link ?? '')?.[1];
 

@@ -57,15 +57,21 @@ describe('GET /metrics on main-service', () => {
     const timedBefore = await value('catalogue_http_server_request_duration_seconds_count', route);
     const unmatched = { method: 'GET', route: 'unmatched', status_code: '404' };
     const unmatchedBefore = await value('catalogue_http_server_requests_total', unmatched);
+    // Anonymous scanners meet the closed-by-default authentication before any 404: still one series.
+    const refused = { method: 'GET', route: 'unmatched', status_code: '401' };
+    const refusedBefore = await value('catalogue_http_server_requests_total', refused);
+    const token = `Bearer ${await tokenFor('scanner')}`;
 
     await request(main.app).get(`/api/products/${freshProductId()}`).expect(404);
     await request(main.app).get(`/api/products/${freshProductId()}`).expect(404);
-    for (let i = 0; i < 3; i++) await request(main.app).get(`/wp-admin/scan-${Date.now()}-${i}.php`).expect(404);
+    for (let i = 0; i < 3; i++) await request(main.app).get(`/wp-admin/scan-${Date.now()}-${i}.php`).expect(401);
+    for (let i = 0; i < 2; i++) await request(main.app).get(`/wp-admin/scan-${Date.now()}-signed-${i}.php`).set('Authorization', token).expect(404);
 
     const text = await scrape();
     assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', route), before + 2);
     assert.equal(sampleValue(text, 'catalogue_http_server_request_duration_seconds_count', route), timedBefore + 2);
-    assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', unmatched), unmatchedBefore + 3);
+    assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', refused), refusedBefore + 3);
+    assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', unmatched), unmatchedBefore + 2);
     assert.doesNotMatch(text, /scan-|wp-admin/, 'no raw path becomes a label');
     const buckets = parseExposition(text).filter((s) => s.name === 'catalogue_http_server_request_duration_seconds_bucket' && s.labels.route === route.route && s.labels.status_code === '404');
     assert.deepEqual(buckets.map((b) => b.labels.le), [...HTTP_DURATION_BUCKETS.map(String), '+Inf'], "OpenTelemetry's bucket list");

@@ -16,7 +16,7 @@ const CONFIG_FILES: Record<Program, string> = {
   admin: 'admin-service/src/config.ts',
   migrate: 'migrations/cli.ts',
 };
-const SHARED_ENV_FILE = 'packages/shared/src/config/env.ts';
+const SHARED_SOURCE_DIR = 'packages/shared/src';
 const SOURCE_DIRS: Record<'main' | 'admin', string> = { main: 'main-service/src', admin: 'admin-service/src' };
 
 function parse(file: string): ts.SourceFile {
@@ -53,7 +53,7 @@ function zodShapeKeys(file: string, spreads: Record<string, Map<string, ts.Expre
   return keys;
 }
 
-/** The shared shape (`commonEnvShape`) every service spreads into its own. */
+/** The shared shapes (`commonEnvShape`, `httpSecurityEnvShape`, ...) the services spread into their own, wherever in the shared package they live. */
 function sharedShapes(): Record<string, Map<string, ts.Expression>> {
   const shapes: Record<string, Map<string, ts.Expression>> = {};
   const visit = (node: ts.Node): void => {
@@ -71,7 +71,7 @@ function sharedShapes(): Record<string, Map<string, ts.Expression>> {
     }
     ts.forEachChild(node, visit);
   };
-  visit(parse(SHARED_ENV_FILE));
+  for (const file of sourceFiles(SHARED_SOURCE_DIR)) visit(parse(file));
   return shapes;
 }
 

@@ -73,6 +73,7 @@ export class PrivateMariaDb {
       ['--no-defaults', '--user=mysql', `--datadir=${this.dir}/data`, `--tmpdir=${this.dir}/tmp`, '--auth-root-authentication-method=normal', '--skip-test-db'],
       { env: { ...process.env, TMPDIR: `${this.dir}/tmp` } },
     );
+    guardAgainstOrphans(`${killIfStill(`$(cat ${this.dir}/mariadbd.pid 2>/dev/null)`, this.dir)}; rm -rf ${this.dir}`);
     await this.start();
   }
 
@@ -144,6 +145,7 @@ export class PrivateRabbitMq {
     // Its own config file: the machine's listens on 5672, which is taken.
     writeFileSync(`${this.dir}/rabbitmq.conf`, `listeners.tcp.local = 127.0.0.1:${this.port}\nloopback_users = none\nheartbeat = 60\n`);
     for (const sub of ['', '/mnesia', '/log', '/enabled_plugins', '/rabbitmq.conf']) chownTree(`${this.dir}${sub}`, 'rabbitmq');
+    guardAgainstOrphans(`${killIfStill(`$(cat ${this.dir}/pid 2>/dev/null)`, this.node)}; rm -rf ${this.dir}`);
     await this.start();
   }
 
@@ -231,4 +233,19 @@ export class PrivateRabbitMq {
     await this.killHard().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Kills what the fault tests start if this test process dies without cleaning up (killed by a
+ * timeout or a signal): a detached shell waits for this process to end, then runs `cleanup`.
+ * `destroy()` stays the normal path; this only catches the abnormal one.
+ */
+/** Shell: SIGKILL the pid only if its command line or environment still names `marker` (pids get reused). */
+export function killIfStill(pid: string, marker: string): string {
+  return `p=${pid}; [ -n "$p" ] && grep -qaF '${marker}' /proc/$p/cmdline /proc/$p/environ 2>/dev/null && kill -9 $p`;
+}
+
+export function guardAgainstOrphans(cleanup: string): void {
+  const guardian = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; ${cleanup}`], { detached: true, stdio: 'ignore' });
+  guardian.unref();
 }

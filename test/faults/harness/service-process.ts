@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { guardAgainstOrphans, killIfStill } from './servers';
 
 const REPO = path.resolve(__dirname, '../../../..');
 
@@ -36,6 +37,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    if (child.pid) guardAgainstOrphans(killIfStill(String(child.pid), entry));
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString());
       if (this.output.length > 400) this.output.splice(0, 200);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../testing';
+import { createTestDatabase, eventually, type TestDatabase } from '../testing';
 import { createDataSource } from './data-source';
 import { createTransactionRunner, TransactionErrorCounter, transactionErrorKind } from './transaction';
 
@@ -30,16 +30,19 @@ async function count(id: number): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-/** Resolves once some transaction of this test database waits for a row lock. */
-async function someoneWaitsForALock(): Promise<void> {
-  for (;;) {
-    const rows: unknown[] = await dataSource.query(
-      `SELECT 1 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-        WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`,
-    );
-    if (rows.length > 0) return;
+/**
+ * Resolves once the other connection is running `sql` (it waits there when the row is locked).
+ * PROCESSLIST is read live; INNODB_TRX is not: InnoDB refreshes that snapshot only after nobody on
+ * the whole server has read it for 0.1 s, which concurrent test runs never allow.
+ */
+async function otherIsRunning(sql: string, tx: { query(sql: string, params: unknown[]): Promise<unknown> }, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const rows = (await tx.query('SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?', [other.threadId])) as { info: string | null }[];
+    if (rows[0]?.info === sql) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  return false;
 }
 
 describe('createTransactionRunner over real MariaDB', () => {
@@ -53,15 +56,16 @@ describe('createTransactionRunner over real MariaDB', () => {
       await tx.query('SET SESSION innodb_lock_wait_timeout = 1');
       await tx.query('UPDATE counters SET n = n + 1 WHERE id = 1');
     });
-    await someoneWaitsForALock();
-    // Held past the first attempt's timeout, then released.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Held until the first attempt has timed out and is being retried, then released.
+    await eventually(() => Promise.resolve((counter.retries.get('conflict') ?? 0) >= 1), { timeoutMs: 30_000, intervalMs: 20, what: 'a retried lock-wait timeout' });
     await other.query('COMMIT');
     await increment;
     assert.equal(await count(1), 1);
     assert.ok((counter.retries.get('conflict') ?? 0) >= 1, 'the lock-wait timeout was retried');
     assert.equal(counter.failures.size, 0);
   });
+
+  const OTHER_WANTS_ROW_2 = 'UPDATE counters SET n = n + 10 WHERE id = 2';
 
   test('a real deadlock between two transactions: the victim is retried and both increments land once', async () => {
     const counter = new TransactionErrorCounter();
@@ -74,7 +78,8 @@ describe('createTransactionRunner over real MariaDB', () => {
       attempts++;
       await tx.query('UPDATE counters SET n = n + 1 WHERE id = 2');
       firstLocked();
-      if (attempts === 1) await someoneWaitsOrTimeout(tx);
+      // Gives the other connection time to queue behind this lock before asking for the row it holds.
+      if (attempts === 1) await otherIsRunning(OTHER_WANTS_ROW_2, tx, 5000);
       await tx.query('UPDATE counters SET n = n + 1 WHERE id = 3');
     });
     await firstHoldsRow2;
@@ -82,7 +87,7 @@ describe('createTransactionRunner over real MariaDB', () => {
     await other.query('UPDATE counters SET n = n + 10 WHERE id = 3');
     await other.query('UPDATE counters SET n = n + 10 WHERE id = 4');
     // Heavier than A (two rows changed), so InnoDB picks A as the victim.
-    const otherSide = other.query('UPDATE counters SET n = n + 10 WHERE id = 2').then(() => other.query('COMMIT'));
+    const otherSide = other.query(OTHER_WANTS_ROW_2).then(() => other.query('COMMIT'));
     await Promise.all([a, otherSide]);
     assert.ok(attempts >= 2, 'A ran again after being chosen as the deadlock victim');
     assert.equal(counter.retries.get('conflict'), attempts - 1);
@@ -131,15 +136,3 @@ describe('createTransactionRunner over real MariaDB', () => {
     assert.equal(await count(4), before + 1);
   });
 });
-
-/** Gives the other connection time to queue behind A's lock before A asks for the row it holds. */
-async function someoneWaitsOrTimeout(tx: { query(sql: string): Promise<unknown> }): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    const rows = (await tx.query(
-      `SELECT 1 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-        WHERE t.trx_state = 'LOCK WAIT' AND p.DB = DATABASE()`,
-    )) as unknown[];
-    if (rows.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
