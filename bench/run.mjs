@@ -27,6 +27,7 @@ import { adminWrites } from './scenarios/4-admin-writes.mjs';
 import { propagation } from './scenarios/5-propagation.mjs';
 import { observabilityTax } from './scenarios/6-observability-tax.mjs';
 import { brokerOutage } from './scenarios/7-broker-outage.mjs';
+import { search } from './scenarios/8-search.mjs';
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const config = {
@@ -47,6 +48,8 @@ const SCENARIOS = [
   ['3', 'hot', '3. likes on one hot product', hotProduct],
   ['6', 'observability', '6. likes, tracing 10% vs off (metrics on in both)', observabilityTax],
   ['7', 'outage', '7. likes, broker cut 15 s', brokerOutage],
+  // Last: it adds 10,000 products to main's copy, which would change every scenario after it.
+  ['8', 'search', '8. search, 10,000 products (cache off)', search],
 ];
 
 const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
