@@ -26,6 +26,11 @@ const schema = z
     /** Main's base URL, for the operations page (its health and outbox backlog). */
     MAIN_URL: z.url().default('http://127.0.0.1:5000'),
     MAIN_TIMEOUT_MS: positiveIntVar(2000),
+    /**
+     * A broker user that may read the dead-letter queues and publish to both exchanges, for the
+     * console's replay. Optional: without it replay answers 503. Holds a password: never logged.
+     */
+    OPS_RABBITMQ_URL: z.string().regex(/^amqps?:\/\/[^\s]+$/, 'must be an amqp:// or amqps:// URL').optional(),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

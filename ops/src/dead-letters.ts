@@ -1,8 +1,7 @@
 import amqplib from 'amqplib';
-import { deadLetterQueueOf, redactUrl, topologyFor } from '@catalogue/shared';
+import { deadLetterQueueOf, listDeadLetters, redactUrl, replayDeadLetters, topologyFor, type DeadLetter } from '@catalogue/shared';
 import { loadOpsConfig } from './config';
 import { DEAD_LETTERS_USAGE, parseDeadLetterCommand } from './dead-letters/command';
-import { listDeadLetters, replayDeadLetters, type DeadLetter } from './dead-letters/dead-letters';
 
 function line(d: DeadLetter): string {
   return `${d.queue}  ${d.messageId ?? '(no message id)'}  ${d.type ?? '?'}  from ${d.originalExchange || '(default exchange)'}/${d.originalRoutingKey}  deaths ${d.deaths}  ${d.bytes} B\n    reason: ${d.reason}`;

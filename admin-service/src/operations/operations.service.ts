@@ -64,8 +64,10 @@ export class OperationsService implements OnModuleDestroy {
       outbox: [adminOutbox, mainOutbox],
       deadLetters: [mainDead, adminDead],
       // Listing and replaying need to read the dead-letter queues, which the services' least-privilege
-      // broker users may not; the operator tooling (npm run dead-letters) does it with its own user.
-      replay: { available: false, note: 'Replay is not in the console yet: list and replay with `npm run dead-letters` (the repair tooling).' },
+      // broker users may not: the console does it only with a broker user of its own (OPS_RABBITMQ_URL).
+      replay: this.config.OPS_RABBITMQ_URL
+        ? { available: true, note: 'Replay republishes a dead letter to its original exchange, then removes it.' }
+        : { available: false, note: 'Replay is not configured: set OPS_RABBITMQ_URL on admin-service, or use `npm run dead-letters`.' },
     };
   }
 

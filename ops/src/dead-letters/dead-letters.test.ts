@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import amqplib from 'amqplib';
-import { createEvent, EventTypes } from '@catalogue/shared';
+import { createEvent, EventTypes, listDeadLetters, replayDeadLetters } from '@catalogue/shared';
 import { eventually, publishRaw, TEST_RABBITMQ_URL } from '@catalogue/shared/testing';
 import { freshProductId, publishAdminEvent, startMain, type MainUnderTest } from '@catalogue/main-service/dist/test-support';
-import { listDeadLetters, replayDeadLetters } from './dead-letters';
 
 let main: MainUnderTest;
 let connection: amqplib.ChannelModel;

@@ -18,9 +18,11 @@ export const REDACTED_PATHS = [
   'DB_PASSWORD',
   'JWT_SECRET',
   'RABBITMQ_URL',
+  'OPS_RABBITMQ_URL',
   '*.DB_PASSWORD',
   '*.JWT_SECRET',
   '*.RABBITMQ_URL',
+  '*.OPS_RABBITMQ_URL',
 ];
 
 export function createLogger(options: { service: string; level: string; destination?: pino.DestinationStream }): Logger {

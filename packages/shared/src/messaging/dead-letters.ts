@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage, MessagePropertyHeaders } from 'amqplib';
-import { DEAD_LETTER_REASON_HEADER } from '@catalogue/shared';
+import { DEAD_LETTER_REASON_HEADER } from './consumer';
 
 /** A dead-lettered message as an operator needs to see it. */
 export interface DeadLetter {
