@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { createEvent, EventTypes } from '@catalogue/shared';
 import { eventually, publishRaw } from '@catalogue/shared/testing';
 import { accessibilityProblems } from './support/accessibility';
 import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from './support/browser';
@@ -172,7 +173,34 @@ describe('the admin console at /admin', () => {
         { what: 'the poison message counted in main.dead-letter' },
       );
       assert.equal(await depth(/admin\.dead-letter$/), '0');
+
+      // A good like that admin's consumer dead-lettered while something was broken: staff replay it by clicking.
+      const lamp = await createProduct(system, await staffToken(), 'Dead-letter lamp', images.url('Dead-letter lamp'));
+      const like = createEvent(EventTypes.ProductLiked, { productId: lamp.id, userId: 'replayed-user' });
+      await publishRaw('', system.topology.adminDeadLetterQueue, JSON.stringify(like), {
+        messageId: like.id,
+        type: like.type,
+        headers: { 'x-dead-letter-reason': 'handler failed: the database was unreachable', 'x-original-exchange': system.topology.mainExchange, 'x-original-routing-key': like.type },
+      });
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      const letter = page.locator(`tr[data-message-id="${like.id}"]`);
+      await letter.waitFor();
+      assert.match((await letter.textContent()) ?? '', /product_liked.*handler failed: the database was unreachable/);
+      assert.equal(await page.locator('tr[data-message-id="poison-1"]').count(), 1, "main's poison is listed too");
       await screenshot(page, 'console-operations');
+
+      await letter.getByRole('button', { name: `Replay ${like.id}` }).click();
+      await page.getByRole('status').filter({ hasText: 'Replayed 1 message.' }).waitFor();
+      await letter.waitFor({ state: 'detached' });
+      await eventually(async () => (await depth(/admin\.dead-letter$/)) === '0', { what: 'the dead-letter count back to 0 after replay' });
+      await eventually(
+        async () => {
+          const rows: { likes: number }[] = await system.adminDataSource.query('SELECT likes FROM products WHERE id = ?', [lamp.id]);
+          return Number(rows[0]?.likes) === 1;
+        },
+        { what: 'the replayed like counted once' },
+      );
+      assert.equal(await page.locator('tr[data-message-id="poison-1"]').count(), 1, 'only the chosen message was replayed');
     } finally {
       await page.context().close();
     }

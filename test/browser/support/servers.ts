@@ -9,7 +9,7 @@ import { buildMainService } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
 import { createDataSource, createLogger, topologyFor, type Role, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, type TestDatabase } from '@catalogue/shared/testing';
+import { createTestDatabase, createTestNamespace, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
 import type { DataSource } from 'typeorm';
 import { PEOPLE } from './people';
 
@@ -50,7 +50,8 @@ export async function startServers(): Promise<RunningSystem> {
   const mainPort = await listen(mainServer);
   const mainUrl = `http://127.0.0.1:${mainPort}`;
 
-  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common, MAIN_URL: mainUrl });
+  // The operator's broker user for the console's dead-letter replay (the test broker's guest may do everything).
+  const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common, MAIN_URL: mainUrl, OPS_RABBITMQ_URL: TEST_RABBITMQ_URL });
   const adminDataSource = createDataSource({ credentials: adminDb!.credentials, poolSize: 5 });
   await adminDataSource.initialize();
   const adminApp: NestExpressApplication = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });

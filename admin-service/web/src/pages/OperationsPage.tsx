@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { messageOf } from '@catalogue/web-kit';
 import { useApi } from '../api';
+import { DeadLetters } from './DeadLetters';
 
 interface ServiceHealth {
   service: string;
@@ -63,12 +64,12 @@ export function OperationsPage() {
           We could not read the operations report. {load.message}
         </p>
       )}
-      {load.state === 'ready' && <Report report={load.report} />}
+      {load.state === 'ready' && <Report report={load.report} onReplayed={refresh} />}
     </section>
   );
 }
 
-function Report({ report }: { report: OperationsReport }) {
+function Report({ report, onReplayed }: { report: OperationsReport; onReplayed: () => Promise<void> }) {
   return (
     <div className="ops-grid">
       <div className="card">
@@ -143,13 +144,11 @@ function Report({ report }: { report: OperationsReport }) {
             ))}
           </tbody>
         </table>
-        <div className="actions replay">
-          <button type="button" disabled={!report.replay.available} aria-describedby="replay-note">
-            Replay dead letters
-          </button>
+        <div className="replay">
           <p className="hint" id="replay-note">
             {report.replay.note}
           </p>
+          <DeadLetters checkedAt={report.checkedAt} onReplayed={onReplayed} />
         </div>
       </div>
       <p className="hint">Checked {new Date(report.checkedAt).toLocaleString()}.</p>
