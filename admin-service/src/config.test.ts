@@ -38,6 +38,15 @@ describe('loadAdminConfig', () => {
     );
   });
 
+  test('OPS_RABBITMQ_URL is optional, and one that is not an amqp URL is refused without echoing it', () => {
+    assert.equal(loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '' }).OPS_RABBITMQ_URL, undefined);
+    assert.equal(loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '', OPS_RABBITMQ_URL: 'amqps://ops:pw@broker:5671' }).OPS_RABBITMQ_URL, 'amqps://ops:pw@broker:5671');
+    assert.throws(
+      () => loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '', OPS_RABBITMQ_URL: 'http://ops:sentinel-pw@broker' }),
+      (err: unknown) => err instanceof ConfigError && /OPS_RABBITMQ_URL/.test(err.message) && !err.message.includes('sentinel'),
+    );
+  });
+
   test('CORS_ORIGINS takes a comma-separated list of origins and refuses a path', () => {
     assert.deepEqual(loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '', CORS_ORIGINS: 'https://shop.example, http://localhost:5173' }).CORS_ORIGINS, ['https://shop.example', 'http://localhost:5173']);
     assert.deepEqual(loadAdminConfig({ DB_USER: 'a', DB_PASSWORD: '' }).CORS_ORIGINS, []);

@@ -13,6 +13,7 @@ const SENTINELS = {
   dbAdmin: 'SENTINEL-db-admin-q7Zx41',
   brokerMain: 'SENTINEL-amqp-main-q7Zx41',
   brokerAdmin: 'SENTINEL-amqp-admin-q7Zx41',
+  brokerOps: 'SENTINEL-amqp-ops-q7Zx41',
 };
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -44,7 +45,8 @@ before(async () => {
     leastPrivilegeBroker: true,
     brokerPasswords: { main: SENTINELS.brokerMain, admin: SENTINELS.brokerAdmin },
     dbPasswords: { main: SENTINELS.dbMain, admin: SENTINELS.dbAdmin },
-    env: { admin: { JWT_PRIVATE_KEY: privatePem } },
+    // The operator's broker user with a password the broker refuses: replay fails, and must not say why in a way that leaks it.
+    env: { admin: { JWT_PRIVATE_KEY: privatePem, OPS_RABBITMQ_URL: `amqp://guest:${SENTINELS.brokerOps}@127.0.0.1:5672` } },
     logDestination: { write: (line: string) => capture('log', line) },
   });
   // A spy on every exchange (as the broker administrator): every message either service publishes.
@@ -84,6 +86,8 @@ describe('secrets given as sentinel values', () => {
     record(await admin().post('/api/products').set('authorization', staff).set('content-type', 'application/json').send('{"title":'));
     record(await admin().post('/api/products').set('authorization', staff).send({ title: 'x'.repeat(30_000) }));
     record(await admin().get('/api/products').set('authorization', 'Bearer forged.token.here'));
+    record(await admin().get('/api/operations/dead-letters').set('authorization', staff).expect(503));
+    record(await admin().post('/api/operations/dead-letters/replay').set('authorization', staff).send({ queue: 'main', all: true }).expect(503));
     for (const path of ['/api/health', '/ready', '/.well-known/jwks.json', '/metrics', '/api/nothing']) {
       record(await admin().get(path));
       record(await main().get(path));

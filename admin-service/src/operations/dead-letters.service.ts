@@ -21,7 +21,7 @@ export interface DeadLetterQueueView {
 
 export interface ReplayResult {
   queue: ConsumerName;
-  replayed: string[];
+  replayed: (string | null)[];
   failed: { id: string | null; error: string }[];
   notFound: string[];
 }
@@ -78,7 +78,7 @@ export class DeadLettersService {
     );
     return {
       queue: choice.queue,
-      replayed: outcome.replayed.map((letter) => letter.messageId ?? ''),
+      replayed: outcome.replayed.map((letter) => letter.messageId ?? null),
       failed: outcome.failed.map((f) => ({ id: f.deadLetter.messageId ?? null, error: f.error })),
       notFound: [...wanted].filter((id) => !found.has(id)),
     };

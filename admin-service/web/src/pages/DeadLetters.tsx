@@ -20,7 +20,7 @@ interface DeadLetterQueue {
 
 interface ReplayResult {
   queue: QueueName;
-  replayed: string[];
+  replayed: (string | null)[];
   failed: { id: string | null; error: string }[];
   notFound: string[];
 }
