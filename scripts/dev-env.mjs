@@ -18,6 +18,9 @@ export const DEV_ADMIN = {
   DB_PASSWORD: 'admin-dev-password',
   DB_NAME: 'catalogue_admin',
   ...brokerAs('catalogue_admin', 'admin-broker-dev-password'),
+  // The console's dead-letter replay reads the dead-letter queues, which admin's own user may not:
+  // locally that is the broker administrator, as for `npm run dead-letters`.
+  OPS_RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672',
   ...devSigningKey(),
   // The storefront (served by main) signs people in here from the browser.
   CORS_ORIGINS: 'http://127.0.0.1:5000,http://localhost:5000',
