@@ -61,7 +61,7 @@ async function outboxRows(): Promise<number> {
 }
 
 describe('property: two relays and two consumers racing over the same rows', () => {
-  test('every accepted like is published once, counted once, and no outbox row is stranded', async () => {
+  test('every accepted like is published at least once, counted exactly once, and no outbox row is stranded', async () => {
     const scenario = fc.record({
       products: fc.integer({ min: 1, max: 3 }),
       likes: fc.array(fc.record({ product: fc.nat(2), user: fc.stringMatching(/^u[0-9]{1,2}$/), via: fc.nat(1) }), { minLength: 1, maxLength: 12 }),
@@ -86,10 +86,14 @@ describe('property: two relays and two consumers racing over the same rows', () 
         assert.equal(accepted.length, new Set(answers.map((a) => `${a.productId}/${a.user}`)).size, 'one like per user and product');
 
         await eventually(async () => (await outboxRows()) === 0, { timeoutMs: 20_000, intervalMs: 20, what: 'both relays to drain the outbox' });
-        assert.equal(published() - publishedBefore, accepted.length, 'each like published exactly once by one of the relays');
+        // At least once: a relay whose claim is rolled back after its publish (a deadlock on the
+        // DELETE, a confirm that came too late) leaves the row for the other relay to publish again.
+        assert.ok(published() - publishedBefore >= accepted.length, 'each like published by one of the relays');
         await eventually(async () => delivered() - deliveredBefore >= accepted.length, { timeoutMs: 20_000, intervalMs: 20, what: 'the two consumers to settle every like' });
 
-        assert.equal(duplicates() - duplicatesBefore, 0, 'no delivery was a duplicate');
+        const republished = published() - publishedBefore - accepted.length;
+        // Every extra copy is recognised by admin's inbox, never applied.
+        await eventually(async () => duplicates() - duplicatesBefore >= republished, { timeoutMs: 20_000, intervalMs: 20, what: "admin's inbox to drop every extra copy" });
         for (const id of ids) {
           const rows: { likes: number }[] = await admins[0]!.dataSource.query('SELECT likes FROM products WHERE id = ?', [id]);
           assert.equal(Number(rows[0]!.likes), accepted.filter((a) => a.productId === id).length, `product ${id} counted once per like`);
