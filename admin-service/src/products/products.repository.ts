@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affectedRows, productListSql, type ListQuery, type Sql } from '@catalogue/shared';
+import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ProductFilters } from './product-filters';
 
@@ -87,19 +87,12 @@ export class ProductsRepository {
   }
 
   /** Adds each live product's likes in one statement; returns how many of the products were live. */
-  async addLikes(tx: EntityManager, counts: Map<number, number>): Promise<number> {
-    const ids = [...counts.keys()];
-    const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
-    const result = await tx.query(`UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`, [
-      ...ids.flatMap((id) => [id, counts.get(id)]),
-      ids,
-    ]);
-    return affectedRows(result);
+  addLikes(tx: EntityManager, counts: Map<number, number>): Promise<number> {
+    return addLikesToLiveProducts(tx, counts);
   }
 
-  async liveIds(tx: EntityManager, ids: number[]): Promise<Set<number>> {
-    const rows: { id: number }[] = await tx.query('SELECT id FROM products WHERE id IN (?) AND deleted_at IS NULL', [ids]);
-    return new Set(rows.map((r) => Number(r.id)));
+  liveIds(tx: EntityManager, ids: number[]): Promise<Set<number>> {
+    return liveProductIds(tx, ids);
   }
 
   async recordUnmatchedLikes(tx: EntityManager, likes: { eventId: string; productId: number; userId: string }[]): Promise<void> {

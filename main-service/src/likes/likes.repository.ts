@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from '@catalogue/shared';
+import { addLikesToLiveProducts, affectedRows, liveProductIds } from '@catalogue/shared';
 
 export interface LikeRow {
   id: string;
@@ -31,23 +31,12 @@ export class LikesRepository {
     await tx.query('DELETE FROM likes WHERE id IN (?)', [ids]);
   }
 
-  /**
-   * Adds each product's new likes to its count (in SQL, never read-modify-write), live products
-   * only. Returns how many of the products were live.
-   */
-  async incrementLiveProducts(tx: EntityManager, counts: Map<number, number>): Promise<number> {
-    const ids = [...counts.keys()];
-    const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
-    const result = await tx.query(`UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`, [
-      ...ids.flatMap((id) => [id, counts.get(id)]),
-      ids,
-    ]);
-    return affectedRows(result);
+  incrementLiveProducts(tx: EntityManager, counts: Map<number, number>): Promise<number> {
+    return addLikesToLiveProducts(tx, counts);
   }
 
-  async liveProductIds(tx: EntityManager, ids: number[]): Promise<Set<number>> {
-    const rows: { id: number }[] = await tx.query('SELECT id FROM products WHERE id IN (?) AND deleted_at IS NULL', [ids]);
-    return new Set(rows.map((r) => Number(r.id)));
+  liveProductIds(tx: EntityManager, ids: number[]): Promise<Set<number>> {
+    return liveProductIds(tx, ids);
   }
 
   /** One page of a product's likes in id order, for re-announcing them. */

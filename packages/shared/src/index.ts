@@ -5,6 +5,7 @@ export * from './contracts/snapshot';
 export * from './db/data-source';
 export * from './db/errors';
 export * from './db/transaction';
+export * from './db/like-counts';
 export * from './http/errors';
 export * from './http/pagination';
 export * from './logging/logger';
