@@ -112,6 +112,8 @@ describe('provisioning over the management API', () => {
       assert.match(err.message, new RegExp(`queue ${ns.namespace.replace('.', '\\.')}main exists with other settings \\(x-delivery-limit: 10 instead of 11\\)`));
       return true;
     });
+    const queue = await managementApi(TEST_RABBITMQ_MANAGEMENT).get<{ arguments: Record<string, unknown> }>(`/api/queues/%2F/${segment(queueOf(topology, 'main'))}`);
+    assert.equal(queue?.arguments['x-delivery-limit'], 10);
   });
 
   test('never resets an existing password to a default or to nothing; an explicit new one replaces it', async () => {
