@@ -106,6 +106,24 @@ describe('provisioning a database user that already exists', () => {
     }
   });
 
+  test("a user a DBA made for '%' only gets the missing host accounts, and the explicit password on every one", async () => {
+    const name = uniqueName('tdba_');
+    const root = await mysql.createConnection({ ...TEST_DB });
+    try {
+      await root.query('CREATE USER ?@? IDENTIFIED BY ?', [name, '%', 'dba-password']);
+      const anyHost = async () => ((await root.query('SELECT authentication_string AS hash FROM mysql.user WHERE User = ? AND Host = ?', [name, '%']))[0] as { hash: string }[])[0]?.hash;
+      const before = await anyHost();
+      assert.equal(await ensureDatabaseUser(root, { name, password: 'provisioned-password' }, { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] }), 'created');
+      const [rows] = await root.query('SELECT Host AS host FROM mysql.user WHERE User = ? ORDER BY Host', [name]);
+      assert.deepEqual((rows as { host: string }[]).map((r) => r.host).sort(), ['%', '127.0.0.1', 'localhost']);
+      assert.notEqual(await anyHost(), before, "the '%' account has the provisioned password too");
+      assert.equal(await ensureDatabaseUser(root, { name, password: 'provisioned-password' }, { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] }), 'unchanged');
+    } finally {
+      await dropRuntimeUser(root, name);
+      await root.end();
+    }
+  });
+
   test('a new user without a password is an error naming it, and nothing is created', async () => {
     const name = uniqueName('tnopw_');
     const root = await mysql.createConnection({ ...TEST_DB });

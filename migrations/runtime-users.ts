@@ -29,23 +29,17 @@ export async function ensureSchema(connection: Connection, database: string): Pr
  */
 export async function ensureDatabaseUser(connection: Connection, user: ProvisionedUser, grant: { privileges: string; databases: string[] }): Promise<ProvisionAction> {
   const [rows] = await connection.query('SELECT Host AS host FROM mysql.user WHERE User = ?', [user.name]);
-  const existing = new Set((rows as { host: string }[]).map((r) => r.host));
-  let action: ProvisionAction = 'unchanged';
-  if (existing.size === 0 && !user.password) throw new Error(`database user ${user.name} does not exist and no password was given to create it`);
-  for (const host of HOSTS) {
-    if (existing.has(host) || !user.password) continue;
-    await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user.name, host, user.password]);
-    existing.add(host);
-    action = 'created';
-  }
-  if (action === 'unchanged' && user.password && !user.passwordIsDefault && !(await passwordWorks(connection, user.name, user.password))) {
-    for (const host of existing) await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user.name, host, user.password]);
-    action = 'updated';
-  }
-  for (const host of existing) {
+  const existing = (rows as { host: string }[]).map((r) => r.host);
+  if (existing.length === 0 && !user.password) throw new Error(`database user ${user.name} does not exist and no password was given to create it`);
+  // Tried before any account is added, so the sign-in meets an account that was already there.
+  const reset = existing.length > 0 && !!user.password && !user.passwordIsDefault && !(await passwordWorks(connection, user.name, user.password));
+  const missing = user.password ? HOSTS.filter((host) => !existing.includes(host)) : [];
+  for (const host of missing) await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user.name, host, user.password]);
+  if (reset) for (const host of existing) await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user.name, host, user.password]);
+  for (const host of [...existing, ...missing]) {
     for (const database of grant.databases) await connection.query(`GRANT ${grant.privileges} ON ${quoteName(database)}.* TO ?@?`, [user.name, host]);
   }
-  return action;
+  return missing.length > 0 ? 'created' : reset ? 'updated' : 'unchanged';
 }
 
 /** Whether the user can sign in with this password on the administrator's server. */

@@ -8,7 +8,7 @@ import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service
 import { loadSigningKey } from '@catalogue/admin-service/dist/auth/signing-key';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { dropRuntimeUser } from '@catalogue/migrations';
-import { createLogger, managementApi, passwordMatches, segment, type Role } from '@catalogue/shared';
+import { createLogger, managementApi, passwordMatches, apiSegment, type Role } from '@catalogue/shared';
 import { eventually, TEST_DB, uniqueName } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
@@ -84,7 +84,7 @@ before(async () => {
   await broker.init();
   // The broker's own administrator, as its installation makes one (the Cluster Operator's default user).
   const guest = managementApi({ url: broker.managementUrl, username: 'guest', password: 'guest' });
-  await guest.put(`/api/users/${segment(operator.user)}`, { password: operator.password, tags: 'administrator' });
+  await guest.put(`/api/users/${apiSegment(operator.user)}`, { password: operator.password, tags: 'administrator' });
   // The database server's administrator (an RDS master user, say): may create schemas and users, and grant.
   const root = await asRoot();
   try {
@@ -158,7 +158,7 @@ async function call(service: ServiceProcess, method: string, route: string, opti
 }
 const steps = (output: string) => [...output.matchAll(/^provision: (created|updated|unchanged) +(.+)$/gm)].map((m) => ({ action: m[1]!, what: m[2]! }));
 const brokerUserHash = async (name: string) =>
-  (await managementApi({ url: broker.managementUrl, username: operator.user, password: operator.password }).get<{ password_hash: string; hashing_algorithm: string }>(`/api/users/${segment(name)}`))!;
+  (await managementApi({ url: broker.managementUrl, username: operator.user, password: operator.password }).get<{ password_hash: string; hashing_algorithm: string }>(`/api/users/${apiSegment(name)}`))!;
 
 describe('a fresh release on an empty broker and an empty database, with no manual step', () => {
   test('provisioning creates every schema, user, exchange, queue and binding, and nothing was there before', () => {

@@ -32,8 +32,8 @@ export interface ManagementApi {
   delete(path: string): Promise<void>;
 }
 
-/** One path segment (a vhost, a user, a queue name): `/` becomes `%2F`, as the API expects. */
-export const segment = (value: string) => encodeURIComponent(value);
+/** One path segment of the API (a vhost, a user, a queue name): `/` becomes `%2F`, as the API expects. */
+export const apiSegment = (value: string) => encodeURIComponent(value);
 
 export function managementApi(endpoint: ManagementEndpoint): ManagementApi {
   const base = new URL(endpoint.url);

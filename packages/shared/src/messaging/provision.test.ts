@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import amqplib from 'amqplib';
 import { createTestNamespace, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName } from '../testing';
-import { managementApi, segment } from './management-api';
+import { managementApi, apiSegment } from './management-api';
 import { passwordMatches, provisionBroker, removeBrokerUser, type ProvisionedUser } from './provision';
 import { assertTopology, exchangeOf, queueOf, topologyFor, type ConsumerName } from './topology';
 
@@ -112,7 +112,7 @@ describe('provisioning over the management API', () => {
       assert.match(err.message, new RegExp(`queue ${ns.namespace.replace('.', '\\.')}main exists with other settings \\(x-delivery-limit: 10 instead of 11\\)`));
       return true;
     });
-    const queue = await managementApi(TEST_RABBITMQ_MANAGEMENT).get<{ arguments: Record<string, unknown> }>(`/api/queues/%2F/${segment(queueOf(topology, 'main'))}`);
+    const queue = await managementApi(TEST_RABBITMQ_MANAGEMENT).get<{ arguments: Record<string, unknown> }>(`/api/queues/%2F/${apiSegment(queueOf(topology, 'main'))}`);
     assert.equal(queue?.arguments['x-delivery-limit'], 10);
   });
 
@@ -120,7 +120,7 @@ describe('provisioning over the management API', () => {
     const name = uniqueName('tpw_');
     const other = { name: uniqueName('tother_'), password: uniqueName('pw-') };
     const api = managementApi(TEST_RABBITMQ_MANAGEMENT);
-    const stored = async () => (await api.get<{ password_hash: string; hashing_algorithm: string }>(`/api/users/${segment(name)}`))!;
+    const stored = async () => (await api.get<{ password_hash: string; hashing_algorithm: string }>(`/api/users/${apiSegment(name)}`))!;
     try {
       await provision({ users: { main: { name, password: 'first-password' }, admin: other } });
       for (const user of [{ name, password: 'main-broker-dev-password', passwordIsDefault: true }, { name }]) {
@@ -141,7 +141,7 @@ describe('provisioning over the management API', () => {
   test('a new user without a password is an error that names the user', async () => {
     const name = uniqueName('tnopw_');
     await assert.rejects(provision({ users: { main: { name }, admin: users.admin } }), new RegExp(`broker user ${name} does not exist and no password was given`));
-    assert.equal(await managementApi(TEST_RABBITMQ_MANAGEMENT).get(`/api/users/${segment(name)}`), undefined);
+    assert.equal(await managementApi(TEST_RABBITMQ_MANAGEMENT).get(`/api/users/${apiSegment(name)}`), undefined);
   });
 
   test('an unreachable or refusing management API gives a clear error without the password', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { managementApi, segment, type ManagementApi, type ManagementEndpoint } from './management-api';
+import { managementApi, apiSegment, type ManagementApi, type ManagementEndpoint } from './management-api';
 import { brokerPermissions, topologyFor, topologyPlan, type ConsumerName, type TopologyOptions } from './topology';
 
 /**
@@ -60,7 +60,7 @@ interface QueueInfo {
 export async function provisionBroker(options: BrokerProvisionOptions): Promise<ProvisionStep[]> {
   const api = managementApi(options.management);
   const vhost = options.vhost ?? '/';
-  const v = segment(vhost);
+  const v = apiSegment(vhost);
   const steps: ProvisionStep[] = [];
 
   if (await api.get(`/api/vhosts/${v}`)) {
@@ -71,14 +71,14 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
   }
   // Declaring through the API is done with the administrator's own permissions on the vhost.
   const adminUser = options.management.username;
-  if (!(await api.get(`/api/permissions/${v}/${segment(adminUser)}`))) {
-    await api.put(`/api/permissions/${v}/${segment(adminUser)}`, { configure: '.*', write: '.*', read: '.*' });
+  if (!(await api.get(`/api/permissions/${v}/${apiSegment(adminUser)}`))) {
+    await api.put(`/api/permissions/${v}/${apiSegment(adminUser)}`, { configure: '.*', write: '.*', read: '.*' });
     steps.push({ what: `permissions of ${adminUser} on ${vhost}`, action: 'created' });
   }
 
   const plan = topologyPlan(topologyFor(options.namespace), options);
   for (const exchange of plan.exchanges) {
-    const path = `/api/exchanges/${v}/${segment(exchange.name)}`;
+    const path = `/api/exchanges/${v}/${apiSegment(exchange.name)}`;
     const existing = await api.get<ExchangeInfo>(path);
     if (existing) {
       if (existing.type !== exchange.type || !existing.durable) {
@@ -91,7 +91,7 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
     }
   }
   for (const queue of plan.queues) {
-    const path = `/api/queues/${v}/${segment(queue.name)}`;
+    const path = `/api/queues/${v}/${apiSegment(queue.name)}`;
     const existing = await api.get<QueueInfo>(path);
     if (existing) {
       const differences = argumentDifferences(existing.arguments ?? {}, queue.arguments);
@@ -105,7 +105,7 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
     }
   }
   for (const binding of plan.bindings) {
-    const path = `/api/bindings/${v}/e/${segment(binding.exchange)}/q/${segment(binding.queue)}`;
+    const path = `/api/bindings/${v}/e/${apiSegment(binding.exchange)}/q/${apiSegment(binding.queue)}`;
     const existing = (await api.get<{ routing_key: string }[]>(path)) ?? [];
     const what = `binding ${binding.exchange} -[${binding.routingKey}]-> ${binding.queue}`;
     if (existing.some((b) => b.routing_key === binding.routingKey)) {
@@ -120,7 +120,7 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
     const user = options.users[service];
     steps.push({ what: `broker user ${user.name}`, action: await ensureUser(api, user) });
     const wanted = brokerPermissions(options.namespace, service);
-    const path = `/api/permissions/${v}/${segment(user.name)}`;
+    const path = `/api/permissions/${v}/${apiSegment(user.name)}`;
     const current = await api.get<Permissions>(path);
     const what = `permissions of ${user.name} on ${vhost}`;
     if (current && current.configure === wanted.configure && current.write === wanted.write && current.read === wanted.read) {
@@ -134,7 +134,7 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
 }
 
 async function ensureUser(api: ManagementApi, user: ProvisionedUser): Promise<ProvisionAction> {
-  const path = `/api/users/${segment(user.name)}`;
+  const path = `/api/users/${apiSegment(user.name)}`;
   const existing = await api.get<UserInfo>(path);
   if (!existing) {
     if (!user.password) throw new Error(`broker user ${user.name} does not exist and no password was given to create it`);
@@ -169,5 +169,5 @@ function argumentDifferences(actual: Record<string, unknown>, wanted: Record<str
 
 /** Removes a broker user (tests clean up after themselves). */
 export async function removeBrokerUser(management: ManagementEndpoint, name: string): Promise<void> {
-  await managementApi(management).delete(`/api/users/${segment(name)}`);
+  await managementApi(management).delete(`/api/users/${apiSegment(name)}`);
 }
