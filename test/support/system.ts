@@ -6,8 +6,8 @@ import { buildMainService, type MainService } from '@catalogue/main-service/dist
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import mysql from 'mysql2/promise';
-import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type BrokerUser, type Role, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
+import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type Role, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 
@@ -47,13 +47,13 @@ export interface SystemOptions {
 /** Both services in this process, each on its own database, sharing one broker namespace. */
 export async function startSystem(options: SystemOptions = {}): Promise<SystemUnderTest> {
   const ns = createTestNamespace();
-  const brokerUsers: Record<'main' | 'admin', BrokerUser> | undefined = options.leastPrivilegeBroker
+  const brokerUsers: Record<'main' | 'admin', { name: string; password: string }> | undefined = options.leastPrivilegeBroker
     ? {
         main: { name: uniqueName('tmain_'), password: options.brokerPasswords?.main ?? uniqueName('main-pw-') },
         admin: { name: uniqueName('tadmin_'), password: options.brokerPasswords?.admin ?? uniqueName('admin-pw-') },
       }
     : undefined;
-  if (brokerUsers) await provisionBroker({ adminUrl: TEST_RABBITMQ_URL, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
+  if (brokerUsers) await provisionBroker({ management: TEST_RABBITMQ_MANAGEMENT, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
   const brokerEnv = (service: 'main' | 'admin', url = new URL(TEST_RABBITMQ_URL)): Record<string, string> => {
     if (!brokerUsers) return { RABBITMQ_URL: url.toString() };
     url.username = brokerUsers[service].name;
@@ -126,7 +126,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       await mainBrokerProxy.stop();
       await Promise.all([mainDb!.drop(), adminDb!.drop()]);
       await ns.cleanup();
-      if (brokerUsers) await Promise.all([removeBrokerUser(brokerUsers.main.name), removeBrokerUser(brokerUsers.admin.name)]);
+      if (brokerUsers) await Promise.all([removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.main.name), removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.admin.name)]);
       if (dbUsers) {
         const root = await mysql.createConnection({ ...TEST_DB });
         try {
