@@ -10,6 +10,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createLogger } from '@catalogue/shared';
 import { loadAdminConfig } from '../config';
 import { loadSigningKey } from './signing-key';
+import { fixedKeys } from './signing-keys';
 import { TokensService } from './tokens.service';
 
 const logger = createLogger({ service: 'signing-key-test', level: 'silent' });
@@ -53,7 +54,7 @@ describe('the token signing key', () => {
     const [first, second] = [await loadSigningKey(config, logger), await loadSigningKey(config, logger)];
     assert.equal(first.publicJwk.kid, second.publicJwk.kid);
     assert.equal('d' in first.publicJwk, false);
-    const { token } = await new TokensService(first, config).issue('7', 'staff');
+    const { token } = await new TokensService(fixedKeys(first), config).issue('7', 'staff');
     assert.equal(await verifies(config, token, second), '7');
   });
 
@@ -61,7 +62,7 @@ describe('the token signing key', () => {
     secrets.set('prod/jwt', pem(2048));
     const config = loadAdminConfig({ ...base, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt', AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, AWS_REGION: 'eu-west-1' });
     const key = await loadSigningKey(config, logger);
-    const { token } = await new TokensService(key, config).issue('8', 'customer');
+    const { token } = await new TokensService(fixedKeys(key), config).issue('8', 'customer');
     assert.equal(await verifies(config, token, key), '8');
     const missing = loadAdminConfig({ ...base, JWT_PRIVATE_KEY_SECRET_ID: 'prod/none', AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint });
     await assert.rejects(loadSigningKey(missing, logger), /prod\/none/);
