@@ -66,11 +66,6 @@ export class RotatingPool {
     }
   }
 
-  /** The login new connections use (for tests and logs; holds the password: never log it whole). */
-  get credentials(): DatabaseCredentials {
-    return this.current.credentials;
-  }
-
   getConnection(callback: ConnectionCallback): void {
     this.acquire().then(
       (connection) => callback(null, connection),
@@ -85,8 +80,8 @@ export class RotatingPool {
     void Promise.all(generations.map((generation) => this.endPool(generation))).then(() => callback?.(null));
   }
 
-  /** Reads the secret now (within the source's bounds) and moves new connections to changed credentials. */
-  follow(): Promise<void> {
+  /** Reads the secret (within the source's bounds) and moves new connections to changed credentials. */
+  private follow(): Promise<void> {
     this.switching ??= this.switchIfChanged().finally(() => {
       this.switching = undefined;
     });
@@ -124,7 +119,7 @@ export class RotatingPool {
       candidate.retired = true;
       void this.endPool(candidate);
       const reason = (err as { code?: unknown }).code ?? 'error';
-      this.options.logger.warn({ reason }, 'could not log in with the credentials from the secret; keeping the ones in use');
+      this.options.logger.warn({ reason }, 'could not open a connection with the new credentials from the secret; keeping the ones in use');
       return;
     }
     const previous = this.current;
