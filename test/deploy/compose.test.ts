@@ -117,7 +117,17 @@ describe('docker-compose.yml', () => {
     assert.equal(configs['admin-service'].PORT, defaultPort('admin', 'PORT'));
     assert.equal(configs['main-service'].NODE_ENV, 'development', "development mode, so the README's curl examples work");
     for (const name of ['main-service', 'main-consumer'] as const) {
-      assert.deepEqual(configs[name].tokenKey, { kind: 'jwks', url: 'http://admin-service:8000/.well-known/jwks.json', timeoutMs: configs[name].ADMIN_TIMEOUT_MS }, `${name} verifies with admin's JWKS`);
+      assert.deepEqual(
+        configs[name].tokenKey,
+        {
+          kind: 'jwks',
+          url: 'http://admin-service:8000/.well-known/jwks.json',
+          timeoutMs: configs[name].ADMIN_TIMEOUT_MS,
+          cooldownMs: configs[name].JWT_JWKS_COOLDOWN_SECONDS * 1000,
+          maxAgeMs: configs[name].JWT_JWKS_MAX_AGE_SECONDS * 1000,
+        },
+        `${name} verifies with admin's JWKS`,
+      );
       assert.equal(configs[name].DEV_RANDOM_USER, false, `${name}: likes need a token, as in production`);
     }
     assert.ok(servedPaths('admin').has('/.well-known/jwks.json'), 'admin serves the JWKS');

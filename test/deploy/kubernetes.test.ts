@@ -28,6 +28,7 @@ const SECRET_STAND_INS: Record<string, string> = {
   secret: 'a-stand-in-signing-key-of-32-chars-or-more',
   token: 'stand-in.staff.token',
   'private-key.pem': '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
+  'extra-public-keys.pem': '-----BEGIN PUBLIC KEY-----\nstand-in\n-----END PUBLIC KEY-----\n',
 };
 
 const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);

@@ -1,3 +1,4 @@
+import { fixedKeys } from '@catalogue/admin-service/dist/auth/signing-keys';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -129,7 +130,7 @@ before(async () => {
   await main.start();
 
   const tokenConfig = loadAdminConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-  tokens = new TokensService(await loadSigningKey(tokenConfig, createLogger({ service: 'fresh-release', level: 'silent' })), tokenConfig);
+  tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'fresh-release', level: 'silent' }))), tokenConfig);
 });
 
 after(async () => {

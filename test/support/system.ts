@@ -6,7 +6,7 @@ import { buildMainService, type MainService } from '@catalogue/main-service/dist
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import mysql from 'mysql2/promise';
-import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type Role, type Topology } from '@catalogue/shared';
+import { createLogger, openDatabase, provisionBroker, removeBrokerUser, topologyFor, type Role, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -85,9 +85,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     : createLogger({ service: 'e2e', level: 'silent' });
 
   const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common, ...dbEnv('admin'), ...brokerEnv('admin'), ...options.env?.admin });
-  // Credentials come from the configuration, as the services' runtime resolves them.
-  const adminDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(adminConfig, adminConfig.DB_NAME), poolSize: 5 });
-  await adminDataSource.initialize();
+  // Opened as the services' runtime opens it: credentials from the configuration or DB_SECRET_ID's secret.
+  const adminDataSource = await openDatabase({ ...adminConfig, DB_POOL_SIZE: 5 }, adminConfig.DB_NAME, logger, { maxWaitMs: 20_000 });
   const adminApp = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });
   await adminApp.startAllMicroservices();
   // Listening for real: main fetches admin's signing keys from its JWKS route, as in production.
@@ -100,8 +99,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   mainBrokerUrl.port = String(proxyPort);
   mainBrokerUrl.hostname = '127.0.0.1';
   const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, ...dbEnv('main'), ...brokerEnv('main', mainBrokerUrl), ...options.env?.main });
-  const mainDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(mainConfig, mainConfig.DB_NAME), poolSize: 5 });
-  await mainDataSource.initialize();
+  const mainDataSource = await openDatabase({ ...mainConfig, DB_POOL_SIZE: 5 }, mainConfig.DB_NAME, logger, { maxWaitMs: 20_000 });
   const main = buildMainService(mainConfig, mainDataSource, logger);
   await main.messaging.start();
   await main.messaging.ready();

@@ -1,6 +1,8 @@
 export * from './fault-proxy';
 export * from './metrics';
 export * from './processes';
+export * from './secrets-manager';
+export * from './database-users';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
