@@ -7,6 +7,7 @@ import {
   httpMetricsMiddleware,
   messagingMetrics,
   messagingSettingsFrom,
+  RateLimitCounters,
   readOutboxBacklog,
   securityHeaders,
   ServiceMessaging,
@@ -54,6 +55,8 @@ export interface MainService {
   resync: ProductsResync;
   /** The change feed as this replica hears it; main.ts starts it in API processes (it clears the list cache). */
   changes: ProductChanges;
+  /** Where the rate limits count (Redis when REDIS_URL is set); main.ts connects and closes it. */
+  rateLimitCounters: RateLimitCounters;
 }
 
 /** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
@@ -127,7 +130,8 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
-  const likeLimits = likeRateLimits(config);
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics });
+  const likeLimits = likeRateLimits(config, rateLimitCounters);
 
   const app = express();
   app.disable('x-powered-by');
@@ -153,5 +157,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, tokens, messaging, lifecycle, metrics, resync, changes };
+  return { app, tokens, messaging, lifecycle, metrics, resync, changes, rateLimitCounters };
 }

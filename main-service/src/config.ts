@@ -9,6 +9,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
   SNAPSHOT_LIMIT_MAX,
   type VerificationKey,
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...rateLimitEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),

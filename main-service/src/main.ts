@@ -6,7 +6,8 @@ import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, tokens, messaging, lifecycle, resync, changes } = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, lifecycle, resync, changes, rateLimitCounters } = buildMainService(config, dataSource, logger);
+  await rateLimitCounters.connect();
   await tokens.ready();
   // From the feed's current end: what other processes commit from now on reaches this one's cache.
   await changes.start();
@@ -36,6 +37,7 @@ async function start(): Promise<void> {
       try {
         await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
         await changes.stop();
+        await rateLimitCounters.close();
         await dataSource.destroy();
         logger.info('stopped cleanly');
         await shutdownTracing();

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
-import { createDataSource, createLogger, EventTypes, ServiceMetrics } from '@catalogue/shared';
+import { createLogger, EventTypes, ServiceMetrics } from '@catalogue/shared';
 import { eventually, sampleValue } from '@catalogue/shared/testing';
-import { buildMainService, type MainService } from '../app';
-import { freshProductId, publishAdminEvent, startMain, tokenFor, type MainUnderTest } from '../test-support';
+import type { MainService } from '../app';
+import { freshProductId, publishAdminEvent, startMain, startReplica, tokenFor, type MainUnderTest } from '../test-support';
 import { ProductChanges, type ProductChangesSettings } from './product-changes';
 import { ProductChangeMetrics } from './product-changes.metrics';
 import { ProductChangesRepository, type ProductChange } from './product-changes.repository';
@@ -17,23 +16,18 @@ import { ProductChangesRepository, type ProductChange } from './product-changes.
  * a minute, far longer than any wait here.
  */
 let replicaA: MainUnderTest;
-let replicaB: MainService;
-let dataSourceB: DataSource;
+let replicaB: MainService & { stop(): Promise<void> };
 const heardByA: ProductChange[] = [];
 
 before(async () => {
   replicaA = await startMain({ PRODUCT_LIST_CACHE_MS: '60000', PRODUCT_CHANGES_POLL_MS: '50', RUN_CONSUMER: 'false' });
   await replicaA.changes.start();
   replicaA.changes.subscribe((changes) => heardByA.push(...changes));
-  dataSourceB = createDataSource({ credentials: replicaA.db.credentials, poolSize: 3 });
-  await dataSourceB.initialize();
-  replicaB = buildMainService({ ...replicaA.config, RUN_CONSUMER: true }, dataSourceB, createLogger({ service: 'replica-b', level: 'silent' }));
-  await replicaB.messaging.start();
+  replicaB = await startReplica(replicaA, { RUN_CONSUMER: true });
   await replicaB.messaging.ready();
 });
 after(async () => {
-  await replicaB.messaging.stop(2000);
-  await dataSourceB.destroy();
+  await replicaB.stop();
   await replicaA.stop();
 });
 

@@ -29,6 +29,7 @@ export * from './observability/messaging-metrics';
 export * from './observability/ops-server';
 export * from './auth/tokens';
 export * from './http/security';
+export * from './http/rate-limit-counters';
 export * from './messaging/provision';
 export * from './runtime/batcher';
 export { activeTraceCarrier, type TraceCarrier } from './observability/trace-context';

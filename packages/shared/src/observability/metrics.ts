@@ -54,6 +54,7 @@ export class ServiceMetrics {
   readonly productsCreated: Counter;
   readonly productsUpdated: Counter;
   readonly productsDeleted: Counter;
+  readonly rateLimitStoreErrors: Counter<'limiter'>;
 
   constructor(
     readonly service: ServiceName,
@@ -120,6 +121,12 @@ export class ServiceMetrics {
     this.productsCreated = new Counter({ name: name('products_created_total'), help: 'Products created.', registers });
     this.productsUpdated = new Counter({ name: name('products_updated_total'), help: 'Products updated.', registers });
     this.productsDeleted = new Counter({ name: name('products_deleted_total'), help: 'Products deleted.', registers });
+    this.rateLimitStoreErrors = new Counter({
+      name: name('rate_limit_store_errors_total'),
+      help: 'Requests a rate limiter let through uncounted because its shared store (Redis) failed or timed out, by limiter.',
+      labelNames: ['limiter'],
+      registers,
+    });
 
     // Series that exist from the start read as 0 instead of "no data", so rate() and alerts work at once.
     for (const reason of LIKE_REJECTION_REASONS) this.likesRejected.labels(reason).inc(0);

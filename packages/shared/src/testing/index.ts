@@ -1,6 +1,7 @@
 export * from './fault-proxy';
 export * from './metrics';
 export * from './processes';
+export * from './redis';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
