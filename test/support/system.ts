@@ -103,6 +103,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const mainDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(mainConfig, mainConfig.DB_NAME), poolSize: 5 });
   await mainDataSource.initialize();
   const main = buildMainService(mainConfig, mainDataSource, logger);
+  await main.rateLimitCounters.connect();
   await main.messaging.start();
   await main.messaging.ready();
 
@@ -121,6 +122,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     mainBrokerProxy,
     async stop() {
       await main.messaging.stop(2000);
+      await main.rateLimitCounters.close();
       await mainDataSource.destroy();
       await adminApp.close();
       await mainBrokerProxy.stop();

@@ -11,7 +11,7 @@ import type { ServiceMetrics } from '../observability/metrics';
 /** Both services read it: where rate-limit counters live when several replicas must share them. */
 export const rateLimitEnvShape = {
   /** Redis (redis:// or rediss://, credentials in the URL) for counters every replica shares; unset, each process counts alone. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').optional()),
 } as const;
 
 /**
