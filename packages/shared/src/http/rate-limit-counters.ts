@@ -112,7 +112,8 @@ export class RateLimitCounters {
     return new GuardedRedisStore(
       {
         prefix: `catalogue:rl:${this.options.service}:${limiter}:`,
-        sendCommand: (command: string, ...args: string[]) => sendCommand(() => this.breaker.execute(() => client.call(command, ...args) as Promise<RedisReply>), command, args),
+        sendCommand: (command: string, ...args: string[]) =>
+          sendCommand(client, () => this.breaker.execute(() => client.call(command, ...args) as Promise<RedisReply>), command, args),
       },
       failed,
     );
@@ -144,15 +145,17 @@ export class RateLimitCounters {
 
 /**
  * rate-limit-redis loads its Lua script once, when the limiter is built. Were Redis down then, the
- * store would keep that failed load and never count again; answering the load with the script's
- * SHA1 (what Redis would answer) keeps it working: the first EVALSHA on a Redis without the script
- * gets NOSCRIPT, and the store loads it then.
+ * store would keep that failed load and never count again. So a load is answered with the
+ * script's SHA1 (what Redis would answer) whenever Redis is not connected or fails it: the first
+ * EVALSHA on a Redis without the script gets NOSCRIPT, and the store loads it then. Building a
+ * limiter thus never opens a connection (`connect()` does).
  */
-async function sendCommand(send: () => Promise<RedisReply>, command: string, args: string[]): Promise<RedisReply> {
-  const reply = send();
-  if (command.toUpperCase() !== 'SCRIPT' || args[0]?.toUpperCase() !== 'LOAD' || args[1] === undefined) return reply;
-  const script = args[1];
-  return reply.catch(() => createHash('sha1').update(script).digest('hex'));
+function sendCommand(client: Redis, send: () => Promise<RedisReply>, command: string, args: string[]): Promise<RedisReply> {
+  const script = command.toUpperCase() === 'SCRIPT' && args[0]?.toUpperCase() === 'LOAD' ? args[1] : undefined;
+  if (script === undefined) return send();
+  const sha1 = () => createHash('sha1').update(script).digest('hex');
+  if (client.status !== 'ready') return Promise.resolve(sha1());
+  return send().catch(sha1);
 }
 
 /** A RedisStore that reports each failure before express-rate-limit lets the request through. */
