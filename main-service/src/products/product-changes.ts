@@ -105,7 +105,7 @@ export class ProductChanges {
     this.listeners.add(entry);
     const unsubscribe = () => this.listeners.delete(entry);
     try {
-      const replay = afterId < upTo ? await this.since(afterId) : await this.aheadOf(afterId);
+      const replay = afterId < upTo ? await this.since(afterId, upTo) : await this.aheadOf(afterId);
       if (replay === 'expired') {
         unsubscribe();
         return 'expired';
@@ -120,9 +120,8 @@ export class ProductChanges {
     }
   }
 
-  /** The retained changes after `afterId` up to this replica's position, or `'expired'` if some were pruned (or too many to replay). */
-  async since(afterId: number): Promise<ProductChange[] | 'expired'> {
-    const upTo = this.position;
+  /** The retained changes after `afterId` up to `upTo` (this replica's position), or `'expired'` if some were pruned (or too many to replay). */
+  async since(afterId: number, upTo = this.position): Promise<ProductChange[] | 'expired'> {
     if (afterId >= upTo) return [];
     const oldest = await this.repository.oldest();
     // Nothing retained, or the oldest row beyond the next id: the changes in between were pruned.
