@@ -35,7 +35,7 @@ const targets: Record<string, string> = {};
  */
 async function get(url: string): Promise<Response> {
   try {
-    return await get(url);
+    return await fetch(url);
   } catch (err) {
     if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
     return fetch(url);
