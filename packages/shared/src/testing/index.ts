@@ -112,6 +112,19 @@ export async function drainQueue(queue: string, options: { max?: number } = {}):
   return messages;
 }
 
+/** Runs `work` on a channel of its own to the test broker (declare, bind, delete what a test needs). */
+export async function withTestChannel<T>(work: (channel: amqplib.Channel) => Promise<T>): Promise<T> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    const result = await work(channel);
+    await channel.close();
+    return result;
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Waits until the queue has a consumer: its topology exists, so nothing published to it is dropped. */
 export async function waitForConsumer(queue: string, options: { timeoutMs?: number } = {}): Promise<void> {
   const connection = await amqplib.connect(TEST_RABBITMQ_URL);
