@@ -37,7 +37,8 @@ export class InboxPruner {
   private readonly pauseMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
-  private stopped = true;
+  /** Set by stop(): a prune under way ends after its current batch. */
+  private stopped = false;
 
   constructor(private readonly options: InboxPrunerOptions) {
     this.batchSize = options.batchSize ?? 500;
