@@ -164,6 +164,7 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
     );
     assert.deepEqual(rules.map((r) => r.name).sort(), [
       'CatalogueConsumerLagHigh',
+      'CatalogueDatabaseLoginRefused',
       'CatalogueDeadLetters',
       'CatalogueEventsUnroutable',
       'CatalogueHighErrorRate',
