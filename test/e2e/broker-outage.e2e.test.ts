@@ -6,6 +6,7 @@ import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
 import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
 import { loadSigningKey } from '@catalogue/admin-service/dist/auth/signing-key';
+import { fixedKeys } from '@catalogue/admin-service/dist/auth/signing-keys';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import { assertTopology, createLogger, topologyFor } from '@catalogue/shared';
@@ -64,7 +65,7 @@ before(async () => {
   // One signing key for admin and this test, as `npm run setup` generates one for `npm start`.
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const tokenConfig = loadAdminConfig({ NODE_ENV: 'development', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-  tokens = new TokensService(await loadSigningKey(tokenConfig, createLogger({ service: 'outage-test', level: 'silent' })), tokenConfig);
+  tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'outage-test', level: 'silent' }))), tokenConfig);
   staff = (await tokens.issue('outage-test', 'staff', 3600)).token;
 
   const [mainPort, adminPort] = [await freePort(), await freePort()];
