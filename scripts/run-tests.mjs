@@ -7,7 +7,12 @@ const packages = ['packages/shared', 'migrations', 'main-service', 'admin-servic
 const patterns = process.argv.length > 2 ? process.argv.slice(2) : packages.map((p) => `${p}/dist/**/*.test.js`);
 
 mkdirSync('test-results', { recursive: true });
+// Every test process checks the answers its tests receive against the services' OpenAPI documents
+// (test/support/response-check.ts patches supertest); test/contracts proves the check runs.
+const responseCheck = new URL('../test/dist/support/response-check.js', import.meta.url).pathname;
 const args = [
+  '--require',
+  responseCheck,
   '--test',
   `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
   '--test-timeout=180000',

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { DataSource } from 'typeorm';
 import {
+  apiDocsRouter,
   combineObservers,
   createTransactionRunner,
   crashAt,
@@ -20,6 +21,7 @@ import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
 import { authenticate, requireRole } from './http/auth.middleware';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
+import { LEGACY_PREFIX, mainApiDocument } from './http/openapi';
 import { LikesRepository } from './likes/likes.repository';
 import { likeRateLimits, likesRouter } from './likes/likes.router';
 import { meRouter } from './likes/me.router';
@@ -42,8 +44,8 @@ import { loginProxyRouter } from './auth/login.proxy';
 import { DEFAULT_STOREFRONT_ROOT, storefrontRouter } from './web/storefront.static';
 import { UsersService } from './users/users.service';
 
-/** The old system's paths keep working for existing clients. */
-const API_PREFIXES = ['/api', '/flask/api'];
+/** The old system's paths keep working for existing clients (the products, the like and the health report). */
+const API_PREFIXES = ['/api', LEGACY_PREFIX];
 
 export interface MainService {
   app: express.Express;
@@ -145,6 +147,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   // Public: probes and the product list. Everything else needs a signed-in caller.
   app.use(healthRouter(dataSource, messaging, lifecycle));
   app.use(metricsRouter(metrics));
+  app.use(apiDocsRouter(mainApiDocument()));
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits, metrics));
   }

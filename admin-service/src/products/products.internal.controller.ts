@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ProductsService } from './products.service';
 
-const reannounceSchema = z.strictObject({ atLeastVersion: z.number().int().min(0).max(2_147_483_647).optional() }).optional();
+export const reannounceSchema = z.strictObject({ atLeastVersion: z.number().int().min(0).max(2_147_483_647).optional() }).optional();
 
 /**
  * Repair endpoints for operators and main's resync, not for the public.
