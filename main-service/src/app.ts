@@ -5,6 +5,7 @@ import {
   combineObservers,
   createTransactionRunner,
   crashAt,
+  DependencyBreaker,
   httpMetricsMiddleware,
   messagingMetrics,
   messagingSettingsFrom,
@@ -61,6 +62,14 @@ export interface MainService {
   rateLimitCounters: RateLimitCounters;
 }
 
+/**
+ * A timeout and a circuit breaker for one kind of call main makes to admin (each kind its own, as
+ * each fails for its own reasons), with its state in `metrics` when given.
+ */
+export function adminBreaker(config: MainConfig, dependency: string, timeoutMs: number, metrics?: ServiceMetrics): DependencyBreaker {
+  return new DependencyBreaker(dependency, { timeoutMs, failures: config.ADMIN_BREAKER_FAILURES, halfOpenAfterMs: config.ADMIN_BREAKER_HALF_OPEN_MS }, metrics);
+}
+
 /** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
 export function buildResync(
   config: MainConfig,
@@ -68,8 +77,9 @@ export function buildResync(
   logger: Logger,
   productsRepository = new ProductsRepository(dataSource),
   products = new ProductsService(productsRepository, new ProductChangesRepository(dataSource)),
+  metrics?: ServiceMetrics,
 ): ProductsResync {
-  const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS, config.ADMIN_TOKEN);
+  const source = new AdminSnapshotClient(config.ADMIN_URL, adminBreaker(config, 'admin_snapshot', config.ADMIN_TIMEOUT_MS, metrics), config.ADMIN_TOKEN);
   return new ProductsResync(source, products, productsRepository, createTransactionRunner(dataSource, { idempotent: true }), logger, config.RESYNC_PAGE_SIZE);
 }
 
@@ -125,14 +135,17 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     },
     crash,
   );
-  const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  // Every call to admin has its timeout and breaker: the JWKS (integrated with its own cooldown),
+  // the development users call, the sign-in pass-through and the resync's snapshot.
+  const tokenKey = config.tokenKey.kind === 'jwks' ? { ...config.tokenKey, breaker: adminBreaker(config, 'admin_jwks', config.ADMIN_TIMEOUT_MS, metrics) } : config.tokenKey;
+  const tokens = new TokenVerifier({ key: tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const users = new UsersService(
     tokens,
-    new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
+    new AdminUsersClient(config.ADMIN_URL, adminBreaker(config, 'admin_users', config.ADMIN_TIMEOUT_MS, metrics)),
     config.DEV_RANDOM_USER,
   );
   const lifecycle: Lifecycle = { draining: false };
-  const resync = buildResync(config, dataSource, logger, productsRepository, products);
+  const resync = buildResync(config, dataSource, logger, productsRepository, products, metrics);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
   const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
   const likeLimits = likeRateLimits(config, rateLimitCounters);
@@ -152,7 +165,8 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
-  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.LOGIN_TIMEOUT_MS, config.CLIENT_ADDRESS_SECRET?.[0]));
+  const signInBreaker = adminBreaker(config, 'admin_sign_in', config.LOGIN_TIMEOUT_MS, metrics);
+  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, signInBreaker, Math.ceil(config.ADMIN_BREAKER_HALF_OPEN_MS / 1000), config.CLIENT_ADDRESS_SECRET?.[0]));
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   // Closed by default: a route mounted below this line answers only callers with a valid token
   // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.

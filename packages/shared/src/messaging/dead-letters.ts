@@ -1,4 +1,5 @@
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage, MessagePropertyHeaders } from 'amqplib';
+import { COMMITTED_AT_HEADER } from './committed-at';
 import { DEAD_LETTER_REASON_HEADER } from './consumer';
 
 /** A dead-lettered message as an operator needs to see it. */
@@ -158,7 +159,8 @@ class Publisher {
 
   async publish(deadLetter: DeadLetter, message: GetMessage, timeoutMs: number): Promise<void> {
     const replayId = `${process.pid}-${++this.next}`;
-    const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue };
+    // Committed for delivery again now: the consumer's lag starts here, not at the first publish.
+    const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue, [COMMITTED_AT_HEADER]: Date.now() };
     for (const name of DEAD_LETTER_HEADERS) delete headers[name];
     const { properties } = message;
     await new Promise<void>((resolve, reject) => {
