@@ -1,4 +1,4 @@
-// `npm run bench`: calibration, then scenarios 1-7 of issue 6 against both services started as the
+// `npm run bench`: calibration, then scenarios 1-9 (1-7 of issue 6, 8 search, 9 the access log) against both services started as the
 // README starts them. Prints a table and writes bench-results/*.json. Never part of `npm test`.
 //
 // Settings (environment of the bench itself): BENCH_SECONDS (timed part of each run, default 12),
@@ -28,6 +28,7 @@ import { propagation } from './scenarios/5-propagation.mjs';
 import { observabilityTax } from './scenarios/6-observability-tax.mjs';
 import { brokerOutage } from './scenarios/7-broker-outage.mjs';
 import { search } from './scenarios/8-search.mjs';
+import { accessLogTax } from './scenarios/9-access-log.mjs';
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const config = {
@@ -48,6 +49,7 @@ const SCENARIOS = [
   ['3', 'hot', '3. likes on one hot product', hotProduct],
   ['6', 'observability', '6. likes, tracing 10% vs off (metrics on in both)', observabilityTax],
   ['7', 'outage', '7. likes, broker cut 15 s', brokerOutage],
+  ['9', 'accessLog', '9. product list, access log on vs off', accessLogTax],
   // Last: it adds 10,000 products to main's copy, which would change every scenario after it.
   ['8', 'search', '8. search, 10,000 products (cache off)', search],
 ];

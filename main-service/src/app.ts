@@ -1,6 +1,7 @@
 import express from 'express';
 import type { DataSource } from 'typeorm';
 import {
+  accessLog,
   apiDocsRouter,
   combineObservers,
   createTransactionRunner,
@@ -153,7 +154,8 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  app.use(httpMetricsMiddleware(metrics));
+  // Metrics first: they capture the route template the access log reports.
+  app.use(httpMetricsMiddleware(metrics), accessLog(logger, config));
   app.use(...securityHeaders(config));
   app.use(express.json({ limit: '16kb' }));
   const authenticated = authenticate(users);

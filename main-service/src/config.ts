@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  accessLogEnvShape,
   booleanVar,
   brokerUrl,
   clientAddressEnvShape,
@@ -19,6 +20,7 @@ import {
 const schema = z
   .object({
     ...commonEnvShape,
+    ...accessLogEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...rateLimitEnvShape,

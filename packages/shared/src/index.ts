@@ -35,6 +35,7 @@ export * from './db/fulltext';
 export * from './db/product-list';
 export * from './observability/metrics';
 export * from './observability/http-metrics';
+export * from './observability/access-log';
 export * from './observability/messaging-metrics';
 export * from './observability/ops-server';
 export * from './observability/credential-events';
