@@ -25,6 +25,8 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     LIKES_PER_MINUTE_PER_USER: '1000000',
     LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
     WRITES_PER_MINUTE: '1000000',
+    // Production requires it on both (main signs the client address it passes with sign-ins).
+    CLIENT_ADDRESS_SECRET: 'bench-client-address-secret-0123456789abcdef',
     // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
     ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     ...extraEnv,
