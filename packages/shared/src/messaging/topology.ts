@@ -44,19 +44,27 @@ export function deadLetterQueueOf(topology: Topology, consumer: ConsumerName): s
   return consumer === 'main' ? topology.mainDeadLetterQueue : topology.adminDeadLetterQueue;
 }
 
+export interface TopologyOptions {
+  deliveryLimit: number;
+  /** Replicas per quorum queue on a cluster (x-quorum-initial-group-size); the broker's default (every node) when unset. */
+  quorumInitialGroupSize?: number;
+}
+
 /**
  * Declares the whole topology. Both services call it, publisher and consumer alike, when they may
  * (AMQP_DECLARE_TOPOLOGY): a message published before its queue exists would be confirmed and
  * silently dropped. With least-privilege broker users, the provisioning step calls it instead.
  */
-export async function assertTopology(channel: ConfirmChannel, topology: Topology, options: { deliveryLimit: number }): Promise<void> {
+export async function assertTopology(channel: ConfirmChannel, topology: Topology, options: TopologyOptions): Promise<void> {
+  // Part of a queue's identity: a declare with another value (or none) fails, so only provisioning sets it.
+  const replicas = options.quorumInitialGroupSize ? { 'x-quorum-initial-group-size': options.quorumInitialGroupSize } : {};
   await channel.assertExchange(topology.adminExchange, 'topic', { durable: true });
   await channel.assertExchange(topology.mainExchange, 'topic', { durable: true });
   await channel.assertExchange(topology.deadLetterExchange, 'direct', { durable: true });
   for (const consumer of ['main', 'admin'] as const) {
     const queue = queueOf(topology, consumer);
     const deadLetterQueue = deadLetterQueueOf(topology, consumer);
-    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum', ...replicas } });
     await channel.bindQueue(deadLetterQueue, topology.deadLetterExchange, queue);
     await channel.assertQueue(queue, {
       durable: true,
@@ -67,6 +75,7 @@ export async function assertTopology(channel: ConfirmChannel, topology: Topology
         'x-dead-letter-routing-key': queue,
         'x-dead-letter-strategy': 'at-least-once',
         'x-overflow': 'reject-publish',
+        ...replicas,
       },
     });
     const subscription = SUBSCRIPTIONS[consumer];

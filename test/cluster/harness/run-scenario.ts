@@ -1,0 +1,112 @@
+import { eventually } from '@catalogue/shared/testing';
+import { check } from '../../faults/harness/checker';
+import type { FaultSystem } from '../../faults/harness/fault-system';
+import type { Workload } from '../../faults/harness/workload';
+import { addTo, AvailabilityProbe, emptyTally, merge, percent, type ProbeTarget, type Tally } from './availability';
+import type { ClusterSystem } from './cluster-system';
+import type { ClusterScenario, FaultOutcome } from './scenarios';
+
+export interface ScenarioResult {
+  fault: string;
+  /** Requests through the load balancer while the fault lasted: the workload's writes and the probe's reads. */
+  requests: number;
+  availabilityPercent: number;
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  deadLettered: number;
+  /** From the start of healing until every part was whole again. */
+  recoverySeconds: number;
+  notes: string[];
+  /** A few unanswered requests, to say why availability fell. */
+  failures: string[];
+  problems: string[];
+  workload: string;
+}
+
+/**
+ * The checker and workload of the fault harness, run against the cluster.
+ * TODO(faultproof): the harness will take base URLs and database pools instead of a FaultSystem;
+ * until then the cluster system offers the same members (main/admin URLs, staff token, pools,
+ * readyMessages) and is passed in its place.
+ */
+export function asFaultTarget(system: ClusterSystem): FaultSystem {
+  return system as unknown as FaultSystem;
+}
+
+function probeTargets(system: ClusterSystem, workload: Workload): ProbeTarget[] {
+  const staff = { authorization: `Bearer ${system.staffToken}` };
+  const product = workload.liveProducts()[0];
+  return [
+    { label: 'main /api/products', url: `${system.main.url}/api/products?limit=20` },
+    { label: 'admin /api/products', url: `${system.admin.url}/api/products?limit=20`, headers: staff },
+    ...(product ? [{ label: 'main /api/products/:id', url: `${system.main.url}/api/products/${product}` }, { label: 'admin /api/products/:id', url: `${system.admin.url}/api/products/${product}`, headers: staff }] : []),
+  ];
+}
+
+/**
+ * Load through the load balancer, the fault, its healing, recovery (every part whole again),
+ * quiescence, then the checker over everything the workload did so far. A fault that fails
+ * half-way is undone before the error goes up.
+ */
+export async function runClusterScenario(system: ClusterSystem, workload: Workload, scenario: ClusterScenario, log: (line: string) => void = console.log): Promise<ScenarioResult> {
+  await eventually(() => system.whole(), { timeoutMs: 180_000, intervalMs: 250, what: 'every part of the cluster whole before the fault' });
+  const likesFrom = workload.likes.length;
+  const adminFrom = workload.adminOps.length;
+  const okBefore = workload.okCounts();
+  const probe = new AvailabilityProbe(() => probeTargets(system, workload));
+  probe.start();
+  let faultOver = false;
+  const load = (async () => {
+    do {
+      await workload.run({ durationMs: 2000, likeWorkers: 6 });
+    } while (!faultOver);
+  })();
+
+  let outcome: FaultOutcome;
+  let recoveryMs: number;
+  let reads: Tally;
+  try {
+    await eventually(async () => workload.okCounts().likes >= okBefore.likes + 30, { timeoutMs: 60_000, intervalMs: 100, what: 'the load to get going' });
+    outcome = await scenario.inject(system, workload);
+    await eventually(() => system.whole(), { timeoutMs: 240_000, intervalMs: 250, what: `every part of the cluster whole again after "${scenario.name}"` });
+    recoveryMs = Date.now() - outcome.healedAt;
+  } catch (err) {
+    await system.restore().catch((restoreErr: unknown) => log(`restoring after a failed fault also failed: ${(restoreErr as Error).message}`));
+    throw err;
+  } finally {
+    faultOver = true;
+    await load;
+    reads = await probe.stop();
+  }
+
+  const writes = emptyTally();
+  for (const like of workload.likes.slice(likesFrom)) addTo(writes, 'POST main like', like.status);
+  for (const op of workload.adminOps.slice(adminFrom)) addTo(writes, `${op.op} admin product`, op.status);
+  const tally = merge(writes, reads);
+
+  await system.waitForQuiescence();
+  const report = await check(asFaultTarget(system), workload);
+  const okAfter = workload.okCounts();
+  if (okAfter.likes === okBefore.likes || okAfter.admin === okBefore.admin) {
+    throw new Error(`[${scenario.name}] no like or no admin change was accepted, so the check proves nothing (${workload.summary()})`);
+  }
+  const result: ScenarioResult = {
+    fault: scenario.name,
+    requests: tally.requests,
+    availabilityPercent: percent(tally),
+    lost: report.lost,
+    duplicated: report.duplicated,
+    unexpected: report.unexpected,
+    deadLettered: report.deadLettered,
+    recoverySeconds: recoveryMs / 1000,
+    notes: outcome.notes,
+    failures: tally.failures,
+    problems: report.problems,
+    workload: workload.summary(),
+  };
+  log(
+    `[${result.fault}] requests=${result.requests} availability=${result.availabilityPercent.toFixed(2)}% lost=${result.lost} duplicated=${result.duplicated} unexpected=${result.unexpected} dead-lettered=${result.deadLettered} recovery=${result.recoverySeconds.toFixed(1)}s\n  ${[...result.notes, ...result.failures.map((f) => `unanswered: ${f}`), ...result.problems].join('\n  ')}`,
+  );
+  return result;
+}
