@@ -23,26 +23,29 @@ async function start(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests and deliveries');
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: draining requests and deliveries');
+    // Readiness answers 503 from here; requests are still served until the drain is over.
     lifecycle.draining = true;
     const deadline = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    server.close(async () => {
-      try {
-        await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
-        await dataSource.destroy();
-        logger.info('stopped cleanly');
-        await shutdownTracing();
-        process.exit(0);
-      } catch (err) {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      }
-    });
-    server.closeIdleConnections();
+    setTimeout(() => {
+      server.close(async () => {
+        try {
+          await messaging.stop((config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DRAIN_MS) / 2);
+          await dataSource.destroy();
+          logger.info('stopped cleanly');
+          await shutdownTracing();
+          process.exit(0);
+        } catch (err) {
+          logger.error({ err }, 'error while stopping');
+          process.exit(1);
+        }
+      });
+      server.closeIdleConnections();
+    }, config.SHUTDOWN_DRAIN_MS);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -12,8 +12,16 @@ import { CLUSTER_SCENARIOS } from './harness/scenarios';
  * replicas per service behind HAProxy, two consumer processes per service, Redis), driven through
  * the load balancer while each fault happens and heals. For each fault: nothing lost, doubled or
  * unexplained (the fault harness's checker), and the share of requests answered. Prints the table
- * and writes test-results/cluster/summary.{json,md}. Replay with CLUSTER_SEED=<printed seed>.
+ * and writes test-results/cluster/summary.{json,md}. Replay with CLUSTER_SEED=<printed seed>;
+ * CLUSTER_FAULTS=<comma-separated parts of names> runs only those faults, in that order (a fault
+ * named twice runs twice), when working on one.
  */
+const chosen = process.env.CLUSTER_FAULTS?.split(',').map((part) => {
+  const scenario = CLUSTER_SCENARIOS.find((s) => s.name.includes(part.trim()));
+  if (!scenario) throw new Error(`CLUSTER_FAULTS: no fault named like "${part}"`);
+  return scenario;
+});
+const scenarios = chosen ?? CLUSTER_SCENARIOS;
 const seed = Number(process.env.CLUSTER_SEED ?? Date.now() % 1_000_000_007);
 const started = Date.now();
 const loadAtStart = machineLoad();
@@ -51,8 +59,9 @@ after(async () => {
 });
 
 describe('the cluster under faults: nothing lost, doubled or unexplained, and requests answered', () => {
-  for (const scenario of CLUSTER_SCENARIOS) {
-    test(scenario.name, async () => {
+  for (const [i, scenario] of scenarios.entries()) {
+    const repeat = scenarios.slice(0, i).filter((s) => s === scenario).length;
+    test(repeat ? `${scenario.name} (again, ${repeat + 1})` : scenario.name, async () => {
       const result = await runClusterScenario(system, workload, scenario);
       results.push(result);
       assert.deepEqual([result.lost, result.duplicated, result.unexpected, result.deadLettered], [0, 0, 0, 0], result.problems.join('\n'));

@@ -96,7 +96,9 @@ export class ClusterSystem {
       AMQP_DECLARE_TOPOLOGY: 'false',
       AMQP_HEARTBEAT_SECONDS: '5',
       OUTBOX_SWEEP_MS: '500',
-      SHUTDOWN_TIMEOUT_MS: '10000',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+      // HAProxy takes a replica out after two failed checks 500 ms apart: drain for longer than that.
+      SHUTDOWN_DRAIN_MS: '2500',
       TRUST_PROXY_HOPS: '1',
       REDIS_URL: this.redis.url,
       // The workload is one client hammering both APIs: rate limits would only turn it away.

@@ -33,8 +33,10 @@ export interface ServerState {
  *   replica; a GET or HEAD also when the replica closed without answering or timed out. Other
  *   methods are never replayed once sent: a like replayed after its commit would answer "already
  *   liked" to a like that was in fact recorded, and a create would create twice;
- * - keep-alive with the client shorter than Node's keepAliveTimeout (5 s: SERVER_TIMEOUTS), and
- *   idle server connections purged sooner, so HAProxy never reuses a connection Node is closing;
+ * - idle connections are closed by the side that would reuse them, never under its feet: clients
+ *   close theirs first (Node's fetch after 4 s) before HAProxy's http-keep-alive (10 s), which is
+ *   far below the services' keepAliveTimeout (65 s: SERVER_TIMEOUTS), and idle server connections
+ *   are purged within seconds;
  * - TCP over the three broker nodes: a client whose node dies or pauses reconnects through it to
  *   a live one (as a Kubernetes Service in front of the RabbitMQ pods does).
  */
@@ -56,14 +58,19 @@ export function haproxyConfig(layout: LoadBalancerLayout, ports: { main: number;
   return [
     'global',
     '  maxconn 4096',
+    '  log stdout format raw local0 info',
     '',
     'defaults',
     '  mode http',
+    // Abnormal exchanges only (errors, aborts, retries): what explains a request that went unanswered.
+    '  log global',
+    '  option httplog',
+    '  option dontlog-normal',
     '  timeout connect 2s',
     '  timeout client 30s',
     '  timeout server 30s',
     '  timeout http-request 10s',
-    '  timeout http-keep-alive 2s',
+    '  timeout http-keep-alive 10s',
     '  timeout check 2s',
     '',
     'frontend main',
@@ -78,6 +85,7 @@ export function haproxyConfig(layout: LoadBalancerLayout, ports: { main: number;
     ...httpBackend('admin', layout.admin),
     'listen broker',
     '  mode tcp',
+    '  option tcplog',
     `  bind 127.0.0.1:${ports.broker}`,
     '  balance leastconn',
     // AMQP connections live for hours; heartbeats (seconds) keep them busy, these only bound a dead peer.
@@ -102,6 +110,8 @@ export class LoadBalancer {
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'cluster-haproxy-'));
   private child: ChildProcess | undefined;
   private output = '';
+  /** HAProxy's log of abnormal exchanges, line by line. */
+  readonly log: string[] = [];
   private constructor(readonly ports: { main: number; admin: number; broker: number; stats: number }) {}
 
   /** Picks its ports first: the services it fronts need its broker and admin addresses before it starts. */
@@ -126,7 +136,12 @@ export class LoadBalancer {
     writeFileSync(file, haproxyConfig(layout, this.ports));
     const child = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-4000)));
+    let partial = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      this.log.push(...lines);
+    });
     child.stderr?.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-4000)));
     const spawned = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));

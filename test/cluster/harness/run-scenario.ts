@@ -20,6 +20,8 @@ export interface ScenarioResult {
   notes: string[];
   /** A few unanswered requests, to say why availability fell. */
   failures: string[];
+  /** HAProxy's log of abnormal HTTP exchanges meanwhile (termination states say who gave up). */
+  loadBalancerLog: string[];
   problems: string[];
   workload: string;
 }
@@ -54,6 +56,7 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
   const likesFrom = workload.likes.length;
   const adminFrom = workload.adminOps.length;
   const okBefore = workload.okCounts();
+  const logFrom = system.lb.log.length;
   const probe = new AvailabilityProbe(() => probeTargets(system, workload));
   probe.start();
   let faultOver = false;
@@ -102,11 +105,12 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
     recoverySeconds: recoveryMs / 1000,
     notes: outcome.notes,
     failures: tally.failures,
+    loadBalancerLog: system.lb.log.slice(logFrom).filter((line) => !line.includes(' broker ')).slice(0, 20),
     problems: report.problems,
     workload: workload.summary(),
   };
   log(
-    `[${result.fault}] requests=${result.requests} availability=${result.availabilityPercent.toFixed(2)}% lost=${result.lost} duplicated=${result.duplicated} unexpected=${result.unexpected} dead-lettered=${result.deadLettered} recovery=${result.recoverySeconds.toFixed(1)}s\n  ${[...result.notes, ...result.failures.map((f) => `unanswered: ${f}`), ...result.problems].join('\n  ')}`,
+    `[${result.fault}] requests=${result.requests} availability=${result.availabilityPercent.toFixed(2)}% lost=${result.lost} duplicated=${result.duplicated} unexpected=${result.unexpected} dead-lettered=${result.deadLettered} recovery=${result.recoverySeconds.toFixed(1)}s\n  ${[...result.notes, ...result.failures.map((f) => `unanswered: ${f}`), ...(result.availabilityPercent < 100 ? result.loadBalancerLog.map((l) => `haproxy: ${l}`) : []), ...result.problems].join('\n  ')}`,
   );
   return result;
 }

@@ -62,6 +62,12 @@ export const commonEnvShape = {
   OUTBOX_SWEEP_MS: positiveIntVar(1000),
   PUBLISH_CONFIRM_TIMEOUT_MS: positiveIntVar(5000),
   SHUTDOWN_TIMEOUT_MS: positiveIntVar(10000),
+  /**
+   * How long a stopping API process keeps serving after its readiness turns 503, before it closes
+   * its listener: a load balancer that checks readiness (HAProxy) takes it out meanwhile, so no
+   * request meets a closing connection. 0 where the platform does it (Kubernetes' preStop pause).
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
 } as const;
 
 const DEV_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -72,6 +78,8 @@ type CommonEnv = {
   DB_PASSWORD?: string;
   DB_SECRET_ID?: string;
   RABBITMQ_URL?: string;
+  SHUTDOWN_TIMEOUT_MS?: number;
+  SHUTDOWN_DRAIN_MS?: number;
 };
 
 /**
@@ -85,6 +93,9 @@ export function refineCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
   }
   if (env.NODE_ENV === 'production' && !env.RABBITMQ_URL) {
     ctx.addIssue({ code: 'custom', path: ['RABBITMQ_URL'], message: 'required in production' });
+  }
+  if (env.SHUTDOWN_DRAIN_MS !== undefined && env.SHUTDOWN_TIMEOUT_MS !== undefined && env.SHUTDOWN_DRAIN_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['SHUTDOWN_DRAIN_MS'], message: 'must be shorter than SHUTDOWN_TIMEOUT_MS, which bounds the whole shutdown' });
   }
 }
 
