@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import { LOGIN_PATH } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
-import { loadSigningKey, type SigningKey } from './auth/signing-key';
+import { loadSigningKeys, type SigningKeys } from './auth/signing-keys';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
@@ -38,7 +38,7 @@ interface Wiring extends AdminDependencies {
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
   metrics: ServiceMetrics;
-  signingKey: SigningKey;
+  signingKeys: SigningKeys;
 }
 
 @Module({})
@@ -53,7 +53,7 @@ export class AppModule {
       imports: [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
-        { provide: SIGNING_KEY, useValue: wiring.signingKey },
+        { provide: SIGNING_KEY, useValue: wiring.signingKeys },
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -116,9 +116,9 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  const signingKey = await loadSigningKey(config, deps.logger);
+  const signingKeys = await loadSigningKeys(config, deps.logger);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKey }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys }), {
     logger: new NestPinoLogger(deps.logger),
     abortOnError: false,
     bodyParser: false,

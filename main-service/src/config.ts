@@ -28,6 +28,10 @@ const schema = z
     ADMIN_TIMEOUT_MS: positiveIntVar(2000),
     /** Where admin publishes its token keys (RS256). Outside production it defaults to ADMIN_URL's. */
     JWT_JWKS_URL: z.url().optional(),
+    /** An unknown `kid` fetches the JWKS again, but never sooner than this after the last fetch. */
+    JWT_JWKS_COOLDOWN_SECONDS: positiveIntVar(30),
+    /** The JWKS is fetched again before use when the keys in hand are older than this (they stay in use if that fails). */
+    JWT_JWKS_MAX_AGE_SECONDS: positiveIntVar(300),
     /** Admin's public key (PEM), instead of fetching the JWKS. */
     JWT_PUBLIC_KEY: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (SPKI)').optional(),
     /** HS256 shared secret, instead of admin's RS256 keys. */
@@ -70,5 +74,11 @@ export function loadMainConfig(env: Record<string, string | undefined>): MainCon
 function tokenKeyOf(config: z.infer<typeof schema>): VerificationKey {
   if (config.JWT_SECRET) return { kind: 'secret', secret: config.JWT_SECRET };
   if (config.JWT_PUBLIC_KEY) return { kind: 'public-key', pem: config.JWT_PUBLIC_KEY };
-  return { kind: 'jwks', url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(), timeoutMs: config.ADMIN_TIMEOUT_MS };
+  return {
+    kind: 'jwks',
+    url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(),
+    timeoutMs: config.ADMIN_TIMEOUT_MS,
+    cooldownMs: config.JWT_JWKS_COOLDOWN_SECONDS * 1000,
+    maxAgeMs: config.JWT_JWKS_MAX_AGE_SECONDS * 1000,
+  };
 }

@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { migrateSchema } from '@catalogue/migrations';
-import { assertTopology, topologyFor } from '@catalogue/shared';
+import { topologyFor } from '@catalogue/shared';
 import { eventually } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
@@ -10,6 +14,9 @@ import { ServiceFleet, type Member } from './fleet';
 import { LoadBalancer } from './haproxy';
 import { RabbitCluster } from './rabbit-cluster';
 import { PrivateRedis } from './redis';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '../../../..');
 
 /**
  * Where HAProxy and the fleet ask whether a process can take work.
@@ -71,27 +78,21 @@ export class ClusterSystem {
       }),
       this.redis.start(),
     ]);
+    this.lb = await LoadBalancer.reserve();
+    const users = await this.provision();
     const root = (database: string) => ({ host: '127.0.0.1', port: this.db.port, user: 'root', password: '', database });
-    const conn = await mysql.createConnection({ host: '127.0.0.1', port: this.db.port, user: 'root', password: '' });
-    for (const name of ['catalogue_main', 'catalogue_admin']) await conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await conn.end();
     await migrateSchema('main', root('catalogue_main'));
     await migrateSchema('admin', root('catalogue_admin'));
     this.mainSql = mysql.createPool({ ...root('catalogue_main'), connectionLimit: 2 });
     this.adminSql = mysql.createPool({ ...root('catalogue_admin'), connectionLimit: 2 });
-    await this.provisionTopology();
 
     const { signingKey, staffToken } = await staffCredentials();
     this.staffToken = staffToken;
-    this.lb = await LoadBalancer.reserve();
     const common = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DB_HOST: '127.0.0.1',
       DB_PORT: String(this.db.port),
-      DB_USER: 'root',
-      DB_PASSWORD: '',
-      RABBITMQ_URL: this.lb.brokerUrl,
       // Provisioned above, as in production: the services only check that it exists.
       AMQP_DECLARE_TOPOLOGY: 'false',
       AMQP_HEARTBEAT_SECONDS: '5',
@@ -108,8 +109,8 @@ export class ClusterSystem {
     };
     this.fleet = await ServiceFleet.create({
       env: {
-        admin: { ...common, DB_NAME: 'catalogue_admin', JWT_PRIVATE_KEY: signingKey },
-        main: { ...common, DB_NAME: 'catalogue_main', JWT_SECRET: FAULT_JWT_SECRET, ADMIN_URL: this.lb.adminUrl, ADMIN_TOKEN: staffToken },
+        admin: { ...common, ...users.admin, DB_NAME: 'catalogue_admin', JWT_PRIVATE_KEY: signingKey },
+        main: { ...common, ...users.main, DB_NAME: 'catalogue_main', JWT_SECRET: FAULT_JWT_SECRET, ADMIN_URL: this.lb.adminUrl, ADMIN_TOKEN: staffToken },
       },
       readinessPath: READINESS_PATH,
       replicas: 2,
@@ -128,20 +129,48 @@ export class ClusterSystem {
   }
 
   /**
-   * The topology, declared once by an administrator as the provisioning step does, with every
-   * quorum queue on all three nodes.
-   * TODO(provision): call the provisioning step (management HTTP API) once it is on main.
+   * The release's provisioning step (`migrations/dist/provision.js`), as the Kubernetes Job runs it:
+   * both schemas and their run-time users over SQL, then the topology (every quorum queue on all
+   * three nodes) and each service's broker user over the management HTTP API. Returns each
+   * service's least-privilege credentials, which its processes then use.
    */
-  private async provisionTopology(): Promise<void> {
-    const node = this.rabbit.nodes[0]!;
-    const connection = await amqplib.connect(`amqp://guest:guest@127.0.0.1:${node.spec.amqpPort}`);
+  private async provision(): Promise<Record<'main' | 'admin', Record<string, string>>> {
+    const secret = () => randomBytes(12).toString('hex');
+    const credentials = {
+      main: { db: { user: 'catalogue_main', password: secret() }, broker: { user: 'catalogue_main', password: secret() } },
+      admin: { db: { user: 'catalogue_admin', password: secret() }, broker: { user: 'catalogue_admin', password: secret() } },
+    };
+    const amqpUrl = (user: { user: string; password: string }) => `amqp://${user.user}:${user.password}@127.0.0.1:${this.lb.ports.broker}`;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      MIGRATION_DB_HOST: '127.0.0.1',
+      MIGRATION_DB_PORT: String(this.db.port),
+      PROVISION_DB_USER: 'root',
+      PROVISION_DB_PASSWORD: '',
+      MAIN_DB_USER: credentials.main.db.user,
+      MAIN_DB_PASSWORD: credentials.main.db.password,
+      ADMIN_DB_USER: credentials.admin.db.user,
+      ADMIN_DB_PASSWORD: credentials.admin.db.password,
+      RABBITMQ_MANAGEMENT_URL: this.rabbit.nodes[0]!.managementUrl,
+      RABBITMQ_ADMIN_USER: 'guest',
+      RABBITMQ_ADMIN_PASSWORD: 'guest',
+      AMQP_QUORUM_INITIAL_GROUP_SIZE: '3',
+      MAIN_RABBITMQ_URL: amqpUrl(credentials.main.broker),
+      ADMIN_RABBITMQ_URL: amqpUrl(credentials.admin.broker),
+    };
     try {
-      const channel = await connection.createConfirmChannel();
-      await assertTopology(channel, this.topology, { deliveryLimit: 10, quorumInitialGroupSize: 3 });
-      await channel.close();
-    } finally {
-      await connection.close();
+      await run(process.execPath, [path.join(REPO, 'migrations/dist/provision.js')], { env, timeout: 120_000 });
+    } catch (err) {
+      const failed = err as { stdout?: string; stderr?: string };
+      throw new Error(`provisioning failed: ${failed.stderr || failed.stdout || (err as Error).message}`);
     }
+    const serviceEnv = (service: 'main' | 'admin') => ({
+      DB_USER: credentials[service].db.user,
+      DB_PASSWORD: credentials[service].db.password,
+      RABBITMQ_URL: amqpUrl(credentials[service].broker),
+    });
+    return { main: serviceEnv('main'), admin: serviceEnv('admin') };
   }
 
   /** Every part healthy: the broker whole, every process running and ready, HAProxy seeing every server up. */
