@@ -111,30 +111,37 @@ async function consumerHoldingDeliveries(system: ClusterSystem, service: 'main' 
 const consumerKilledMidBatch: ClusterScenario = {
   name: 'consumer killed mid-batch (SIGKILL holding deliveries), then restarted',
   fullAvailability: true,
-  async inject(system) {
+  async inject(system, workload) {
     const queue = system.topology.adminQueue;
-    // Likes keep admin's consumers busy: catch one with deliveries in hand, then check the broker
-    // handed them to someone else (its redelivery count rose). Between two batches it holds
-    // nothing, so a kill that missed is restarted and tried again.
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const redeliveredBefore = (await system.rabbit.queue(queue)).redelivered;
-      const holder = await eventually(() => consumerHoldingDeliveries(system, 'admin'), { timeoutMs: 60_000, intervalMs: 100, what: "an admin consumer holding deliveries" });
+    const redeliveredBefore = (await system.rabbit.queue(queue)).redelivered;
+    // Hold a product's row lock from outside and like it: admin's consumer that takes those likes
+    // waits on the lock inside its batch's transaction, deliveries in hand, until it is killed.
+    const hot = workload.liveProducts()[0]!;
+    const lock = await system.adminSql.getConnection();
+    let holder: { member: Member; unacked: number };
+    let killedAt: number;
+    try {
+      await lock.query('START TRANSACTION');
+      await lock.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [hot]);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => workload.like(hot, `mid-batch-${Date.now()}-${i}`)));
+      holder = await eventually(() => consumerHoldingDeliveries(system, 'admin'), { timeoutMs: 60_000, intervalMs: 100, what: 'an admin consumer holding deliveries' });
       await holder.member.process.kill();
-      const killedAt = Date.now();
-      const redelivered = await eventually(
-        async () => {
-          const q = await system.rabbit.queue(queue);
-          return q.redelivered > redeliveredBefore ? q.redelivered - redeliveredBefore : undefined;
-        },
-        { timeoutMs: 20_000, intervalMs: 250, what: 'redeliveries' },
-      ).catch(() => 0);
-      const healedAt = Date.now();
-      await holder.member.process.start();
-      if (redelivered > 0) {
-        return { healedAt, notes: [`${holder.member.label} killed holding ${holder.unacked} deliveries (attempt ${attempt}); ${redelivered} redelivered within ${seconds(healedAt - killedAt)}`] };
-      }
+      killedAt = Date.now();
+    } finally {
+      await lock.query('ROLLBACK');
+      lock.release();
     }
-    throw new Error('five kills of an admin consumer holding deliveries caused no redelivery');
+    // The broker hands what it held to the other consumer (its transaction died with it).
+    const redelivered = await eventually(
+      async () => {
+        const q = await system.rabbit.queue(queue);
+        return q.redelivered > redeliveredBefore ? q.redelivered - redeliveredBefore : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what: `the deliveries ${holder.member.label} held to be redelivered` },
+    );
+    const healedAt = Date.now();
+    await holder.member.process.start();
+    return { healedAt, notes: [`${holder.member.label} killed in its batch's transaction holding ${holder.unacked} deliveries; ${redelivered} redelivered within ${seconds(healedAt - killedAt)}`] };
   },
 };
 
