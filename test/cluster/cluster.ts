@@ -48,7 +48,7 @@ after(async () => {
         loadAtEnd: machineLoad(),
         cores: coreCount(),
       };
-      writeSummary(path.resolve(__dirname, '../../test-results/cluster'), run, results);
+      writeSummary(path.resolve(__dirname, '../../../test-results/cluster'), run, results);
       console.log(`\n${resultsTable(results)}\n\n${run.durationSeconds.toFixed(0)} s; load average ${run.loadAtEnd.join(' ')}; written to test-results/cluster/summary.{json,md}`);
     }
   } finally {
