@@ -9,6 +9,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
 } from '@catalogue/shared';
 
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...rateLimitEnvShape,
     PORT: portVar(8000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(8001),

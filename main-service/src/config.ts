@@ -9,6 +9,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
   SNAPSHOT_LIMIT_MAX,
   type VerificationKey,
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...rateLimitEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),
@@ -47,6 +49,10 @@ const schema = z
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     /** How long a product list page may be served from memory; 0 turns the cache off. */
     PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+    /** How often an API process reads the change feed for changes committed elsewhere (bounds how stale its cache may be). */
+    PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+    /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
+    PRODUCT_CHANGES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

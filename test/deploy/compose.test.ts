@@ -26,7 +26,7 @@ interface ComposeFile {
 
 const compose = readYaml<ComposeFile>('docker-compose.yml');
 const envExample = readDotenv('.env.example');
-const SERVICES = ['mysql', 'rabbitmq', 'provision', 'migrate', 'seed', 'main-service', 'admin-service', 'main-consumer', 'admin-consumer', 'prometheus', 'grafana', 'jaeger'];
+const SERVICES = ['mysql', 'rabbitmq', 'redis', 'provision', 'migrate', 'seed', 'main-service', 'admin-service', 'main-consumer', 'admin-consumer', 'prometheus', 'grafana', 'jaeger'];
 const ONE_SHOT = new Set(['provision', 'migrate', 'seed']);
 /** Our own processes: which config they are read by, their workspace, and which port they serve probes on. */
 const OURS: Record<string, { program: Program; workspace: string; portVar?: 'PORT' | 'OPS_PORT'; service?: 'main' | 'admin' }> = {

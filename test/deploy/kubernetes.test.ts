@@ -19,7 +19,7 @@ const WORKLOADS: Record<string, { program: 'main' | 'admin'; workspace: string; 
   'admin-service': { program: 'admin', workspace: 'admin-service', portVar: 'PORT', api: true },
   'admin-consumer': { program: 'admin', workspace: 'admin-service', portVar: 'OPS_PORT', api: false },
 };
-const SECRET_NAME = /PASSWORD|SECRET|TOKEN|RABBITMQ_URL|DB_USER$/;
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|RABBITMQ_URL|REDIS_URL|DB_USER$/;
 /** Stand-ins for what the referenced Secrets hold, shaped as the config expects. */
 const SECRET_STAND_INS: Record<string, string> = {
   username: 'catalogue',
@@ -29,6 +29,8 @@ const SECRET_STAND_INS: Record<string, string> = {
   token: 'stand-in.staff.token',
   'private-key.pem': '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
   'extra-public-keys.pem': '-----BEGIN PUBLIC KEY-----\nstand-in\n-----END PUBLIC KEY-----\n',
+  // Keyed by Secret and key where a key name means something else elsewhere.
+  'catalogue-redis/url': 'rediss://:stand-in@redis:6380',
 };
 
 const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -43,7 +45,7 @@ const onlyContainer = (object: KubeObject): Container => {
   return containers[0]!;
 };
 const standIn = (reference: string) => {
-  const value = SECRET_STAND_INS[reference.split('/')[1]!];
+  const value = SECRET_STAND_INS[reference.slice('secret:'.length)] ?? SECRET_STAND_INS[reference.split('/')[1]!];
   assert.ok(value !== undefined, `a stand-in for ${reference}`);
   return value;
 };

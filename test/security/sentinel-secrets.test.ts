@@ -14,7 +14,10 @@ const SENTINELS = {
   brokerMain: 'SENTINEL-amqp-main-q7Zx41',
   brokerAdmin: 'SENTINEL-amqp-admin-q7Zx41',
   brokerOps: 'SENTINEL-amqp-ops-q7Zx41',
+  redis: 'SENTINEL-redis-q7Zx41',
 };
+/** A Redis that is not there: every rate limit fails open and says so in the logs, without the password. */
+const REDIS_URL = `redis://:${SENTINELS.redis}@127.0.0.1:9`;
 /** A JWT private key and the pieces of it that must never show: a slice of the PEM body and its private exponents. */
 function sentinelKey(): { pem: string; pieces: string[] } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -49,7 +52,7 @@ before(async () => {
     brokerPasswords: { main: SENTINELS.brokerMain, admin: SENTINELS.brokerAdmin },
     dbPasswords: { main: SENTINELS.dbMain, admin: SENTINELS.dbAdmin },
     // The operator's broker user with a password the broker refuses: replay fails, and must not say why in a way that leaks it.
-    env: { admin: { JWT_PRIVATE_KEY: privatePem, OPS_RABBITMQ_URL: `amqp://guest:${SENTINELS.brokerOps}@127.0.0.1:5672` } },
+    env: { admin: { JWT_PRIVATE_KEY: privatePem, OPS_RABBITMQ_URL: `amqp://guest:${SENTINELS.brokerOps}@127.0.0.1:5672`, REDIS_URL }, main: { REDIS_URL } },
     logDestination: { write: (line: string) => capture('log', line) },
   });
   // A spy on every exchange (as the broker administrator): every message either service publishes.
@@ -119,6 +122,7 @@ describe('secrets given as sentinel values', () => {
     assert.ok(captured.filter((c) => c.where === 'log').length > 20, 'logs were captured');
     assert.ok(captured.filter((c) => c.where === 'message').length >= 5, 'published messages were captured');
     assert.ok(captured.filter((c) => c.where === 'response').length > 20, 'responses were captured');
+    assert.ok(captured.some((c) => c.where === 'log' && c.text.includes('rate-limit store (Redis) unavailable')), "the rate limits' Redis failures were logged");
     for (const secret of [...Object.values(SENTINELS), ...keySentinels]) {
       const leaks = captured.filter((c) => c.text.includes(secret)).map((c) => `${c.where}: ${c.text.slice(0, 200)}`);
       assert.deepEqual(leaks, [], `a secret leaked (${secret.slice(0, 12)}...)`);

@@ -101,6 +101,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, ...dbEnv('main'), ...brokerEnv('main', mainBrokerUrl), ...options.env?.main });
   const mainDataSource = await openDatabase({ ...mainConfig, DB_POOL_SIZE: 5 }, mainConfig.DB_NAME, logger, { maxWaitMs: 20_000 });
   const main = buildMainService(mainConfig, mainDataSource, logger);
+  await main.rateLimitCounters.connect();
   await main.messaging.start();
   await main.messaging.ready();
 
@@ -119,6 +120,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     mainBrokerProxy,
     async stop() {
       await main.messaging.stop(2000);
+      await main.rateLimitCounters.close();
       await mainDataSource.destroy();
       await adminApp.close();
       await mainBrokerProxy.stop();

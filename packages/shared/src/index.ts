@@ -35,6 +35,7 @@ export * from './auth/tokens';
 export * from './auth/remote-key-set';
 export * from './http/security';
 export * from './messaging/management-api';
+export * from './http/rate-limit-counters';
 export * from './messaging/provision';
 export * from './runtime/batcher';
 export { activeTraceCarrier, type TraceCarrier } from './observability/trace-context';

@@ -4,16 +4,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { migrateSchema } from '@catalogue/migrations';
 import { topologyFor } from '@catalogue/shared';
-import { eventually } from '@catalogue/shared/testing';
+import { eventually, PrivateRedis } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
 import { FAULT_JWT_SECRET } from '../../faults/harness/fault-system';
-import { PrivateMariaDb } from '../../faults/harness/servers';
+import { freePort, PrivateMariaDb, portOpen } from '../../faults/harness/servers';
 import { staffCredentials } from '../../faults/harness/staff-token';
 import { ServiceFleet, type Member } from './fleet';
-import { LoadBalancer } from './haproxy';
+import { PrivateHaproxy } from '../../support/haproxy';
 import { RabbitCluster } from './rabbit-cluster';
-import { PrivateRedis } from './redis';
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '../../../..');
@@ -36,7 +35,7 @@ export class ClusterSystem {
   readonly redis = new PrivateRedis();
   readonly topology = topologyFor('');
   rabbit!: RabbitCluster;
-  lb!: LoadBalancer;
+  lb!: PrivateHaproxy;
   fleet!: ServiceFleet;
   /** Direct connections for the checker. */
   mainSql!: mysql.Pool;
@@ -56,11 +55,16 @@ export class ClusterSystem {
 
   /** What the workload talks to: the load balancer's frontends. */
   get main(): { url: string } {
-    return { url: this.lb.mainUrl };
+    return { url: this.lb.url('main') };
   }
 
   get admin(): { url: string } {
-    return { url: this.lb.adminUrl };
+    return { url: this.lb.url('admin') };
+  }
+
+  /** The broker through the load balancer, as the administrator (the checker's own connections). */
+  get brokerUrl(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.lb.port('broker')}`;
   }
 
   get workQueues(): string[] {
@@ -78,7 +82,13 @@ export class ClusterSystem {
       }),
       this.redis.start(),
     ]);
-    this.lb = await LoadBalancer.reserve();
+    const apiPorts = { main: [await freePort(), await freePort()], admin: [await freePort(), await freePort()] };
+    this.lb = new PrivateHaproxy([
+      { name: 'main', servers: apiPorts.main, check: READINESS_PATH },
+      { name: 'admin', servers: apiPorts.admin, check: READINESS_PATH },
+      { name: 'broker', servers: this.rabbit.nodes.map((n) => n.spec.amqpPort), mode: 'tcp' },
+    ]);
+    await this.lb.reserve();
     const users = await this.provision();
     const root = (database: string) => ({ host: '127.0.0.1', port: this.db.port, user: 'root', password: '', database });
     await migrateSchema('main', root('catalogue_main'));
@@ -110,21 +120,16 @@ export class ClusterSystem {
     this.fleet = await ServiceFleet.create({
       env: {
         admin: { ...common, ...users.admin, DB_NAME: 'catalogue_admin', JWT_PRIVATE_KEY: signingKey },
-        main: { ...common, ...users.main, DB_NAME: 'catalogue_main', JWT_SECRET: FAULT_JWT_SECRET, ADMIN_URL: this.lb.adminUrl, ADMIN_TOKEN: staffToken },
+        main: { ...common, ...users.main, DB_NAME: 'catalogue_main', JWT_SECRET: FAULT_JWT_SECRET, ADMIN_URL: this.admin.url, ADMIN_TOKEN: staffToken },
       },
       readinessPath: READINESS_PATH,
-      replicas: 2,
+      apiPorts,
       consumers: 2,
     });
-    await this.lb.start({
-      main: this.fleet.of('main', 'api').map((m) => ({ name: m.label, port: m.process.port })),
-      admin: this.fleet.of('admin', 'api').map((m) => ({ name: m.label, port: m.process.port })),
-      broker: this.rabbit.nodes.map((n, i) => ({ name: `rabbit-${i + 1}`, port: n.spec.amqpPort })),
-      readinessPath: READINESS_PATH,
-    });
+    await this.lb.start();
     await this.fleet.startAll();
     log(`cluster: ${this.fleet.members.length} service processes started after ${since()}`);
-    await eventually(() => this.whole(), { timeoutMs: 120_000, intervalMs: 250, what: `the whole cluster up: ${this.lb.mainUrl}` });
+    await eventually(() => this.whole(), { timeoutMs: 120_000, intervalMs: 250, what: 'the whole cluster up' });
     log(`cluster: whole and serving through HAProxy after ${since()}`);
   }
 
@@ -140,7 +145,7 @@ export class ClusterSystem {
       main: { db: { user: 'catalogue_main', password: secret() }, broker: { user: 'catalogue_main', password: secret() } },
       admin: { db: { user: 'catalogue_admin', password: secret() }, broker: { user: 'catalogue_admin', password: secret() } },
     };
-    const amqpUrl = (user: { user: string; password: string }) => `amqp://${user.user}:${user.password}@127.0.0.1:${this.lb.ports.broker}`;
+    const amqpUrl = (user: { user: string; password: string }) => `amqp://${user.user}:${user.password}@127.0.0.1:${this.lb.port('broker')}`;
     const env = {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
@@ -186,7 +191,7 @@ export class ClusterSystem {
   async restore(): Promise<void> {
     await this.rabbit.heal();
     await Promise.all(this.rabbit.nodes.filter((n) => !n.running()).map((n) => n.start()));
-    if (!this.redis.running) await this.redis.start();
+    if (!(await portOpen(this.redis.port))) await this.redis.start();
     await this.fleet.ensureRunning();
   }
 
@@ -207,7 +212,7 @@ export class ClusterSystem {
 
   /** Ready messages in each work and dead-letter queue, over AMQP through the load balancer. */
   async readyMessages(): Promise<{ main: number; admin: number; mainDead: number; adminDead: number }> {
-    const connection = await amqplib.connect(this.lb.brokerUrl);
+    const connection = await amqplib.connect(this.brokerUrl);
     try {
       const channel = await connection.createChannel();
       const depth = async (queue: string) => (await channel.checkQueue(queue)).messageCount;

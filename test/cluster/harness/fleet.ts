@@ -3,11 +3,13 @@ import { ServiceProcess } from '../../faults/harness/service-process';
 
 export type ServiceName = 'main' | 'admin';
 
-/** One process of the fleet: an API replica (behind HAProxy as `label`) or a consumer-only process. */
+/** One process of the fleet: an API replica (HAProxy's server `<service><index>`) or a consumer-only process. */
 export interface Member {
   label: string;
   service: ServiceName;
   role: 'api' | 'consumer';
+  /** From 1, within its service and role. */
+  index: number;
   process: ServiceProcess;
 }
 
@@ -16,7 +18,8 @@ export interface FleetSettings {
   env: Record<ServiceName, Record<string, string>>;
   /** Readiness path of an API process and of a consumer's ops server. */
   readinessPath: string;
-  replicas: number;
+  /** The API replicas' ports, per service (HAProxy is configured with them before they start). */
+  apiPorts: Record<ServiceName, number[]>;
   consumers: number;
 }
 
@@ -31,13 +34,13 @@ export class ServiceFleet {
   static async create(settings: FleetSettings): Promise<ServiceFleet> {
     const fleet = new ServiceFleet();
     for (const service of ['main', 'admin'] as const) {
-      for (let i = 1; i <= settings.replicas; i++) {
+      for (const [i, port] of settings.apiPorts[service].entries()) {
         const env = { ...settings.env[service], RUN_CONSUMER: 'false' };
-        fleet.members.push({ label: `${service}-api-${i}`, service, role: 'api', process: new ServiceProcess(service, await freePort(), env, { readyPath: settings.readinessPath }) });
+        fleet.members.push({ label: `${service}-api-${i + 1}`, service, role: 'api', index: i + 1, process: new ServiceProcess(service, port, env, { readyPath: settings.readinessPath }) });
       }
       for (let i = 1; i <= settings.consumers; i++) {
         const worker = new ServiceProcess(service, await freePort(), settings.env[service], { entry: 'consumer', readyPath: settings.readinessPath });
-        fleet.members.push({ label: `${service}-consumer-${i}`, service, role: 'consumer', process: worker });
+        fleet.members.push({ label: `${service}-consumer-${i}`, service, role: 'consumer', index: i, process: worker });
       }
     }
     return fleet;

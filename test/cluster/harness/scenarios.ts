@@ -82,7 +82,7 @@ const replicaKilled: ClusterScenario = {
     const victims = [system.fleet.of('main', 'api')[0]!, system.fleet.of('admin', 'api')[0]!];
     const killedAt = Date.now();
     await Promise.all(victims.map((m) => m.process.kill()));
-    await eventually(async () => !(await system.lb.serverUp(victims[0]!.service, victims[0]!.label)) && !(await system.lb.serverUp(victims[1]!.service, victims[1]!.label)), {
+    await eventually(async () => !(await system.lb.serverUp(victims[0]!.service, victims[0]!.index)) && !(await system.lb.serverUp(victims[1]!.service, victims[1]!.index)), {
       timeoutMs: 30_000,
       intervalMs: 100,
       what: 'HAProxy to take the killed replicas out',
@@ -155,7 +155,7 @@ const rollingRestart: ClusterScenario = {
       if (exit.code !== 0) throw new Error(`${member.label} exited ${exit.code ?? exit.signal} on SIGTERM:\n${member.process.tail()}`);
       await member.process.start();
       // The next one goes only once this one takes work again, or both replicas could be out.
-      if (member.role === 'api') await eventually(() => system.lb.serverUp(member.service, member.label), { timeoutMs: 60_000, intervalMs: 100, what: `HAProxy to take ${member.label} back` });
+      if (member.role === 'api') await eventually(() => system.lb.serverUp(member.service, member.index), { timeoutMs: 60_000, intervalMs: 100, what: `HAProxy to take ${member.label} back` });
       else await eventually(() => system.ready(member), { timeoutMs: 60_000, intervalMs: 100, what: `${member.label} ready` });
     }
     return { healedAt: Date.now(), notes: [`${system.fleet.members.length} processes restarted in ${seconds(Date.now() - started)}, each exiting 0`] };

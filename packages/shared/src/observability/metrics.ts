@@ -55,6 +55,7 @@ export class ServiceMetrics {
   readonly productsCreated: Counter;
   readonly productsUpdated: Counter;
   readonly productsDeleted: Counter;
+  readonly rateLimitStoreErrors: Counter<'limiter'>;
 
   readonly secretReads: Counter<'secret' | 'outcome'>;
   readonly credentialChanges: Counter<'credential'>;
@@ -126,6 +127,12 @@ export class ServiceMetrics {
     this.productsCreated = new Counter({ name: name('products_created_total'), help: 'Products created.', registers });
     this.productsUpdated = new Counter({ name: name('products_updated_total'), help: 'Products updated.', registers });
     this.productsDeleted = new Counter({ name: name('products_deleted_total'), help: 'Products deleted.', registers });
+    this.rateLimitStoreErrors = new Counter({
+      name: name('rate_limit_store_errors_total'),
+      help: 'Requests a rate limiter let through uncounted because its shared store (Redis) failed or timed out, by limiter.',
+      labelNames: ['limiter'],
+      registers,
+    });
 
     // Credentials: counted process-wide where they happen (credential-events.ts), copied here at scrape time.
     const events = credentialEvents;

@@ -3,6 +3,7 @@ export * from './metrics';
 export * from './processes';
 export * from './secrets-manager';
 export * from './database-users';
+export * from './redis';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
