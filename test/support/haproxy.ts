@@ -33,8 +33,9 @@ export interface ServerState {
  *   methods are never replayed once sent: a like replayed after its commit would answer "already
  *   liked" to a like that was in fact recorded, and a create would create twice;
  * - idle connections are closed by the side that would reuse them, never under its feet: clients
- *   close theirs first (Node's fetch after 4 s) before HAProxy's http-keep-alive (10 s), which is
- *   far below the services' keepAliveTimeout (65 s: SERVER_TIMEOUTS);
+ *   are told to keep theirs 5 s (HAProxy replaces the services' `Keep-Alive: timeout=65` hint,
+ *   which Node's fetch would trust), below HAProxy's http-keep-alive (10 s), itself far below the
+ *   services' keepAliveTimeout (65 s: SERVER_TIMEOUTS);
  * - TCP (the broker): a client whose node dies or pauses reconnects through it to a live one (as
  *   a Kubernetes Service in front of the RabbitMQ pods does); sessions to a node marked down are
  *   closed, so clients notice at once;
@@ -89,6 +90,7 @@ export function haproxyConfig(backends: Backend[], ports: ReadonlyMap<string, nu
       `  option httpchk GET ${backend.check ?? '/ready'}`,
       '  http-check expect status 200',
       '  option forwardfor',
+      '  http-response set-header Keep-Alive timeout=5',
       '  retries 3',
       '  option redispatch 1',
       '  retry-on conn-failure empty-response response-timeout',
