@@ -1,7 +1,3 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { migrateSchema } from '@catalogue/migrations';
 import { topologyFor } from '@catalogue/shared';
 import { eventually, PrivateRedis } from '@catalogue/shared/testing';
@@ -10,12 +6,10 @@ import mysql from 'mysql2/promise';
 import { FAULT_JWT_SECRET } from '../../faults/harness/fault-system';
 import { freePort, PrivateMariaDb, portOpen } from '../../faults/harness/servers';
 import { staffCredentials } from '../../faults/harness/staff-token';
-import { ServiceFleet, type Member } from './fleet';
 import { PrivateHaproxy } from '../../support/haproxy';
+import { ServiceFleet, type Member } from './fleet';
+import { provisionCluster } from './provisioning';
 import { RabbitCluster } from './rabbit-cluster';
-
-const run = promisify(execFile);
-const REPO = path.resolve(__dirname, '../../../..');
 
 /**
  * Where HAProxy and the fleet ask whether a process can take work.
@@ -89,7 +83,7 @@ export class ClusterSystem {
       { name: 'broker', servers: this.rabbit.nodes.map((n) => n.spec.amqpPort), mode: 'tcp' },
     ]);
     await this.lb.reserve();
-    const users = await this.provision();
+    const users = await provisionCluster({ databasePort: this.db.port, managementUrl: this.rabbit.nodes[0]!.managementUrl, brokerPort: this.lb.port('broker') });
     const root = (database: string) => ({ host: '127.0.0.1', port: this.db.port, user: 'root', password: '', database });
     await migrateSchema('main', root('catalogue_main'));
     await migrateSchema('admin', root('catalogue_admin'));
@@ -131,51 +125,6 @@ export class ClusterSystem {
     log(`cluster: ${this.fleet.members.length} service processes started after ${since()}`);
     await eventually(() => this.whole(), { timeoutMs: 120_000, intervalMs: 250, what: 'the whole cluster up' });
     log(`cluster: whole and serving through HAProxy after ${since()}`);
-  }
-
-  /**
-   * The release's provisioning step (`migrations/dist/provision.js`), as the Kubernetes Job runs it:
-   * both schemas and their run-time users over SQL, then the topology (every quorum queue on all
-   * three nodes) and each service's broker user over the management HTTP API. Returns each
-   * service's least-privilege credentials, which its processes then use.
-   */
-  private async provision(): Promise<Record<'main' | 'admin', Record<string, string>>> {
-    const secret = () => randomBytes(12).toString('hex');
-    const credentials = {
-      main: { db: { user: 'catalogue_main', password: secret() }, broker: { user: 'catalogue_main', password: secret() } },
-      admin: { db: { user: 'catalogue_admin', password: secret() }, broker: { user: 'catalogue_admin', password: secret() } },
-    };
-    const amqpUrl = (user: { user: string; password: string }) => `amqp://${user.user}:${user.password}@127.0.0.1:${this.lb.port('broker')}`;
-    const env = {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      MIGRATION_DB_HOST: '127.0.0.1',
-      MIGRATION_DB_PORT: String(this.db.port),
-      PROVISION_DB_USER: 'root',
-      PROVISION_DB_PASSWORD: '',
-      MAIN_DB_USER: credentials.main.db.user,
-      MAIN_DB_PASSWORD: credentials.main.db.password,
-      ADMIN_DB_USER: credentials.admin.db.user,
-      ADMIN_DB_PASSWORD: credentials.admin.db.password,
-      RABBITMQ_MANAGEMENT_URL: this.rabbit.nodes[0]!.managementUrl,
-      RABBITMQ_ADMIN_USER: 'guest',
-      RABBITMQ_ADMIN_PASSWORD: 'guest',
-      AMQP_QUORUM_INITIAL_GROUP_SIZE: '3',
-      MAIN_RABBITMQ_URL: amqpUrl(credentials.main.broker),
-      ADMIN_RABBITMQ_URL: amqpUrl(credentials.admin.broker),
-    };
-    try {
-      await run(process.execPath, [path.join(REPO, 'migrations/dist/provision.js')], { env, timeout: 120_000 });
-    } catch (err) {
-      const failed = err as { stdout?: string; stderr?: string };
-      throw new Error(`provisioning failed: ${failed.stderr || failed.stdout || (err as Error).message}`);
-    }
-    const serviceEnv = (service: 'main' | 'admin') => ({
-      DB_USER: credentials[service].db.user,
-      DB_PASSWORD: credentials[service].db.password,
-      RABBITMQ_URL: amqpUrl(credentials[service].broker),
-    });
-    return { main: serviceEnv('main'), admin: serviceEnv('admin') };
   }
 
   /** Every part healthy: the broker whole, every process running and ready, HAProxy seeing every server up. */
