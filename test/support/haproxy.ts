@@ -151,7 +151,7 @@ export class PrivateHaproxy {
       child.once('error', () => resolve(false));
     });
     if (!spawned) throw new Error("haproxy is missing: install Debian's haproxy package (.ci/run does)");
-    guardAgainstOrphans(killIfStill(String(child.pid), this.dir));
+    guardAgainstOrphans(`${killIfStill(String(child.pid), this.dir)}; rm -rf ${this.dir}`);
     await eventually(async () => (await this.servers()).length > 0, { timeoutMs: 20_000, what: `haproxy to start: ${this.errors}` });
   }
 
