@@ -105,6 +105,8 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     logger,
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
+    // Product events need no memory beyond the inbox's retention: versions and tombstones make a late one a no-op.
+    pruneInbox: config.RUN_CONSUMER,
     handlers: productEventHandlers(products),
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).

@@ -13,6 +13,18 @@ describe('main-service configuration', () => {
     assert.equal(config.AMQP_NAMESPACE, '');
   });
 
+  test('inbox retention and the unroutable retry backoff have defaults, are settable, and nonsense is refused', () => {
+    const config = loadMainConfig(base);
+    assert.equal(config.INBOX_RETENTION_DAYS, 14);
+    assert.deepEqual([config.OUTBOX_RETRY_BASE_MS, config.OUTBOX_RETRY_MAX_MS], [1000, 60_000]);
+    assert.equal(loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '30' }).INBOX_RETENTION_DAYS, 30);
+    assert.throws(() => loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '0' }), (err: unknown) => err instanceof ConfigError && /INBOX_RETENTION_DAYS/.test(err.message));
+    assert.throws(
+      () => loadMainConfig({ ...base, OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' }),
+      (err: unknown) => err instanceof ConfigError && /OUTBOX_RETRY_MAX_MS \(must be at least OUTBOX_RETRY_BASE_MS\)/.test(err.message),
+    );
+  });
+
   test('a missing database user stops start-up with one line naming it', () => {
     assert.throws(
       () => loadMainConfig({ DB_PASSWORD: 'x' }),

@@ -102,10 +102,10 @@ describe('tracing in the running main-service', () => {
 describe('shutdown behind a load balancer (SHUTDOWN_DRAIN_MS)', () => {
   test('readiness turns 503 at once while requests are still answered during the drain; then it exits 0', async () => {
     const { process: main, url } = await startMainProcess({ SHUTDOWN_DRAIN_MS: '4000' });
-    await eventually(async () => (await fetch(`${url}/api/health`)).status === 200, { timeoutMs: 30_000, what: 'main ready before the signal' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'main ready before the signal' });
     const started = Date.now();
     main.child.kill('SIGTERM');
-    await eventually(async () => (await fetch(`${url}/api/health`)).status === 503, { what: 'readiness to turn 503' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 503, { what: 'readiness to turn 503' });
     assert.equal((await fetch(`${url}/api/products?limit=1`)).status, 200);
     assert.equal(await main.exited, 0, main.output());
     assert.ok(Date.now() - started >= 4000, 'the listener stayed open for the whole drain');

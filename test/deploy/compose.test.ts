@@ -143,13 +143,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('healthchecks of our processes probe a route the code serves, on the port the process listens on', () => {
+  test('healthchecks of our processes probe readiness (/readyz), a route the code serves, on the port the process listens on', () => {
     for (const [name, facts] of Object.entries(OURS)) {
       if (!facts.portVar || !facts.service) continue;
       const url = new URL(service(name).healthcheck!.test.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
       assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
+      // depends_on: service_healthy then waits for what the process needs to do its job.
+      assert.equal(url.pathname, '/readyz', `${name} probes readiness`);
       const paths = servedPaths(facts.service);
       assert.ok(paths.has(url.pathname), `${name}: ${url.pathname} is served`);
     }

@@ -147,12 +147,12 @@ for (const overlay of OVERLAYS) {
       assert.match(envOf('main-service').get('ADMIN_TOKEN') ?? '', /^secret:/, "main-service: ADMIN_TOKEN (resync) from a Secret");
     });
 
-    test('probes: readiness on /api/health and liveness on /ready, on a named port of the container, served by the code', () => {
+    test('probes follow the Kubernetes convention: readiness on /readyz and liveness on /livez, on a named port of the container, served by the code', () => {
       for (const [name, facts] of Object.entries(WORKLOADS)) {
         const container = onlyContainer(named(objects, 'Deployment', name));
         const portNames = new Set(container.ports?.map((p) => p.name));
         const paths = servedPaths(facts.program);
-        for (const [probe, path] of [['readinessProbe', '/api/health'], ['livenessProbe', '/ready']] as const) {
+        for (const [probe, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/livez']] as const) {
           const get = container[probe]?.httpGet;
           assert.ok(get, `${name} has a ${probe}`);
           assert.equal(get.path, path);

@@ -94,7 +94,7 @@ describe('secrets given as sentinel values', () => {
     record(await admin().get('/api/products').set('authorization', 'Bearer forged.token.here'));
     record(await admin().get('/api/operations/dead-letters').set('authorization', staff).expect(503));
     record(await admin().post('/api/operations/dead-letters/replay').set('authorization', staff).send({ queue: 'main', all: true }).expect(503));
-    for (const path of ['/api/health', '/ready', '/.well-known/jwks.json', '/metrics', '/api/nothing']) {
+    for (const path of ['/api/health', '/readyz', '/livez', '/ready', '/.well-known/jwks.json', '/metrics', '/api/nothing']) {
       record(await admin().get(path));
       record(await main().get(path));
     }
@@ -107,7 +107,7 @@ describe('secrets given as sentinel values', () => {
 
     // The broker goes away: reconnection attempts are logged (with the URL), likes still succeed.
     system.mainBrokerProxy.setMode('reset');
-    await eventually(async () => record(await main().get('/api/health')).status === 503, { what: 'main to notice the broker is gone' });
+    await eventually(async () => record(await main().get('/api/health')).body.checks?.broker === 'down', { what: 'main to notice the broker is gone' });
     record(await main().post(`/api/products/${id}/like`).set('authorization', `Bearer ${await system.tokenFor('32', 'customer')}`).expect(200));
     await eventually(async () => captured.some((c) => c.where === 'log' && c.text.includes('RabbitMQ unreachable')), { what: 'a failed reconnection logged' });
     system.mainBrokerProxy.setMode('pass');

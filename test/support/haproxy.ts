@@ -10,7 +10,7 @@ export interface Backend {
   name: string;
   /** The replicas' ports on 127.0.0.1; the i-th is the server `<name><i+1>`. */
   servers: number[];
-  /** Readiness path HAProxy checks each replica on (HTTP backends; default `/ready`). */
+  /** Readiness path HAProxy checks each replica on (HTTP backends; default `/readyz`). */
   check?: string;
   /** `tcp` for a TCP frontend (the broker nodes), checked by connecting; `http` by default. */
   mode?: 'http' | 'tcp';
@@ -87,7 +87,7 @@ export function haproxyConfig(backends: Backend[], ports: ReadonlyMap<string, nu
       '',
       `backend ${backend.name}-replicas`,
       '  balance roundrobin',
-      `  option httpchk GET ${backend.check ?? '/ready'}`,
+      `  option httpchk GET ${backend.check ?? '/readyz'}`,
       '  http-check expect status 200',
       '  option forwardfor',
       '  http-response set-header Keep-Alive timeout=5',

@@ -16,6 +16,7 @@ export * from './messaging/broker';
 export * from './messaging/consumer';
 export * from './messaging/crash-points';
 export * from './messaging/dead-letters';
+export * from './messaging/inbox-pruner';
 export * from './messaging/observer';
 export * from './messaging/outbox';
 export * from './messaging/topology';

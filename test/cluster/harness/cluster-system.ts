@@ -12,11 +12,11 @@ import { provisionCluster } from './provisioning';
 import { RabbitCluster } from './rabbit-cluster';
 
 /**
- * Where HAProxy and the fleet ask whether a process can take work.
- * TODO(probes-outbox): `/readyz` once it is on main: `/api/health` also fails while the broker is
- * away, which takes API replicas out of HAProxy for an outage the outbox covers.
+ * Where HAProxy and the fleet ask whether a process can take work: an API process while its
+ * database answers (the broker's absence is covered by the outbox), a consumer-only process also
+ * while its broker connections are open.
  */
-export const READINESS_PATH = '/api/health';
+export const READINESS_PATH = '/readyz';
 
 /**
  * The distributed shape on one machine, all private to the test: a three-node RabbitMQ cluster,
