@@ -36,6 +36,17 @@ export function asFaultTarget(system: ClusterSystem): FaultSystem {
   return system as unknown as FaultSystem;
 }
 
+/**
+ * HAProxy's lines that explain an unanswered request: an exchange answered 5xx or not at all, or
+ * ended abnormally (its termination state is not `----`), and servers going down or up. Requests
+ * merely retried on another server are logged too (dontlog-normal keeps them) and left out here.
+ */
+function failedOrStateChange(line: string): boolean {
+  if (/ is (DOWN|UP)/.test(line)) return !line.includes('broker/');
+  const exchange = / (-1|\d{3}) \d+ \S+ \S+ (\S{4}) /.exec(line);
+  return !!exchange && (exchange[1] === '-1' || exchange[1]!.startsWith('5') || exchange[2] !== '----');
+}
+
 function probeTargets(system: ClusterSystem, workload: Workload): ProbeTarget[] {
   const staff = { authorization: `Bearer ${system.staffToken}` };
   const product = workload.liveProducts()[0];
@@ -105,7 +116,7 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
     recoverySeconds: recoveryMs / 1000,
     notes: outcome.notes,
     failures: tally.failures,
-    loadBalancerLog: system.lb.log.slice(logFrom).filter((line) => !line.includes(' broker ')).slice(0, 20),
+    loadBalancerLog: system.lb.log.slice(logFrom).filter(failedOrStateChange).slice(0, 20),
     problems: report.problems,
     workload: workload.summary(),
   };
