@@ -4,10 +4,11 @@ import { eventually, PrivateRedis } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
 import { FAULT_JWT_SECRET } from '../../faults/harness/fault-system';
-import { freePort, PrivateMariaDb, portOpen } from '../../faults/harness/servers';
+import { PrivateMariaDb, portOpen } from '../../faults/harness/servers';
 import { staffCredentials } from '../../faults/harness/staff-token';
 import { PrivateHaproxy } from '../../support/haproxy';
 import { ServiceFleet, type Member } from './fleet';
+import { stablePort } from './ports';
 import { provisionCluster } from './provisioning';
 import { RabbitCluster } from './rabbit-cluster';
 
@@ -68,6 +69,8 @@ export class ClusterSystem {
   private async setUp(log: (line: string) => void): Promise<void> {
     const started = Date.now();
     const since = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    // Redis is stopped and started again by a fault: a port it can bind again.
+    this.redis.port = await stablePort();
     await Promise.all([
       this.db.init(),
       RabbitCluster.create().then((cluster) => {
@@ -76,7 +79,7 @@ export class ClusterSystem {
       }),
       this.redis.start(),
     ]);
-    const apiPorts = { main: [await freePort(), await freePort()], admin: [await freePort(), await freePort()] };
+    const apiPorts = { main: [await stablePort(), await stablePort()], admin: [await stablePort(), await stablePort()] };
     this.lb = new PrivateHaproxy([
       { name: 'main', servers: apiPorts.main, check: READINESS_PATH },
       { name: 'admin', servers: apiPorts.admin, check: READINESS_PATH },

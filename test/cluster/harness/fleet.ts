@@ -1,5 +1,5 @@
-import { freePort } from '../../faults/harness/servers';
 import { ServiceProcess } from '../../faults/harness/service-process';
+import { stablePort } from './ports';
 
 export type ServiceName = 'main' | 'admin';
 
@@ -18,7 +18,7 @@ export interface FleetSettings {
   env: Record<ServiceName, Record<string, string>>;
   /** Readiness path of an API process and of a consumer's ops server. */
   readinessPath: string;
-  /** The API replicas' ports, per service (HAProxy is configured with them before they start). */
+  /** The API replicas' ports, per service (HAProxy is configured with them before they start; below the ephemeral range, as they restart). */
   apiPorts: Record<ServiceName, number[]>;
   consumers: number;
 }
@@ -39,7 +39,7 @@ export class ServiceFleet {
         fleet.members.push({ label: `${service}-api-${i + 1}`, service, role: 'api', index: i + 1, process: new ServiceProcess(service, port, env, { readyPath: settings.readinessPath }) });
       }
       for (let i = 1; i <= settings.consumers; i++) {
-        const worker = new ServiceProcess(service, await freePort(), settings.env[service], { entry: 'consumer', readyPath: settings.readinessPath });
+        const worker = new ServiceProcess(service, await stablePort(), settings.env[service], { entry: 'consumer', readyPath: settings.readinessPath });
         fleet.members.push({ label: `${service}-consumer-${i}`, service, role: 'consumer', index: i, process: worker });
       }
     }

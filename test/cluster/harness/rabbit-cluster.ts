@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { eventually } from '@catalogue/shared/testing';
-import { freePort } from '../../faults/harness/servers';
 import { LoopbackPartition } from './partition';
-import { managementAuth, RabbitNode } from './rabbit-node';
+import { stablePort } from './ports';
+import { managementAuth, RabbitNode, StartFailed } from './rabbit-node';
 
 export interface QueueState {
   name: string;
@@ -29,6 +29,23 @@ interface ChannelInfo {
 interface ConnectionInfo {
   name: string;
   client_properties?: { connection_name?: string };
+}
+
+async function nodePorts(): Promise<{ amqpPort: number; distPort: number; managementPort: number }> {
+  return { amqpPort: await stablePort(), distPort: await stablePort(), managementPort: await stablePort() };
+}
+
+/** Starts a node; one that dies while booting (a port taken meanwhile) gets new ports and one more try. */
+async function startOnFreePorts(node: RabbitNode): Promise<void> {
+  try {
+    await node.start();
+  } catch (err) {
+    if (!(err instanceof StartFailed)) throw err;
+    console.log(`${err.message}\n(starting it again on other ports)`);
+    await node.killHard();
+    await node.movePorts(await nodePorts());
+    await node.start();
+  }
 }
 
 /**
@@ -58,13 +75,13 @@ export class RabbitCluster {
     const [a, b] = [randomInt(1, 255), randomInt(1, 255)];
     const cookie = randomBytes(16).toString('hex');
     for (const [i, name] of names.entries()) {
-      const spec = { name, amqpPort: await freePort(), distPort: await freePort(), managementPort: await freePort(), distSourceIp: `127.${a}.${b}.${i + 1}` };
+      const spec = { name, ...(await nodePorts()), distSourceIp: `127.${a}.${b}.${i + 1}` };
       this.nodes.push(new RabbitNode(spec, { peers: names, cookie }));
     }
     await Promise.all(this.nodes.map((node) => node.prepare()));
     // The first node forms the cluster; the others find it running and join it as they boot.
-    await this.nodes[0]!.start();
-    await Promise.all(this.nodes.slice(1).map((node) => node.start()));
+    await startOnFreePorts(this.nodes[0]!);
+    await Promise.all(this.nodes.slice(1).map((node) => startOnFreePorts(node)));
     await eventually(async () => (await this.runningNodes()).length === 3, { timeoutMs: 120_000, intervalMs: 500, what: 'three running nodes in one cluster' });
   }
 

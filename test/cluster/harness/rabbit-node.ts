@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +62,19 @@ export class RabbitNode {
   async prepare(): Promise<void> {
     mkdirSync(`${this.dir}/mnesia`);
     mkdirSync(`${this.dir}/log`);
+    this.writeConfig();
+    await run('chown', ['-R', 'rabbitmq:rabbitmq', this.dir]);
+    guardAgainstOrphans(`${killIfStill(`$(cat ${this.dir}/pid 2>/dev/null)`, this.name)}; rm -rf ${this.dir}`);
+  }
+
+  /** New ports, for a node that could not start on its first ones (before anything points at them). */
+  async movePorts(ports: Pick<RabbitNodeSpec, 'amqpPort' | 'distPort' | 'managementPort'>): Promise<void> {
+    Object.assign(this.spec, ports);
+    this.writeConfig();
+    await run('chown', ['-R', 'rabbitmq:rabbitmq', this.dir]);
+  }
+
+  private writeConfig(): void {
     writeFileSync(`${this.dir}/enabled_plugins`, '[rabbitmq_management].\n');
     const peers = this.cluster.peers.map((peer, i) => `cluster_formation.classic_config.nodes.${i + 1} = ${peer}`);
     writeFileSync(
@@ -87,8 +100,6 @@ export class RabbitNode {
     const ip = this.spec.distSourceIp.split('.').join(',');
     // A net tick of 10 s (default 60 s): a cut-off node notices within ~10-15 s, not a minute.
     writeFileSync(`${this.dir}/advanced.config`, `[{kernel, [{net_ticktime, 10}, {inet_dist_connect_options, [{ip, {${ip}}}]}]}].\n`);
-    await run('chown', ['-R', 'rabbitmq:rabbitmq', this.dir]);
-    guardAgainstOrphans(`${killIfStill(`$(cat ${this.dir}/pid 2>/dev/null)`, this.name)}; rm -rf ${this.dir}`);
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -120,14 +131,32 @@ export class RabbitNode {
     return pid !== undefined && pidAlive(pid);
   }
 
-  /** Boots the node (it joins its peers by itself) and waits until AMQP and the management API answer. */
+  /**
+   * Boots the node (it joins its peers by itself) and waits until AMQP and the management API
+   * answer. It runs in the foreground of a detached shell whose output goes to startup.log, so a
+   * node that dies while booting (a port taken, say) fails this at once with its reason.
+   */
   async start(timeoutMs = 180_000): Promise<void> {
-    await run('rabbitmq-server', ['-detached'], { env: this.env() });
-    await eventually(async () => (await portOpen(this.spec.amqpPort)) && (await this.managementAnswers()), {
-      timeoutMs,
-      intervalMs: 250,
-      what: `RabbitMQ ${this.name} to listen on ${this.spec.amqpPort} and answer its management API; log:\n${this.logTail()}`,
-    });
+    const output = openSync(`${this.dir}/startup.log`, 'a');
+    const child = spawn('rabbitmq-server', [], { env: this.env(), detached: true, stdio: ['ignore', output, output] });
+    closeSync(output);
+    child.unref();
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    const deadline = Date.now() + timeoutMs;
+    while (!((await portOpen(this.spec.amqpPort)) && (await this.managementAnswers()))) {
+      if (exited) throw new StartFailed(`RabbitMQ ${this.name} exited while starting:\n${this.startupLog()}`);
+      if (Date.now() > deadline) throw new Error(`RabbitMQ ${this.name} did not answer on ${this.spec.amqpPort} within ${timeoutMs} ms\nstartup:\n${this.startupLog()}\nlog:\n${this.logTail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  private startupLog(lines = 20): string {
+    try {
+      return readFileSync(`${this.dir}/startup.log`, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no output)';
+    }
   }
 
   async managementAnswers(): Promise<boolean> {
@@ -164,5 +193,8 @@ export class RabbitNode {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** A node that exited while booting: its ports or folders are the likely cause, not a slow machine. */
+export class StartFailed extends Error {}
 
 export const managementAuth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` };
