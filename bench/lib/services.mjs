@@ -25,6 +25,9 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     LIKES_PER_MINUTE_PER_USER: '1000000',
     LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
     WRITES_PER_MINUTE: '1000000',
+    // Scenario 9 opens its 1,000 live streams from one address too.
+    LIVE_STREAMS_PER_ADDRESS: '100000',
+    LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS: '1000000',
     // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
     ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     ...extraEnv,
