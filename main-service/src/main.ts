@@ -3,10 +3,12 @@ import { shutdownTracing } from '@catalogue/shared/tracing';
 import { applyServerTimeouts } from '@catalogue/shared';
 import { openRuntime } from './runtime';
 import { buildMainService } from './app';
+import { stopServing } from './http/serving';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, tokens, messaging, lifecycle, resync, changes, rateLimitCounters } = buildMainService(config, dataSource, logger);
+  const service = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, resync, changes, rateLimitCounters } = service;
   await rateLimitCounters.connect();
   await tokens.ready();
   // From the feed's current end: what other processes commit from now on reaches this one's cache.
@@ -26,31 +28,27 @@ async function start(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: draining requests and deliveries');
-    // Readiness answers 503 from here; requests are still served until the drain is over.
-    lifecycle.draining = true;
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: draining requests, ending live streams and deliveries');
     const deadline = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    setTimeout(() => {
-      server.close(async () => {
-        try {
-          await messaging.stop((config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DRAIN_MS) / 2);
-          await changes.stop();
-          await rateLimitCounters.close();
-          await dataSource.destroy();
-          logger.info('stopped cleanly');
-          await shutdownTracing();
-          process.exit(0);
-        } catch (err) {
-          logger.error({ err }, 'error while stopping');
-          process.exit(1);
-        }
-      });
-      server.closeIdleConnections();
-    }, config.SHUTDOWN_DRAIN_MS);
+    void (async () => {
+      try {
+        await stopServing(server, service, config.SHUTDOWN_DRAIN_MS);
+        await messaging.stop((config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DRAIN_MS) / 2);
+        await changes.stop();
+        await rateLimitCounters.close();
+        await dataSource.destroy();
+        logger.info('stopped cleanly');
+        await shutdownTracing();
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      }
+    })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -183,6 +183,8 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
       'CatalogueEventsUnroutable',
       'CatalogueHighErrorRate',
       'CatalogueHighLatency',
+      'CatalogueLiveStreamDelayHigh',
+      'CatalogueLiveStreamsNearCapacity',
       'CatalogueOutboxBacklogStale',
       'CatalogueServiceDown',
     ]);

@@ -41,7 +41,7 @@ export interface ServerState {
  *   closed, so clients notice at once;
  * - abnormal exchanges only are logged (errors, aborts, retries): what explains a lost request.
  */
-export function haproxyConfig(backends: Backend[], ports: ReadonlyMap<string, number>, statsPort: number): string {
+export function haproxyConfig(backends: Backend[], ports: ReadonlyMap<string, number>, statsPort: number, idleTimeout = '30s'): string {
   const lines = [
     'global',
     '  maxconn 4096',
@@ -53,8 +53,11 @@ export function haproxyConfig(backends: Backend[], ports: ReadonlyMap<string, nu
     '  option httplog',
     '  option dontlog-normal',
     '  timeout connect 2s',
-    '  timeout client 30s',
-    '  timeout server 30s',
+    // A live stream (text/event-stream) is an ordinary HTTP response to HAProxy: these idle
+    // timeouts apply to it, not `timeout tunnel` (upgraded connections only). main's heartbeat
+    // (LIVE_HEARTBEAT_SECONDS, 15 s) must stay below both.
+    `  timeout client ${idleTimeout}`,
+    `  timeout server ${idleTimeout}`,
     '  timeout http-request 10s',
     '  timeout http-keep-alive 10s',
     '  timeout check 2s',
@@ -114,7 +117,11 @@ export class PrivateHaproxy {
   private readonly ports = new Map<string, number>();
   private statsPort = 0;
 
-  constructor(private readonly backends: Backend[]) {}
+  /** `idleTimeout`: HAProxy's client and server timeouts (default 30s), e.g. '3s' to see heartbeats keep a stream open. */
+  constructor(
+    private readonly backends: Backend[],
+    private readonly options: { idleTimeout?: string } = {},
+  ) {}
 
   /** Picks the frontends' ports before it starts (the services behind it may need its addresses first). */
   async reserve(): Promise<void> {
@@ -136,7 +143,7 @@ export class PrivateHaproxy {
   async start(): Promise<void> {
     await this.reserve();
     const config = path.join(this.dir, 'haproxy.cfg');
-    writeFileSync(config, haproxyConfig(this.backends, this.ports, this.statsPort));
+    writeFileSync(config, haproxyConfig(this.backends, this.ports, this.statsPort, this.options.idleTimeout));
     const child = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let partial = '';
