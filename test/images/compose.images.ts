@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT } from '../deploy/support/code-facts';
+import { readDotenv, readRepoFile } from '../deploy/support/files';
+import { logs, state } from './support/containers';
+import { runSchemaInit } from './support/database';
+import { run, startEngine, type Engine, type Result } from './support/engine';
+import { buildImages, ensureBase, type Base } from './support/images';
+import { Netns } from './support/netns';
+
+/**
+ * docker-compose.yml run for real: the project's services as the file defines them, with
+ * test/images/compose.this-machine.yml swapping only what cannot be fetched here, inside a network
+ * namespace of the test's own (so 5000, 8000, 3306, 5672 are free there). The .env is
+ * .env.example as the README says to copy it. Then the README's walkthrough, as printed.
+ */
+
+const OVERRIDE = 'test/images/compose.this-machine.yml';
+const env = readDotenv('.env.example');
+const SERVICES = ['migrate', 'seed', 'main-service', 'main-consumer', 'admin-service', 'admin-consumer'];
+const LONG_RUNNING = ['main-service', 'main-consumer', 'admin-service', 'admin-consumer'];
+
+let netns: Netns;
+let engine: Engine;
+let base: Base;
+let up: Result;
+let walkthrough: Result;
+const events: { service: string; status: string; time: number }[] = [];
+let since = 0;
+
+function compose(args: string[], timeoutMs = 600_000): Promise<Result> {
+  return run('docker-compose', ['--project-directory', REPO_ROOT, '--env-file', join(REPO_ROOT, '.env.example'), '-f', 'docker-compose.yml', '-f', OVERRIDE, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...engine.env, STAND_IN_IMAGE: base.image },
+    timeoutMs,
+  });
+}
+const containerOf = (service: string) => `${env.COMPOSE_PROJECT_NAME}_${service}_1`;
+
+/** The README's compose walkthrough: the shell block after the line that starts with "Try it". */
+function readmeWalkthrough(): string {
+  const readme = readRepoFile('README.md');
+  const match = /^Try it\b.*\n+```sh\n([\s\S]*?)\n```/m.exec(readme);
+  assert.ok(match, 'README.md has a "Try it" line followed by a ```sh block');
+  return match[1]!;
+}
+
+/** Start, health and exit of each service's container, from the engine's own event log. */
+async function timeline(): Promise<void> {
+  const result = await engine.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'type=container', '--format', '{{json .}}']);
+  for (const line of result.stdout.split('\n').filter(Boolean)) {
+    const event = JSON.parse(line) as { status: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
+    const service = event.Actor.Attributes['com.docker.compose.service'];
+    if (service) events.push({ service, status: event.status, time: event.timeNano / 1e6 });
+  }
+}
+const first = (service: string, status: string) => {
+  const found = events.find((e) => e.service === service && e.status === status);
+  assert.ok(found, `${service}: an event "${status}"`);
+  return found.time;
+};
+
+before(async () => {
+  // The images are built with the host's network (npm ci reaches the registry), by the engine in
+  // the host's namespace; then the same engine state serves the namespace.
+  const builder = await startEngine();
+  try {
+    base = await ensureBase(builder);
+    await buildImages(builder, base);
+  } finally {
+    await builder.stop();
+  }
+  netns = new Netns();
+  await netns.create();
+  await netns.startMariaDb(env.MYSQL_ROOT_PASSWORD!);
+  // The MySQL image's first start: deploy/mysql/init/ with root's password, on its own server.
+  await runSchemaInit(
+    {
+      MYSQL_ROOT_PASSWORD: env.MYSQL_ROOT_PASSWORD!,
+      MAIN_DB_NAME: env.MAIN_DB_NAME!,
+      MAIN_DB_USER: env.MAIN_DB_USER!,
+      MAIN_DB_PASSWORD: env.MAIN_DB_PASSWORD!,
+      ADMIN_DB_NAME: env.ADMIN_DB_NAME!,
+      ADMIN_DB_USER: env.ADMIN_DB_USER!,
+      ADMIN_DB_PASSWORD: env.ADMIN_DB_PASSWORD!,
+      MIGRATION_DB_USER: env.MIGRATION_DB_USER!,
+      MIGRATION_DB_PASSWORD: env.MIGRATION_DB_PASSWORD!,
+    },
+    `exec /usr/bin/mysql --socket=${netns.mysqlSocket} "$@"`,
+  );
+  await netns.startRabbitMq(env.RABBITMQ_DEFAULT_USER!, env.RABBITMQ_DEFAULT_PASS!);
+  engine = await startEngine({ netns: netns.name });
+  since = Math.floor(Date.now() / 1000);
+  await compose(['down', '--volumes', '--remove-orphans'], 120_000);
+  up = await compose(['up', '--detach', '--no-build', ...SERVICES]);
+  // `up` returns once the last service started; the consumers and seed may still be on their way.
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const states = await Promise.all(SERVICES.map(async (s) => [s, await state(engine, containerOf(s))] as const));
+    const pending = states.filter(([s, st]) => (LONG_RUNNING.includes(s) ? st.Health?.Status !== 'healthy' : st.Status !== 'exited'));
+    const failed = states.filter(([s, st]) => (LONG_RUNNING.includes(s) ? st.Status !== 'running' : st.Status === 'exited' && st.ExitCode !== 0));
+    if (failed.length > 0) throw new Error(`${failed.map(([s]) => s).join(', ')} failed:\n${(await Promise.all(failed.map(([s]) => logs(engine, containerOf(s))))).join('\n')}`);
+    if (pending.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`not ready after 240 s: ${pending.map(([s, st]) => `${s} (${st.Status}, ${st.Health?.Status ?? 'no health'})`).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  walkthrough = await netns.run('bash', ['-e', '-o', 'pipefail', '-c', readmeWalkthrough()], { check: false, timeoutMs: 180_000 });
+});
+
+after(async () => {
+  if (engine) {
+    await compose(['down', '--volumes', '--remove-orphans', '--timeout', '30'], 180_000).catch(() => undefined);
+    await engine.stop();
+  }
+  if (netns) await netns.destroy();
+});
+
+describe('docker-compose.yml, run with docker-compose and this machine\'s override', () => {
+  test('brings up migrate, seed, both APIs and both consumers', (t) => {
+    t.diagnostic(`stand-in base image: ${base.image}`);
+    assert.equal(up.code, 0, up.stderr);
+  });
+
+  test('every long-running service becomes healthy by its own compose healthcheck', async () => {
+    for (const service of LONG_RUNNING) assert.equal((await state(engine, containerOf(service))).Health?.Status, 'healthy', service);
+  });
+
+  test('migrate applies both schemas and seed creates the development users, each exiting 0', async () => {
+    for (const service of ['migrate', 'seed']) assert.equal((await state(engine, containerOf(service))).ExitCode, 0, service);
+    assert.match(await logs(engine, containerOf('migrate')), /main .*applied[\s\S]*admin .*applied|admin .*applied[\s\S]*main .*applied/);
+    assert.match(await logs(engine, containerOf('seed')), /admin users: 8 created/);
+  });
+
+  test('starts in the order depends_on sets: database healthy, migrate done, admin healthy, then the rest', async () => {
+    await timeline();
+    const mysqlHealthy = first('mysql', 'health_status: healthy');
+    const migrateDone = first('migrate', 'die');
+    const adminHealthy = first('admin-service', 'health_status: healthy');
+    assert.ok(first('migrate', 'start') >= mysqlHealthy, 'migrate waits for mysql to be healthy');
+    for (const service of LONG_RUNNING) assert.ok(first(service, 'start') >= migrateDone, `${service} starts after migrate completed`);
+    for (const service of ['main-service', 'seed']) assert.ok(first(service, 'start') >= adminHealthy, `${service} starts after admin-service is healthy`);
+    assert.ok(first('main-consumer', 'start') >= first('main-service', 'start'), 'main-consumer starts after main-service');
+  });
+
+  test("the README's walkthrough, as printed, works against it (curl and sed only)", () => {
+    assert.equal(walkthrough.code, 0, `${walkthrough.stdout}\n${walkthrough.stderr}`);
+    assert.match(walkthrough.stdout, /"title":"Lamp"/, 'main lists the lamp admin created');
+    assert.match(walkthrough.stdout, /"likes":1\b/, "admin counts alice's like");
+  });
+
+  test('the consumers serve their probes and metrics on 5001 and 8001', async () => {
+    for (const port of [5001, 8001]) {
+      assert.equal((await netns.run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/api/health`], { check: false })).code, 0, `${port}/api/health`);
+      const metrics = await netns.run('curl', ['-sf', `http://127.0.0.1:${port}/metrics`]);
+      assert.match(metrics.stdout, /catalogue_events_consumed_total/, `${port}/metrics`);
+    }
+  });
+});
