@@ -44,6 +44,8 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // A command that never reads its input may close the pipe first; that is no failure.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(options.input ?? '');
     const timer = options.timeoutMs
       ? setTimeout(() => {
