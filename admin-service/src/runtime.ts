@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { applyServerTimeouts, checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
+import { applyServerTimeouts, checkHealth, ConfigError, createLogger, openDatabase, OpsServer, type ServiceMetrics } from '@catalogue/shared';
 import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
 import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
@@ -23,9 +23,7 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
     throw err;
   }
   const logger = createLogger({ service: 'admin-service', level: config.LOG_LEVEL });
-  const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
-  const dataSource = createDataSource({ credentials, poolSize: config.DB_POOL_SIZE });
-  await connectDatabaseWithRetry(dataSource, logger);
+  const dataSource = await openDatabase(config, config.DB_NAME, logger);
 
   const app = await createAdminApp(config, { dataSource, logger, afterShutdown: () => shutdownTracing() });
   // Nest runs the ordered shutdown (see MessagingLifecycle) and exits 0; the deadline guards a hang.

@@ -29,7 +29,13 @@ describe('main-service configuration', () => {
   });
 
   test('outside production, tokens are verified with admin JWKS at ADMIN_URL by default (RS256)', () => {
-    assert.deepEqual(loadMainConfig({ ...base, ADMIN_URL: 'http://admin.internal:8000' }).tokenKey, { kind: 'jwks', url: 'http://admin.internal:8000/.well-known/jwks.json', timeoutMs: 2000 });
+    assert.deepEqual(loadMainConfig({ ...base, ADMIN_URL: 'http://admin.internal:8000' }).tokenKey, {
+      kind: 'jwks',
+      url: 'http://admin.internal:8000/.well-known/jwks.json',
+      timeoutMs: 2000,
+      cooldownMs: 30_000,
+      maxAgeMs: 300_000,
+    });
     assert.deepEqual(loadMainConfig({ ...base, JWT_SECRET: 'y'.repeat(32) }).tokenKey, { kind: 'secret', secret: 'y'.repeat(32) });
   });
 

@@ -6,7 +6,6 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../deploy/support/code-facts';
 import { readDotenv, readRepoFile } from '../deploy/support/files';
 import { logs, state } from './support/containers';
-import { runSchemaInit } from './support/database';
 import { run, startEngine, type Engine, type Result } from './support/engine';
 import { buildImages, ensureBase, type Base } from './support/images';
 import { Netns } from './support/netns';
@@ -25,7 +24,7 @@ import { Netns } from './support/netns';
 
 const OVERRIDE = 'test/images/compose.this-machine.yml';
 const env = readDotenv('.env.example');
-const SERVICES = ['migrate', 'seed', 'main-service', 'main-consumer', 'admin-service', 'admin-consumer'];
+const SERVICES = ['provision', 'migrate', 'seed', 'main-service', 'main-consumer', 'admin-service', 'admin-consumer'];
 const LONG_RUNNING = ['main-service', 'main-consumer', 'admin-service', 'admin-consumer'];
 
 let netns: Netns;
@@ -93,22 +92,8 @@ before(async () => {
   netns = new Netns();
   await netns.create();
   await netns.startMariaDb(env.MYSQL_ROOT_PASSWORD!);
-  // The MySQL image's first start: deploy/mysql/init/ with root's password, on its own server.
-  await runSchemaInit(
-    {
-      MYSQL_ROOT_PASSWORD: env.MYSQL_ROOT_PASSWORD!,
-      MAIN_DB_NAME: env.MAIN_DB_NAME!,
-      MAIN_DB_USER: env.MAIN_DB_USER!,
-      MAIN_DB_PASSWORD: env.MAIN_DB_PASSWORD!,
-      ADMIN_DB_NAME: env.ADMIN_DB_NAME!,
-      ADMIN_DB_USER: env.ADMIN_DB_USER!,
-      ADMIN_DB_PASSWORD: env.ADMIN_DB_PASSWORD!,
-      MIGRATION_DB_USER: env.MIGRATION_DB_USER!,
-      MIGRATION_DB_PASSWORD: env.MIGRATION_DB_PASSWORD!,
-    },
-    `exec /usr/bin/mysql --socket=${netns.mysqlSocket} "$@"`,
-  );
   await netns.startRabbitMq(env.RABBITMQ_DEFAULT_USER!, env.RABBITMQ_DEFAULT_PASS!);
+  await netns.startRedis();
   engine = await startEngine({ netns: netns.name });
   rendered = await renderWithoutPorts();
   since = Math.floor(Date.now() / 1000);
@@ -141,7 +126,7 @@ after(async () => {
 });
 
 describe('docker-compose.yml, run with docker-compose and this machine\'s override', () => {
-  test('brings up migrate, seed, both APIs and both consumers', (t) => {
+  test('brings up provision, migrate, seed, both APIs and both consumers', (t) => {
     t.diagnostic(`stand-in base image: ${base.image}; up and healthy in ${(readyAfterMs / 1000).toFixed(0)} s`);
     assert.equal(up.code, 0, up.stderr);
   });
@@ -150,18 +135,20 @@ describe('docker-compose.yml, run with docker-compose and this machine\'s overri
     for (const service of LONG_RUNNING) assert.equal((await state(engine, containerOf(service))).Health?.Status, 'healthy', service);
   });
 
-  test('migrate applies both schemas and seed creates the development users, each exiting 0', async () => {
-    for (const service of ['migrate', 'seed']) assert.equal((await state(engine, containerOf(service))).ExitCode, 0, service);
+  test('provision makes the schemas and users, migrate applies both schemas, seed creates the development users, each exiting 0', async () => {
+    for (const service of ['provision', 'migrate', 'seed']) assert.equal((await state(engine, containerOf(service))).ExitCode, 0, service);
+    assert.match(await logs(engine, containerOf('provision')), /provision: done/);
     assert.match(await logs(engine, containerOf('migrate')), /main .*applied[\s\S]*admin .*applied|admin .*applied[\s\S]*main .*applied/);
     assert.match(await logs(engine, containerOf('seed')), /admin users: 8 created/);
   });
 
-  test('starts in the order depends_on sets: database healthy, migrate done, admin healthy, then the rest', async () => {
+  test('starts in the order depends_on sets: servers healthy, provision and migrate done, admin healthy, then the rest', async () => {
     await timeline();
-    const mysqlHealthy = first('mysql', 'health_status: healthy');
+    const serversHealthy = Math.max(first('mysql', 'health_status: healthy'), first('rabbitmq', 'health_status: healthy'));
     const migrateDone = first('migrate', 'die');
     const adminHealthy = first('admin-service', 'health_status: healthy');
-    assert.ok(first('migrate', 'start') >= mysqlHealthy, 'migrate waits for mysql to be healthy');
+    assert.ok(first('provision', 'start') >= serversHealthy, 'provision waits for mysql and rabbitmq to be healthy');
+    assert.ok(first('migrate', 'start') >= first('provision', 'die'), 'migrate waits for provision to complete');
     for (const service of LONG_RUNNING) assert.ok(first(service, 'start') >= migrateDone, `${service} starts after migrate completed`);
     for (const service of ['main-service', 'seed']) assert.ok(first(service, 'start') >= adminHealthy, `${service} starts after admin-service is healthy`);
     assert.ok(first('main-consumer', 'start') >= first('main-service', 'start'), 'main-consumer starts after main-service');

@@ -2,19 +2,21 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { createTestNamespace, eventually, TEST_DB, TEST_RABBITMQ_URL, uniqueName } from '@catalogue/shared/testing';
+import { dropRuntimeUser } from '@catalogue/migrations';
+import { removeBrokerUser } from '@catalogue/shared';
+import { createTestNamespace, eventually, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName } from '@catalogue/shared/testing';
 import { parseYamlDocuments, readRepoFile } from '../deploy/support/files';
 import { freePort } from '../faults/harness/servers';
 import { HARDENED, inside, logs, state, stopTimed, waitHealthy, type Inside } from './support/containers';
-import { runSchemaInit, type SchemaSettings } from './support/database';
 import { startEngine, type Engine } from './support/engine';
 import { buildImages, ensureBase, imageRef, megabytes, type Base, type BuiltImage } from './support/images';
 
 /**
- * The three images built from the Dockerfiles and run as Kubernetes runs them: migrations once, then
- * both APIs and both consumers, on the host network against this machine's MariaDB and RabbitMQ
- * (databases, users and a broker namespace of their own, free ports), non-root, read-only, without
- * capabilities. Then the end-to-end contract over HTTP, and a SIGTERM to each.
+ * The three images built from the Dockerfiles and run as Kubernetes runs them: provisioning and
+ * migrations once, then both APIs and both consumers, on the host network against this machine's
+ * MariaDB and RabbitMQ (schemas, database users, broker users and a broker namespace of their own,
+ * free ports), non-root, read-only, without capabilities, each service as its own least-privilege
+ * database and broker user. Then the end-to-end contract over HTTP, and a SIGTERM to each.
  */
 
 type Role = 'main-service' | 'main-consumer' | 'admin-service' | 'admin-consumer';
@@ -36,21 +38,35 @@ function kubernetesPod(role: Role): { graceSeconds: number; runAsUser: number } 
 
 const id = uniqueName('').slice(-10);
 const containerName = (what: string) => `catalogue-images-${id}-${what}`;
-const settings: SchemaSettings = {
+const secret = () => randomBytes(12).toString('hex');
+/** What provisioning makes, named for this run alone (the variables of `node dist/provision.js`). */
+const settings = {
   MAIN_DB_NAME: `t_img_main_${id}`,
   MAIN_DB_USER: `ti_m_${id}`,
-  MAIN_DB_PASSWORD: randomBytes(12).toString('hex'),
+  MAIN_DB_PASSWORD: secret(),
   ADMIN_DB_NAME: `t_img_admin_${id}`,
   ADMIN_DB_USER: `ti_a_${id}`,
-  ADMIN_DB_PASSWORD: randomBytes(12).toString('hex'),
+  ADMIN_DB_PASSWORD: secret(),
   MIGRATION_DB_USER: `ti_g_${id}`,
-  MIGRATION_DB_PASSWORD: randomBytes(12).toString('hex'),
+  MIGRATION_DB_PASSWORD: secret(),
+  MAIN_BROKER_USER: `t_img_main_${id}`,
+  MAIN_BROKER_PASSWORD: secret(),
+  ADMIN_BROKER_USER: `t_img_admin_${id}`,
+  ADMIN_BROKER_PASSWORD: secret(),
 };
 const namespace = createTestNamespace();
+/** A service's broker URL: this machine's RabbitMQ as the service's own user. */
+function brokerUrl(user: string, password: string): string {
+  const url = new URL(TEST_RABBITMQ_URL);
+  url.username = user;
+  url.password = password;
+  return url.toString();
+}
 
 let engine: Engine;
 let base: Base;
 let built: BuiltImage[] = [];
+let provision: { code: number | null; output: string };
 let migrate: { code: number | null; output: string };
 let seed: { code: number | null; output: string };
 const ports = { main: 0, admin: 0, mainOps: 0, adminOps: 0 };
@@ -59,17 +75,25 @@ const started: string[] = [];
 const mainUrl = () => `http://127.0.0.1:${ports.main}`;
 const adminUrl = () => `http://127.0.0.1:${ports.admin}`;
 
-function environment(role: Role | 'migrate' | 'seed'): string[] {
-  if (role === 'migrate') {
-    return Object.entries({
-      MIGRATION_DB_HOST: TEST_DB.host,
-      MIGRATION_DB_PORT: String(TEST_DB.port),
-      MIGRATION_DB_USER: settings.MIGRATION_DB_USER,
-      MIGRATION_DB_PASSWORD: settings.MIGRATION_DB_PASSWORD,
-      MAIN_DB_NAME: settings.MAIN_DB_NAME,
-      ADMIN_DB_NAME: settings.ADMIN_DB_NAME,
-    }).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+const asFlags = (values: Record<string, string>) => Object.entries(values).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+
+function environment(role: Role | 'provision' | 'migrate' | 'seed'): string[] {
+  const database = { MIGRATION_DB_HOST: TEST_DB.host, MIGRATION_DB_PORT: String(TEST_DB.port), MAIN_DB_NAME: settings.MAIN_DB_NAME, ADMIN_DB_NAME: settings.ADMIN_DB_NAME };
+  if (role === 'provision') {
+    return asFlags({
+      ...settings,
+      ...database,
+      // Development mode only because this machine's MariaDB root has no password (production refuses an empty one).
+      NODE_ENV: 'development',
+      PROVISION_DB_USER: TEST_DB.user,
+      PROVISION_DB_PASSWORD: TEST_DB.password,
+      RABBITMQ_MANAGEMENT_URL: TEST_RABBITMQ_MANAGEMENT.url,
+      RABBITMQ_ADMIN_USER: TEST_RABBITMQ_MANAGEMENT.username,
+      RABBITMQ_ADMIN_PASSWORD: TEST_RABBITMQ_MANAGEMENT.password,
+      AMQP_NAMESPACE: namespace.namespace,
+    });
   }
+  if (role === 'migrate') return asFlags({ ...database, MIGRATION_DB_USER: settings.MIGRATION_DB_USER, MIGRATION_DB_PASSWORD: settings.MIGRATION_DB_PASSWORD });
   const main = role === 'main-service' || role === 'main-consumer';
   const values: Record<string, string> = {
     // Production mode, as Kubernetes runs them; only the development seed needs development mode.
@@ -80,9 +104,10 @@ function environment(role: Role | 'migrate' | 'seed'): string[] {
     DB_NAME: main ? settings.MAIN_DB_NAME : settings.ADMIN_DB_NAME,
     DB_USER: main ? settings.MAIN_DB_USER : settings.ADMIN_DB_USER,
     DB_PASSWORD: main ? settings.MAIN_DB_PASSWORD : settings.ADMIN_DB_PASSWORD,
-    RABBITMQ_URL: TEST_RABBITMQ_URL,
+    RABBITMQ_URL: main ? brokerUrl(settings.MAIN_BROKER_USER, settings.MAIN_BROKER_PASSWORD) : brokerUrl(settings.ADMIN_BROKER_USER, settings.ADMIN_BROKER_PASSWORD),
     AMQP_NAMESPACE: namespace.namespace,
-    AMQP_DECLARE_TOPOLOGY: 'true',
+    // Each service's own broker user may declare nothing: provisioning declared the topology.
+    AMQP_DECLARE_TOPOLOGY: 'false',
   };
   // The APIs leave consuming to the consumer processes, as in compose and Kubernetes.
   if (role === 'main-service' || role === 'admin-service') values.RUN_CONSUMER = 'false';
@@ -95,7 +120,7 @@ function environment(role: Role | 'migrate' | 'seed'): string[] {
   if (role === 'admin-service') values.PORT = String(ports.admin);
   if (role === 'main-consumer') values.OPS_PORT = String(ports.mainOps);
   if (role === 'admin-consumer') values.OPS_PORT = String(ports.adminOps);
-  return Object.entries(values).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+  return asFlags(values);
 }
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
@@ -114,11 +139,11 @@ async function startRole(role: Role): Promise<void> {
   started.push(name);
 }
 
-async function oneShot(what: 'migrate' | 'seed'): Promise<{ code: number | null; output: string }> {
+async function oneShot(what: 'provision' | 'migrate' | 'seed'): Promise<{ code: number | null; output: string }> {
   const name = containerName(what);
   started.push(name);
-  const image = what === 'migrate' ? imageRef('migrations') : imageRef('admin-service');
-  const command = what === 'seed' ? ['node', 'dist/users/seed.js'] : [];
+  const image = what === 'seed' ? imageRef('admin-service') : imageRef('migrations');
+  const command = { provision: ['node', 'dist/provision.js'], migrate: [], seed: ['node', 'dist/users/seed.js'] }[what];
   const result = await engine.docker(['run', `--name=${name}`, ...HARDENED, ...environment(what), image, ...command], { check: false, timeoutMs: 300_000 });
   return { code: result.code, output: `${result.stdout}${result.stderr}` };
 }
@@ -134,16 +159,17 @@ async function tokenOf(base: string, email: string, password: string): Promise<s
 
 before(async () => {
   engine = await startEngine();
-  for (const name of [...ROLES, 'migrate', 'seed']) await engine.docker(['rm', '--force', containerName(name)], { check: false });
+  for (const name of [...ROLES, 'provision', 'migrate', 'seed']) await engine.docker(['rm', '--force', containerName(name)], { check: false });
   base = await ensureBase(engine);
   built = await buildImages(engine, base);
 
-  await runSchemaInit({ ...settings, MYSQL_ROOT_PASSWORD: 'unused' }, `unset MYSQL_PWD\nexec /usr/bin/mysql -h ${TEST_DB.host} -P ${TEST_DB.port} -u ${TEST_DB.user}${TEST_DB.password ? ` --password='${TEST_DB.password}'` : ''}`);
   ports.main = await freePort();
   ports.admin = await freePort();
   ports.mainOps = await freePort();
   ports.adminOps = await freePort();
 
+  provision = await oneShot('provision');
+  assert.equal(provision.code, 0, `provisioning exited ${provision.code}:\n${provision.output}`);
   migrate = await oneShot('migrate');
   assert.equal(migrate.code, 0, `migrations exited ${migrate.code}:\n${migrate.output}`);
   await startRole('admin-service');
@@ -160,10 +186,11 @@ after(async () => {
     await engine.stop();
   }
   await namespace.cleanup().catch(() => undefined);
+  for (const user of [settings.MAIN_BROKER_USER, settings.ADMIN_BROKER_USER]) await removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, user).catch(() => undefined);
   const root = await mysql.createConnection({ ...TEST_DB });
   try {
     for (const db of [settings.MAIN_DB_NAME, settings.ADMIN_DB_NAME]) await root.query(`DROP DATABASE IF EXISTS \`${db}\``);
-    for (const user of [settings.MAIN_DB_USER, settings.ADMIN_DB_USER, settings.MIGRATION_DB_USER]) await root.query('DROP USER IF EXISTS ?@?', [user, '%']);
+    for (const user of [settings.MAIN_DB_USER, settings.ADMIN_DB_USER, settings.MIGRATION_DB_USER]) await dropRuntimeUser(root, user);
   } finally {
     await root.end();
   }
@@ -179,7 +206,10 @@ describe('the three images, built on this machine', () => {
     }
   });
 
-  test('the migrations image applies both schemas as the migration user and exits 0', () => {
+  test('the migrations image provisions (schemas, database and broker users, topology), then migrates as the migration user', (t) => {
+    assert.equal(provision.code, 0);
+    t.diagnostic(provision.output.trim().split('\n').at(-1)!);
+    assert.match(provision.output, /provision: done/);
     assert.equal(migrate.code, 0);
     assert.match(migrate.output, /main .*applied/);
     assert.match(migrate.output, /admin .*applied/);

@@ -48,8 +48,8 @@ export class Netns {
 
   /**
    * MariaDB of this machine on 127.0.0.1:3306 inside the namespace, in a data directory of its own,
-   * with root's password set as the MySQL image sets it from MYSQL_ROOT_PASSWORD. Its socket is
-   * `${dir}/mysqld.sock`.
+   * with the root accounts the MySQL image makes from MYSQL_ROOT_PASSWORD (root@localhost and
+   * root@'%', both with that password).
    */
   async startMariaDb(rootPassword: string): Promise<void> {
     const dir = `${this.dir}/mysql`;
@@ -66,7 +66,7 @@ export class Netns {
       `--datadir=${dir}/data`,
       '--port=3306',
       '--bind-address=127.0.0.1',
-      `--socket=${this.mysqlSocket}`,
+      `--socket=${dir}/mysqld.sock`,
       `--tmpdir=${dir}/tmp`,
       `--pid-file=${dir}/mariadbd.pid`,
       `--log-error=${dir}/error.log`,
@@ -74,11 +74,23 @@ export class Netns {
       '--innodb-buffer-pool-size=64M',
     ]);
     await this.waitForPort('MariaDB', 3306, 60_000);
-    await run('mysql', [`--socket=${this.mysqlSocket}`, '-uroot', '-e', `ALTER USER 'root'@'localhost' IDENTIFIED BY '${rootPassword.replace(/'/g, "''")}'`]);
+    const password = rootPassword.replace(/\\/g, '\\\\').replace(/'/g, "''");
+    const sql = [
+      "DELETE FROM mysql.global_priv WHERE User = 'root' AND Host NOT IN ('localhost')",
+      'FLUSH PRIVILEGES',
+      `ALTER USER 'root'@'localhost' IDENTIFIED BY '${password}'`,
+      `CREATE USER 'root'@'%' IDENTIFIED BY '${password}'`,
+      "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION",
+    ].join(';\n');
+    await run('mysql', [`--socket=${dir}/mysqld.sock`, '-uroot', '-e', sql]);
   }
 
-  get mysqlSocket(): string {
-    return `${this.dir}/mysql/mysqld.sock`;
+  /** Redis of this machine on 127.0.0.1:6379 inside the namespace, keeping nothing on disk (as compose's). */
+  async startRedis(): Promise<void> {
+    const dir = `${this.dir}/redis`;
+    mkdirSync(dir);
+    await this.run('redis-server', ['--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', dir, '--logfile', `${dir}/redis.log`]);
+    await this.waitForPort('Redis', 6379, 30_000);
   }
 
   /**

@@ -49,6 +49,10 @@ export const commonEnvShape = {
   DB_PASSWORD: z.string().optional(),
   DB_SECRET_ID: z.string().min(1).optional(),
   DB_POOL_SIZE: positiveIntVar(10),
+  /** Secrets (DB_SECRET_ID, admin's JWT_PRIVATE_KEY_SECRET_ID) are read again this often, to follow rotations. */
+  SECRET_REFRESH_SECONDS: positiveIntVar(300),
+  /** No secret is read more often than this, whatever asks (a burst of refused logins causes one read). */
+  SECRET_MIN_INTERVAL_SECONDS: positiveIntVar(10),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
   RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),

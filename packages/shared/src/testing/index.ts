@@ -1,10 +1,14 @@
 export * from './fault-proxy';
 export * from './metrics';
 export * from './processes';
+export * from './secrets-manager';
+export * from './database-users';
+export * from './redis';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
 import type { DatabaseCredentials } from '../config/secrets';
+import type { ManagementEndpoint } from '../messaging/management-api';
 import { topologyFor } from '../messaging/topology';
 
 /** Where tests reach MariaDB/MySQL as a user allowed to create databases (root locally). */
@@ -15,6 +19,16 @@ export const TEST_DB = {
   password: process.env.TEST_DB_PASSWORD ?? '',
 };
 export const TEST_RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/**
+ * The test broker's management HTTP API (the `rabbitmq_management` plugin, which `.ci/run`
+ * enables), as the same administrator as TEST_RABBITMQ_URL: provisioning goes through it.
+ */
+export const TEST_RABBITMQ_MANAGEMENT: ManagementEndpoint = {
+  url: process.env.TEST_RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672',
+  username: decodeURIComponent(new URL(TEST_RABBITMQ_URL).username),
+  password: decodeURIComponent(new URL(TEST_RABBITMQ_URL).password),
+};
 
 export function uniqueName(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
