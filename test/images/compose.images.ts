@@ -37,11 +37,12 @@ let since = 0;
 let rendered: string;
 let readyAfterMs = 0;
 
-function compose(files: string[], args: string[], timeoutMs = 600_000): Promise<Result> {
+function compose(files: string[], args: string[], timeoutMs = 600_000, check = true): Promise<Result> {
   return run('docker-compose', ['--project-directory', REPO_ROOT, '--env-file', join(REPO_ROOT, '.env.example'), ...files.flatMap((f) => ['-f', f]), ...args], {
     cwd: REPO_ROOT,
     env: { ...engine.env, STAND_IN_IMAGE: base.image },
     timeoutMs,
+    check,
   });
 }
 
@@ -99,7 +100,11 @@ before(async () => {
   since = Math.floor(Date.now() / 1000);
   const upStarted = Date.now();
   await compose([rendered], ['down', '--volumes', '--remove-orphans'], 120_000);
-  up = await compose([rendered], ['up', '--detach', '--no-build', ...SERVICES]);
+  up = await compose([rendered], ['up', '--detach', '--no-build', ...SERVICES], 600_000, false);
+  if (up.code !== 0) {
+    const logsOf = await Promise.all(SERVICES.map(async (s) => `--- ${s}\n${await logs(engine, containerOf(s))}`));
+    throw new Error(`docker-compose up exited ${up.code}:\n${up.stderr.slice(-3000)}\n${logsOf.join('\n')}`);
+  }
   // `up` returns once the last service started; the consumers and seed may still be on their way.
   const deadline = Date.now() + 240_000;
   for (;;) {
