@@ -19,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
 import { UsersModule } from './users/users.module';
 import { OperationsModule } from './operations/operations.module';
+import { keepLikesTheInboxForgets } from './products/applied-likes';
 import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
 
 export interface AdminDependencies {
@@ -91,6 +92,9 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     // The consumer runs inside EventsTransport, so its handlers are Nest's @EventPattern methods.
     runConsumer: false,
     handlers: {},
+    // The process that consumes keeps the inbox bounded; the likes it forgets stay in applied_likes.
+    pruneInbox: config.RUN_CONSUMER,
+    beforeInboxForget: keepLikesTheInboxForgets,
     observer,
     crash,
   });
@@ -99,8 +103,8 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     : null;
 
   const signingKeys = await loadSigningKeys(config, deps.logger);
-  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics });
-  const limits = adminRateLimits(config, rateLimitCounters);
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
+  const limits = adminRateLimits(config, rateLimitCounters, metrics);
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys, rateLimitCounters }), {
     logger: new NestPinoLogger(deps.logger),

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { applyServerTimeouts, checkHealth, ConfigError, createLogger, openDatabase, OpsServer, type ServiceMetrics } from '@catalogue/shared';
+import { applyServerTimeouts, checkHealth, ConfigError, createLogger, openDatabase, OpsServer, readinessRequires, type ServiceMetrics } from '@catalogue/shared';
 import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
 import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
@@ -41,13 +41,14 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
   const parts = `consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'}`;
   if (!config.RUN_HTTP) {
     await app.init();
-    // No API here, but Kubernetes still probes it and Prometheus still scrapes it.
+    // No API here, but Kubernetes still probes it and Prometheus still scrapes it. Its only job is
+    // the broker's, so it is not ready without its broker connections.
     const broker = app.get<BrokerStatus>(BROKER_STATUS);
     const lifecycle = app.get(Lifecycle);
     const ops = new OpsServer({
       port: config.OPS_PORT,
       metrics: app.get<ServiceMetrics>(METRICS),
-      health: () => checkHealth(dataSource, broker, lifecycle.draining),
+      health: () => checkHealth({ dataSource, broker, required: readinessRequires('worker'), isDraining: () => lifecycle.draining }),
     });
     const opsPort = await ops.start();
     logger.info(`${role} running without HTTP (${parts}); probes and metrics on http://127.0.0.1:${opsPort}`);

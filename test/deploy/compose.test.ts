@@ -189,13 +189,25 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('healthchecks of our processes probe a route the code serves, on the port the process listens on', () => {
+  test("client addresses: nothing stands in front of either API, so neither trusts X-Forwarded-For; both read the one CLIENT_ADDRESS_SECRET", () => {
+    for (const name of ['main-service', 'admin-service', 'main-consumer', 'admin-consumer']) {
+      const env = resolvedEnv(name);
+      assert.ok(env.TRUST_PROXY_HOPS === undefined || env.TRUST_PROXY_HOPS === '0', `${name} trusts no proxy hop`);
+      assert.equal(service(name).environment?.CLIENT_ADDRESS_SECRET, '${CLIENT_ADDRESS_SECRET:?set in .env}', `${name} reads the shared secret from .env`);
+    }
+    const configs = [loadMainConfig(resolvedEnv('main-service')), loadAdminConfig(resolvedEnv('admin-service'))];
+    assert.deepEqual(configs[0].CLIENT_ADDRESS_SECRET, configs[1].CLIENT_ADDRESS_SECRET);
+  });
+
+  test('healthchecks of our processes probe readiness (/readyz), a route the code serves, on the port the process listens on', () => {
     for (const [name, facts] of Object.entries(OURS)) {
       if (!facts.portVar || !facts.service) continue;
       const url = new URL(service(name).healthcheck!.test!.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
       assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
+      // depends_on: service_healthy then waits for what the process needs to do its job.
+      assert.equal(url.pathname, '/readyz', `${name} probes readiness`);
       const paths = servedPaths(facts.service);
       assert.ok(paths.has(url.pathname), `${name}: ${url.pathname} is served`);
     }

@@ -173,7 +173,7 @@ for (const image of IMAGES) {
         assert.deepEqual(argv.slice(0, 2), ['node', '-e'], 'node probes: the slim image has no wget or curl');
         assert.match(argv[2]!, /process\.env\.PORT/, 'the probe follows PORT when it is set');
         const url = new URL(argv.at(-1)!);
-        assert.equal(url.pathname, '/ready');
+        assert.equal(url.pathname, '/livez');
         assert.ok(servedPaths(serves.service).has(url.pathname));
         const port = defaultPort(serves.program, 'PORT');
         assert.equal(Number(url.port), port);

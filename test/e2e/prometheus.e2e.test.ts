@@ -176,7 +176,16 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
       },
       { timeoutMs: 20_000, what: 'every rule evaluated without error' },
     );
-    assert.deepEqual(rules.map((r) => r.name).sort(), ['CatalogueConsumerLagHigh', 'CatalogueDatabaseLoginRefused', 'CatalogueDeadLetters', 'CatalogueHighErrorRate', 'CatalogueHighLatency', 'CatalogueOutboxBacklogStale', 'CatalogueServiceDown']);
+    assert.deepEqual(rules.map((r) => r.name).sort(), [
+      'CatalogueConsumerLagHigh',
+      'CatalogueDatabaseLoginRefused',
+      'CatalogueDeadLetters',
+      'CatalogueEventsUnroutable',
+      'CatalogueHighErrorRate',
+      'CatalogueHighLatency',
+      'CatalogueOutboxBacklogStale',
+      'CatalogueServiceDown',
+    ]);
     assert.deepEqual(rules.filter((r) => r.state !== 'inactive').map((r) => `${r.name}: ${r.state}`), []);
   });
 });

@@ -168,7 +168,7 @@ describe('docker-compose.yml, run with docker-compose and this machine\'s overri
 
   test('the consumers serve their probes and metrics on 5001 and 8001', async () => {
     for (const port of [5001, 8001]) {
-      assert.equal((await netns.run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/api/health`], { check: false })).code, 0, `${port}/api/health`);
+      assert.equal((await netns.run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/readyz`], { check: false })).code, 0, `${port}/readyz`);
       const metrics = await netns.run('curl', ['-sf', `http://127.0.0.1:${port}/metrics`]);
       assert.match(metrics.stdout, /catalogue_events_consumed_total/, `${port}/metrics`);
     }

@@ -109,8 +109,9 @@ function environment(role: Role | 'provision' | 'migrate' | 'seed'): string[] {
     // Each service's own broker user may declare nothing: provisioning declared the topology.
     AMQP_DECLARE_TOPOLOGY: 'false',
   };
-  // The APIs leave consuming to the consumer processes, as in compose and Kubernetes.
-  if (role === 'main-service' || role === 'admin-service') values.RUN_CONSUMER = 'false';
+  // The APIs leave consuming to the consumer processes, as in compose and Kubernetes; main vouches
+  // for the client address of the sign-ins it passes to admin with a secret both hold.
+  if (role === 'main-service' || role === 'admin-service') Object.assign(values, { RUN_CONSUMER: 'false', CLIENT_ADDRESS_SECRET: clientAddressSecret });
   if (main) {
     Object.assign(values, { ADMIN_URL: adminUrl(), JWT_JWKS_URL: `${adminUrl()}/.well-known/jwks.json`, RESYNC_ON_EMPTY: 'false' });
   } else {
@@ -122,14 +123,15 @@ function environment(role: Role | 'provision' | 'migrate' | 'seed'): string[] {
   if (role === 'admin-consumer') values.OPS_PORT = String(ports.adminOps);
   return asFlags(values);
 }
+const clientAddressSecret = randomBytes(24).toString('hex');
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 const imageOf = (role: Role) => imageRef(role.startsWith('main') ? 'main-service' : 'admin-service');
-/** The consumers run the same image with another command; they answer probes on OPS_PORT, as compose and Kubernetes probe them. */
+/** The consumers run the same image with another command; they answer probes on OPS_PORT, where compose and Kubernetes probe their readiness. */
 function consumerProbe(role: Role): string[] {
   if (APIS.has(role)) return [];
   const port = role === 'main-consumer' ? ports.mainOps : ports.adminOps;
-  return ['--health-cmd', `node -e "fetch('http://127.0.0.1:${port}/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`, '--health-interval=10s', '--health-timeout=3s', '--health-retries=3'];
+  return ['--health-cmd', `node -e "fetch('http://127.0.0.1:${port}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`, '--health-interval=10s', '--health-timeout=3s', '--health-retries=3'];
 }
 
 async function startRole(role: Role): Promise<void> {

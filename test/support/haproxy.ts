@@ -66,7 +66,7 @@ export class PrivateHaproxy {
     ];
     for (const backend of this.backends) {
       lines.push(`frontend ${backend.name}`, `  bind 127.0.0.1:${this.ports.get(backend.name)}`, `  default_backend ${backend.name}-replicas`);
-      lines.push(`backend ${backend.name}-replicas`, '  balance roundrobin', `  option httpchk GET ${backend.check ?? '/ready'}`);
+      lines.push(`backend ${backend.name}-replicas`, '  balance roundrobin', `  option httpchk GET ${backend.check ?? '/readyz'}`);
       backend.servers.forEach((port, i) => lines.push(`  server ${backend.name}${i + 1} 127.0.0.1:${port} check inter 500ms fall 2 rise 1`));
     }
     return `${lines.join('\n')}\n`;

@@ -42,11 +42,13 @@ export class ServiceMetrics {
   readonly eventsPublished: Counter<'event_type'>;
   readonly eventsConsumed: Counter<'event_type'>;
   readonly eventsFailed: Counter<'event_type' | 'stage'>;
+  readonly eventsUnroutable: Counter<'event_type'>;
   readonly eventsDeadLettered: Counter<'event_type'>;
   readonly eventsRedelivered: Counter<'event_type'>;
   readonly eventsDuplicatesIgnored: Counter<'event_type'>;
   readonly consumerProcessingDuration: Histogram<'event_type' | 'outcome'>;
   readonly eventLag: Histogram<'event_type'>;
+  readonly inboxPruned: Counter;
   readonly outboxBacklogRows: Gauge;
   readonly outboxOldestAge: Gauge;
 
@@ -96,6 +98,12 @@ export class ServiceMetrics {
       labelNames: ['event_type', 'stage'],
       registers,
     });
+    this.eventsUnroutable = new Counter({
+      name: name('events_unroutable_total'),
+      help: 'Outbox events the broker returned as unroutable (no queue bound for their routing key): not delivered, kept in the outbox and retried with backoff.',
+      labelNames: ['event_type'],
+      registers,
+    });
     this.eventsDeadLettered = new Counter({ name: name('events_dead_lettered_total'), help: 'Messages this consumer sent to its dead-letter queue.', labelNames: ['event_type'], registers });
     this.eventsRedelivered = new Counter({ name: name('events_redelivered_total'), help: 'Deliveries the broker marked as redelivered.', labelNames: ['event_type'], registers });
     this.eventsDuplicatesIgnored = new Counter({
@@ -118,6 +126,7 @@ export class ServiceMetrics {
       buckets: LAG_BUCKETS,
       registers,
     });
+    this.inboxPruned = new Counter({ name: name('inbox_pruned_total'), help: 'Inbox (processed_events) rows deleted after their retention.', registers });
     const collect = options.outboxBacklog ? backlogCollector(options.outboxBacklog, () => [this.outboxBacklogRows, this.outboxOldestAge]) : undefined;
     this.outboxBacklogRows = new Gauge({ name: name('outbox_backlog_rows'), help: 'Outbox rows waiting to be published.', registers, collect });
     this.outboxOldestAge = new Gauge({ name: name('outbox_oldest_age_seconds'), help: 'Age of the oldest unpublished outbox row (0 when empty).', registers, collect });
@@ -182,6 +191,7 @@ export class ServiceMetrics {
       this.eventsPublished.labels(type).inc(0);
       this.eventsConsumed.labels(type).inc(0);
       this.eventsDeadLettered.labels(type).inc(0);
+      this.eventsUnroutable.labels(type).inc(0);
     }
   }
 

@@ -126,6 +126,42 @@ export async function drainQueue(queue: string, options: { max?: number } = {}):
   return messages;
 }
 
+/** Runs `work` on a channel of its own to the test broker (declare, bind, delete what a test needs). */
+export async function withTestChannel<T>(work: (channel: amqplib.Channel) => Promise<T>): Promise<T> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    const result = await work(channel);
+    await channel.close();
+    return result;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Waits until the queue has a consumer: its topology exists, so nothing published to it is dropped. */
+export async function waitForConsumer(queue: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  // Checking a queue that does not exist yet closes the channel with an error; that is the expected "not yet".
+  connection.on('error', () => undefined);
+  try {
+    await eventually(
+      async () => {
+        const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
+        try {
+          return (await channel.checkQueue(queue)).consumerCount > 0;
+        } finally {
+          await channel.close().catch(() => undefined);
+        }
+      },
+      { timeoutMs: options.timeoutMs, what: `a consumer on ${queue}` },
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Publishes raw bytes as a hostile or buggy producer would. */
 export async function publishRaw(exchange: string, routingKey: string, content: Buffer | string, properties: amqplib.Options.Publish = {}): Promise<void> {
   const connection = await amqplib.connect(TEST_RABBITMQ_URL);
