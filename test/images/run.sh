@@ -32,6 +32,6 @@ fi
 
 status=0
 node_modules/.bin/node --test --test-concurrency=1 --test-timeout=3600000 --test-reporter=spec \
-  test/dist/images/containers.images.js test/dist/images/compose.images.js || status=$?
+  test/dist/images/containers.images.js test/dist/images/docker-compose.images.js || status=$?
 echo "test:images took $((SECONDS - started)) s"
 exit "$status"
