@@ -53,7 +53,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function chownTree(dir: string, user: string): void {
+export function chownTree(dir: string, user: string): void {
   // The servers drop root and run as their own system user, which must own their directories.
   const uid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[2]);
   const gid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[3]);
