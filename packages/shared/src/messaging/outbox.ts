@@ -1,9 +1,10 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CatalogueEvent } from '../contracts/events';
 import type { Logger } from '../logging/logger';
 import { activeTraceCarrier, untraced, withPublishSpan, type TraceCarrier } from '../observability/trace-context';
-import { noCrash, type CrashHook } from './crash-points';
+import { armConfirmCrash, noCrash, type CrashHook } from './crash-points';
 import type { MessagingObserver } from './observer';
 
 interface OutboxRow {
@@ -107,6 +108,8 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1;
     this.crash = options.crash ?? noCrash;
+    // Runs on the channel open now and on every channel a reconnect opens.
+    if (this.crash !== noCrash) void options.channel.addSetup(async (channel: ConfirmChannel) => armConfirmCrash(channel, this.crash));
   }
 
   start(): void {
@@ -176,7 +179,9 @@ export class OutboxRelay {
     // READ COMMITTED: the claim locks only the rows it read, never the gap after the last one,
     // so new likes and changes keep committing while a publish waits for its confirm.
     // The polling itself is not traced; each publish continues the trace stored with its row.
-    const outcome = await untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
+    // Rows the broker confirmed in this claim: if the claim then rolls back they are published again.
+    let confirmedInClaim = 0;
+    const claim = untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
       const rows: OutboxRow[] = await tx.query(
         'SELECT id, event_id, event_type, payload, trace_context FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
         [this.batchSize],
@@ -195,10 +200,15 @@ export class OutboxRelay {
           this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
         }
       });
+      confirmedInClaim = confirmed.length;
       this.crash('after-confirm-before-mark-sent');
       if (confirmed.length > 0) await tx.query('DELETE FROM outbox WHERE id IN (?)', [confirmed]);
       return { claimed: rows.length, error: firstError };
     }));
+    const outcome = await claim.catch((err: unknown) => {
+      if (confirmedInClaim > 0) this.options.observer?.claimRolledBack?.(confirmedInClaim);
+      throw err;
+    });
     // Thrown after the commit, so the rows that were confirmed stay marked sent.
     if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
     return outcome.claimed;
@@ -208,7 +218,8 @@ export class OutboxRelay {
     const stored = row.trace_context ? parseCarrier(row.trace_context) : null;
     const { exchange } = this.options;
     await withPublishSpan({ exchange, routingKey: row.event_type, messageId: row.event_id, stored }, async (headers, carrierKey) => {
-      const confirmed = this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
+      // Resolves on the broker's confirm (see armConfirmCrash for the crash point in between).
+      await this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
         persistent: true,
         contentType: 'application/json',
         messageId: row.event_id,
@@ -218,8 +229,6 @@ export class OutboxRelay {
         timeout: this.options.confirmTimeoutMs,
         ...carrierKey,
       });
-      this.crash('after-publish-before-confirm');
-      await confirmed;
     });
   }
 }
