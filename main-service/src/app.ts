@@ -83,7 +83,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     logger,
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
-    handlers: productEventHandlers(products),
+    handlers: productEventHandlers(products, (type) => metrics.eventsStale.inc({ event_type: type })),
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && products.listChanged() }, options.observer),

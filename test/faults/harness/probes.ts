@@ -14,6 +14,7 @@ export const METRICS = {
   dbRetries: 'catalogue_db_transaction_retries_total',
   dbFailures: 'catalogue_db_transaction_failures_total',
   duplicatesIgnored: 'catalogue_events_duplicates_ignored_total',
+  eventsStale: 'catalogue_events_stale_total',
 } as const;
 
 /** A named counter of one service, e.g. "main publisher heartbeat timeouts". */

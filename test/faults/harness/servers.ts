@@ -136,9 +136,12 @@ export class PrivateMariaDb {
   async restartHard(): Promise<{ killed: number; started: number }> {
     const killed = await this.kill();
     await this.start();
-    const started = this.pid();
-    if (!started || started === killed) throw new Error(`MariaDB ${this.label} did not come back as a new process (pid ${started})`);
-    return { killed, started };
+    // The port may open a moment before the new server rewrites the (stale) pid file.
+    await waitUntil(`MariaDB ${this.label} to record its new pid`, async () => {
+      const pid = this.pid();
+      return pid !== undefined && pid !== killed && pidAlive(pid);
+    }, 15_000);
+    return { killed, started: this.pid()! };
   }
 
   async destroy(): Promise<void> {

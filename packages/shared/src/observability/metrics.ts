@@ -45,6 +45,7 @@ export class ServiceMetrics {
   readonly eventsDeadLettered: Counter<'event_type'>;
   readonly eventsRedelivered: Counter<'event_type'>;
   readonly eventsDuplicatesIgnored: Counter<'event_type'>;
+  readonly eventsStale: Counter<'event_type'>;
   readonly consumerProcessingDuration: Histogram<'event_type' | 'outcome'>;
   readonly eventLag: Histogram<'event_type'>;
   readonly outboxBacklogRows: Gauge;
@@ -100,6 +101,12 @@ export class ServiceMetrics {
     this.eventsDuplicatesIgnored = new Counter({
       name: name('events_duplicates_ignored_total'),
       help: 'Deliveries of events already processed, acknowledged without effect.',
+      labelNames: ['event_type'],
+      registers,
+    });
+    this.eventsStale = new Counter({
+      name: name('events_stale_total'),
+      help: 'Product events that changed nothing because a newer version or the deletion was already applied (they arrived out of order).',
       labelNames: ['event_type'],
       registers,
     });
