@@ -5,29 +5,26 @@ import { SCENARIOS } from './harness/scenarios';
 import { seededRandom, Workload } from './harness/workload';
 
 /**
- * The whole fault matrix, then a seeded soak of random faults, in every CI run. Both services run
- * as real processes against MariaDBs and a RabbitMQ of this file's own, which it kills, pauses and
- * cuts off freely. Each scenario writes test-results/faults/<scenario>.json (history, evidence,
- * verdict). FAULT_SEED replays a run (printed at the start and on every failure); FAULT_SOAK_MS
- * sets the soak's length (default 90 s). Develop one scenario with
+ * The whole fault matrix, then a seeded soak of random faults, in every CI run (`npm test`; alone:
+ * `npm run test:faults`). Both services run as real processes against MariaDBs and a RabbitMQ of
+ * this file's own, which it kills, pauses and cuts off freely. Each scenario writes
+ * test-results/faults/<scenario>.json (its history, the evidence its fault took effect, the
+ * verdict). FAULT_SEED replays a run's fault sequence and each fault's choices (printed at the
+ * start and with every failure); FAULT_SOAK_MS sets the soak's length (default 90 s). One scenario:
  * `node --test --test-name-pattern='lock waits' test/dist/faults/matrix.test.js`.
  */
 const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000_007);
 const soakMs = Number(process.env.FAULT_SOAK_MS ?? 90_000);
-// One generator for the workload, one for the faults' own choices, one for the soak's sequence:
-// a seed replays each whatever the others drew.
-const workloadRandom = seededRandom(seed);
-const faultRandom = seededRandom(seed ^ 0x5bd1e995);
 let system: FaultSystem;
 let workload: Workload;
-const options = (resultName?: string) => ({ seed, random: faultRandom, resultName });
+const options = (resultName?: string) => ({ seed, resultName });
 const SCENARIO_TIMEOUT = 170_000;
 
 before(
   async () => {
     console.log(`fault matrix and soak: FAULT_SEED=${seed} FAULT_SOAK_MS=${soakMs}`);
     system = await FaultSystem.create();
-    workload = new Workload(system.workloadTargets(), workloadRandom);
+    workload = new Workload(system.workloadTargets(), seededRandom(seed));
   },
   { timeout: 170_000 },
 );
@@ -49,6 +46,7 @@ describe(`no like or product change is lost or double-counted under faults (FAUL
   }
 
   test(`seeded soak: random faults one after another for ${soakMs / 1000} s, each checked after it heals`, { timeout: soakMs + 2 * SCENARIO_TIMEOUT }, async () => {
+    // A generator of its own: the sequence replays whatever the workload and the faults drew.
     const pick = seededRandom(seed ^ 0x27d4eb2f);
     const names = Object.keys(SCENARIOS);
     const deadline = Date.now() + soakMs;

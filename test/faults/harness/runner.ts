@@ -2,7 +2,7 @@ import { check, formatVerdict, type Verdict } from './checker';
 import { Evidence } from './evidence';
 import type { FaultSystem } from './fault-system';
 import { resultFileName, writeScenarioRecord } from './results';
-import type { Workload } from './workload';
+import { seededRandom, type Workload } from './workload';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,10 +33,19 @@ export interface Scenario {
 
 export interface RunOptions {
   seed: number;
-  random: () => number;
-  /** The result file's name (default: the scenario's name). */
+  /** The result file's name (default: the scenario's name); also seeds the fault's own choices. */
   resultName?: string;
   log?: (line: string) => void;
+}
+
+/**
+ * The fault's own generator, from the run's seed and the scenario's result name: each fault makes
+ * the same choices in a replay whatever ran before it (a latency fault draws per chunk of traffic).
+ */
+function faultRandom(seed: number, name: string): () => number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  return seededRandom(hash);
 }
 
 /**
@@ -59,7 +68,7 @@ export async function runScenario(system: FaultSystem, workload: Workload, scena
     let outcome: OutcomeCheck | void;
     try {
       await sleep(700);
-      outcome = await scenario.fault({ system, workload, evidence, random: options.random, log });
+      outcome = await scenario.fault({ system, workload, evidence, random: faultRandom(options.seed, options.resultName ?? scenario.name), log });
     } finally {
       system.heal();
       await load;
@@ -122,7 +131,7 @@ export async function adminBeforeMainEverStarted(system: FaultSystem, workload: 
   let error: unknown;
   try {
     await system.admin.start();
-    await ADMIN_BEFORE_MAIN.fault({ system, workload, evidence, random: options.random, log: options.log ?? console.log });
+    await ADMIN_BEFORE_MAIN.fault({ system, workload, evidence, random: faultRandom(options.seed, ADMIN_BEFORE_MAIN.name), log: options.log ?? console.log });
     await system.main.start();
     await system.waitForQuiescence();
     verdict = await check(workload.history, system.databases(), { deadLettered: () => system.deadLettered() });
