@@ -1,16 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { clientAddressKey, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, rateLimiter, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
-import type { Request } from 'express';
+import { combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { LOGIN_PATH } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
-import { loadSigningKey, type SigningKey } from './auth/signing-key';
+import { loadSigningKeys, type SigningKeys } from './auth/signing-keys';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
+import { adminRateLimits, RateLimitCountersLifecycle } from './common/rate-limits';
 import { AFTER_SHUTDOWN, EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
 import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, METRICS, SIGNING_KEY, type BrokerStatus } from './common/tokens';
 import type { AdminConfig } from './config';
@@ -19,6 +19,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
 import { UsersModule } from './users/users.module';
 import { OperationsModule } from './operations/operations.module';
+import { keepLikesTheInboxForgets } from './products/applied-likes';
 import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
 
 export interface AdminDependencies {
@@ -38,7 +39,8 @@ interface Wiring extends AdminDependencies {
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
   metrics: ServiceMetrics;
-  signingKey: SigningKey;
+  signingKeys: SigningKeys;
+  rateLimitCounters: RateLimitCounters;
 }
 
 @Module({})
@@ -53,7 +55,7 @@ export class AppModule {
       imports: [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
-        { provide: SIGNING_KEY, useValue: wiring.signingKey },
+        { provide: SIGNING_KEY, useValue: wiring.signingKeys },
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -61,33 +63,14 @@ export class AppModule {
         { provide: BROKER_STATUS, useValue: brokerStatus },
         { provide: METRICS, useValue: wiring.metrics },
         { provide: AFTER_SHUTDOWN, useValue: wiring.afterShutdown ?? null },
+        { provide: RateLimitCounters, useValue: wiring.rateLimitCounters },
         Lifecycle,
         MessagingLifecycle,
+        RateLimitCountersLifecycle,
       ],
       exports: [ADMIN_CONFIG, SIGNING_KEY, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
     };
   }
-}
-
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const LOGIN_WINDOW_MS = 15 * 60_000;
-
-/** Brute-force brakes: failed sign-ins per client address and per email (successes do not count). */
-function loginLimiters(config: AdminConfig) {
-  const emailOf = (req: Request): string | undefined => {
-    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-    return typeof email === 'string' ? `email:${email.trim().toLowerCase()}` : undefined;
-  };
-  return [
-    rateLimiter({ name: 'login-address', windowMs: LOGIN_WINDOW_MS, limit: config.LOGIN_FAILURES_PER_ADDRESS, countOnlyFailures: true }),
-    rateLimiter({
-      name: 'login-email',
-      windowMs: LOGIN_WINDOW_MS,
-      limit: config.LOGIN_FAILURES_PER_EMAIL,
-      countOnlyFailures: true,
-      key: (req) => emailOf(req) ?? clientAddressKey(req),
-    }),
-  ];
 }
 
 /**
@@ -109,6 +92,9 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     // The consumer runs inside EventsTransport, so its handlers are Nest's @EventPattern methods.
     runConsumer: false,
     handlers: {},
+    // The process that consumes keeps the inbox bounded; the likes it forgets stay in applied_likes.
+    pruneInbox: config.RUN_CONSUMER,
+    beforeInboxForget: keepLikesTheInboxForgets,
     observer,
     crash,
   });
@@ -116,9 +102,11 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  const signingKey = await loadSigningKey(config, deps.logger);
+  const signingKeys = await loadSigningKeys(config, deps.logger);
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics });
+  const limits = adminRateLimits(config, rateLimitCounters);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKey }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys, rateLimitCounters }), {
     logger: new NestPinoLogger(deps.logger),
     abortOnError: false,
     bodyParser: false,
@@ -129,10 +117,8 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   app.use(...securityHeaders(config));
   app.use(jsonBody('16kb'));
   // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
-  app.use(LOGIN_PATH, ...loginLimiters(config));
-  app.use(
-    rateLimiter({ name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
-  );
+  app.use(LOGIN_PATH, ...limits.login);
+  app.use(limits.writes);
   const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
   if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));

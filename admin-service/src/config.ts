@@ -9,6 +9,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
 } from '@catalogue/shared';
 
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...rateLimitEnvShape,
     PORT: portVar(8000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(8001),
@@ -36,8 +38,13 @@ const schema = z
     RUN_RELAY: booleanVar(true),
     /** RSA private key (PEM) that signs bearer tokens (RS256). */
     JWT_PRIVATE_KEY: pemPrivateKey.optional(),
-    /** Secrets Manager secret whose string is that PEM; read once at start. */
+    /**
+     * Secrets Manager secret whose string is that PEM, read at start and every SECRET_REFRESH_SECONDS:
+     * its AWSCURRENT version signs; AWSPENDING and AWSPREVIOUS are published too (key rotation).
+     */
     JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1).optional(),
+    /** RSA public keys (PEM, one or more) published and accepted besides the signing key: the previous or next key when rotating without Secrets Manager. */
+    JWT_EXTRA_PUBLIC_KEYS: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must hold PEM public keys (SPKI)').optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     /** Let anyone read products (GET); writes always need staff. */
     ADMIN_PUBLIC_READS: booleanVar(false),

@@ -8,10 +8,13 @@ import {
   createTestNamespace,
   eventually,
   fakeCollector,
+  FaultProxy,
   freePort,
   publishRaw,
   sampleValue,
   startProcess,
+  TEST_RABBITMQ_URL,
+  waitForConsumer,
   type RunningProcess,
   type TestDatabase,
 } from '@catalogue/shared/testing';
@@ -22,12 +25,17 @@ let ns: ReturnType<typeof createTestNamespace>;
 let collector: Awaited<ReturnType<typeof fakeCollector>>;
 let consumer: RunningProcess;
 let ops: string;
+/** Between the consumer and the broker, so a test can cut it off. */
+let brokerProxy: FaultProxy;
 
 before(async () => {
   db = await createTestDatabase('admin');
   await migrateSchema('admin', db.credentials);
   ns = createTestNamespace();
   collector = await fakeCollector();
+  const broker = new URL(TEST_RABBITMQ_URL);
+  brokerProxy = new FaultProxy(broker.hostname, Number(broker.port || 5672));
+  broker.port = String(await brokerProxy.start());
   const port = await freePort();
   ops = `http://127.0.0.1:${port}`;
   consumer = startProcess(join(__dirname, 'consumer.js'), {
@@ -35,15 +43,19 @@ before(async () => {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     AMQP_NAMESPACE: ns.namespace,
+    RABBITMQ_URL: broker.toString(),
     OPS_PORT: String(port),
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '600000',
   });
-  await eventually(async () => (await fetch(`${ops}/api/health`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+  await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+  // Ready means connected; the queue may still be on its way. Publishing before it exists would drop the message.
+  await waitForConsumer(topologyFor(ns.namespace).adminQueue, { timeoutMs: 30_000 });
 });
 after(async () => {
   await consumer.stop();
+  await brokerProxy.stop();
   await collector.close();
   await db.drop();
   await ns.cleanup();
@@ -52,9 +64,9 @@ after(async () => {
 describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SIGTERM", () => {
   const traceId = '0af7651916cd43dd8448eb211c80319c';
 
-  test('/ready and /api/health answer 200', async () => {
-    assert.equal((await fetch(`${ops}/ready`)).status, 200);
-    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), { status: 'ok', checks: { database: 'up', broker: 'up' } });
+  test('/livez, /readyz and /ready answer 200, and /api/health reports both dependencies as required', async () => {
+    for (const path of ['/livez', '/readyz', '/ready']) assert.equal((await fetch(`${ops}${path}`)).status, 200, path);
+    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), { status: 'ok', checks: { database: 'up', broker: 'up' }, required: ['database', 'broker'], draining: false });
   });
 
   test('a like carrying a traceparent is consumed, counted in /metrics, and its span continues that trace', async () => {
@@ -69,6 +81,21 @@ describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SI
       return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductLiked, service: 'admin' }) === 1;
     }, { what: 'the consumed like in /metrics' });
     assert.equal(collector.bodies.length, 0, 'spans wait in the batch until shutdown');
+  });
+
+  test('cut off from the broker it is not ready but still alive, and ready again once the broker is back', async () => {
+    brokerProxy.setMode('reset');
+    try {
+      const answer = await eventually(async () => {
+        const res = await fetch(`${ops}/readyz`);
+        return res.status === 503 ? await res.json() : undefined;
+      }, { what: 'readiness to notice the broker is gone' });
+      assert.deepEqual(answer, { status: 'unavailable', failing: ['broker'] });
+      assert.equal((await fetch(`${ops}/livez`)).status, 200);
+    } finally {
+      brokerProxy.setMode('pass');
+    }
+    await eventually(async () => (await fetch(`${ops}/readyz`)).status === 200, { timeoutMs: 30_000, what: `readiness back with the broker; output: ${consumer.output()}` });
   });
 
   test('SIGTERM drains, flushes the buffered spans and exits 0', async () => {

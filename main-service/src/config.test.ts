@@ -13,6 +13,18 @@ describe('main-service configuration', () => {
     assert.equal(config.AMQP_NAMESPACE, '');
   });
 
+  test('inbox retention and the unroutable retry backoff have defaults, are settable, and nonsense is refused', () => {
+    const config = loadMainConfig(base);
+    assert.equal(config.INBOX_RETENTION_DAYS, 14);
+    assert.deepEqual([config.OUTBOX_RETRY_BASE_MS, config.OUTBOX_RETRY_MAX_MS], [1000, 60_000]);
+    assert.equal(loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '30' }).INBOX_RETENTION_DAYS, 30);
+    assert.throws(() => loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '0' }), (err: unknown) => err instanceof ConfigError && /INBOX_RETENTION_DAYS/.test(err.message));
+    assert.throws(
+      () => loadMainConfig({ ...base, OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' }),
+      (err: unknown) => err instanceof ConfigError && /OUTBOX_RETRY_MAX_MS \(must be at least OUTBOX_RETRY_BASE_MS\)/.test(err.message),
+    );
+  });
+
   test('a missing database user stops start-up with one line naming it', () => {
     assert.throws(
       () => loadMainConfig({ DB_PASSWORD: 'x' }),
@@ -29,7 +41,13 @@ describe('main-service configuration', () => {
   });
 
   test('outside production, tokens are verified with admin JWKS at ADMIN_URL by default (RS256)', () => {
-    assert.deepEqual(loadMainConfig({ ...base, ADMIN_URL: 'http://admin.internal:8000' }).tokenKey, { kind: 'jwks', url: 'http://admin.internal:8000/.well-known/jwks.json', timeoutMs: 2000 });
+    assert.deepEqual(loadMainConfig({ ...base, ADMIN_URL: 'http://admin.internal:8000' }).tokenKey, {
+      kind: 'jwks',
+      url: 'http://admin.internal:8000/.well-known/jwks.json',
+      timeoutMs: 2000,
+      cooldownMs: 30_000,
+      maxAgeMs: 300_000,
+    });
     assert.deepEqual(loadMainConfig({ ...base, JWT_SECRET: 'y'.repeat(32) }).tokenKey, { kind: 'secret', secret: 'y'.repeat(32) });
   });
 

@@ -9,6 +9,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
   SNAPSHOT_LIMIT_MAX,
   type VerificationKey,
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...rateLimitEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),
@@ -28,6 +30,10 @@ const schema = z
     ADMIN_TIMEOUT_MS: positiveIntVar(2000),
     /** Where admin publishes its token keys (RS256). Outside production it defaults to ADMIN_URL's. */
     JWT_JWKS_URL: z.url().optional(),
+    /** An unknown `kid` fetches the JWKS again, but never sooner than this after the last fetch. */
+    JWT_JWKS_COOLDOWN_SECONDS: positiveIntVar(30),
+    /** The JWKS is fetched again before use when the keys in hand are older than this (they stay in use if that fails). */
+    JWT_JWKS_MAX_AGE_SECONDS: positiveIntVar(300),
     /** Admin's public key (PEM), instead of fetching the JWKS. */
     JWT_PUBLIC_KEY: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (SPKI)').optional(),
     /** HS256 shared secret, instead of admin's RS256 keys. */
@@ -43,6 +49,10 @@ const schema = z
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     /** How long a product list page may be served from memory; 0 turns the cache off. */
     PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+    /** How often an API process reads the change feed for changes committed elsewhere (bounds how stale its cache may be). */
+    PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+    /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
+    PRODUCT_CHANGES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),
@@ -70,5 +80,11 @@ export function loadMainConfig(env: Record<string, string | undefined>): MainCon
 function tokenKeyOf(config: z.infer<typeof schema>): VerificationKey {
   if (config.JWT_SECRET) return { kind: 'secret', secret: config.JWT_SECRET };
   if (config.JWT_PUBLIC_KEY) return { kind: 'public-key', pem: config.JWT_PUBLIC_KEY };
-  return { kind: 'jwks', url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(), timeoutMs: config.ADMIN_TIMEOUT_MS };
+  return {
+    kind: 'jwks',
+    url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(),
+    timeoutMs: config.ADMIN_TIMEOUT_MS,
+    cooldownMs: config.JWT_JWKS_COOLDOWN_SECONDS * 1000,
+    maxAgeMs: config.JWT_JWKS_MAX_AGE_SECONDS * 1000,
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * A short-lived cache of list pages. The public list is read far more often than it changes, and
  * each read costs a database round trip that the database, not this process, bounds. Concurrent
- * misses for one page share one query; a like committed in this process clears everything; any
- * other change (another replica's like, a product event) shows within `ttlMs`.
+ * misses for one page share one query. Its owner clears it on every change: at once for changes
+ * committed in this process, through the change feed for changes committed elsewhere (another
+ * replica's likes, the consumer in its own process); `ttlMs` is only the backstop.
  */
 export class PageCache<V> {
   private readonly entries = new Map<string, { value: Promise<V>; expires: number }>();

@@ -5,6 +5,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
 import { AppError } from './errors';
+import type { RateLimitCounters } from './rate-limit-counters';
 
 const originList = z
   .string()
@@ -65,11 +66,16 @@ export interface RateLimitOptions {
 
 /**
  * A fixed-window limiter that answers 429 in the shared error shape with the IETF `RateLimit` and
- * `RateLimit-Policy` headers and `Retry-After`. Counts live in process memory: with several
- * replicas each allows `limit` (a shared store is the next step).
+ * `RateLimit-Policy` headers and `Retry-After`. Counts live where `counters` keeps them: in Redis,
+ * shared by every replica, or in this process; a failing store lets the request through (see
+ * RateLimitCounters).
  */
-export function rateLimiter(options: RateLimitOptions): RequestHandler {
+export function rateLimiter(counters: RateLimitCounters, options: RateLimitOptions): RequestHandler {
+  const store = counters.storeFor(options.name);
   return rateLimit({
+    ...(store ? { store } : {}),
+    passOnStoreError: true,
+    logger: counters.libraryLogger,
     windowMs: options.windowMs,
     limit: options.limit,
     identifier: options.name,

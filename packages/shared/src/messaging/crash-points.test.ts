@@ -40,6 +40,24 @@ describe('crash points', () => {
     }
   });
 
+  test('a confirm that follows a return (unroutable: the broker does not hold it) does not fire it', async () => {
+    const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      const exchange = uniqueName('crash-point-unbound-');
+      await channel.assertExchange(exchange, 'topic', { autoDelete: true, durable: false });
+      const fired: string[] = [];
+      armConfirmCrash(channel, (point: CrashPoint) => fired.push(point));
+      await new Promise<void>((resolve, reject) =>
+        channel.publish(exchange, 'nobody.listens', Buffer.from('returned'), { mandatory: true }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+      );
+      assert.deepEqual(fired, []);
+      await channel.deleteExchange(exchange);
+    } finally {
+      await connection.close();
+    }
+  });
+
   test('with no crash point armed, nothing listens to confirms', async () => {
     const connection = await amqplib.connect(TEST_RABBITMQ_URL);
     try {

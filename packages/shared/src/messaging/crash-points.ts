@@ -43,5 +43,17 @@ export function crashAt(armed: CrashPoint | undefined, exit: (code: number) => n
  */
 export function armConfirmCrash(channel: Pick<EventEmitter, 'prependListener'>, crash: CrashHook): void {
   if (crash === noCrash) return;
-  channel.prependListener('ack', () => crash('after-publish-before-confirm'));
+  // A mandatory publish the broker returned unroutable is confirmed too, right after its
+  // basic.return: that confirm does not mean the broker holds the message, so it is passed over.
+  let returned = false;
+  channel.prependListener('return', () => {
+    returned = true;
+  });
+  channel.prependListener('ack', () => {
+    if (returned) {
+      returned = false;
+      return;
+    }
+    crash('after-publish-before-confirm');
+  });
 }

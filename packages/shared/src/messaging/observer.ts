@@ -23,12 +23,16 @@ export interface MessagingObserver {
    * they stay in the outbox and are published again, so each is one expected duplicate.
    */
   claimRolledBack?(confirmedRows: number): void;
+  /** Confirmed but returned by the broker: no queue is bound for the event's routing key. Not delivered; kept for a retry. */
+  unroutable?(type: string, count: number): void;
   /** Every delivery, before it is parsed; `type` is the message's own (unvalidated) type property. */
   delivered?(info: { type: string; redelivered: boolean }): void;
   consumed?(info: { type: EventType; outcome: ConsumeOutcome; durationSeconds: number; redelivered: boolean; lagSeconds: number }): void;
   consumeFailed?(info: { type: string; kind: string }): void;
   deadLettered?(info: { type: string; reason: string }): void;
   broker?(info: BrokerConnectionEvent): void;
+  /** Inbox rows past their retention, deleted. */
+  inboxPruned?(count: number): void;
 }
 
 /** One observer that tells each of several (e.g. the metrics and a test's probe). */
@@ -43,10 +47,12 @@ export function combineObservers(...observers: (MessagingObserver | undefined)[]
     published: each('published'),
     publishFailed: each('publishFailed'),
     claimRolledBack: each('claimRolledBack'),
+    unroutable: each('unroutable'),
     delivered: each('delivered'),
     consumed: each('consumed'),
     consumeFailed: each('consumeFailed'),
     deadLettered: each('deadLettered'),
     broker: each('broker'),
+    inboxPruned: each('inboxPruned'),
   };
 }

@@ -10,6 +10,9 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
     publishFailed(type) {
       metrics.eventsFailed.inc({ event_type: eventTypeLabel(type), stage: 'publish' });
     },
+    unroutable(type, count) {
+      metrics.eventsUnroutable.inc({ event_type: eventTypeLabel(type) }, count);
+    },
     delivered({ type, redelivered }) {
       if (redelivered) metrics.eventsRedelivered.inc({ event_type: eventTypeLabel(type) });
     },
@@ -33,6 +36,9 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
       if (info.event === 'lost') metrics.brokerConnectionsLost.inc({ connection: info.connection, reason: info.reason });
       else if (info.event === 'connect_failed') metrics.brokerConnectFailures.inc({ connection: info.connection });
       else metrics.brokerBlocked.inc({ connection: info.connection });
+    },
+    inboxPruned(count) {
+      metrics.inboxPruned.inc(count);
     },
   };
 }
