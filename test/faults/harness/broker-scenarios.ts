@@ -1,15 +1,22 @@
 import { ServiceCounter } from './evidence';
-import type { FaultSystem } from './fault-system';
-import { brokerConnectFailures, brokerLosses, METRICS, proveEach } from './probes';
+import { brokerConnectFailures, brokerLosses, deltaOf, METRICS, proveEach } from './probes';
 import type { FaultContext, Scenario } from './runner';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Both services' broker connections are lost (for `reason`) while `inject` runs its fault. */
-async function brokerFault(system: FaultSystem, reason: string | undefined, ctx: FaultContext, inject: () => Promise<void>): Promise<void> {
-  const losses = await brokerLosses(system, reason);
+/**
+ * The broker closes every connection while `inject` runs: each of the four is lost, and the
+ * broker's own close (320 CONNECTION_FORCED) was seen. Not on every connection: one that is
+ * writing at that moment may meet the closed socket (EPIPE) before it reads the close.
+ */
+async function brokerCloses(ctx: FaultContext, inject: () => Promise<void>): Promise<void> {
+  const losses = await brokerLosses(ctx.system);
+  const closes = await brokerLosses(ctx.system, 'closed_by_broker');
   await inject();
   await proveEach(ctx.evidence, losses);
+  const closed = await Promise.all(closes.map(deltaOf));
+  ctx.evidence.require(closed.some((n) => n > 0), "the broker's own close (CONNECTION_FORCED) reached the services", Object.fromEntries(closes.map((w, i) => [w.label, closed[i]])));
 }
 
 /** The broker stopped, killed, paused, cut off or out of disk: each proven from both services' own counters. */
@@ -17,7 +24,7 @@ export const BROKER_SCENARIOS: Scenario[] = [
   {
     name: 'broker restarted cleanly',
     proves: 'a broker restart (stop_app/start_app) closes every connection; both services reconnect and lose nothing',
-    fault: async (ctx) => brokerFault(ctx.system, 'closed_by_broker', ctx, () => ctx.system.broker.restartClean()),
+    fault: (ctx) => brokerCloses(ctx, () => ctx.system.broker.restartClean()),
   },
   {
     name: 'broker killed hard',
@@ -38,7 +45,7 @@ export const BROKER_SCENARIOS: Scenario[] = [
   {
     name: 'all broker connections closed',
     proves: 'the broker closing every connection (close_all_connections) is survived by reconnecting',
-    fault: async (ctx) => brokerFault(ctx.system, 'closed_by_broker', ctx, () => ctx.system.broker.closeAllConnections()),
+    fault: (ctx) => brokerCloses(ctx, () => ctx.system.broker.closeAllConnections()),
   },
   {
     name: 'broker paused past the heartbeat',
