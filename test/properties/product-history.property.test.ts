@@ -102,9 +102,13 @@ describe('property: product changes delivered in any order, any number of times'
         const deliveries = deliveryOrder(events, copies, keys);
         if (outOfOrder(deliveries)) reorderedRuns++;
         const from = observer.mark();
+        const [applied, duplicates] = [observer.outcomes.applied, observer.outcomes.duplicate];
         for (const event of deliveries) publisher.publish(main.messaging.topology.adminExchange, event.type, event, event.id);
         await publisher.confirmed();
         await observer.settled(from, deliveries.length, `${deliveries.length} deliveries`);
+        // The inbox's own verdicts: each distinct event applied once, every extra copy a duplicate.
+        assert.equal(observer.outcomes.applied - applied, events.length, 'each distinct event applied once');
+        assert.equal(observer.outcomes.duplicate - duplicates, deliveries.length - events.length, 'every extra copy recognised by the inbox');
 
         assert.equal(observer.deadLetters, 0, 'nothing was dead-lettered');
         for (const { id, history } of products) {
