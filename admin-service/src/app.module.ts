@@ -103,8 +103,8 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     : null;
 
   const signingKeys = await loadSigningKeys(config, deps.logger);
-  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics });
-  const limits = adminRateLimits(config, rateLimitCounters);
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
+  const limits = adminRateLimits(config, rateLimitCounters, metrics);
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys, rateLimitCounters }), {
     logger: new NestPinoLogger(deps.logger),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   booleanVar,
   brokerUrl,
+  clientAddressEnvShape,
   commonEnvShape,
   CRASH_POINTS,
   httpSecurityEnvShape,
@@ -21,6 +22,7 @@ const schema = z
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...rateLimitEnvShape,
+    ...clientAddressEnvShape,
     PORT: portVar(8000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(8001),
@@ -50,9 +52,13 @@ const schema = z
     ADMIN_PUBLIC_READS: booleanVar(false),
     /** Development only: `GET /api/user` answers anyone, for main's random-user mode. Refused in production. */
     DEV_RANDOM_USER: booleanVar(false),
-    /** Failed sign-ins allowed per 15 minutes, per client address and per email. */
+    /** Failed sign-ins allowed per 15 minutes from one client address, and for one email from one address; then 429. */
     LOGIN_FAILURES_PER_ADDRESS: positiveIntVar(30),
     LOGIN_FAILURES_PER_EMAIL: positiveIntVar(10),
+    /** Failed sign-ins for one email (from any address) per 15 minutes after which each attempt is delayed, never refused. */
+    LOGIN_DELAY_AFTER_FAILURES: positiveIntVar(5),
+    /** The longest such delay (they double from 250 ms): what an attacker elsewhere can cost the email's owner. */
+    LOGIN_DELAY_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** Product writes allowed per minute per client address. */
     WRITES_PER_MINUTE: positiveIntVar(120),
     /** Test-only: kill the process at a named moment (fault tests). Refused in production. */
@@ -63,6 +69,10 @@ const schema = z
     const production = env.NODE_ENV === 'production';
     if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
     if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (production && env.RUN_HTTP && !env.CLIENT_ADDRESS_SECRET) {
+      // Without it, every storefront sign-in counts under main's address: one guesser would lock out the whole storefront.
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SECRET'], message: "required in production (the same as main's), to tell storefront sign-ins apart" });
+    }
     if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_SECRET_ID) {
       ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY_SECRET_ID'], message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both' });
     }

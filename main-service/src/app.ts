@@ -132,7 +132,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
-  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics });
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
   const likeLimits = likeRateLimits(config, rateLimitCounters);
 
   const app = express();
@@ -149,7 +149,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
-  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));
+  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.LOGIN_TIMEOUT_MS, config.CLIENT_ADDRESS_SECRET?.[0]));
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   // Closed by default: a route mounted below this line answers only callers with a valid token
   // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.

@@ -56,13 +56,18 @@ describe('main-service configuration', () => {
   });
 
   test('production requires an explicit token key and refuses the random-user mode and test-only crash points', () => {
-    assert.throws(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h' }), /JWT_JWKS_URL/);
-    assert.throws(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_SECRET: 'x'.repeat(40), DEV_RANDOM_USER: 'true' }), /DEV_RANDOM_USER/);
-    assert.doesNotThrow(() => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' }));
-    assert.throws(
-      () => loadMainConfig({ ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_SECRET: 'x'.repeat(40), CRASH_POINT: 'after-like-commit' }),
-      /CRASH_POINT/,
-    );
+    const production = { ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', CLIENT_ADDRESS_SECRET: 'c'.repeat(32) };
+    assert.throws(() => loadMainConfig(production), /JWT_JWKS_URL/);
+    assert.throws(() => loadMainConfig({ ...production, JWT_SECRET: 'x'.repeat(40), DEV_RANDOM_USER: 'true' }), /DEV_RANDOM_USER/);
+    assert.doesNotThrow(() => loadMainConfig({ ...production, JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' }));
+    assert.throws(() => loadMainConfig({ ...production, JWT_SECRET: 'x'.repeat(40), CRASH_POINT: 'after-like-commit' }), /CRASH_POINT/);
+  });
+
+  test("production's HTTP process requires CLIENT_ADDRESS_SECRET (admin's), to pass on sign-ins' client addresses; the consumer process does not", () => {
+    const production = { ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' };
+    assert.throws(() => loadMainConfig(production), /CLIENT_ADDRESS_SECRET/);
+    assert.doesNotThrow(() => loadMainConfig({ ...production, RUN_HTTP: 'false' }));
+    assert.deepEqual(loadMainConfig({ ...production, CLIENT_ADDRESS_SECRET: 'c'.repeat(32) }).CLIENT_ADDRESS_SECRET, ['c'.repeat(32)]);
   });
 
   test('production has no built-in broker credentials', () => {

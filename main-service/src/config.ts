@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   booleanVar,
   brokerUrl,
+  clientAddressEnvShape,
   commonEnvShape,
   CRASH_POINTS,
   httpSecurityEnvShape,
@@ -21,6 +22,7 @@ const schema = z
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...rateLimitEnvShape,
+    ...clientAddressEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),
@@ -28,6 +30,8 @@ const schema = z
     /** Admin's base URL: its JWKS (by default outside production) and the development random-user mode. */
     ADMIN_URL: z.url().default('http://127.0.0.1:8000'),
     ADMIN_TIMEOUT_MS: positiveIntVar(2000),
+    /** How long a sign-in passed to admin may take: more than admin's LOGIN_DELAY_MAX_MS plus a password check. */
+    LOGIN_TIMEOUT_MS: positiveIntVar(5000),
     /** Where admin publishes its token keys (RS256). Outside production it defaults to ADMIN_URL's. */
     JWT_JWKS_URL: z.url().optional(),
     /** An unknown `kid` fetches the JWKS again, but never sooner than this after the last fetch. */
@@ -64,6 +68,10 @@ const schema = z
     const production = env.NODE_ENV === 'production';
     if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
     if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (production && env.RUN_HTTP && !env.CLIENT_ADDRESS_SECRET) {
+      // Without it admin counts every storefront sign-in under main's address: one guesser would lock out the whole storefront.
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SECRET'], message: "required in production (the same as admin's), to pass on the client's address with sign-ins" });
+    }
     const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
     if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
     if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });

@@ -143,6 +143,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test("client addresses: nothing stands in front of either API, so neither trusts X-Forwarded-For; both read the one CLIENT_ADDRESS_SECRET", () => {
+    for (const name of ['main-service', 'admin-service', 'main-consumer', 'admin-consumer']) {
+      const env = resolvedEnv(name);
+      assert.ok(env.TRUST_PROXY_HOPS === undefined || env.TRUST_PROXY_HOPS === '0', `${name} trusts no proxy hop`);
+      assert.equal(service(name).environment?.CLIENT_ADDRESS_SECRET, '${CLIENT_ADDRESS_SECRET:?set in .env}', `${name} reads the shared secret from .env`);
+    }
+    const configs = [loadMainConfig(resolvedEnv('main-service')), loadAdminConfig(resolvedEnv('admin-service'))];
+    assert.deepEqual(configs[0].CLIENT_ADDRESS_SECRET, configs[1].CLIENT_ADDRESS_SECRET);
+  });
+
   test('healthchecks of our processes probe readiness (/readyz), a route the code serves, on the port the process listens on', () => {
     for (const [name, facts] of Object.entries(OURS)) {
       if (!facts.portVar || !facts.service) continue;

@@ -147,6 +147,15 @@ for (const overlay of OVERLAYS) {
       assert.match(envOf('main-service').get('ADMIN_TOKEN') ?? '', /^secret:/, "main-service: ADMIN_TOKEN (resync) from a Secret");
     });
 
+    test("client addresses: each API trusts the ingress's hop alone, and main and admin share the one Secret that proves the address main forwards", () => {
+      for (const name of ['main-service', 'admin-service']) {
+        const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
+        // Admin's console traffic passes the ingress alone; a second trusted hop would be the client's own writing.
+        assert.equal(env.get('TRUST_PROXY_HOPS'), '1', `${name} trusts one proxy hop`);
+        assert.equal(env.get('CLIENT_ADDRESS_SECRET'), 'secret:catalogue-client-address/secret', `${name}: CLIENT_ADDRESS_SECRET from the shared Secret`);
+      }
+    });
+
     test('probes follow the Kubernetes convention: readiness on /readyz and liveness on /livez, on a named port of the container, served by the code', () => {
       for (const [name, facts] of Object.entries(WORKLOADS)) {
         const container = onlyContainer(named(objects, 'Deployment', name));

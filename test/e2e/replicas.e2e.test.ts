@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, SignJWT } from 'jose';
@@ -18,6 +17,7 @@ import {
   type TestDatabase,
 } from '@catalogue/shared/testing';
 import { PrivateHaproxy } from '../support/haproxy';
+import { callFrom as call, type Answer } from '../support/http';
 
 /**
  * The shape the deployment files ship, as real processes: two main API replicas (consumer off),
@@ -25,7 +25,9 @@ import { PrivateHaproxy } from '../support/haproxy';
  * rate limits counted in a Redis of the test's own. Each client below sends from its own loopback
  * address (127.0.0.x), which HAProxy passes on in X-Forwarded-For.
  */
-const LIMITS = { likesPerUser: 4, likesPerAddress: 6, loginPerAddress: 4, loginPerEmail: 3, writes: 5 };
+const LIMITS = { likesPerUser: 4, likesPerAddress: 6, loginPerAddress: 4, loginPerEmail: 3, loginDelayAfter: 3, writes: 5 };
+/** main signs the client addresses it forwards with sign-ins; admin checks them. */
+const CLIENT_ADDRESS_SECRET = `replicas-${randomUUID()}`;
 const MAIN_DIST = join(require.resolve('@catalogue/main-service/dist/main.js'), '..');
 const ADMIN_DIST = join(require.resolve('@catalogue/admin-service/dist/main.js'), '..');
 
@@ -40,39 +42,6 @@ const processes: RunningProcess[] = [];
 const mainReplicas: string[] = [];
 const adminReplicas: string[] = [];
 let mainSql: mysql.Connection;
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-/** One HTTP request from a chosen loopback address; a hang fails the test after 10 s. */
-function call(url: string, options: { method?: string; token?: string; body?: unknown; from?: string } = {}): Promise<Answer> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      {
-        method: options.method ?? 'GET',
-        localAddress: options.from ?? '127.0.0.1',
-        headers: {
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within 10 s: ${options.method ?? 'GET'} ${url}`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 const tokenFor = (subject: string, role: 'staff' | 'customer') =>
   new SignJWT({ role })
@@ -119,6 +88,9 @@ before(async () => {
           JWT_PRIVATE_KEY: privatePem,
           LOGIN_FAILURES_PER_ADDRESS: String(LIMITS.loginPerAddress),
           LOGIN_FAILURES_PER_EMAIL: String(LIMITS.loginPerEmail),
+          LOGIN_DELAY_AFTER_FAILURES: String(LIMITS.loginDelayAfter),
+          LOGIN_DELAY_MAX_MS: '300',
+          CLIENT_ADDRESS_SECRET,
           WRITES_PER_MINUTE: String(LIMITS.writes),
           OUTBOX_SWEEP_MS: '200',
         },
@@ -131,7 +103,9 @@ before(async () => {
   const mainEnv = {
     ...mainDb.env,
     JWT_PUBLIC_KEY: publicPem,
+    // Straight to one admin replica, as main reaches admin's Service in Kubernetes (not through the ingress).
     ADMIN_URL: adminReplicas[0]!,
+    CLIENT_ADDRESS_SECRET,
     RESYNC_ON_EMPTY: 'false',
     LIKES_PER_MINUTE_PER_USER: String(LIMITS.likesPerUser),
     LIKES_PER_MINUTE_PER_ADDRESS: String(LIMITS.likesPerAddress),
@@ -198,16 +172,19 @@ async function postsServed(replicas: string[]): Promise<number[]> {
   );
 }
 
-async function storeErrors(replicas: string[]): Promise<number> {
+/** The sum of a metric's samples over the replicas. */
+async function metricTotal(replicas: string[], name: string): Promise<number> {
   let total = 0;
   for (const replica of replicas) {
     const text = await (await fetch(`${replica}/metrics`)).text();
     total += parseExposition(text)
-      .filter((s) => s.name === 'catalogue_rate_limit_store_errors_total')
+      .filter((s) => s.name === name)
       .reduce((sum, s) => sum + s.value, 0);
   }
   return total;
 }
+
+const storeErrors = (replicas: string[]) => metricTotal(replicas, 'catalogue_rate_limit_store_errors_total');
 
 /** Sends `requests` one after the other; returns the statuses, and checks both replicas answered some. */
 async function throughBalancer(replicas: string[], requests: (() => Promise<Answer>)[]): Promise<number[]> {
@@ -301,13 +278,36 @@ describe('rate limits held in total across the replicas, counted in Redis', () =
     assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429]);
   });
 
-  test('failed sign-ins per email, from five addresses: three are answered 401, the rest 429', async () => {
+  test('failed sign-ins for one email from one address: three are answered 401, the rest 429', async () => {
     const email = `target-${randomUUID()}@example.com`;
+    const statuses = await throughBalancer(
+      adminReplicas,
+      Array.from({ length: 5 }, () => () => call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: '127.0.0.40', body: { email, password: 'wrong-password' } })),
+    );
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+  });
+
+  test('failed sign-ins for one email from five addresses are never refused (its owner elsewhere can still sign in); those after three are delayed', async () => {
+    const email = `target-${randomUUID()}@example.com`;
+    const delaysBefore = await metricTotal(adminReplicas, 'catalogue_sign_in_delay_seconds_count');
     const statuses = await throughBalancer(
       adminReplicas,
       Array.from({ length: 5 }, (_, i) => () => call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: `127.0.0.${41 + i}`, body: { email, password: 'wrong-password' } })),
     );
-    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
+    assert.equal((await metricTotal(adminReplicas, 'catalogue_sign_in_delay_seconds_count')) - delaysBefore, 2, 'the fourth and fifth were delayed, counted across both replicas');
+  });
+
+  test('storefront sign-ins through main count per client, whatever X-Forwarded-For the client sends', async () => {
+    const statuses = await throughBalancer(
+      mainReplicas,
+      Array.from({ length: 6 }, (_, i) => () =>
+        call(`${lb.url('main')}/api/auth/login`, { method: 'POST', from: '127.0.0.38', headers: { 'x-forwarded-for': `203.0.113.${i + 1}` }, body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong-password' } }),
+      ),
+    );
+    assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429], 'the client is counted under its own address, not the ones it wrote');
+    const other = await call(`${lb.url('main')}/api/auth/login`, { method: 'POST', from: '127.0.0.39', body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong-password' } });
+    assert.equal(other.status, 401, 'another client through the same main is not refused: main is not one address to admin');
   });
 
   test('admin writes per client address: of seven, exactly five are accepted', async () => {

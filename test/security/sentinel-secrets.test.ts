@@ -15,6 +15,7 @@ const SENTINELS = {
   brokerAdmin: 'SENTINEL-amqp-admin-q7Zx41',
   brokerOps: 'SENTINEL-amqp-ops-q7Zx41',
   redis: 'SENTINEL-redis-q7Zx41',
+  clientAddress: 'SENTINEL-client-address-q7Zx41-0123456789',
 };
 /** A Redis that is not there: every rate limit fails open and says so in the logs, without the password. */
 const REDIS_URL = `redis://:${SENTINELS.redis}@127.0.0.1:9`;
@@ -52,7 +53,10 @@ before(async () => {
     brokerPasswords: { main: SENTINELS.brokerMain, admin: SENTINELS.brokerAdmin },
     dbPasswords: { main: SENTINELS.dbMain, admin: SENTINELS.dbAdmin },
     // The operator's broker user with a password the broker refuses: replay fails, and must not say why in a way that leaks it.
-    env: { admin: { JWT_PRIVATE_KEY: privatePem, OPS_RABBITMQ_URL: `amqp://guest:${SENTINELS.brokerOps}@127.0.0.1:5672`, REDIS_URL }, main: { REDIS_URL } },
+    env: {
+      admin: { JWT_PRIVATE_KEY: privatePem, OPS_RABBITMQ_URL: `amqp://guest:${SENTINELS.brokerOps}@127.0.0.1:5672`, REDIS_URL, CLIENT_ADDRESS_SECRET: SENTINELS.clientAddress },
+      main: { REDIS_URL, CLIENT_ADDRESS_SECRET: SENTINELS.clientAddress },
+    },
     logDestination: { write: (line: string) => capture('log', line) },
   });
   // A spy on every exchange (as the broker administrator): every message either service publishes.
@@ -85,6 +89,10 @@ describe('secrets given as sentinel values', () => {
 
     const signIn = record(await admin().post('/api/auth/login').send({ email: 'boss@example.test', password: 'boss-password' }).expect(200));
     record(await admin().post('/api/auth/login').send({ email: 'boss@example.test', password: 'wrong' }).expect(401));
+    // Through main, which signs the client's address with CLIENT_ADDRESS_SECRET; and a forged header straight to admin.
+    record(await main().post('/api/auth/login').send({ email: 'boss@example.test', password: 'boss-password' }).expect(200));
+    record(await main().post('/api/auth/login').send({ email: 'boss@example.test', password: 'wrong' }).expect(401));
+    record(await admin().post('/api/auth/login').set('x-catalogue-client-address', 'a=203.0.113.9;t=1;s=forged').send({ email: 'boss@example.test', password: 'wrong' }).expect(401));
     const staff = `Bearer ${signIn.body.token}`;
     const created = record(await admin().post('/api/products').set('authorization', staff).send({ title: 'Sentinel lamp', image: 'https://img.example/s.png' }).expect(201));
     const id = created.body.id as number;

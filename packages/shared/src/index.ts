@@ -37,6 +37,8 @@ export * from './auth/remote-key-set';
 export * from './http/security';
 export * from './messaging/management-api';
 export * from './http/rate-limit-counters';
+export * from './http/bounded-memory-store';
+export * from './http/client-address';
 export * from './messaging/provision';
 export * from './runtime/batcher';
 export { activeTraceCarrier, type TraceCarrier } from './observability/trace-context';

@@ -17,7 +17,7 @@ function countersFor(url: string | undefined, service = 'main') {
 
 /** A limiter's store, initialised as express-rate-limit does when it builds the limiter. */
 async function storeOf(counters: RateLimitCounters, limiter: string, windowMs = 60_000): Promise<{ increment(key: string): Promise<ClientRateLimitInfo> }> {
-  const store = counters.storeFor(limiter)!;
+  const store = counters.storeFor(limiter);
   await store.init?.({ windowMs } as Options);
   return { increment: async (key) => store.increment(key) };
 }
@@ -43,10 +43,13 @@ before(async () => {
 after(() => redis.destroy());
 
 describe('rate-limit counters', () => {
-  test('without REDIS_URL each process counts alone (express-rate-limit keeps them in memory)', () => {
+  test('without REDIS_URL each process counts alone, each limiter in a store of bounded size', async () => {
     const { counters } = countersFor(undefined);
     assert.equal(counters.shared, false);
-    assert.equal(counters.storeFor('likes-user'), undefined);
+    const store = await storeOf(counters, 'likes-user');
+    assert.equal((await store.increment('user:1')).totalHits, 1);
+    assert.equal((await store.increment('user:1')).totalHits, 2);
+    assert.deepEqual(counters.memoryUse(), { 'likes-user': { keys: 1, longestKey: 6, evicted: 0 } });
   });
 
   test('two processes on one Redis share each count; limiters and services never share keys', async () => {

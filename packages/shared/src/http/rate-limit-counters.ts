@@ -7,11 +7,17 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
 import type { ServiceMetrics } from '../observability/metrics';
+import { BoundedMemoryStore } from './bounded-memory-store';
+
+/** RATE_LIMIT_MEMORY_KEYS' default: a few MB per limiter at worst (keys are at most 64 characters, see rateLimiter). */
+export const DEFAULT_MEMORY_KEYS = 20_000;
 
 /** Both services read it: where rate-limit counters live when several replicas must share them. */
 export const rateLimitEnvShape = {
   /** Redis (redis:// or rediss://, credentials in the URL) for counters every replica shares; unset, each process counts alone. */
   REDIS_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').optional()),
+  /** Without Redis: the most keys (clients, emails) each limiter holds in this process; the keys whose windows end soonest make room. */
+  RATE_LIMIT_MEMORY_KEYS: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_MEMORY_KEYS),
 } as const;
 
 /**
@@ -48,9 +54,11 @@ export class RateLimitCounters {
   private readonly reported = new WeakSet<object>();
   private lastWarning = 0;
   private unreported = 0;
+  /** Each limiter's store when counting in this process. */
+  private readonly memoryStores = new Map<string, BoundedMemoryStore>();
 
   constructor(
-    private readonly options: { url?: string; service: string; logger: Logger; metrics: ServiceMetrics },
+    private readonly options: { url?: string; service: string; logger: Logger; metrics: ServiceMetrics; memoryKeys?: number },
   ) {
     if (!options.url) return;
     this.client = new Redis(options.url, {
@@ -99,10 +107,14 @@ export class RateLimitCounters {
     }
   }
 
-  /** The store for one limiter (each needs its own), or undefined for express-rate-limit's memory store. */
-  storeFor(limiter: string): Store | undefined {
+  /** The store for one limiter (each needs its own): in Redis, or in this process with a bounded number of keys. */
+  storeFor(limiter: string): Store {
     const client = this.client;
-    if (!client) return undefined;
+    if (!client) {
+      const store = new BoundedMemoryStore(`${limiter}:`, this.options.memoryKeys ?? DEFAULT_MEMORY_KEYS);
+      this.memoryStores.set(limiter, store);
+      return store;
+    }
     this.options.metrics.rateLimitStoreErrors.labels(limiter).inc(0);
     const failed = (err: unknown) => {
       this.options.metrics.rateLimitStoreErrors.inc({ limiter });
@@ -117,6 +129,11 @@ export class RateLimitCounters {
       },
       failed,
     );
+  }
+
+  /** Keys each limiter holds in this process (none with Redis, where each key expires with its window). */
+  memoryUse(): Record<string, { keys: number; longestKey: number; evicted: number }> {
+    return Object.fromEntries([...this.memoryStores].map(([limiter, store]) => [limiter, { keys: store.size, longestKey: store.longestKey(), evicted: store.evicted }]));
   }
 
   /** For express-rate-limit's `logger`: what the stores already reported is dropped, anything else logged. */
