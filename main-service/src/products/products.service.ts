@@ -11,6 +11,8 @@ export interface RenderedPage {
   json: string;
   etag: string;
   link?: string;
+  /** The change feed's position on this replica when the page was read: it shows every change up to there (the live stream's ids). */
+  position: number;
 }
 
 /**
@@ -22,11 +24,15 @@ export interface RenderedPage {
 export class ProductsService {
   private readonly pages: PageCache<RenderedPage>;
 
-  /** `listCacheMs`: how long a list page may be served from memory (0: never). */
+  /**
+   * `listCacheMs`: how long a list page may be served from memory (0: never). `feedPosition`: how
+   * far this replica has heard the change feed (every change up to it was committed before).
+   */
   constructor(
     private readonly products: ProductsRepository,
     private readonly feed: ProductChangesRepository,
     listCacheMs = 0,
+    private readonly feedPosition: () => number = () => 0,
   ) {
     this.pages = new PageCache(listCacheMs);
   }
@@ -39,12 +45,15 @@ export class ProductsService {
   listJson(list: ListQuery, path: string): Promise<RenderedPage> {
     const key = JSON.stringify([path, list.limit, list.q ?? null, sortName(list.sort), list.after ?? null, list.filters ?? null, list.carried]);
     return this.pages.get(key, async () => {
+      // Read before the query: the page shows at least every change heard so far (the cache is
+      // cleared as each later one is heard).
+      const position = this.feedPosition();
       const rows = await this.products.listLive(list);
       const { items, link } = listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
       const json = JSON.stringify(items);
       // Express's own weak ETag format; set here, Express skips hashing the body on every response.
       const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
-      return { json, etag, link };
+      return { json, etag, link, position };
     });
   }
 
