@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { seededRandom, Workload } from '../faults/harness/workload';
 import { ClusterSystem } from './harness/cluster-system';
 import { coreCount, machineLoad, resultsTable, writeSummary } from './harness/report';
-import { asFaultTarget, runClusterScenario, type ScenarioResult } from './harness/run-scenario';
+import { runClusterScenario, type ScenarioResult } from './harness/run-scenario';
 import { CLUSTER_SCENARIOS } from './harness/scenarios';
 
 /**
@@ -32,7 +32,7 @@ let workload: Workload;
 before(async () => {
   console.log(`cluster under faults: CLUSTER_SEED=${seed}; load average ${loadAtStart.join(' ')} on ${coreCount()} cores`);
   system = await ClusterSystem.create();
-  workload = new Workload(asFaultTarget(system), seededRandom(seed));
+  workload = new Workload(system.workloadTargets(), seededRandom(seed));
   await workload.seedProducts(5);
 });
 

@@ -3,9 +3,11 @@ import { topologyFor } from '@catalogue/shared';
 import { eventually, PrivateRedis } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
+import type { Databases } from '../../faults/harness/checker';
 import { FAULT_JWT_SECRET } from '../../faults/harness/fault-system';
 import { PrivateMariaDb, portOpen } from '../../faults/harness/servers';
 import { staffCredentials } from '../../faults/harness/staff-token';
+import { hs256CustomerTokens, type WorkloadTargets } from '../../faults/harness/workload';
 import { PrivateHaproxy } from '../../support/haproxy';
 import { ServiceFleet, type Member } from './fleet';
 import { stablePort } from './ports';
@@ -48,13 +50,28 @@ export class ClusterSystem {
     return system;
   }
 
-  /** What the workload talks to: the load balancer's frontends. */
+  /** The load balancer's frontends: what the workload and the probe talk to. */
   get main(): { url: string } {
     return { url: this.lb.url('main') };
   }
 
   get admin(): { url: string } {
     return { url: this.lb.url('admin') };
+  }
+
+  /** The fault harness's workload, pointed at the load balancer. */
+  workloadTargets(): WorkloadTargets {
+    return { main: [this.main.url], admin: [this.admin.url], staffToken: () => this.staffToken, customerToken: hs256CustomerTokens(FAULT_JWT_SECRET) };
+  }
+
+  /** The checker's view of both schemas (direct, not through anything the faults touch). */
+  databases(): Databases {
+    return { main: this.mainSql, admin: this.adminSql };
+  }
+
+  async deadLettered(): Promise<number> {
+    const queues = await this.readyMessages();
+    return queues.mainDead + queues.adminDead;
   }
 
   /** The broker through the load balancer, as the administrator (the checker's own connections). */

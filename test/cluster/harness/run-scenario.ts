@@ -1,6 +1,5 @@
 import { eventually } from '@catalogue/shared/testing';
 import { check } from '../../faults/harness/checker';
-import type { FaultSystem } from '../../faults/harness/fault-system';
 import type { Workload } from '../../faults/harness/workload';
 import { addTo, AvailabilityProbe, emptyTally, merge, percent, type ProbeTarget, type Tally } from './availability';
 import type { ClusterSystem } from './cluster-system';
@@ -14,6 +13,8 @@ export interface ScenarioResult {
   lost: number;
   duplicated: number;
   unexpected: number;
+  /** Requests that got no answer (or a 5xx) but did take effect: allowed. */
+  recovered: number;
   deadLettered: number;
   /** From the start of healing until every part was whole again. */
   recoverySeconds: number;
@@ -24,16 +25,6 @@ export interface ScenarioResult {
   loadBalancerLog: string[];
   problems: string[];
   workload: string;
-}
-
-/**
- * The checker and workload of the fault harness, run against the cluster.
- * TODO(faultproof): the harness will take base URLs and database pools instead of a FaultSystem;
- * until then the cluster system offers the same members (main/admin URLs, staff token, pools,
- * readyMessages) and is passed in its place.
- */
-export function asFaultTarget(system: ClusterSystem): FaultSystem {
-  return system as unknown as FaultSystem;
 }
 
 /**
@@ -64,8 +55,7 @@ function probeTargets(system: ClusterSystem, workload: Workload): ProbeTarget[] 
  */
 export async function runClusterScenario(system: ClusterSystem, workload: Workload, scenario: ClusterScenario, log: (line: string) => void = console.log): Promise<ScenarioResult> {
   await eventually(() => system.whole(), { timeoutMs: 180_000, intervalMs: 250, what: 'every part of the cluster whole before the fault' });
-  const likesFrom = workload.likes.length;
-  const adminFrom = workload.adminOps.length;
+  const from = workload.history.operations.length;
   const okBefore = workload.okCounts();
   const logFrom = system.lb.log.length;
   const probe = new AvailabilityProbe(() => probeTargets(system, workload));
@@ -73,7 +63,7 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
   let faultOver = false;
   const load = (async () => {
     do {
-      await workload.run({ durationMs: 2000, likeWorkers: 6 });
+      await workload.run({ durationMs: 2000, likeWorkers: 6, adminWorkers: 1 });
     } while (!faultOver);
   })();
 
@@ -95,33 +85,33 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
   }
 
   const writes = emptyTally();
-  for (const like of workload.likes.slice(likesFrom)) addTo(writes, 'POST main like', like.status);
-  for (const op of workload.adminOps.slice(adminFrom)) addTo(writes, `${op.op} admin product`, op.status);
+  for (const op of workload.history.operations.slice(from)) addTo(writes, op.type === 'like' ? 'POST main like' : `${op.type} admin product`, op.http);
   const tally = merge(writes, reads);
 
   await system.waitForQuiescence();
-  const report = await check(asFaultTarget(system), workload);
-  const okAfter = workload.okCounts();
-  if (okAfter.likes === okBefore.likes || okAfter.admin === okBefore.admin) {
-    throw new Error(`[${scenario.name}] no like or no admin change was accepted, so the check proves nothing (${workload.summary()})`);
+  const verdict = await check(workload.history, system.databases(), { deadLettered: () => system.deadLettered() });
+  const accepted = workload.okCounts(from);
+  if (accepted.likes === 0 || accepted.admin === 0) {
+    throw new Error(`[${scenario.name}] no like or no admin change was accepted, so the check proves nothing (${workload.summary(from)})`);
   }
   const result: ScenarioResult = {
     fault: scenario.name,
     requests: tally.requests,
     availabilityPercent: percent(tally),
-    lost: report.lost,
-    duplicated: report.duplicated,
-    unexpected: report.unexpected,
-    deadLettered: report.deadLettered,
+    lost: verdict.lost,
+    duplicated: verdict.duplicated,
+    unexpected: verdict.unexpected,
+    recovered: verdict.recovered,
+    deadLettered: verdict.deadLettered,
     recoverySeconds: recoveryMs / 1000,
     notes: outcome.notes,
     failures: tally.failures,
     loadBalancerLog: system.lb.log.slice(logFrom).filter(failedOrStateChange).slice(0, 20),
-    problems: report.problems,
-    workload: workload.summary(),
+    problems: verdict.anomalies.map((a) => `${a.kind}: ${a.text}`),
+    workload: workload.summary(from),
   };
   log(
-    `[${result.fault}] requests=${result.requests} availability=${result.availabilityPercent.toFixed(2)}% lost=${result.lost} duplicated=${result.duplicated} unexpected=${result.unexpected} dead-lettered=${result.deadLettered} recovery=${result.recoverySeconds.toFixed(1)}s\n  ${[...result.notes, ...result.failures.map((f) => `unanswered: ${f}`), ...(result.availabilityPercent < 100 ? result.loadBalancerLog.map((l) => `haproxy: ${l}`) : []), ...result.problems].join('\n  ')}`,
+    `[${result.fault}] requests=${result.requests} availability=${result.availabilityPercent.toFixed(2)}% lost=${result.lost} duplicated=${result.duplicated} unexpected=${result.unexpected} recovered=${result.recovered} dead-lettered=${result.deadLettered} recovery=${result.recoverySeconds.toFixed(1)}s\n  ${[...result.notes, ...result.failures.map((f) => `unanswered: ${f}`), ...(result.availabilityPercent < 100 ? result.loadBalancerLog.map((l) => `haproxy: ${l}`) : []), ...result.problems].join('\n  ')}`,
   );
   return result;
 }

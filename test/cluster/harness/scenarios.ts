@@ -20,7 +20,7 @@ export interface ClusterScenario {
 
 /** Waits until `count` more likes were accepted: the system kept working for a while in its degraded state. */
 async function whileLikesAccepted(workload: Workload, count: number): Promise<void> {
-  const okLikes = () => workload.likes.filter((a) => a.outcome === 'ok').length;
+  const okLikes = () => workload.okCounts().likes;
   const target = okLikes() + count;
   await eventually(async () => okLikes() >= target, { timeoutMs: 120_000, intervalMs: 100, what: `${count} more likes accepted` });
 }
@@ -123,7 +123,7 @@ const consumerKilledMidBatch: ClusterScenario = {
     try {
       await lock.query('START TRANSACTION');
       await lock.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [hot]);
-      await Promise.all(Array.from({ length: 10 }, (_, i) => workload.like(hot, `mid-batch-${Date.now()}-${i}`)));
+      await Promise.all(Array.from({ length: 10 }, (_, i) => workload.like(hot, `mid-batch-${Date.now()}-${i}`, 'mid-batch')));
       holder = await eventually(() => consumerHoldingDeliveries(system, 'admin'), { timeoutMs: 60_000, intervalMs: 100, what: 'an admin consumer holding deliveries' });
       await holder.member.process.kill();
       killedAt = Date.now();
