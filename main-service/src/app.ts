@@ -75,7 +75,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const crash = crashAt(config.CRASH_POINT);
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
   const productsRepository = new ProductsRepository(dataSource);
-  const products = new ProductsService(productsRepository, config.PRODUCT_LIST_CACHE_MS);
+  const products = new ProductsService(productsRepository, config.PRODUCT_LIST_CACHE_MS, config.PRODUCT_LIST_CACHE_MAX_BYTES);
   const messaging = new ServiceMessaging({
     service: 'main',
     settings: messagingSettingsFrom(config),

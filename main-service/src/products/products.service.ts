@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, listPageOf, snapshotPageOf, sortName, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
-import { PageCache } from './page-cache';
+import { PAGE_CACHE_DEFAULT_MAX_BYTES, PageCache } from './page-cache';
 import type { ProductAuditRow, ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
 export type ApplyOutcome = 'applied' | 'stale';
@@ -19,12 +19,14 @@ export interface RenderedPage {
 export class ProductsService {
   private readonly pages: PageCache<RenderedPage>;
 
-  /** `listCacheMs`: how long a list page may be served from memory (0: never). */
+  /** `listCacheMs`: how long a list page may be served from memory (0: never); `listCacheMaxBytes`: how much it may hold. */
   constructor(
     private readonly products: ProductsRepository,
     listCacheMs = 0,
+    listCacheMaxBytes = PAGE_CACHE_DEFAULT_MAX_BYTES,
   ) {
-    this.pages = new PageCache(listCacheMs);
+    // Characters of the rendered page stand in for its bytes: the JSON is mostly ASCII.
+    this.pages = new PageCache({ ttlMs: listCacheMs, maxBytes: listCacheMaxBytes, sizeOf: (page) => page.json.length + page.etag.length + (page.link?.length ?? 0) });
   }
 
   /**
