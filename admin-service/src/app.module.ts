@@ -38,7 +38,8 @@ interface Wiring extends AdminDependencies {
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
   metrics: ServiceMetrics;
-  signingKey: SigningKey;
+  /** Only where HTTP runs: a consumer process signs nothing, so it never holds the key. */
+  signingKey: SigningKey | null;
 }
 
 @Module({})
@@ -47,13 +48,15 @@ export class AppModule {
     const brokerStatus: BrokerStatus = {
       isConnected: () => wiring.messaging.isConnected() && (wiring.transport?.isConnected() ?? true),
     };
+    const http = wiring.signingKey !== null;
     return {
       module: AppModule,
       global: true,
-      imports: [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule],
+      // Without HTTP only the event handlers are needed: no sign-in, no guard, no key.
+      imports: http ? [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule] : [ProductsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
-        { provide: SIGNING_KEY, useValue: wiring.signingKey },
+        ...(http ? [{ provide: SIGNING_KEY, useValue: wiring.signingKey }] : []),
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -64,7 +67,7 @@ export class AppModule {
         Lifecycle,
         MessagingLifecycle,
       ],
-      exports: [ADMIN_CONFIG, SIGNING_KEY, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
+      exports: [ADMIN_CONFIG, ...(http ? [SIGNING_KEY] : []), LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
     };
   }
 }
@@ -116,7 +119,8 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  const signingKey = await loadSigningKey(config, deps.logger);
+  // The token-signing key is read only by processes that serve HTTP (sign-in, JWKS, the staff guard).
+  const signingKey = config.RUN_HTTP ? await loadSigningKey(config, deps.logger) : null;
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKey }), {
     logger: new NestPinoLogger(deps.logger),

@@ -31,6 +31,13 @@ describe('loadAdminConfig', () => {
     assert.equal(loadAdminConfig({ ...production, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt' }).JWT_PRIVATE_KEY_SECRET_ID, 'prod/jwt');
   });
 
+  test('a consumer process (RUN_HTTP=false) needs no signing key, even in production', () => {
+    const consumer = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', RUN_HTTP: 'false' };
+    const config = loadAdminConfig(consumer);
+    assert.equal(config.RUN_HTTP, false);
+    assert.equal(config.JWT_PRIVATE_KEY, undefined);
+  });
+
   test('a JWT_PRIVATE_KEY that is not a PEM private key is refused without echoing it', () => {
     assert.throws(
       () => loadAdminConfig({ DB_USER: 'admin', DB_PASSWORD: '', JWT_PRIVATE_KEY: 'sentinel-not-a-key' }),

@@ -59,8 +59,9 @@ const schema = z
     if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_SECRET_ID) {
       ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY_SECRET_ID'], message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both' });
     }
-    if (production && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_SECRET_ID) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'required in production (or JWT_PRIVATE_KEY_SECRET_ID)' });
+    // Consumer processes (RUN_HTTP=false) sign nothing and are not given the key.
+    if (production && env.RUN_HTTP && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_SECRET_ID) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'required in production where HTTP runs (or JWT_PRIVATE_KEY_SECRET_ID)' });
     }
   });
 
