@@ -17,6 +17,7 @@ import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
+import { PRODUCTS_PATH } from './products/products.service';
 import { UsersModule } from './users/users.module';
 import { OperationsModule } from './operations/operations.module';
 import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
@@ -73,6 +74,7 @@ export class AppModule {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const isSearch = (q: unknown): boolean => typeof q === 'string' && q.trim() !== '';
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
 /** Brute-force brakes: failed sign-ins per client address and per email (successes do not count). */
@@ -136,6 +138,11 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   app.use(LOGIN_PATH, ...loginLimiters(config));
   app.use(
     rateLimiter({ name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
+  );
+  // Every search on admin reaches the database (no list cache): each counts against the address.
+  app.use(
+    PRODUCTS_PATH,
+    rateLimiter({ name: 'searches', windowMs: 60_000, limit: config.SEARCHES_PER_MINUTE_PER_ADDRESS, skip: (req) => req.method !== 'GET' || req.path !== '/' || !isSearch(req.query.q) }),
   );
   const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
   if (console.length > 0) app.use('/admin', ...console);

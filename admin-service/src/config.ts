@@ -10,6 +10,7 @@ import {
   portVar,
   positiveIntVar,
   refineCommonEnv,
+  searchLimitsEnvShape,
 } from '@catalogue/shared';
 
 const pemPrivateKey = z.string().regex(/-----BEGIN (RSA )?PRIVATE KEY-----/, 'must be a PEM private key (PKCS#8 or PKCS#1)');
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...searchLimitsEnvShape,
     PORT: portVar(8000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(8001),

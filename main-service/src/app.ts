@@ -31,7 +31,7 @@ import { productEventHandlers } from './products/products.consumer';
 import { productsInternalRouter } from './products/products.internal.router';
 import { ProductsResync } from './products/products.resync';
 import { ProductsRepository } from './products/products.repository';
-import { productsRouter } from './products/products.router';
+import { productsRouter, searchRateLimit } from './products/products.router';
 import { ProductsService } from './products/products.service';
 import { AdminUsersClient } from './users/users.client';
 import { loginProxyRouter } from './auth/login.proxy';
@@ -56,7 +56,7 @@ export function buildResync(
   config: MainConfig,
   dataSource: DataSource,
   logger: Logger,
-  productsRepository = new ProductsRepository(dataSource),
+  productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS),
   products = new ProductsService(productsRepository),
 ): ProductsResync {
   const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS, config.ADMIN_TOKEN);
@@ -74,7 +74,7 @@ export interface MainOptions {
 export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger, options: MainOptions = {}): MainService {
   const crash = crashAt(config.CRASH_POINT);
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
-  const productsRepository = new ProductsRepository(dataSource);
+  const productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS);
   const products = new ProductsService(productsRepository, config.PRODUCT_LIST_CACHE_MS, config.PRODUCT_LIST_CACHE_MAX_BYTES);
   const messaging = new ServiceMessaging({
     service: 'main',
@@ -108,6 +108,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const resync = buildResync(config, dataSource, logger, productsRepository, products);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
   const likeLimits = likeRateLimits(config);
+  const searchLimit = searchRateLimit(products, config.SEARCHES_PER_MINUTE_PER_ADDRESS);
 
   const app = express();
   app.disable('x-powered-by');
@@ -120,7 +121,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use(healthRouter(dataSource, messaging, lifecycle));
   app.use(metricsRouter(metrics));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits, metrics));
+    app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));

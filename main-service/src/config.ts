@@ -10,6 +10,7 @@ import {
   portVar,
   positiveIntVar,
   refineCommonEnv,
+  searchLimitsEnvShape,
   SNAPSHOT_LIMIT_MAX,
   type VerificationKey,
 } from '@catalogue/shared';
@@ -19,6 +20,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...searchLimitsEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),

@@ -74,6 +74,13 @@ export class PageCache<V> {
     return value;
   }
 
+  /** Whether `get` would answer this key from memory now. */
+  has(key: string): boolean {
+    if (this.ttlMs <= 0) return false;
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.expires > this.now();
+  }
+
   clear(): void {
     this.entries.clear();
     this.heldBytes = 0;

@@ -12,6 +12,9 @@ export interface RenderedPage {
   link?: string;
 }
 
+const pageKey = (list: ListQuery, path: string): string =>
+  JSON.stringify([path, list.limit, list.q ?? null, sortName(list.sort), list.after ?? null, list.filters ?? null, list.carried]);
+
 /**
  * Main's product copy. Admin's events may arrive late, twice or out of order: a version decides
  * which state wins, and a delete leaves a tombstone that no later event can undo.
@@ -35,8 +38,7 @@ export class ProductsService {
    * the page or its Link is in the key: search text, sort, cursor position, filters and limit.
    */
   listJson(list: ListQuery, path: string): Promise<RenderedPage> {
-    const key = JSON.stringify([path, list.limit, list.q ?? null, sortName(list.sort), list.after ?? null, list.filters ?? null, list.carried]);
-    return this.pages.get(key, async () => {
+    return this.pages.get(pageKey(list, path), async () => {
       const rows = await this.products.listLive(list);
       const { items, link } = listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
       const json = JSON.stringify(items);
@@ -44,6 +46,11 @@ export class ProductsService {
       const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
       return { json, etag, link };
     });
+  }
+
+  /** Whether this page would be answered from memory now (an uncached search is what the per-address search limit counts). */
+  hasCachedPage(list: ListQuery, path: string): boolean {
+    return this.pages.has(pageKey(list, path));
   }
 
   /** After a write that changes what the list shows (a like, a product event, a resync). */
