@@ -41,6 +41,8 @@ const schema = z
     /** Secrets Manager secret whose string is that PEM; read once at start. */
     JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1).optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** Lifetime of a snapshot-reader credential (main's ADMIN_TOKEN for a resync). */
+    SNAPSHOT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
     /** Let anyone read products (GET); writes always need staff. */
     ADMIN_PUBLIC_READS: booleanVar(false),
     /** Development only: `GET /api/user` answers anyone, for main's random-user mode. Refused in production. */

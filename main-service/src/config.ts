@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import {
   booleanVar,
@@ -40,7 +41,10 @@ const schema = z
     LIKES_PER_MINUTE_PER_ADDRESS: positiveIntVar(120),
     /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
     RESYNC_ON_EMPTY: booleanVar(true),
-    /** A staff bearer token for admin's internal snapshot (resync); without it a resync is refused by admin. */
+    /**
+     * A snapshot-reader credential for admin's internal snapshot (resync; admin's
+     * POST /api/auth/snapshot-token issues one); without it a resync is refused by admin.
+     */
     ADMIN_TOKEN: z.string().min(1).optional(),
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     /** How long a product list page may be served from memory; 0 turns the cache off. */
@@ -61,7 +65,20 @@ const schema = z
     const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
     if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
     if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
+    // A staff token here would give a compromised main every admin power: production takes only the snapshot reader.
+    if (production && env.ADMIN_TOKEN && tokenRole(env.ADMIN_TOKEN) !== 'snapshot-reader') {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: "must be a snapshot-reader credential (admin's POST /api/auth/snapshot-token), not a person's token" });
+    }
   });
+
+/** The role a token claims (not verified: admin verifies it; this only keeps a staff token out of main's settings). */
+function tokenRole(token: string): unknown {
+  try {
+    return decodeJwt(token).role;
+  } catch {
+    return undefined;
+  }
+}
 
 export type MainConfig = z.infer<typeof schema> & { brokerUrl: string; tokenKey: VerificationKey };
 

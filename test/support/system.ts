@@ -6,7 +6,7 @@ import { buildMainService, type MainService } from '@catalogue/main-service/dist
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import mysql from 'mysql2/promise';
-import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type BrokerUser, type Role, type Topology } from '@catalogue/shared';
+import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type BrokerUser, type TokenRole, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -21,7 +21,7 @@ export interface SystemUnderTest {
     dataSource: DataSource;
   };
   /** A token signed by admin's key, as sign-in would issue it. */
-  tokenFor(subject: string, role: Role): Promise<string>;
+  tokenFor(subject: string, role: TokenRole): Promise<string>;
   topology: Topology;
   namespace: string;
   /** Each service's own database name, e.g. to tell their statements apart in traces. */
@@ -94,7 +94,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   await adminApp.listen(0, '127.0.0.1');
   const adminUrl = await adminApp.getUrl();
   const tokens = adminApp.get(TokensService);
-  const tokenFor = async (subject: string, role: Role) => (await tokens.issue(subject, role)).token;
+  const tokenFor = async (subject: string, role: TokenRole) => (await tokens.issue(subject, role)).token;
 
   const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
   mainBrokerUrl.port = String(proxyPort);

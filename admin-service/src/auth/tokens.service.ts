@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
-import { TokenVerifier, type Role } from '@catalogue/shared';
+import { TokenVerifier, type TokenRole } from '@catalogue/shared';
 import { ADMIN_CONFIG, SIGNING_KEY } from '../common/tokens';
 import type { AdminConfig } from '../config';
 import type { SigningKey } from './signing-key';
@@ -24,7 +24,7 @@ export class TokensService {
     this.verifier = new TokenVerifier({ key: { kind: 'jwk-set', keys: [key.publicJwk] }, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   }
 
-  async issue(subject: string, role: Role, ttlSeconds = this.config.JWT_TTL_SECONDS): Promise<IssuedToken> {
+  async issue(subject: string, role: TokenRole, ttlSeconds = this.config.JWT_TTL_SECONDS): Promise<IssuedToken> {
     const token = await new SignJWT({ role })
       .setProtectedHeader({ alg: 'RS256', kid: this.key.publicJwk.kid, typ: 'JWT' })
       .setSubject(subject)

@@ -6,6 +6,16 @@ import { AppError } from '../http/errors';
 export const ROLES = ['staff', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Credentials for a service, not a person. Each opens only the routes that name it (main's resync
+ * reads admin's snapshot with `snapshot-reader`, and nothing else): no route for people accepts one.
+ */
+export const SERVICE_ROLES = ['snapshot-reader'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+export type TokenRole = Role | ServiceRole;
+
+export const isPersonRole = (role: TokenRole): role is Role => (ROLES as readonly string[]).includes(role);
+
 /** Claims both sides agree on; defaults are names, not secrets. */
 export const jwtClaimsEnvShape = {
   JWT_ISSUER: z.string().min(1).default('catalogue-admin'),
@@ -13,9 +23,9 @@ export const jwtClaimsEnvShape = {
 } as const;
 
 export interface Identity {
-  /** The user's id at admin, as a string (the token's `sub`). */
+  /** The user's id at admin, as a string (the token's `sub`); a service's name for a service role. */
   subject: string;
-  role: Role;
+  role: TokenRole;
 }
 
 /**
@@ -34,7 +44,7 @@ export interface VerifierOptions {
   audience: string;
 }
 
-const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum(ROLES) });
+const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum([...ROLES, ...SERVICE_ROLES]) });
 
 export const unauthenticated = (reason: string) => new AppError(401, 'unauthenticated', reason);
 export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
