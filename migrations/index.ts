@@ -4,12 +4,14 @@ import { ProductSearchAdmin1796032504000 } from './admin/1796032504000-ProductSe
 import { UserCredentials1733000000000 } from './admin/1733000000000-UserCredentials';
 import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
 import { ProductSearchMain1796032504000 } from './main/1796032504000-ProductSearch';
+import { UserRevocationsMain1797100000000 } from './main/1797100000000-UserRevocations';
+import { UserRevocation1797100000000 } from './admin/1797100000000-UserRevocation';
 
 export type SchemaName = 'main' | 'admin';
 
 export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
-  main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000],
-  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000, ProductSearchAdmin1796032504000],
+  main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000, UserRevocationsMain1797100000000],
+  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000, ProductSearchAdmin1796032504000, UserRevocation1797100000000],
 };
 
 export interface MigrationTarget {

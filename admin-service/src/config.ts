@@ -41,6 +41,10 @@ const schema = z
     /** Secrets Manager secret whose string is that PEM; read once at start. */
     JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1).optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** Lifetime of a staff member's token from sign-in: every admin power, so shorter. */
+    JWT_STAFF_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    /** How long a user's disabled flag and token version are trusted from memory (a revoked token works at most this long on another replica). */
+    USER_STATE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     /** Lifetime of a snapshot-reader credential (main's ADMIN_TOKEN for a resync). */
     SNAPSHOT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
     /** Let anyone read products (GET); writes always need staff. */

@@ -36,6 +36,8 @@ import { ProductsService } from './products/products.service';
 import { AdminUsersClient } from './users/users.client';
 import { loginProxyRouter } from './auth/login.proxy';
 import { DEFAULT_STOREFRONT_ROOT, storefrontRouter } from './web/storefront.static';
+import { RevokedUsers } from './users/revocations';
+import { userEventHandlers } from './users/users.consumer';
 import { UsersService } from './users/users.service';
 
 /** The old system's paths keep working for existing clients. */
@@ -49,6 +51,8 @@ export interface MainService {
   lifecycle: Lifecycle;
   metrics: ServiceMetrics;
   resync: ProductsResync;
+  /** Users whose earlier tokens admin revoked; refreshed in the background once first used (stop it on shutdown). */
+  revokedUsers: RevokedUsers;
 }
 
 /** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
@@ -83,7 +87,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     logger,
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
-    handlers: productEventHandlers(products),
+    handlers: { ...productEventHandlers(products), ...userEventHandlers() },
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && products.listChanged() }, options.observer),
@@ -99,10 +103,12 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     crash,
   );
   const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const revokedUsers = new RevokedUsers(dataSource, logger, config.REVOCATION_REFRESH_MS);
   const users = new UsersService(
     tokens,
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
     config.DEV_RANDOM_USER,
+    revokedUsers,
   );
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products);
@@ -134,5 +140,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, tokens, messaging, lifecycle, metrics, resync };
+  return { app, tokens, messaging, lifecycle, metrics, resync, revokedUsers };
 }

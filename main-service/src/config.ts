@@ -38,6 +38,8 @@ const schema = z
     /** Development only: a like without a token gets a random user from admin, as the old system did. Refused in production. */
     DEV_RANDOM_USER: booleanVar(false),
     LIKES_PER_MINUTE_PER_USER: positiveIntVar(30),
+    /** How often each API process reads the users admin revoked (user_changed events applied here). */
+    REVOCATION_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     LIKES_PER_MINUTE_PER_ADDRESS: positiveIntVar(120),
     /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
     RESYNC_ON_EMPTY: booleanVar(true),

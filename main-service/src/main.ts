@@ -6,7 +6,7 @@ import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, tokens, messaging, lifecycle, resync } = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, lifecycle, resync, revokedUsers } = buildMainService(config, dataSource, logger);
   await tokens.ready();
   // Checked before the consumer starts: its first events would make a never-filled copy look filled.
   const resyncNeeded = config.RESYNC_ON_EMPTY && (await resync.copyIsEmpty());
@@ -32,6 +32,7 @@ async function start(): Promise<void> {
     deadline.unref();
     server.close(async () => {
       try {
+        revokedUsers.stop();
         await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
         await dataSource.destroy();
         logger.info('stopped cleanly');

@@ -41,6 +41,7 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
     db,
     namespace: ns.namespace,
     async stop() {
+      service.revokedUsers.stop();
       await service.messaging.stop(2000);
       await dataSource.destroy();
       await db.drop();

@@ -120,6 +120,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     databases: { main: mainDb!.credentials.database, admin: adminDb!.credentials.database },
     mainBrokerProxy,
     async stop() {
+      main.revokedUsers.stop();
       await main.messaging.stop(2000);
       await mainDataSource.destroy();
       await adminApp.close();

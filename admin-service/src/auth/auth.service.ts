@@ -30,7 +30,11 @@ export class AuthService {
     const user = await this.users.credentialsOf(email);
     const matches = await passwordMatches(password, user?.passwordHash);
     if (!user || !matches) throw invalidCredentials();
-    const issued = await this.tokens.issue(String(user.id), user.role);
+    // Told only to someone who knows the password.
+    if (user.disabled) throw new AppError(403, 'account_disabled', 'this account is disabled');
+    // Staff tokens carry every admin power: they live shorter (JWT_STAFF_TTL_SECONDS).
+    const ttl = user.role === 'staff' ? this.config.JWT_STAFF_TTL_SECONDS : this.config.JWT_TTL_SECONDS;
+    const issued = await this.tokens.issue(String(user.id), user.role, ttl, user.tokenVersion);
     return { ...issued, user: { id: user.id, email: user.email, role: user.role } };
   }
 }

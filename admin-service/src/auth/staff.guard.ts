@@ -6,6 +6,7 @@ import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
 import { PUBLIC_WHEN, type PublicWhen } from './public.decorator';
 import { SERVICE_ACCESS } from './service-access.decorator';
+import { UserAccessService } from '../users/user-access.service';
 import { TokensService } from './tokens.service';
 
 /**
@@ -18,6 +19,7 @@ export class StaffGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokensService,
+    private readonly access: UserAccessService,
     @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
   ) {}
 
@@ -29,6 +31,8 @@ export class StaffGuard implements CanActivate {
     const identity = await this.tokens.verifier.verify(req.headers.authorization);
     const services = this.reflector.getAllAndOverride<ServiceRole[] | undefined>(SERVICE_ACCESS, [context.getHandler(), context.getClass()]) ?? [];
     if (identity.role !== 'staff' && !(services as string[]).includes(identity.role)) throw forbidden('this needs a staff account');
+    // A disabled user's token, or one issued before their role changed, stops here (401 token_revoked).
+    await this.access.assertCurrent(identity);
     req.identity = identity;
     return true;
   }

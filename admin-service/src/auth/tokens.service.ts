@@ -24,8 +24,9 @@ export class TokensService {
     this.verifier = new TokenVerifier({ key: { kind: 'jwk-set', keys: [key.publicJwk] }, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   }
 
-  async issue(subject: string, role: TokenRole, ttlSeconds = this.config.JWT_TTL_SECONDS): Promise<IssuedToken> {
-    const token = await new SignJWT({ role })
+  /** `version`: the user's token version, carried as `ver` so a later change to the user revokes this token. */
+  async issue(subject: string, role: TokenRole, ttlSeconds = this.config.JWT_TTL_SECONDS, version?: number): Promise<IssuedToken> {
+    const token = await new SignJWT(version === undefined ? { role } : { role, ver: version })
       .setProtectedHeader({ alg: 'RS256', kid: this.key.publicJwk.kid, typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(this.config.JWT_ISSUER)

@@ -26,6 +26,8 @@ export interface Identity {
   /** The user's id at admin, as a string (the token's `sub`); a service's name for a service role. */
   subject: string;
   role: TokenRole;
+  /** The user's token version when the token was issued (`ver`; 0 when absent): older than the user's current one means revoked. */
+  tokenVersion: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface VerifierOptions {
   audience: string;
 }
 
-const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum([...ROLES, ...SERVICE_ROLES]) });
+const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum([...ROLES, ...SERVICE_ROLES]), ver: z.number().int().min(0).max(2_147_483_647).optional() });
 
 export const unauthenticated = (reason: string) => new AppError(401, 'unauthenticated', reason);
 export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
@@ -94,7 +96,7 @@ export class TokenVerifier {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw unauthenticated('the token lacks a valid subject or role');
-    return { subject: claims.data.sub, role: claims.data.role };
+    return { subject: claims.data.sub, role: claims.data.role, tokenVersion: claims.data.ver ?? 0 };
   }
 
   private checks() {
