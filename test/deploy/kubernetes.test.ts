@@ -24,7 +24,8 @@ const SECRET_STAND_INS: Record<string, string> = {
   password: 'stand-in-password',
   url: 'amqp://catalogue:stand-in@rabbitmq:5672',
   secret: 'a-stand-in-signing-key-of-32-chars-or-more',
-  token: 'stand-in.staff.token',
+  // Shaped like the snapshot-reader credential main is given (production refuses a staff token there).
+  token: 'eyJhbGciOiJub25lIn0.eyJyb2xlIjoic25hcHNob3QtcmVhZGVyIiwic3ViIjoibWFpbi1zZXJ2aWNlIn0.',
   'private-key.pem': '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
 };
 
