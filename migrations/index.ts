@@ -1,17 +1,20 @@
 import { DataSource } from 'typeorm';
 import { InitialAdminSchema1732000000000 } from './admin/1732000000000-InitialAdminSchema';
+import { AppliedLikesAndInboxAge1797000000000 } from './admin/1797000000000-AppliedLikesAndInboxAge';
 import { ProductSearchAdmin1796032504000 } from './admin/1796032504000-ProductSearch';
 import { UserCredentials1733000000000 } from './admin/1733000000000-UserCredentials';
 import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
 import { ProductSearchMain1796032504000 } from './main/1796032504000-ProductSearch';
+import { ProductChanges1796200000000 } from './main/1796200000000-ProductChanges';
+import { OutboxRetryAndInboxAgeMain1797000000000 } from './main/1797000000000-OutboxRetryAndInboxAge';
 import { UserRevocationsMain1797100000000 } from './main/1797100000000-UserRevocations';
 import { UserRevocation1797100000000 } from './admin/1797100000000-UserRevocation';
 
 export type SchemaName = 'main' | 'admin';
 
 export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
-  main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000, UserRevocationsMain1797100000000],
-  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000, ProductSearchAdmin1796032504000, UserRevocation1797100000000],
+  main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000, ProductChanges1796200000000, OutboxRetryAndInboxAgeMain1797000000000, UserRevocationsMain1797100000000],
+  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000, ProductSearchAdmin1796032504000, AppliedLikesAndInboxAge1797000000000, UserRevocation1797100000000],
 };
 
 export interface MigrationTarget {
@@ -48,4 +51,6 @@ export async function migrateSchema(schema: SchemaName, target: MigrationTarget)
   }
 }
 
-export { dropRuntimeUser, ensureRuntimeUser, RUNTIME_PRIVILEGES } from './runtime-users';
+export { dropRuntimeUser, ensureDatabaseUser, ensureRuntimeUser, ensureSchema, MIGRATION_PRIVILEGES, RUNTIME_PRIVILEGES } from './runtime-users';
+export { DEVELOPMENT_PASSWORDS, loadProvisionConfig, type ProvisionConfig } from './provisioning/config';
+export { provisionDatabase } from './provisioning/database';

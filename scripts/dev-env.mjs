@@ -11,7 +11,8 @@ const devSigningKey = () => (existsSync(DEV_JWT_KEY_FILE) ? { JWT_PRIVATE_KEY: r
 /** Each service on its own least-privilege broker user; `npm run setup` declared the topology for them. */
 const brokerAs = (user, password) => ({ RABBITMQ_URL: `amqp://${user}:${password}@127.0.0.1:5672`, AMQP_DECLARE_TOPOLOGY: 'false' });
 
-export const DEV_SHARED = { NODE_ENV: 'development' };
+// main signs the client address it passes on with a storefront sign-in; admin checks it.
+export const DEV_SHARED = { NODE_ENV: 'development', CLIENT_ADDRESS_SECRET: 'dev-client-address-secret-not-for-production' };
 export const DEV_ADMIN = {
   PORT: '8000',
   DB_USER: 'catalogue_admin',

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes a kustomization that is OVERLAY with this release's images, and prints its folder:
-#   kubectl apply -k "$(scripts/k8s-release.sh staging registry.example.com/catalogue 1.2.3)"
-# The overlays stay untouched in git; the pipeline renders what it deploys from them.
+#   kubectl kustomize "$(scripts/k8s-release.sh qat registry.example.com/catalogue 1.2.3)"
+# The overlays stay untouched in git; the pipeline renders what it deploys from them
+# (scripts/k8s-deploy.sh applies it in order: provisioning, migrations, the rest).
 set -euo pipefail
 overlay=${1:?usage: k8s-release.sh OVERLAY REGISTRY TAG [OUT_DIR]}
 registry=${2:?registry, e.g. registry.example.com/catalogue}

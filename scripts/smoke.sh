@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Smoke test after a deploy: each base URL must answer 200 on its liveness (/ready) and readiness
-# (/api/health) routes, retried for a while since a rollout may still be settling.
+# Smoke test after a deploy: each base URL must answer 200 on its liveness (/livez) and readiness
+# (/readyz) routes, retried for a while since a rollout may still be settling.
 #   scripts/smoke.sh http://127.0.0.1:15000 http://127.0.0.1:18000
 set -euo pipefail
 (( $# > 0 )) || { echo "usage: smoke.sh BASE_URL..." >&2; exit 2; }
@@ -20,7 +20,7 @@ check() { # url
 
 failed=0
 for base in "$@"; do
-  for route in /ready /api/health; do
+  for route in /livez /readyz; do
     check "${base%/}$route" || failed=1
   done
 done

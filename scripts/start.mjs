@@ -10,10 +10,11 @@ async function mainServiceToken() {
   const { loadAdminConfig } = await import('../admin-service/dist/config.js');
   const { loadSigningKey } = await import('../admin-service/dist/auth/signing-key.js');
   const { TokensService } = await import('../admin-service/dist/auth/tokens.service.js');
+  const { fixedKeys } = await import('../admin-service/dist/auth/signing-keys.js');
   const { createLogger } = await import('@catalogue/shared');
   const config = loadAdminConfig(env);
   const key = await loadSigningKey(config, createLogger({ service: 'start', level: 'silent' }));
-  const { token } = await new TokensService(key, config).issue('main-service', 'snapshot-reader', 86_400);
+  const { token } = await new TokensService(fixedKeys(key), config).issue('main-service', 'snapshot-reader', 86_400);
   return { ADMIN_TOKEN: token };
 }
 

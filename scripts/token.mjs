@@ -21,9 +21,10 @@ if (!['staff', 'customer', 'snapshot-reader'].includes(values.role)) {
 const { loadAdminConfig } = await import('../admin-service/dist/config.js');
 const { loadSigningKey } = await import('../admin-service/dist/auth/signing-key.js');
 const { TokensService } = await import('../admin-service/dist/auth/tokens.service.js');
+const { fixedKeys } = await import('../admin-service/dist/auth/signing-keys.js');
 const { createLogger } = await import('@catalogue/shared');
 
 const config = loadAdminConfig(env);
 const key = await loadSigningKey(config, createLogger({ service: 'token', level: 'silent' }));
-const { token } = await new TokensService(key, config).issue(values.sub, values.role, values.ttl ? Number(values.ttl) : undefined);
+const { token } = await new TokensService(fixedKeys(key), config).issue(values.sub, values.role, values.ttl ? Number(values.ttl) : undefined);
 console.log(token);

@@ -1,16 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { clientAddressKey, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, rateLimiter, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
-import type { Request } from 'express';
+import { combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { LOGIN_PATH } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
-import { loadSigningKey, type SigningKey } from './auth/signing-key';
+import { loadSigningKeys, type SigningKeys } from './auth/signing-keys';
 import { AppExceptionFilter } from './common/exception.filter';
 import { EventsTransport } from './common/events.transport';
 import { jsonBody } from './common/json-body';
 import { NestPinoLogger } from './common/logger';
+import { adminRateLimits, RateLimitCountersLifecycle } from './common/rate-limits';
 import { AFTER_SHUTDOWN, EVENTS_TRANSPORT, MessagingLifecycle } from './common/shutdown';
 import { ADMIN_CONFIG, BROKER_STATUS, LOGGER, Lifecycle, METRICS, SIGNING_KEY, type BrokerStatus } from './common/tokens';
 import type { AdminConfig } from './config';
@@ -20,6 +20,7 @@ import { ProductsModule } from './products/products.module';
 import { PRODUCTS_PATH } from './products/products.service';
 import { UsersModule } from './users/users.module';
 import { OperationsModule } from './operations/operations.module';
+import { keepLikesTheInboxForgets } from './products/applied-likes';
 import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
 
 export interface AdminDependencies {
@@ -39,8 +40,9 @@ interface Wiring extends AdminDependencies {
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
   metrics: ServiceMetrics;
-  /** Only where HTTP runs: a consumer process signs nothing, so it never holds the key. */
-  signingKey: SigningKey | null;
+  /** Only where HTTP runs: a consumer process signs nothing, so it never holds the keys. */
+  signingKeys: SigningKeys | null;
+  rateLimitCounters: RateLimitCounters;
 }
 
 @Module({})
@@ -49,7 +51,7 @@ export class AppModule {
     const brokerStatus: BrokerStatus = {
       isConnected: () => wiring.messaging.isConnected() && (wiring.transport?.isConnected() ?? true),
     };
-    const http = wiring.signingKey !== null;
+    const http = wiring.signingKeys !== null;
     return {
       module: AppModule,
       global: true,
@@ -57,7 +59,7 @@ export class AppModule {
       imports: http ? [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule] : [ProductsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
-        ...(http ? [{ provide: SIGNING_KEY, useValue: wiring.signingKey }] : []),
+        ...(http ? [{ provide: SIGNING_KEY, useValue: wiring.signingKeys }] : []),
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -65,34 +67,14 @@ export class AppModule {
         { provide: BROKER_STATUS, useValue: brokerStatus },
         { provide: METRICS, useValue: wiring.metrics },
         { provide: AFTER_SHUTDOWN, useValue: wiring.afterShutdown ?? null },
+        { provide: RateLimitCounters, useValue: wiring.rateLimitCounters },
         Lifecycle,
         MessagingLifecycle,
+        RateLimitCountersLifecycle,
       ],
       exports: [ADMIN_CONFIG, ...(http ? [SIGNING_KEY] : []), LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
     };
   }
-}
-
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const isSearch = (q: unknown): boolean => typeof q === 'string' && q.trim() !== '';
-const LOGIN_WINDOW_MS = 15 * 60_000;
-
-/** Brute-force brakes: failed sign-ins per client address and per email (successes do not count). */
-function loginLimiters(config: AdminConfig) {
-  const emailOf = (req: Request): string | undefined => {
-    const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-    return typeof email === 'string' ? `email:${email.trim().toLowerCase()}` : undefined;
-  };
-  return [
-    rateLimiter({ name: 'login-address', windowMs: LOGIN_WINDOW_MS, limit: config.LOGIN_FAILURES_PER_ADDRESS, countOnlyFailures: true }),
-    rateLimiter({
-      name: 'login-email',
-      windowMs: LOGIN_WINDOW_MS,
-      limit: config.LOGIN_FAILURES_PER_EMAIL,
-      countOnlyFailures: true,
-      key: (req) => emailOf(req) ?? clientAddressKey(req),
-    }),
-  ];
 }
 
 /**
@@ -114,6 +96,9 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     // The consumer runs inside EventsTransport, so its handlers are Nest's @EventPattern methods.
     runConsumer: false,
     handlers: {},
+    // The process that consumes keeps the inbox bounded; the likes it forgets stay in applied_likes.
+    pruneInbox: config.RUN_CONSUMER,
+    beforeInboxForget: keepLikesTheInboxForgets,
     observer,
     crash,
   });
@@ -121,10 +106,12 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  // The token-signing key is read only by processes that serve HTTP (sign-in, JWKS, the staff guard).
-  const signingKey = config.RUN_HTTP ? await loadSigningKey(config, deps.logger) : null;
+  // The token-signing keys are read only by processes that serve HTTP (sign-in, JWKS, the staff guard).
+  const signingKeys = config.RUN_HTTP ? await loadSigningKeys(config, deps.logger) : null;
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
+  const limits = adminRateLimits(config, rateLimitCounters, metrics);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKey }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys, rateLimitCounters }), {
     logger: new NestPinoLogger(deps.logger),
     abortOnError: false,
     bodyParser: false,
@@ -135,15 +122,9 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   app.use(...securityHeaders(config));
   app.use(jsonBody('16kb'));
   // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
-  app.use(LOGIN_PATH, ...loginLimiters(config));
-  app.use(
-    rateLimiter({ name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
-  );
-  // Every search on admin reaches the database (no list cache): each counts against the address.
-  app.use(
-    PRODUCTS_PATH,
-    rateLimiter({ name: 'searches', windowMs: 60_000, limit: config.SEARCHES_PER_MINUTE_PER_ADDRESS, skip: (req) => req.method !== 'GET' || req.path !== '/' || !isSearch(req.query.q) }),
-  );
+  app.use(LOGIN_PATH, ...limits.login);
+  app.use(limits.writes);
+  app.use(PRODUCTS_PATH, limits.searches);
   const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
   if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));

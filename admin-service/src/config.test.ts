@@ -25,7 +25,7 @@ describe('loadAdminConfig', () => {
   });
 
   test('production requires a signing key and refuses the development random-user route', () => {
-    const production = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker' };
+    const production = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', CLIENT_ADDRESS_SECRET: 'c'.repeat(32) };
     assert.throws(() => loadAdminConfig(production), (err: unknown) => err instanceof ConfigError && /JWT_PRIVATE_KEY/.test(err.message));
     assert.throws(() => loadAdminConfig({ ...production, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt', DEV_RANDOM_USER: 'true' }), /DEV_RANDOM_USER/);
     assert.equal(loadAdminConfig({ ...production, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt' }).JWT_PRIVATE_KEY_SECRET_ID, 'prod/jwt');
@@ -36,6 +36,17 @@ describe('loadAdminConfig', () => {
     const config = loadAdminConfig(consumer);
     assert.equal(config.RUN_HTTP, false);
     assert.equal(config.JWT_PRIVATE_KEY, undefined);
+  });
+
+  test("production's HTTP process requires CLIENT_ADDRESS_SECRET (main's), the consumer process does not; a short one is refused without echoing it", () => {
+    const production = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt' };
+    assert.throws(() => loadAdminConfig(production), (err: unknown) => err instanceof ConfigError && /CLIENT_ADDRESS_SECRET/.test(err.message));
+    assert.equal(loadAdminConfig({ ...production, RUN_HTTP: 'false' }).CLIENT_ADDRESS_SECRET, undefined);
+    assert.deepEqual(loadAdminConfig({ ...production, CLIENT_ADDRESS_SECRET: `${'n'.repeat(32)},${'o'.repeat(32)}` }).CLIENT_ADDRESS_SECRET, ['n'.repeat(32), 'o'.repeat(32)]);
+    assert.throws(
+      () => loadAdminConfig({ ...production, CLIENT_ADDRESS_SECRET: 'sentinel-short' }),
+      (err: unknown) => err instanceof ConfigError && /CLIENT_ADDRESS_SECRET/.test(err.message) && !err.message.includes('sentinel'),
+    );
   });
 
   test('a JWT_PRIVATE_KEY that is not a PEM private key is refused without echoing it', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   booleanVar,
   brokerUrl,
+  clientAddressEnvShape,
   commonEnvShape,
   CRASH_POINTS,
   httpSecurityEnvShape,
@@ -9,6 +10,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
   searchLimitsEnvShape,
 } from '@catalogue/shared';
@@ -21,6 +23,8 @@ const schema = z
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...searchLimitsEnvShape,
+    ...rateLimitEnvShape,
+    ...clientAddressEnvShape,
     PORT: portVar(8000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(8001),
@@ -38,8 +42,13 @@ const schema = z
     RUN_RELAY: booleanVar(true),
     /** RSA private key (PEM) that signs bearer tokens (RS256). */
     JWT_PRIVATE_KEY: pemPrivateKey.optional(),
-    /** Secrets Manager secret whose string is that PEM; read once at start. */
+    /**
+     * Secrets Manager secret whose string is that PEM, read at start and every SECRET_REFRESH_SECONDS:
+     * its AWSCURRENT version signs; AWSPENDING and AWSPREVIOUS are published too (key rotation).
+     */
     JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1).optional(),
+    /** RSA public keys (PEM, one or more) published and accepted besides the signing key: the previous or next key when rotating without Secrets Manager. */
+    JWT_EXTRA_PUBLIC_KEYS: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must hold PEM public keys (SPKI)').optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     /** Lifetime of a staff member's token from sign-in: every admin power, so shorter. */
     JWT_STAFF_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
@@ -51,9 +60,13 @@ const schema = z
     ADMIN_PUBLIC_READS: booleanVar(false),
     /** Development only: `GET /api/user` answers anyone, for main's random-user mode. Refused in production. */
     DEV_RANDOM_USER: booleanVar(false),
-    /** Failed sign-ins allowed per 15 minutes, per client address and per email. */
+    /** Failed sign-ins allowed per 15 minutes from one client address, and for one email from one address; then 429. */
     LOGIN_FAILURES_PER_ADDRESS: positiveIntVar(30),
     LOGIN_FAILURES_PER_EMAIL: positiveIntVar(10),
+    /** Failed sign-ins for one email (from any address) per 15 minutes after which each attempt is delayed, never refused. */
+    LOGIN_DELAY_AFTER_FAILURES: positiveIntVar(5),
+    /** The longest such delay (they double from 250 ms): what an attacker elsewhere can cost the email's owner. */
+    LOGIN_DELAY_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** Product writes allowed per minute per client address. */
     WRITES_PER_MINUTE: positiveIntVar(120),
     /** Test-only: kill the process at a named moment (fault tests). Refused in production. */
@@ -64,6 +77,10 @@ const schema = z
     const production = env.NODE_ENV === 'production';
     if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
     if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (production && env.RUN_HTTP && !env.CLIENT_ADDRESS_SECRET) {
+      // Without it, every storefront sign-in counts under main's address: one guesser would lock out the whole storefront.
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SECRET'], message: "required in production (the same as main's), to tell storefront sign-ins apart" });
+    }
     if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_SECRET_ID) {
       ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY_SECRET_ID'], message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both' });
     }

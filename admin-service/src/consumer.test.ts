@@ -10,10 +10,13 @@ import {
   createTestNamespace,
   eventually,
   fakeCollector,
+  FaultProxy,
   freePort,
   publishRaw,
   sampleValue,
   startProcess,
+  TEST_RABBITMQ_URL,
+  waitForConsumer,
   type RunningProcess,
   type TestDatabase,
 } from '@catalogue/shared/testing';
@@ -27,6 +30,8 @@ let ops: string;
 /** A Secrets Manager endpoint that records every request: the consumer must never ask it for the signing key. */
 let secretsManager: http.Server;
 const secretRequests: string[] = [];
+/** Between the consumer and the broker, so a test can cut it off. */
+let brokerProxy: FaultProxy;
 
 before(async () => {
   secretsManager = http.createServer((req, res) => {
@@ -44,6 +49,9 @@ before(async () => {
   await migrateSchema('admin', db.credentials);
   ns = createTestNamespace();
   collector = await fakeCollector();
+  const broker = new URL(TEST_RABBITMQ_URL);
+  brokerProxy = new FaultProxy(broker.hostname, Number(broker.port || 5672));
+  broker.port = String(await brokerProxy.start());
   const port = await freePort();
   ops = `http://127.0.0.1:${port}`;
   consumer = startProcess(join(__dirname, 'consumer.js'), {
@@ -51,6 +59,7 @@ before(async () => {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     AMQP_NAMESPACE: ns.namespace,
+    RABBITMQ_URL: broker.toString(),
     OPS_PORT: String(port),
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -62,10 +71,13 @@ before(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
     AWS_SECRET_ACCESS_KEY: 'local-test-secret-key',
   });
-  await eventually(async () => (await fetch(`${ops}/api/health`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+  await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+  // Ready means connected; the queue may still be on its way. Publishing before it exists would drop the message.
+  await waitForConsumer(topologyFor(ns.namespace).adminQueue, { timeoutMs: 30_000 });
 });
 after(async () => {
   await consumer.stop();
+  await brokerProxy.stop();
   await collector.close();
   await new Promise<void>((resolve) => secretsManager.close(() => resolve()));
   await db.drop();
@@ -79,9 +91,9 @@ describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SI
     assert.deepEqual(secretRequests, [], 'no request to Secrets Manager for the key');
   });
 
-  test('/ready and /api/health answer 200', async () => {
-    assert.equal((await fetch(`${ops}/ready`)).status, 200);
-    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), { status: 'ok', checks: { database: 'up', broker: 'up' } });
+  test('/livez, /readyz and /ready answer 200, and /api/health reports both dependencies as required', async () => {
+    for (const path of ['/livez', '/readyz', '/ready']) assert.equal((await fetch(`${ops}${path}`)).status, 200, path);
+    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), { status: 'ok', checks: { database: 'up', broker: 'up' }, required: ['database', 'broker'], draining: false });
   });
 
   test('a like carrying a traceparent is consumed, counted in /metrics, and its span continues that trace', async () => {
@@ -96,6 +108,21 @@ describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SI
       return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductLiked, service: 'admin' }) === 1;
     }, { what: 'the consumed like in /metrics' });
     assert.equal(collector.bodies.length, 0, 'spans wait in the batch until shutdown');
+  });
+
+  test('cut off from the broker it is not ready but still alive, and ready again once the broker is back', async () => {
+    brokerProxy.setMode('reset');
+    try {
+      const answer = await eventually(async () => {
+        const res = await fetch(`${ops}/readyz`);
+        return res.status === 503 ? await res.json() : undefined;
+      }, { what: 'readiness to notice the broker is gone' });
+      assert.deepEqual(answer, { status: 'unavailable', failing: ['broker'] });
+      assert.equal((await fetch(`${ops}/livez`)).status, 200);
+    } finally {
+      brokerProxy.setMode('pass');
+    }
+    await eventually(async () => (await fetch(`${ops}/readyz`)).status === 200, { timeoutMs: 30_000, what: `readiness back with the broker; output: ${consumer.output()}` });
   });
 
   test('SIGTERM drains, flushes the buffered spans and exits 0', async () => {

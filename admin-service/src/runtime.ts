@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { applyServerTimeouts, checkHealth, ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, OpsServer, resolveDatabaseCredentials, type ServiceMetrics } from '@catalogue/shared';
+import { applyServerTimeouts, checkHealth, ConfigError, createLogger, openDatabase, OpsServer, readinessRequires, type ServiceMetrics } from '@catalogue/shared';
 import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
 import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';
@@ -23,9 +23,7 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
     throw err;
   }
   const logger = createLogger({ service: 'admin-service', level: config.LOG_LEVEL });
-  const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
-  const dataSource = createDataSource({ credentials, poolSize: config.DB_POOL_SIZE });
-  await connectDatabaseWithRetry(dataSource, logger);
+  const dataSource = await openDatabase(config, config.DB_NAME, logger);
 
   const app = await createAdminApp(config, { dataSource, logger, afterShutdown: () => shutdownTracing() });
   // Nest runs the ordered shutdown (see MessagingLifecycle) and exits 0; the deadline guards a hang.
@@ -43,13 +41,14 @@ export async function runAdmin(env: Record<string, string | undefined>, role: st
   const parts = `consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'}`;
   if (!config.RUN_HTTP) {
     await app.init();
-    // No API here, but Kubernetes still probes it and Prometheus still scrapes it.
+    // No API here, but Kubernetes still probes it and Prometheus still scrapes it. Its only job is
+    // the broker's, so it is not ready without its broker connections.
     const broker = app.get<BrokerStatus>(BROKER_STATUS);
     const lifecycle = app.get(Lifecycle);
     const ops = new OpsServer({
       port: config.OPS_PORT,
       metrics: app.get<ServiceMetrics>(METRICS),
-      health: () => checkHealth(dataSource, broker, lifecycle.draining),
+      health: () => checkHealth({ dataSource, broker, required: readinessRequires('worker'), isDraining: () => lifecycle.draining }),
     });
     const opsPort = await ops.start();
     logger.info(`${role} running without HTTP (${parts}); probes and metrics on http://127.0.0.1:${opsPort}`);

@@ -2,7 +2,7 @@ import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
 import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type TokenRole, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, type TestDatabase } from '@catalogue/shared/testing';
+import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, waitForConsumer, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createAdminApp } from './app.module';
@@ -30,12 +30,13 @@ export interface AdminUnderTest {
  * admin-service on a database and a broker namespace of its own, with its consumer subscribed and
  * its relay running, as main.ts starts it (without listening: supertest binds a port itself).
  */
-export async function startAdmin(env: Record<string, string> = {}, options: { waitForConsumer?: boolean } = {}): Promise<AdminUnderTest> {
+export async function startAdmin(env: Record<string, string> = {}, options: { waitForConsumer?: boolean; databasePort?: number } = {}): Promise<AdminUnderTest> {
   const database: TestDatabase = await createTestDatabase('admin');
   await migrateSchema('admin', database.credentials);
   const ns = createTestNamespace();
   const config = loadAdminConfig({ ...database.env, AMQP_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent', NODE_ENV: 'test', OUTBOX_SWEEP_MS: '200', ...env });
-  const appDataSource = createDataSource({ credentials: database.credentials, poolSize: 5 });
+  // The app may reach its database through another port (a test's fault proxy); the test's own connection never does.
+  const appDataSource = createDataSource({ credentials: { ...database.credentials, port: options.databasePort ?? database.credentials.port }, poolSize: 5 });
   await appDataSource.initialize();
   const db = createDataSource({ credentials: database.credentials, poolSize: 2 });
   await db.initialize();
@@ -43,7 +44,7 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
   await app.startAllMicroservices();
   await app.init();
   const topology = topologyFor(config.AMQP_NAMESPACE);
-  if (config.RUN_CONSUMER && options.waitForConsumer !== false) await consumerSubscribed(topology.adminQueue);
+  if (config.RUN_CONSUMER && options.waitForConsumer !== false) await waitForConsumer(topology.adminQueue);
   const tokens = app.get(TokensService);
   const tokenFor = async (subject: string, role: TokenRole, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
   const http = app.getHttpServer();
@@ -100,29 +101,6 @@ export async function readyMessages(queue: string): Promise<number> {
     const { messageCount } = await channel.checkQueue(queue);
     await channel.close();
     return messageCount;
-  } finally {
-    await connection.close();
-  }
-}
-
-/** Waits until the queue has a consumer: its topology exists, so nothing published is dropped. */
-async function consumerSubscribed(queue: string): Promise<void> {
-  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
-  // Checking a queue that does not exist yet closes the channel with an error; that is the expected "not yet".
-  connection.on('error', () => undefined);
-  try {
-    await eventually(
-      async () => {
-        const channel = await connection.createChannel();
-        channel.on('error', () => undefined);
-        try {
-          return (await channel.checkQueue(queue)).consumerCount > 0;
-        } finally {
-          await channel.close().catch(() => undefined);
-        }
-      },
-      { what: `a consumer on ${queue}` },
-    );
   } finally {
     await connection.close();
   }

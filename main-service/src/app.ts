@@ -7,6 +7,7 @@ import {
   httpMetricsMiddleware,
   messagingMetrics,
   messagingSettingsFrom,
+  RateLimitCounters,
   readOutboxBacklog,
   securityHeaders,
   ServiceMessaging,
@@ -27,6 +28,9 @@ import { metricsRouter } from './metrics/metrics.router';
 import { LikesService } from './likes/likes.service';
 import { likesInternalRouter } from './likes/likes.internal.router';
 import { AdminSnapshotClient } from './products/admin-snapshot.client';
+import { ProductChanges } from './products/product-changes';
+import { ProductChangeMetrics } from './products/product-changes.metrics';
+import { ProductChangesRepository } from './products/product-changes.repository';
 import { productEventHandlers } from './products/products.consumer';
 import { productsInternalRouter } from './products/products.internal.router';
 import { ProductsResync } from './products/products.resync';
@@ -51,6 +55,10 @@ export interface MainService {
   lifecycle: Lifecycle;
   metrics: ServiceMetrics;
   resync: ProductsResync;
+  /** The change feed as this replica hears it; main.ts starts it in API processes (it clears the list cache). */
+  changes: ProductChanges;
+  /** Where the rate limits count (Redis when REDIS_URL is set); main.ts connects and closes it. */
+  rateLimitCounters: RateLimitCounters;
   /** Users whose earlier tokens admin revoked; refreshed in the background once first used (stop it on shutdown). */
   revokedUsers: RevokedUsers;
 }
@@ -61,7 +69,7 @@ export function buildResync(
   dataSource: DataSource,
   logger: Logger,
   productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS),
-  products = new ProductsService(productsRepository),
+  products = new ProductsService(productsRepository, new ProductChangesRepository(dataSource)),
 ): ProductsResync {
   const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS, config.ADMIN_TOKEN);
   return new ProductsResync(source, products, productsRepository, createTransactionRunner(dataSource, { idempotent: true }), logger, config.RESYNC_PAGE_SIZE);
@@ -79,7 +87,21 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const crash = crashAt(config.CRASH_POINT);
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
   const productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS);
-  const products = new ProductsService(productsRepository, config.PRODUCT_LIST_CACHE_MS, config.PRODUCT_LIST_CACHE_MAX_BYTES);
+  const changeFeed = new ProductChangesRepository(dataSource);
+  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, config.PRODUCT_LIST_CACHE_MAX_BYTES);
+  const changes = new ProductChanges(
+    changeFeed,
+    { pollMs: config.PRODUCT_CHANGES_POLL_MS, retentionSeconds: config.PRODUCT_CHANGES_RETENTION_SECONDS },
+    new ProductChangeMetrics(metrics),
+    logger,
+  );
+  // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here.
+  changes.subscribe(() => products.listChanged());
+  // Changes committed in this process clear the cache at once and wake the feed for its listeners.
+  const changedHere = () => {
+    products.listChanged();
+    changes.wake();
+  };
   const messaging = new ServiceMessaging({
     service: 'main',
     settings: messagingSettingsFrom(config),
@@ -87,17 +109,21 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     logger,
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
+    // Product and user events need no memory beyond the inbox's retention: versions (and
+    // tombstones) make a late one a no-op.
+    pruneInbox: config.RUN_CONSUMER,
     handlers: { ...productEventHandlers(products), ...userEventHandlers() },
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
-    observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && products.listChanged() }, options.observer),
+    observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
     crash,
   });
   const likes = new LikesService(
     new LikesRepository(dataSource),
+    changeFeed,
     createTransactionRunner(dataSource, { idempotent: true }),
     () => {
-      products.listChanged();
+      changedHere();
       messaging.announce();
     },
     crash,
@@ -113,8 +139,9 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
-  const likeLimits = likeRateLimits(config);
-  const searchLimit = searchRateLimit(products, config.SEARCHES_PER_MINUTE_PER_ADDRESS);
+  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
+  const likeLimits = likeRateLimits(config, rateLimitCounters);
+  const searchLimit = searchRateLimit(products, rateLimitCounters, config.SEARCHES_PER_MINUTE_PER_ADDRESS);
 
   const app = express();
   app.disable('x-powered-by');
@@ -130,7 +157,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
-  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS));
+  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.LOGIN_TIMEOUT_MS, config.CLIENT_ADDRESS_SECRET?.[0]));
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   // Closed by default: a route mounted below this line answers only callers with a valid token
   // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.
@@ -140,5 +167,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, tokens, messaging, lifecycle, metrics, resync, revokedUsers };
+  return { app, tokens, messaging, lifecycle, metrics, resync, changes, rateLimitCounters, revokedUsers };
 }

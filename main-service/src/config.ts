@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   booleanVar,
   brokerUrl,
+  clientAddressEnvShape,
   commonEnvShape,
   CRASH_POINTS,
   httpSecurityEnvShape,
@@ -10,6 +11,7 @@ import {
   loadConfig,
   portVar,
   positiveIntVar,
+  rateLimitEnvShape,
   refineCommonEnv,
   searchLimitsEnvShape,
   SNAPSHOT_LIMIT_MAX,
@@ -22,6 +24,8 @@ const schema = z
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...searchLimitsEnvShape,
+    ...rateLimitEnvShape,
+    ...clientAddressEnvShape,
     PORT: portVar(5000),
     /** The consumer-only process's probes and metrics (`consumer.js`). */
     OPS_PORT: portVar(5001),
@@ -29,8 +33,14 @@ const schema = z
     /** Admin's base URL: its JWKS (by default outside production) and the development random-user mode. */
     ADMIN_URL: z.url().default('http://127.0.0.1:8000'),
     ADMIN_TIMEOUT_MS: positiveIntVar(2000),
+    /** How long a sign-in passed to admin may take: more than admin's LOGIN_DELAY_MAX_MS plus a password check. */
+    LOGIN_TIMEOUT_MS: positiveIntVar(5000),
     /** Where admin publishes its token keys (RS256). Outside production it defaults to ADMIN_URL's. */
     JWT_JWKS_URL: z.url().optional(),
+    /** An unknown `kid` fetches the JWKS again, but never sooner than this after the last fetch. */
+    JWT_JWKS_COOLDOWN_SECONDS: positiveIntVar(30),
+    /** The JWKS is fetched again before use when the keys in hand are older than this (they stay in use if that fails). */
+    JWT_JWKS_MAX_AGE_SECONDS: positiveIntVar(300),
     /** Admin's public key (PEM), instead of fetching the JWKS. */
     JWT_PUBLIC_KEY: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (SPKI)').optional(),
     /** HS256 shared secret, instead of admin's RS256 keys. */
@@ -53,6 +63,10 @@ const schema = z
     PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     /** What the list cache may hold at once (approximate bytes of the rendered pages); the oldest pages go first. */
     PRODUCT_LIST_CACHE_MAX_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(8 * 1024 * 1024),
+    /** How often an API process reads the change feed for changes committed elsewhere (bounds how stale its cache may be). */
+    PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+    /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
+    PRODUCT_CHANGES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),
@@ -64,6 +78,10 @@ const schema = z
     const production = env.NODE_ENV === 'production';
     if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
     if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (production && env.RUN_HTTP && !env.CLIENT_ADDRESS_SECRET) {
+      // Without it admin counts every storefront sign-in under main's address: one guesser would lock out the whole storefront.
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SECRET'], message: "required in production (the same as admin's), to pass on the client's address with sign-ins" });
+    }
     const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
     if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
     if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
@@ -93,5 +111,11 @@ export function loadMainConfig(env: Record<string, string | undefined>): MainCon
 function tokenKeyOf(config: z.infer<typeof schema>): VerificationKey {
   if (config.JWT_SECRET) return { kind: 'secret', secret: config.JWT_SECRET };
   if (config.JWT_PUBLIC_KEY) return { kind: 'public-key', pem: config.JWT_PUBLIC_KEY };
-  return { kind: 'jwks', url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(), timeoutMs: config.ADMIN_TIMEOUT_MS };
+  return {
+    kind: 'jwks',
+    url: config.JWT_JWKS_URL ?? new URL('/.well-known/jwks.json', config.ADMIN_URL).toString(),
+    timeoutMs: config.ADMIN_TIMEOUT_MS,
+    cooldownMs: config.JWT_JWKS_COOLDOWN_SECONDS * 1000,
+    maxAgeMs: config.JWT_JWKS_MAX_AGE_SECONDS * 1000,
+  };
 }

@@ -1,5 +1,5 @@
 import './tracing'; // first: see tracing.ts
-import { checkHealth, OpsServer } from '@catalogue/shared';
+import { checkHealth, OpsServer, readinessRequires } from '@catalogue/shared';
 import { shutdownTracing } from '@catalogue/shared/tracing';
 import { buildMainService } from './app';
 import { openRuntime } from './runtime';
@@ -9,8 +9,13 @@ async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime({ ...process.env, RUN_HTTP: 'false' });
   const { messaging, lifecycle, metrics } = buildMainService(config, dataSource, logger);
   await messaging.start();
-  // No API here, but Kubernetes still probes it and Prometheus still scrapes it.
-  const ops = new OpsServer({ port: config.OPS_PORT, metrics, health: () => checkHealth(dataSource, messaging, lifecycle.draining) });
+  // No API here, but Kubernetes still probes it and Prometheus still scrapes it. Its only job is the
+  // broker's, so it is not ready without its broker connections.
+  const ops = new OpsServer({
+    port: config.OPS_PORT,
+    metrics,
+    health: () => checkHealth({ dataSource, broker: messaging, required: readinessRequires('worker'), isDraining: () => lifecycle.draining }),
+  });
   const opsPort = await ops.start();
   logger.info(`main-service consumer running; probes and metrics on http://127.0.0.1:${opsPort}`);
   let stopping = false;

@@ -6,8 +6,11 @@ import { buildMainService } from './app';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, tokens, messaging, lifecycle, resync, revokedUsers } = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, lifecycle, resync, changes, rateLimitCounters, revokedUsers } = buildMainService(config, dataSource, logger);
+  await rateLimitCounters.connect();
   await tokens.ready();
+  // From the feed's current end: what other processes commit from now on reaches this one's cache.
+  await changes.start();
   // Checked before the consumer starts: its first events would make a never-filled copy look filled.
   const resyncNeeded = config.RESYNC_ON_EMPTY && (await resync.copyIsEmpty());
   await messaging.start();
@@ -34,6 +37,8 @@ async function start(): Promise<void> {
       try {
         revokedUsers.stop();
         await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
+        await changes.stop();
+        await rateLimitCounters.close();
         await dataSource.destroy();
         logger.info('stopped cleanly');
         await shutdownTracing();

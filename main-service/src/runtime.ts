@@ -1,4 +1,4 @@
-import { ConfigError, connectDatabaseWithRetry, createDataSource, createLogger, resolveDatabaseCredentials, type Logger } from '@catalogue/shared';
+import { ConfigError, createLogger, openDatabase, type Logger } from '@catalogue/shared';
 import type { DataSource } from 'typeorm';
 import { loadMainConfig, type MainConfig } from './config';
 
@@ -15,8 +15,6 @@ export async function openRuntime(env: Record<string, string | undefined>): Prom
     throw err;
   }
   const logger = createLogger({ service: 'main-service', level: config.LOG_LEVEL });
-  const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
-  const dataSource = createDataSource({ credentials, poolSize: config.DB_POOL_SIZE });
-  await connectDatabaseWithRetry(dataSource, logger);
+  const dataSource = await openDatabase(config, config.DB_NAME, logger);
   return { config, logger, dataSource };
 }

@@ -33,6 +33,7 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
   const dataSource = createDataSource({ credentials: db.credentials, poolSize: 5 });
   await dataSource.initialize();
   const service = buildMainService(config, dataSource, createLogger({ service: 'main-test', level: 'silent' }), options);
+  await service.rateLimitCounters.connect();
   await service.messaging.start();
   return {
     ...service,
@@ -42,10 +43,33 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
     namespace: ns.namespace,
     async stop() {
       service.revokedUsers.stop();
+      await service.changes.stop();
+      await service.rateLimitCounters.close();
       await service.messaging.stop(2000);
       await dataSource.destroy();
       await db.drop();
       await ns.cleanup();
+    },
+  };
+}
+
+/**
+ * Another API replica of `main`: the same database, broker namespace and settings (with
+ * `overrides`), but its own connections, caches, feed reader and rate-limit counters.
+ */
+export async function startReplica(main: MainUnderTest, overrides: Partial<MainConfig> = {}): Promise<MainService & { stop(): Promise<void> }> {
+  const dataSource = createDataSource({ credentials: main.db.credentials, poolSize: 3 });
+  await dataSource.initialize();
+  const service = buildMainService({ ...main.config, ...overrides }, dataSource, createLogger({ service: 'main-replica-test', level: 'silent' }));
+  await service.rateLimitCounters.connect();
+  await service.messaging.start();
+  return {
+    ...service,
+    async stop() {
+      await service.changes.stop();
+      await service.rateLimitCounters.close();
+      await service.messaging.stop(2000);
+      await dataSource.destroy();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { hasColumn } from '../schema-facts';
 
 /**
  * Users sign in at admin: an argon2id hash (NULL: the user cannot sign in) and a role. Written to
@@ -20,12 +21,4 @@ export class UserCredentials1733000000000 implements MigrationInterface {
     if (await hasColumn(queryRunner, 'users', 'role')) await queryRunner.query('ALTER TABLE users DROP COLUMN role');
     if (await hasColumn(queryRunner, 'users', 'password_hash')) await queryRunner.query('ALTER TABLE users DROP COLUMN password_hash');
   }
-}
-
-async function hasColumn(queryRunner: QueryRunner, table: string, column: string): Promise<boolean> {
-  const rows: unknown[] = await queryRunner.query(
-    'SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?',
-    [table, column],
-  );
-  return rows.length > 0;
 }

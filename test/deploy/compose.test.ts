@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
+import { loadProvisionConfig } from '@catalogue/migrations';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
 import { interpolate, interpolatedNames, readDotenv, readRepoFile, readYaml } from './support/files';
@@ -25,8 +26,8 @@ interface ComposeFile {
 
 const compose = readYaml<ComposeFile>('docker-compose.yml');
 const envExample = readDotenv('.env.example');
-const SERVICES = ['mysql', 'rabbitmq', 'migrate', 'seed', 'main-service', 'admin-service', 'main-consumer', 'admin-consumer', 'prometheus', 'grafana', 'jaeger'];
-const ONE_SHOT = new Set(['migrate', 'seed']);
+const SERVICES = ['mysql', 'rabbitmq', 'redis', 'provision', 'migrate', 'seed', 'main-service', 'admin-service', 'main-consumer', 'admin-consumer', 'prometheus', 'grafana', 'jaeger'];
+const ONE_SHOT = new Set(['provision', 'migrate', 'seed']);
 /** Our own processes: which config they are read by, their workspace, and which port they serve probes on. */
 const OURS: Record<string, { program: Program; workspace: string; portVar?: 'PORT' | 'OPS_PORT'; service?: 'main' | 'admin' }> = {
   'main-service': { program: 'main', workspace: 'main-service', portVar: 'PORT', service: 'main' },
@@ -35,6 +36,7 @@ const OURS: Record<string, { program: Program; workspace: string; portVar?: 'POR
   'admin-consumer': { program: 'admin', workspace: 'admin-service', portVar: 'OPS_PORT', service: 'admin' },
   seed: { program: 'admin', workspace: 'admin-service' },
   migrate: { program: 'migrate', workspace: 'migrations' },
+  provision: { program: 'provision', workspace: 'migrations' },
 };
 const SECRET_NAME = /PASSWORD|PASS$|SECRET|TOKEN|_KEY$/;
 
@@ -67,12 +69,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('starts in order: services wait for healthy MySQL and RabbitMQ and for migrations to finish; seed waits for admin', () => {
+  test('starts in order: provision once MySQL and RabbitMQ are healthy, then migrate, then the services; seed waits for admin', () => {
+    assert.equal(service('provision').depends_on?.mysql?.condition, 'service_healthy');
+    assert.equal(service('provision').depends_on?.rabbitmq?.condition, 'service_healthy');
     assert.equal(service('migrate').depends_on?.mysql?.condition, 'service_healthy');
+    assert.equal(service('migrate').depends_on?.provision?.condition, 'service_completed_successfully', 'migrate runs as the user provision made');
     for (const name of ['main-service', 'main-consumer', 'admin-service', 'admin-consumer']) {
       const deps = service(name).depends_on ?? {};
       assert.equal(deps.mysql?.condition, 'service_healthy', `${name} waits for mysql`);
       assert.equal(deps.rabbitmq?.condition, 'service_healthy', `${name} waits for rabbitmq`);
+      assert.equal(deps.provision?.condition, 'service_completed_successfully', `${name} waits for provision`);
       assert.equal(deps.migrate?.condition, 'service_completed_successfully', `${name} waits for migrate`);
     }
     assert.equal(service('seed').depends_on?.['admin-service']?.condition, 'service_healthy');
@@ -82,7 +88,10 @@ describe('docker-compose.yml', () => {
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const [key, value] of Object.entries(svc.environment ?? {})) {
         if (SECRET_NAME.test(key)) assert.match(String(value), /^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/, `${name}.${key} comes from .env`);
-        if (key === 'RABBITMQ_URL') assert.deepEqual(interpolatedNames(String(value)), ['RABBITMQ_DEFAULT_USER', 'RABBITMQ_DEFAULT_PASS']);
+        if (key === 'RABBITMQ_URL') {
+          const prefix = OURS[name]?.program === 'main' ? 'MAIN' : 'ADMIN';
+          assert.deepEqual(interpolatedNames(String(value)), [`${prefix}_BROKER_USER`, `${prefix}_BROKER_PASSWORD`], `${name} connects as its own broker user`);
+        }
       }
     }
     const required = [...readRepoFile('docker-compose.yml').matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1]!);
@@ -108,12 +117,22 @@ describe('docker-compose.yml', () => {
     assert.equal(configs['admin-service'].PORT, defaultPort('admin', 'PORT'));
     assert.equal(configs['main-service'].NODE_ENV, 'development', "development mode, so the README's curl examples work");
     for (const name of ['main-service', 'main-consumer'] as const) {
-      assert.deepEqual(configs[name].tokenKey, { kind: 'jwks', url: 'http://admin-service:8000/.well-known/jwks.json', timeoutMs: configs[name].ADMIN_TIMEOUT_MS }, `${name} verifies with admin's JWKS`);
+      assert.deepEqual(
+        configs[name].tokenKey,
+        {
+          kind: 'jwks',
+          url: 'http://admin-service:8000/.well-known/jwks.json',
+          timeoutMs: configs[name].ADMIN_TIMEOUT_MS,
+          cooldownMs: configs[name].JWT_JWKS_COOLDOWN_SECONDS * 1000,
+          maxAgeMs: configs[name].JWT_JWKS_MAX_AGE_SECONDS * 1000,
+        },
+        `${name} verifies with admin's JWKS`,
+      );
       assert.equal(configs[name].DEV_RANDOM_USER, false, `${name}: likes need a token, as in production`);
     }
     assert.ok(servedPaths('admin').has('/.well-known/jwks.json'), 'admin serves the JWKS');
     for (const [name, config] of Object.entries(configs)) {
-      assert.equal(config.AMQP_DECLARE_TOPOLOGY, true, `${name} connects as the broker administrator, so it declares its own topology`);
+      assert.equal(config.AMQP_DECLARE_TOPOLOGY, false, `${name} connects as its own broker user and declares nothing: provision did`);
     }
     assert.equal(configs['main-service'].RUN_CONSUMER, false, 'the API leaves consuming to main-consumer');
     assert.equal(configs['admin-service'].RUN_CONSUMER, false, 'the API leaves consuming to admin-consumer');
@@ -124,13 +143,25 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('healthchecks of our processes probe a route the code serves, on the port the process listens on', () => {
+  test("client addresses: nothing stands in front of either API, so neither trusts X-Forwarded-For; both read the one CLIENT_ADDRESS_SECRET", () => {
+    for (const name of ['main-service', 'admin-service', 'main-consumer', 'admin-consumer']) {
+      const env = resolvedEnv(name);
+      assert.ok(env.TRUST_PROXY_HOPS === undefined || env.TRUST_PROXY_HOPS === '0', `${name} trusts no proxy hop`);
+      assert.equal(service(name).environment?.CLIENT_ADDRESS_SECRET, '${CLIENT_ADDRESS_SECRET:?set in .env}', `${name} reads the shared secret from .env`);
+    }
+    const configs = [loadMainConfig(resolvedEnv('main-service')), loadAdminConfig(resolvedEnv('admin-service'))];
+    assert.deepEqual(configs[0].CLIENT_ADDRESS_SECRET, configs[1].CLIENT_ADDRESS_SECRET);
+  });
+
+  test('healthchecks of our processes probe readiness (/readyz), a route the code serves, on the port the process listens on', () => {
     for (const [name, facts] of Object.entries(OURS)) {
       if (!facts.portVar || !facts.service) continue;
       const url = new URL(service(name).healthcheck!.test.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
       assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
+      // depends_on: service_healthy then waits for what the process needs to do its job.
+      assert.equal(url.pathname, '/readyz', `${name} probes readiness`);
       const paths = servedPaths(facts.service);
       assert.ok(paths.has(url.pathname), `${name}: ${url.pathname} is served`);
     }
@@ -152,7 +183,28 @@ describe('docker-compose.yml', () => {
     assert.equal(service('seed').image, service('admin-service').image, 'seed runs from the admin-service image');
   });
 
-  test('mounts only files that exist and uses the MySQL init script', () => {
+  test('provision makes what the services connect as: the same database users and schemas, and the same broker users', () => {
+    const { database, broker } = loadProvisionConfig(resolvedEnv('provision'));
+    if (!database || !broker) assert.fail('provision does both the database and the broker');
+    assert.equal(database.host, 'mysql');
+    assert.equal(new URL(broker.management.url).hostname, 'rabbitmq');
+    assert.equal(new URL(broker.management.url).port, '15672');
+    assert.equal(broker.management.username, resolvedEnv('rabbitmq').RABBITMQ_DEFAULT_USER, 'as the broker administrator');
+    assert.equal(database.admin.password, resolvedEnv('mysql').MYSQL_ROOT_PASSWORD, "as MySQL's root");
+    const sides: [string, number, 'main' | 'admin'][] = [['main-service', 0, 'main'], ['admin-service', 1, 'admin']];
+    for (const [name, index, side] of sides) {
+      const env = resolvedEnv(name);
+      const own: { name: string; user: { name: string; password?: string } } = database.schemas[index]!;
+      assert.deepEqual([own.name, own.user.name, own.user.password], [env.DB_NAME, env.DB_USER, env.DB_PASSWORD], `${name}'s database user`);
+      const url = new URL(env.RABBITMQ_URL!);
+      assert.deepEqual([broker.users[side].name, broker.users[side].password], [url.username, url.password], `${name}'s broker user`);
+    }
+    const migrate = resolvedEnv('migrate');
+    assert.deepEqual([database.migrationUser?.name, database.migrationUser?.password], [migrate.MIGRATION_DB_USER, migrate.MIGRATION_DB_PASSWORD], 'the migration user');
+    assert.equal(service('provision').image, service('migrate').image, 'provision runs from the migrations image');
+  });
+
+  test('mounts only files that exist', () => {
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const volume of svc.volumes ?? []) {
         const source = volume.split(':')[0]!;
@@ -161,7 +213,6 @@ describe('docker-compose.yml', () => {
         assert.ok(existsSync(join(REPO_ROOT, path)), `${name} mounts ${path}`);
       }
     }
-    assert.ok(service('mysql').volumes?.includes('./deploy/mysql/init:/docker-entrypoint-initdb.d:ro'));
     for (const path of ['deploy/prometheus/prometheus.yml', 'deploy/prometheus/alerts.yml']) {
       assert.ok(service('prometheus').volumes?.some((v) => v.startsWith(`./${path}:`)), `prometheus mounts ${path}`);
     }

@@ -162,7 +162,7 @@ for (const image of IMAGES) {
         const text = args(checks[0]!);
         const argv = JSON.parse(text.slice(text.indexOf('CMD') + 3).trim()) as string[];
         const url = new URL(argv.at(-1)!);
-        assert.equal(url.pathname, '/ready');
+        assert.equal(url.pathname, '/livez');
         assert.ok(servedPaths(serves.service).has(url.pathname));
         const port = defaultPort(serves.program, 'PORT');
         assert.equal(Number(url.port), port);

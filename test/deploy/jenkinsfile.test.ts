@@ -48,8 +48,43 @@ describe('Jenkinsfile', () => {
     }
   });
 
-  test('has the stages of a release, in order, with the scan before the push and the migration before the deploy', () => {
-    assert.deepEqual(stageNames, ['Install', 'Lint and typecheck', 'Unit and integration tests', 'npm audit', 'Release', 'Image build', 'Image scan', 'Push', 'Migrate', 'Deploy', 'Smoke test']);
+  test('has the stages of a release, in order: the scan before the push; dev, then qat, then prod after an approval; in each, provision, migrate, deploy, smoke test', () => {
+    const perEnvironment = (env: string) => [`Release to ${env}`, `Provision ${env}`, `Migrate ${env}`, `Deploy ${env}`, `Smoke test ${env}`];
+    assert.deepEqual(stageNames, [
+      'Install',
+      'Lint and typecheck',
+      'Unit and integration tests',
+      'npm audit',
+      'Release',
+      'Image build',
+      'Image scan',
+      'Push',
+      ...perEnvironment('dev'),
+      ...perEnvironment('qat'),
+      'Approve prod',
+      ...perEnvironment('prod'),
+    ]);
+  });
+
+  test('each environment is an overlay that exists, deployed with its own kubeconfig by the step its stage names', () => {
+    const environments = [...jenkinsfile.matchAll(/stage\('Release to ([a-z]+)'\)/g)].map((m) => m[1]!);
+    assert.deepEqual([...environments].sort(), readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays')).sort());
+    for (const env of environments) {
+      const block = jenkinsfile.slice(jenkinsfile.indexOf(`stage('Release to ${env}')`)).split(/\n        stage\('/)[0]!;
+      assert.match(block, new RegExp(`TARGET = '${env}'`));
+      assert.match(block, new RegExp(`KUBECONFIG = credentials\\('catalogue-kubeconfig-${env}'\\)`));
+      for (const [stage, step] of [['Provision', 'provision'], ['Migrate', 'migrate'], ['Deploy', 'rollout'], ['Smoke test', 'smoke']]) {
+        assert.match(block, new RegExp(`stage\\('${stage} ${env}'\\) \\{\\s+steps \\{\\s+sh 'scripts/k8s-deploy\\.sh ${step}'`), `${stage} ${env} runs k8s-deploy.sh ${step}`);
+      }
+    }
+  });
+
+  test('prod waits for a manual approval, by named approvers, with a time limit', () => {
+    const approve = jenkinsfile.slice(jenkinsfile.indexOf("stage('Approve prod')"), jenkinsfile.indexOf("stage('Release to prod')"));
+    assert.ok(approve.length > 0 && jenkinsfile.indexOf("stage('Approve prod')") > jenkinsfile.indexOf("stage('Smoke test qat')"));
+    assert.match(approve, /input message: '[^']+',\s+ok: '[^']+', submitter: '[a-z-]+'/);
+    assert.match(approve, /timeout\(time: \d+, unit: 'MINUTES'\)/);
+    assert.equal([...jenkinsfile.matchAll(/\binput message:/g)].length, 1, 'dev and qat go without one');
   });
 
   test('runs the same npm scripts as .ci/run, and only scripts that exist', () => {
@@ -63,7 +98,8 @@ describe('Jenkinsfile', () => {
   test('points the tests at its service containers through the variables the test helpers read', () => {
     const helpers = readRepoFile('packages/shared/src/testing/index.ts');
     for (const [, name] of jenkinsfile.matchAll(/export (TEST_[A-Z_]+)=/g)) assert.ok(helpers.includes(`process.env.${name}`), name);
-    for (const name of ['TEST_DB_PORT', 'TEST_RABBITMQ_URL']) assert.ok(jenkinsfile.includes(name), name);
+    for (const name of ['TEST_DB_PORT', 'TEST_RABBITMQ_URL', 'TEST_RABBITMQ_MANAGEMENT_URL']) assert.ok(jenkinsfile.includes(name), name);
+    assert.match(jenkinsfile, /rabbitmq:[0-9.]+-management/, 'a broker image with the management plugin on');
   });
 
   test('publishes the JUnit report where the test runner writes it', () => {
@@ -82,12 +118,7 @@ describe('Jenkinsfile', () => {
     const [, list] = /for image in ([a-z -]+); do\s+docker build/.exec(jenkinsfile) ?? [];
     assert.ok(list);
     for (const image of list.trim().split(/\s+/)) assert.ok(existsSync(join(REPO_ROOT, image, 'Dockerfile')), `${image}/Dockerfile`);
-    const [, choices] = /choices: \[([^\]]+)\]/.exec(jenkinsfile) ?? [];
-    assert.deepEqual(
-      [...choices!.matchAll(/'([^']+)'/g)].map((m) => m[1]).sort(),
-      readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays')).sort(),
-    );
-    const [, rollouts] = /for deployment in ([a-z -]+); do/.exec(jenkinsfile) ?? [];
+    const [, rollouts] = /for deployment in ([a-z -]+); do/.exec(readRepoFile('scripts/k8s-deploy.sh')) ?? [];
     const deployments = kustomize('deploy/k8s/base').filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
     assert.deepEqual(rollouts!.trim().split(/\s+/).sort(), deployments.sort());
     for (const script of jenkinsfile.match(/scripts\/[a-z0-9-]+\.sh/g) ?? []) assert.ok(existsSync(join(REPO_ROOT, script)), script);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
+import { loadProvisionConfig } from '@catalogue/migrations';
+import { amqpNamespaceVar, queueOf, topologyFor } from '@catalogue/shared';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
 import { containerEnv, kustomize, podTemplate, validateSchema, type Container, type KubeObject } from './support/kube';
@@ -17,7 +19,7 @@ const WORKLOADS: Record<string, { program: 'main' | 'admin'; workspace: string; 
   'admin-service': { program: 'admin', workspace: 'admin-service', portVar: 'PORT', api: true },
   'admin-consumer': { program: 'admin', workspace: 'admin-service', portVar: 'OPS_PORT', api: false },
 };
-const SECRET_NAME = /PASSWORD|SECRET|TOKEN|RABBITMQ_URL|DB_USER$/;
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|RABBITMQ_URL|REDIS_URL|DB_USER$/;
 /** Stand-ins for what the referenced Secrets hold, shaped as the config expects. */
 const SECRET_STAND_INS: Record<string, string> = {
   username: 'catalogue',
@@ -27,6 +29,9 @@ const SECRET_STAND_INS: Record<string, string> = {
   // Shaped like the snapshot-reader credential main is given (production refuses a staff token there).
   token: 'eyJhbGciOiJub25lIn0.eyJyb2xlIjoic25hcHNob3QtcmVhZGVyIiwic3ViIjoibWFpbi1zZXJ2aWNlIn0.',
   'private-key.pem': '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
+  'extra-public-keys.pem': '-----BEGIN PUBLIC KEY-----\nstand-in\n-----END PUBLIC KEY-----\n',
+  // Keyed by Secret and key where a key name means something else elsewhere.
+  'catalogue-redis/url': 'rediss://:stand-in@redis:6380',
 };
 
 const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -41,7 +46,7 @@ const onlyContainer = (object: KubeObject): Container => {
   return containers[0]!;
 };
 const standIn = (reference: string) => {
-  const value = SECRET_STAND_INS[reference.split('/')[1]!];
+  const value = SECRET_STAND_INS[reference.slice('secret:'.length)] ?? SECRET_STAND_INS[reference.split('/')[1]!];
   assert.ok(value !== undefined, `a stand-in for ${reference}`);
   return value;
 };
@@ -97,6 +102,8 @@ for (const overlay of OVERLAYS) {
       const migrate = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-migrate')), objects);
       assert.deepEqual(unknownEnvNames('migrate', migrate.keys()), []);
       for (const required of ['MIGRATION_DB_HOST', 'MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD']) assert.ok(migrate.has(required), required);
+      const provision = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-provision')), objects);
+      assert.deepEqual(unknownEnvNames('provision', provision.keys()), []);
     });
 
     test('each config validates with the rendered environment, and the API listens on its container port', () => {
@@ -143,12 +150,21 @@ for (const overlay of OVERLAYS) {
       assert.match(envOf('main-service').get('ADMIN_TOKEN') ?? '', /^secret:/, "main-service: ADMIN_TOKEN (resync) from a Secret");
     });
 
-    test('probes: readiness on /api/health and liveness on /ready, on a named port of the container, served by the code', () => {
+    test("client addresses: each API trusts the ingress's hop alone, and main and admin share the one Secret that proves the address main forwards", () => {
+      for (const name of ['main-service', 'admin-service']) {
+        const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
+        // Admin's console traffic passes the ingress alone; a second trusted hop would be the client's own writing.
+        assert.equal(env.get('TRUST_PROXY_HOPS'), '1', `${name} trusts one proxy hop`);
+        assert.equal(env.get('CLIENT_ADDRESS_SECRET'), 'secret:catalogue-client-address/secret', `${name}: CLIENT_ADDRESS_SECRET from the shared Secret`);
+      }
+    });
+
+    test('probes follow the Kubernetes convention: readiness on /readyz and liveness on /livez, on a named port of the container, served by the code', () => {
       for (const [name, facts] of Object.entries(WORKLOADS)) {
         const container = onlyContainer(named(objects, 'Deployment', name));
         const portNames = new Set(container.ports?.map((p) => p.name));
         const paths = servedPaths(facts.program);
-        for (const [probe, path] of [['readinessProbe', '/api/health'], ['livenessProbe', '/ready']] as const) {
+        for (const [probe, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/livez']] as const) {
           const get = container[probe]?.httpGet;
           assert.ok(get, `${name} has a ${probe}`);
           assert.equal(get.path, path);
@@ -204,6 +220,85 @@ for (const overlay of OVERLAYS) {
       for (const map of byKind(objects, 'ConfigMap')) assert.equal(map.metadata.labels?.['app.kubernetes.io/component'], 'config', 'the pipeline applies ConfigMaps with the Job');
     });
 
+    test('provisions before anything else: a Job of the migrations image running dist/provision.js in production mode, labelled for the pipeline to apply it alone', () => {
+      const job = named(objects, 'Job', 'catalogue-provision');
+      const container = onlyContainer(job);
+      assert.equal(container.image, `catalogue/migrations:${overlay}`);
+      assert.deepEqual(container.args, ['node', 'dist/provision.js']);
+      assert.ok(existsSync(join(REPO_ROOT, sourceOfEntry('migrations', 'dist/provision.js'))));
+      assert.equal(job.metadata.labels?.['app.kubernetes.io/component'], 'provision', 'the pipeline applies it alone by this label');
+      assert.equal(podTemplate(job).metadata.labels['app.kubernetes.io/component'], 'provision');
+      const config = loadProvisionConfig(withStandIns(containerEnv(container, objects)));
+      assert.equal(config.production, true, 'development passwords are refused and administrators have no default');
+      assert.ok(config.database && config.broker, 'it provisions both the database and the broker');
+      assert.equal(new URL(config.broker.management.url).port, '15672', "the broker's management API");
+    });
+
+    test('the provisioning Job makes exactly what the workloads connect as: the same Secrets, schemas, server and broker settings', () => {
+      const provision = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-provision')), objects);
+      const migrate = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-migrate')), objects);
+      for (const [side, deployments] of [['MAIN', ['main-service', 'main-consumer']], ['ADMIN', ['admin-service', 'admin-consumer']]] as const) {
+        for (const name of deployments) {
+          const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
+          assert.equal(provision.get(`${side}_DB_USER`), env.get('DB_USER'), `${name}: DB_USER`);
+          assert.equal(provision.get(`${side}_DB_PASSWORD`), env.get('DB_PASSWORD'), `${name}: DB_PASSWORD`);
+          assert.equal(provision.get(`${side}_DB_NAME`), env.get('DB_NAME'), `${name}: DB_NAME`);
+          assert.equal(provision.get('MIGRATION_DB_HOST'), env.get('DB_HOST'), `${name}: the same database server`);
+          assert.equal(provision.get(`${side}_RABBITMQ_URL`), env.get('RABBITMQ_URL'), `${name}: its broker user and password come from the Secret it connects with`);
+          for (const setting of ['AMQP_DELIVERY_LIMIT', 'AMQP_NAMESPACE']) assert.equal(provision.get(setting), env.get(setting), `${name}: ${setting}`);
+        }
+      }
+      for (const name of ['MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD', 'MIGRATION_DB_HOST', 'MIGRATION_DB_PORT']) assert.equal(provision.get(name), migrate.get(name), `the migration Job's ${name}`);
+      // The administrators' credentials reach the provisioning Job and nothing else.
+      const adminSecrets = ['PROVISION_DB_USER', 'PROVISION_DB_PASSWORD', 'RABBITMQ_ADMIN_USER', 'RABBITMQ_ADMIN_PASSWORD'].map((name) => provision.get(name)!.split('/')[0]!);
+      assert.ok(adminSecrets.every((ref) => ref.startsWith('secret:')), 'administrators from Secrets');
+      for (const workload of [...byKind(objects, 'Deployment'), named(objects, 'Job', 'catalogue-migrate')]) {
+        for (const value of containerEnv(onlyContainer(workload), objects).values()) {
+          assert.ok(!adminSecrets.includes(value.split('/')[0]!), `${workload.metadata.name} gets no administrator's credentials`);
+        }
+      }
+    });
+
+    test("consumers' disruption budgets keep all but one running, and let a drain evict consumers left unready by a broker outage", () => {
+      for (const name of ['main-consumer', 'admin-consumer']) {
+        const spec = named(objects, 'PodDisruptionBudget', name).spec as { maxUnavailable: number; unhealthyPodEvictionPolicy?: string; selector: { matchLabels: Record<string, string> } };
+        assert.equal(spec.maxUnavailable, 1);
+        assert.equal(spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
+        assert.ok(matches(spec.selector.matchLabels, podTemplate(named(objects, 'Deployment', name)).metadata.labels), `${name}'s budget selects its pods`);
+      }
+    });
+
+    test('with the optional KEDA component, each consumer scales on its own queue, read as its own broker user; the APIs keep their CPU autoscalers', async () => {
+      const withKeda = renderWithComponent(`deploy/k8s/overlays/${overlay}`, 'deploy/k8s/components/keda', `catalogue-${overlay}`);
+      for (const object of withKeda) await assert.doesNotReject(validateSchema(object), `${object.kind} ${object.metadata.name}`);
+      const autoscaled = byKind(withKeda, 'HorizontalPodAutoscaler').map((h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name);
+      assert.deepEqual(autoscaled.sort(), ['admin-service', 'main-service'], 'no second autoscaler on a consumer');
+      for (const [name, consumer] of [['main-consumer', 'main'], ['admin-consumer', 'admin']] as const) {
+        const scaled = named(withKeda, 'ScaledObject', name);
+        const spec = scaled.spec as {
+          scaleTargetRef: { name: string };
+          minReplicaCount: number;
+          maxReplicaCount: number;
+          triggers: { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
+        };
+        assert.equal(scaled.metadata.namespace, `catalogue-${overlay}`);
+        assert.equal(spec.scaleTargetRef.name, name);
+        assert.equal(named(withKeda, 'Deployment', spec.scaleTargetRef.name).kind, 'Deployment');
+        assert.ok(spec.minReplicaCount >= 1 && spec.minReplicaCount <= spec.maxReplicaCount);
+        const env = containerEnv(onlyContainer(named(withKeda, 'Deployment', name)), withKeda);
+        const rabbitmq = spec.triggers.find((t) => t.type === 'rabbitmq');
+        assert.ok(rabbitmq?.authenticationRef, `${name} has a rabbitmq trigger with credentials`);
+        const topology = topologyFor(amqpNamespaceVar.parse(env.get('AMQP_NAMESPACE')));
+        assert.equal(rabbitmq.metadata.queueName, queueOf(topology, consumer), 'the queue the consumer reads');
+        assert.equal(rabbitmq.metadata.mode, 'QueueLength');
+        assert.ok(Number(rabbitmq.metadata.value) > 0);
+        const auth = named(withKeda, 'TriggerAuthentication', rabbitmq.authenticationRef.name).spec as { secretTargetRef: { parameter: string; name: string; key: string }[] };
+        const host = auth.secretTargetRef.find((r) => r.parameter === 'host');
+        assert.equal(`secret:${host?.name}/${host?.key}`, env.get('RABBITMQ_URL'), `${name}: KEDA reads the queue as the consumer's own broker user`);
+        assert.ok(named(withKeda, 'PodDisruptionBudget', name));
+      }
+    });
+
     test('the ServiceMonitor scrapes /metrics on ports the Services name', () => {
       const monitor = named(objects, 'ServiceMonitor', 'catalogue');
       const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
@@ -225,7 +320,7 @@ describe('scripts/k8s-release.sh', () => {
   test('renders an overlay with the release images from the registry and tag given', () => {
     const out = mkdtempSync(join(tmpdir(), 'release-'));
     try {
-      const run = release('staging', 'registry.example.com/catalogue', '1a2b3c4d5e6f', out);
+      const run = release('qat', 'registry.example.com/catalogue', '1a2b3c4d5e6f', out);
       assert.equal(run.status, 0, run.stderr);
       const objects = kustomize(run.stdout.trim());
       const images = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')].map((o) => onlyContainer(o).image);
@@ -237,9 +332,25 @@ describe('scripts/k8s-release.sh', () => {
 
   test('refuses an unknown overlay and a malformed tag', () => {
     assert.equal(release('qa', 'registry.example.com/catalogue', '1.0').status, 2);
-    assert.equal(release('staging', 'registry.example.com/catalogue', 'bad tag;rm').status, 2);
+    assert.equal(release('staging', 'registry.example.com/catalogue', '1.0').status, 2, 'staging became qat');
+    assert.equal(release('qat', 'registry.example.com/catalogue', 'bad tag;rm').status, 2);
   });
 });
+
+/** An overlay with a component added, as an operator would add it: rendered from a throwaway kustomization. */
+function renderWithComponent(overlayDir: string, componentDir: string, namespace: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'component-'));
+  try {
+    const rel = (path: string) => relative(dir, join(REPO_ROOT, path));
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources:\n  - ${rel(overlayDir)}\ncomponents:\n  - ${rel(componentDir)}\n`,
+    );
+    return kustomize(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('deploy/k8s/rabbitmq', () => {
   test('describes a 3-node cluster whose quorum queues heal back to 3 replicas, with a PDB keeping the majority', async () => {

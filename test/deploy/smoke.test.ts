@@ -29,8 +29,8 @@ describe('scripts/smoke.sh', () => {
   let healthy: Server;
   let notReady: Server;
   before(async () => {
-    healthy = await healthServer({ '/ready': 200, '/api/health': 200 });
-    notReady = await healthServer({ '/ready': 200, '/api/health': 503 });
+    healthy = await healthServer({ '/livez': 200, '/readyz': 200 });
+    notReady = await healthServer({ '/livez': 200, '/readyz': 503 });
   });
   after(() => {
     healthy.close();
@@ -46,7 +46,7 @@ describe('scripts/smoke.sh', () => {
   test('fails, naming the route, when one service is not ready', async () => {
     const result = await smoke(base(healthy), base(notReady));
     assert.equal(result.code, 1);
-    assert.match(result.output, new RegExp(`FAIL ${base(notReady)}/api/health \\(last status 503\\)`));
+    assert.match(result.output, new RegExp(`FAIL ${base(notReady)}/readyz \\(last status 503\\)`));
   });
 
   test('refuses to run without a URL', async () => {

@@ -28,6 +28,20 @@ let prometheusUrl: string;
 let workDir: string;
 const targets: Record<string, string> = {};
 
+/**
+ * A GET that is retried once when the pooled keep-alive connection it went out on was being closed
+ * by the server at that moment (ECONNRESET): what browsers and Prometheus do for idempotent requests.
+ * Seen on a heavily loaded machine, where the client's idle timer fires late.
+ */
+async function get(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
+    return fetch(url);
+  }
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   servers.push(server);
@@ -49,7 +63,7 @@ async function startConsumer(service: 'main' | 'admin'): Promise<string> {
   });
   consumers.push(consumer);
   const target = `127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`http://${target}/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `${service} consumer; output: ${consumer.output()}` });
+  await eventually(async () => (await get(`http://${target}/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `${service} consumer; output: ${consumer.output()}` });
   return target;
 }
 
@@ -70,7 +84,7 @@ function testConfig(): string {
 }
 
 async function query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
+  const res = await get(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
   const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   assert.equal(body.status, 'success', JSON.stringify(body));
   return body.data.result;
@@ -103,7 +117,7 @@ before(async () => {
   prometheus.stdout?.on('data', (chunk: Buffer) => (prometheusOutput += chunk.toString()));
   prometheus.stderr?.on('data', (chunk: Buffer) => (prometheusOutput += chunk.toString()));
   prometheus.once('error', (err) => (prometheusOutput += `\nspawn failed: ${err.message}`));
-  await eventually(async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `Prometheus to be ready; output: ${prometheusOutput.slice(-2000)}` });
+  await eventually(async () => (await get(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `Prometheus to be ready; output: ${prometheusOutput.slice(-2000)}` });
 });
 
 after(async () => {
@@ -123,7 +137,7 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
   test('all four targets (two APIs, two consumers) are up', async () => {
     const up = await eventually(
       async () => {
-        const res = (await (await fetch(`${prometheusUrl}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { scrapeUrl: string; health: string; labels: Record<string, string>; lastError: string }[] } };
+        const res = (await (await get(`${prometheusUrl}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { scrapeUrl: string; health: string; labels: Record<string, string>; lastError: string }[] } };
         const active = res.data.activeTargets;
         return active.length === 4 && active.every((t) => t.health === 'up') ? active : undefined;
       },
@@ -156,13 +170,22 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
     type Rule = { name: string; state: string; health: string; lastError?: string };
     const rules = await eventually(
       async () => {
-        const res = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: Rule[] }[] } };
+        const res = (await (await get(`${prometheusUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: Rule[] }[] } };
         const all = res.data.groups.flatMap((g) => g.rules);
         return all.length > 0 && all.every((r) => r.health === 'ok') ? all : undefined;
       },
       { timeoutMs: 20_000, what: 'every rule evaluated without error' },
     );
-    assert.deepEqual(rules.map((r) => r.name).sort(), ['CatalogueConsumerLagHigh', 'CatalogueDeadLetters', 'CatalogueHighErrorRate', 'CatalogueHighLatency', 'CatalogueOutboxBacklogStale', 'CatalogueServiceDown']);
+    assert.deepEqual(rules.map((r) => r.name).sort(), [
+      'CatalogueConsumerLagHigh',
+      'CatalogueDatabaseLoginRefused',
+      'CatalogueDeadLetters',
+      'CatalogueEventsUnroutable',
+      'CatalogueHighErrorRate',
+      'CatalogueHighLatency',
+      'CatalogueOutboxBacklogStale',
+      'CatalogueServiceDown',
+    ]);
     assert.deepEqual(rules.filter((r) => r.state !== 'inactive').map((r) => `${r.name}: ${r.state}`), []);
   });
 });
@@ -175,7 +198,7 @@ describe('promtool', () => {
     ["admin's consumer", () => `http://${targets.adminConsumer}/metrics`],
   ] as const) {
     test(`check metrics passes on a real scrape of ${name}`, async () => {
-      const scrape = await (await fetch(target())).text();
+      const scrape = await (await get(target())).text();
       assert.match(scrape, /catalogue_http_server_requests_total|catalogue_events_consumed_total/);
       const { status, output } = promtool(['check', 'metrics'], scrape);
       assert.equal(status, 0, output);
@@ -198,7 +221,7 @@ describe('what the dashboard and the alerts query exists', () => {
   test('every catalogue_* series named in the Grafana dashboard and the alert rules is exposed by a service', async () => {
     const exposed = new Set<string>();
     for (const target of [targets.main, targets.admin]) {
-      for (const match of (await (await fetch(`http://${target}/metrics`)).text()).matchAll(/^# TYPE (\S+) /gm)) exposed.add(match[1]!);
+      for (const match of (await (await get(`http://${target}/metrics`)).text()).matchAll(/^# TYPE (\S+) /gm)) exposed.add(match[1]!);
     }
     const dashboard = readFileSync(DASHBOARD, 'utf8');
     const parsed = JSON.parse(dashboard) as { uid: string; panels: { type: string; datasource?: { uid: string } }[] };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { ServiceMessaging } from '@catalogue/shared';
 import { eventually } from '@catalogue/shared/testing';
 import { ServicesClient } from '@catalogue/ops/dist/reconcile/services.client';
 import { exitCodeOf, formatReport, reconcile } from '@catalogue/ops/dist/reconcile/reconcile';
@@ -42,12 +43,27 @@ async function adminLikes(id: number): Promise<number> {
   return (await system.admin.api.get(`/api/products/${id}`).expect(200)).body.likes as number;
 }
 
-/** As if these users' like events never reached admin: not counted, not in its inbox. */
-async function forgetInAdmin(productId: number, users: string[]): Promise<void> {
+async function likeIds(productId: number, users: string[]): Promise<string[]> {
   const likes: { id: string }[] = await system.main.dataSource.query('SELECT id FROM likes WHERE product_id = ? AND user_id IN (?)', [productId, users]);
   assert.equal(likes.length, users.length);
-  await system.admin.dataSource.query('DELETE FROM processed_events WHERE event_id IN (?)', [likes.map((l) => l.id)]);
-  await system.admin.dataSource.query('UPDATE products SET likes = likes - ? WHERE id = ?', [likes.length, productId]);
+  return likes.map((l) => l.id);
+}
+
+/** As if these users' like events never reached admin: not counted, not in its inbox, not among its applied likes. */
+async function forgetInAdmin(productId: number, users: string[]): Promise<void> {
+  const ids = await likeIds(productId, users);
+  await system.admin.dataSource.query('DELETE FROM processed_events WHERE event_id IN (?)', [ids]);
+  await system.admin.dataSource.query('DELETE FROM applied_likes WHERE like_id IN (?)', [ids]);
+  await system.admin.dataSource.query('UPDATE products SET likes = likes - ? WHERE id = ?', [ids.length, productId]);
+}
+
+/** Admin's inbox forgets these users' likes, as its pruner does once they pass the retention. */
+async function pruneFromAdminInbox(productId: number, users: string[]): Promise<void> {
+  const ids = await likeIds(productId, users);
+  await system.admin.dataSource.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 YEAR WHERE event_id IN (?)', [ids]);
+  await system.admin.app.get(ServiceMessaging).inboxPruner!.prune();
+  const left: unknown[] = await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [ids]);
+  assert.deepEqual(left, [], 'the inbox forgot them');
 }
 
 /** Runs the real CLI (asynchronously: the services it calls live in this process). */
@@ -135,6 +151,30 @@ describe('reconcile: compare main with admin and repair through events', () => {
     assert.ok(second.repaired.length <= first.repaired.length);
     await noDriftLeft();
     assert.equal(await adminLikes(id), 1);
+  });
+
+  test('after the inbox has pruned the likes admin counted, a repair re-announcing every like of the product counts only the missing ones', async () => {
+    const id = await createInAdmin('Pruned');
+    for (const user of ['p1', 'p2', 'p3', 'p4']) await like(id, user);
+    await eventually(async () => (await adminLikes(id)) === 4, { what: 'four likes in admin' });
+    // Admin missed two of them; the two it counted are long gone from its inbox.
+    await forgetInAdmin(id, ['p3', 'p4']);
+    await pruneFromAdminInbox(id, ['p1', 'p2']);
+
+    const report = await reconcile(client, { repair: true });
+    assert.ok(report.repaired.some((d) => d.productId === id && d.kind === 'likes_missing_in_admin'), JSON.stringify(report.drift));
+    await noDriftLeft();
+    // Main re-announced all four under their original ids: the two admin had counted were recognised, not counted again.
+    assert.equal(await adminLikes(id), 4);
+    // And again, now that every one of them is counted: nothing changes.
+    await pruneFromAdminInbox(id, ['p1', 'p2', 'p3', 'p4']);
+    await staff(request(main()).post(`/internal/products/${id}/likes/announce`)).expect(202);
+    await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: "main's outbox drained" });
+    await eventually(async () => {
+      const rows: unknown[] = await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [await likeIds(id, ['p1', 'p2', 'p3', 'p4'])]);
+      return rows.length === 4;
+    }, { what: 'the four re-announced likes processed by admin' });
+    assert.equal(await adminLikes(id), 4);
   });
 
   test('what events cannot repair is reported as such and the command exits 1 even with --repair', async () => {

@@ -12,6 +12,7 @@ import { buildResync } from '@catalogue/main-service/dist/app';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { AdminSnapshotClient } from '@catalogue/main-service/dist/products/admin-snapshot.client';
 import { ProductsRepository } from '@catalogue/main-service/dist/products/products.repository';
+import { ProductChangesRepository } from '@catalogue/main-service/dist/products/product-changes.repository';
 import { ProductsResync, type SnapshotSource } from '@catalogue/main-service/dist/products/products.resync';
 import { ProductsService } from '@catalogue/main-service/dist/products/products.service';
 import { listen, type ListeningSystem } from '../support/http';
@@ -77,7 +78,7 @@ function resyncWith(source?: (inner: SnapshotSource) => SnapshotSource, pageSize
   const adminSource = new AdminSnapshotClient(http.adminUrl, 2000, adminToken);
   return new ProductsResync(
     source ? source(adminSource) : adminSource,
-    new ProductsService(repository),
+    new ProductsService(repository, new ProductChangesRepository(system.main.dataSource)),
     repository,
     createTransactionRunner(system.main.dataSource, { idempotent: true }),
     logger,
@@ -135,7 +136,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
       const repository = new ProductsRepository(system.main.dataSource);
       const resync = new ProductsResync(
         new AdminSnapshotClient(`http://127.0.0.1:${port}`, 1000, adminToken),
-        new ProductsService(repository),
+        new ProductsService(repository, new ProductChangesRepository(system.main.dataSource)),
         repository,
         createTransactionRunner(system.main.dataSource, { idempotent: true }),
         logger,

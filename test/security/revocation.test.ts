@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { KeyObject } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { createAdminApp } from '@catalogue/admin-service/dist/app.module';
 import { hashPassword } from '@catalogue/admin-service/dist/auth/passwords';
+import type { SigningKeys } from '@catalogue/admin-service/dist/auth/signing-keys';
 import { ADMIN_CONFIG, SIGNING_KEY } from '@catalogue/admin-service/dist/common/tokens';
 import type { AdminConfig } from '@catalogue/admin-service/dist/config';
 import { createDataSource, createLogger, resolveDatabaseCredentials } from '@catalogue/shared';
@@ -31,7 +31,7 @@ before(async () => {
   // User 1 is the staff member behind system.admin.api (its token's subject), who makes the changes.
   await system.admin.dataSource.query("INSERT INTO users (id, email, name, role) VALUES (1, 'changer@example.test', 'Changer', 'staff')");
   const config = system.admin.app.get<AdminConfig>(ADMIN_CONFIG);
-  const key = system.admin.app.get<{ privateKey: KeyObject }>(SIGNING_KEY).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const key = system.admin.app.get<SigningKeys>(SIGNING_KEY).ring().current.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   // Its own pool on the same database, as another replica has; the app closes it on shutdown.
   const dataSource = createDataSource({ credentials: await resolveDatabaseCredentials(config, config.DB_NAME), poolSize: 2 });
   await dataSource.initialize();

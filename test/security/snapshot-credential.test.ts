@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { AdminSnapshotClient } from '@catalogue/main-service/dist/products/admin-snapshot.client';
 import { startSystem, type SystemUnderTest } from '../support/system';
+import { PUBLIC } from '../support/public-routes';
 import { concretePath, listRoutes, type RegisteredRoute } from '../support/routes';
 
 /**
@@ -69,7 +70,6 @@ describe('the snapshot-reader credential (main resync)', () => {
   });
 });
 
-/** Admin's routes that answer anyone (routes.test.ts keeps the list honest). */
-const isPublic = (route: string) => ['POST /api/auth/login', 'GET /.well-known/jwks.json', 'GET /api/health', 'GET /ready', 'GET /metrics'].includes(route) || route.startsWith('GET /admin');
-const isPublicOnMain = (route: string) =>
-  ['GET /api/products', 'GET /api/products/:id', 'GET /flask/api/products', 'GET /flask/api/products/:id', 'GET /api/health', 'GET /flask/api/health', 'GET /ready', 'GET /metrics', 'POST /api/auth/login'].includes(route);
+/** The routes that answer anyone (routes.test.ts keeps the list honest); admin's console files too. */
+const isPublic = (route: string) => PUBLIC.admin.includes(route) || route.startsWith('GET /admin');
+const isPublicOnMain = (route: string) => PUBLIC.main.includes(route);

@@ -53,7 +53,7 @@ describe('traces carry no SQL values', () => {
 
     const text = recorded();
     // The statements are there, only without their values.
-    assert.match(text, /SELECT id, email, role, password_hash FROM users WHERE email = \?/);
+    assert.match(text, /SELECT id, email, role, password_hash, disabled, token_version FROM users WHERE email = \?/);
     assert.match(text, /INSERT INTO processed_events \(event_id, event_type\) VALUES \(\?, \?\)/);
     assert.match(text, /Duplicate entry \?/, "the duplicate key's error is recorded, masked");
     for (const value of [email, `nobody-${secret}`, liker, hash, duplicate, password, secret]) {

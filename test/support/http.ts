@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { SystemUnderTest } from './system';
 
 export interface ListeningSystem {
@@ -26,4 +26,41 @@ export async function listen(system: SystemUnderTest): Promise<ListeningSystem> 
       await new Promise((resolve) => mainServer.close(resolve));
     },
   };
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+/**
+ * One HTTP request from a chosen loopback address (127.0.0.x: every one reaches this machine), so
+ * a proxy or a service in front sees distinct clients; a hang fails the test after 10 s.
+ */
+export function callFrom(url: string, options: { method?: string; token?: string; body?: unknown; from?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: options.method ?? 'GET',
+        localAddress: options.from ?? '127.0.0.1',
+        headers: {
+          ...options.headers,
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within 10 s: ${options.method ?? 'GET'} ${url}`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

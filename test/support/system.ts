@@ -6,8 +6,8 @@ import { buildMainService, type MainService } from '@catalogue/main-service/dist
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import mysql from 'mysql2/promise';
-import { createDataSource, createLogger, provisionBroker, removeBrokerUser, resolveDatabaseCredentials, topologyFor, type BrokerUser, type TokenRole, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
+import { createLogger, openDatabase, provisionBroker, removeBrokerUser, topologyFor, type TokenRole, type Topology } from '@catalogue/shared';
+import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 
@@ -47,13 +47,13 @@ export interface SystemOptions {
 /** Both services in this process, each on its own database, sharing one broker namespace. */
 export async function startSystem(options: SystemOptions = {}): Promise<SystemUnderTest> {
   const ns = createTestNamespace();
-  const brokerUsers: Record<'main' | 'admin', BrokerUser> | undefined = options.leastPrivilegeBroker
+  const brokerUsers: Record<'main' | 'admin', { name: string; password: string }> | undefined = options.leastPrivilegeBroker
     ? {
         main: { name: uniqueName('tmain_'), password: options.brokerPasswords?.main ?? uniqueName('main-pw-') },
         admin: { name: uniqueName('tadmin_'), password: options.brokerPasswords?.admin ?? uniqueName('admin-pw-') },
       }
     : undefined;
-  if (brokerUsers) await provisionBroker({ adminUrl: TEST_RABBITMQ_URL, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
+  if (brokerUsers) await provisionBroker({ management: TEST_RABBITMQ_MANAGEMENT, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
   const brokerEnv = (service: 'main' | 'admin', url = new URL(TEST_RABBITMQ_URL)): Record<string, string> => {
     if (!brokerUsers) return { RABBITMQ_URL: url.toString() };
     url.username = brokerUsers[service].name;
@@ -85,9 +85,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     : createLogger({ service: 'e2e', level: 'silent' });
 
   const adminConfig = loadAdminConfig({ ...adminDb!.env, ...common, ...dbEnv('admin'), ...brokerEnv('admin'), ...options.env?.admin });
-  // Credentials come from the configuration, as the services' runtime resolves them.
-  const adminDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(adminConfig, adminConfig.DB_NAME), poolSize: 5 });
-  await adminDataSource.initialize();
+  // Opened as the services' runtime opens it: credentials from the configuration or DB_SECRET_ID's secret.
+  const adminDataSource = await openDatabase({ ...adminConfig, DB_POOL_SIZE: 5 }, adminConfig.DB_NAME, logger, { maxWaitMs: 20_000 });
   const adminApp = await createAdminApp(adminConfig, { dataSource: adminDataSource, logger });
   await adminApp.startAllMicroservices();
   // Listening for real: main fetches admin's signing keys from its JWKS route, as in production.
@@ -100,9 +99,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   mainBrokerUrl.port = String(proxyPort);
   mainBrokerUrl.hostname = '127.0.0.1';
   const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, ...dbEnv('main'), ...brokerEnv('main', mainBrokerUrl), ...options.env?.main });
-  const mainDataSource = createDataSource({ credentials: await resolveDatabaseCredentials(mainConfig, mainConfig.DB_NAME), poolSize: 5 });
-  await mainDataSource.initialize();
+  const mainDataSource = await openDatabase({ ...mainConfig, DB_POOL_SIZE: 5 }, mainConfig.DB_NAME, logger, { maxWaitMs: 20_000 });
   const main = buildMainService(mainConfig, mainDataSource, logger);
+  await main.rateLimitCounters.connect();
   await main.messaging.start();
   await main.messaging.ready();
 
@@ -122,12 +121,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     async stop() {
       main.revokedUsers.stop();
       await main.messaging.stop(2000);
+      await main.rateLimitCounters.close();
       await mainDataSource.destroy();
       await adminApp.close();
       await mainBrokerProxy.stop();
       await Promise.all([mainDb!.drop(), adminDb!.drop()]);
       await ns.cleanup();
-      if (brokerUsers) await Promise.all([removeBrokerUser(brokerUsers.main.name), removeBrokerUser(brokerUsers.admin.name)]);
+      if (brokerUsers) await Promise.all([removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.main.name), removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.admin.name)]);
       if (dbUsers) {
         const root = await mysql.createConnection({ ...TEST_DB });
         try {

@@ -70,13 +70,13 @@ describe('POST /api/auth/login', () => {
     await request(admin.http).post('/api/auth/login').set('content-type', 'text/plain').send('email=a&password=b').expect(415);
   });
 
-  test('after too many failures for one email, it answers 429 with RateLimit headers, even with the right password', async () => {
+  test('after too many failures for one email from one address, it answers that address 429 with RateLimit headers, even with the right password', async () => {
     const user = await aUser(lenient, 'customer');
     for (let i = 0; i < 3; i++) await request(lenient.http).post('/api/auth/login').send({ email: user.email, password: `guess ${i}` }).expect(401);
     const limited = await request(lenient.http).post('/api/auth/login').send({ email: user.email, password: user.password }).expect(429);
     assert.equal(limited.body.code, 'rate_limited');
-    assert.match(String(limited.headers['ratelimit']), /"login-email"; r=0; t=\d+/);
-    assert.match(String(limited.headers['ratelimit-policy']), /"login-email"; q=3; w=900/);
+    assert.match(String(limited.headers['ratelimit']), /"login-email-address"; r=0; t=\d+/);
+    assert.match(String(limited.headers['ratelimit-policy']), /"login-email-address"; q=3; w=900/);
     assert.ok(Number(limited.headers['retry-after']) > 0);
   });
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createLogger } from '@catalogue/shared';
+import { startLocalSecretsManager, type LocalSecretsManager } from '@catalogue/shared/testing';
 import { loadAdminConfig } from '../config';
 import { loadSigningKey } from './signing-key';
+import { fixedKeys } from './signing-keys';
 import { TokensService } from './tokens.service';
 
 const logger = createLogger({ service: 'signing-key-test', level: 'silent' });
@@ -17,29 +17,15 @@ const base = { DB_USER: 'admin', DB_PASSWORD: '' };
 const pem = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** Secrets Manager's JSON protocol on a local port, reached through the SDK's endpoint override. */
-const secrets = new Map<string, string>();
-let server: http.Server;
+let sm: LocalSecretsManager;
 let endpoint: string;
 before(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALTEST';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local-test-secret-key';
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const secret = secrets.get((JSON.parse(body) as { SecretId: string }).SecretId);
-      res.setHeader('content-type', 'application/x-amz-json-1.1');
-      if (!secret) {
-        res.statusCode = 400;
-        return res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'not found' }));
-      }
-      res.end(JSON.stringify({ Name: 'jwt', SecretString: secret, VersionId: 'v1' }));
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sm = await startLocalSecretsManager();
+  endpoint = sm.endpoint;
+  process.env.AWS_ACCESS_KEY_ID ??= sm.env.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY ??= sm.env.AWS_SECRET_ACCESS_KEY;
 });
-after(() => new Promise<void>((done) => server.close(() => done())));
+after(() => sm.close());
 
 async function verifies(config: ReturnType<typeof loadAdminConfig>, token: string, key: Awaited<ReturnType<typeof loadSigningKey>>): Promise<string | undefined> {
   const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), { algorithms: ['RS256'], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
@@ -53,15 +39,15 @@ describe('the token signing key', () => {
     const [first, second] = [await loadSigningKey(config, logger), await loadSigningKey(config, logger)];
     assert.equal(first.publicJwk.kid, second.publicJwk.kid);
     assert.equal('d' in first.publicJwk, false);
-    const { token } = await new TokensService(first, config).issue('7', 'staff');
+    const { token } = await new TokensService(fixedKeys(first), config).issue('7', 'staff');
     assert.equal(await verifies(config, token, second), '7');
   });
 
   test('comes from Secrets Manager when JWT_PRIVATE_KEY_SECRET_ID is set', async () => {
-    secrets.set('prod/jwt', pem(2048));
+    sm.put('prod/jwt', pem(2048));
     const config = loadAdminConfig({ ...base, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt', AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, AWS_REGION: 'eu-west-1' });
     const key = await loadSigningKey(config, logger);
-    const { token } = await new TokensService(key, config).issue('8', 'customer');
+    const { token } = await new TokensService(fixedKeys(key), config).issue('8', 'customer');
     assert.equal(await verifies(config, token, key), '8');
     const missing = loadAdminConfig({ ...base, JWT_PRIVATE_KEY_SECRET_ID: 'prod/none', AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint });
     await assert.rejects(loadSigningKey(missing, logger), /prod\/none/);

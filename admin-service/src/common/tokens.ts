@@ -1,7 +1,7 @@
 /** Injection tokens for what the application is built from (see createAdminApp). */
 export const LOGGER = Symbol('LOGGER');
 export const ADMIN_CONFIG = Symbol('ADMIN_CONFIG');
-/** The key admin signs tokens with (see auth/signing-key.ts). */
+/** The keys admin signs tokens with and publishes (see auth/signing-keys.ts). */
 export const SIGNING_KEY = Symbol('SIGNING_KEY');
 
 /** Whether every broker connection this process needs (publisher, and consumer when it runs) is open. */

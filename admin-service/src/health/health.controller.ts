@@ -1,11 +1,14 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { checkHealth, type HealthReport } from '@catalogue/shared';
+import { checkHealth, httpStatusOf, LIVENESS_ANSWER, readinessOf, readinessRequires, type HealthReport, type ReadinessAnswer } from '@catalogue/shared';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/public.decorator';
 import { BROKER_STATUS, Lifecycle, type BrokerStatus } from '../common/tokens';
 
-/** Probes answer anyone: orchestrators call them without credentials, and they reveal no data. */
+/**
+ * Probes answer anyone: orchestrators call them without credentials, and they reveal no data.
+ * Readiness needs the database only: product changes wait in the outbox while the broker is away.
+ */
 @Public()
 @Controller()
 export class HealthController {
@@ -15,17 +18,35 @@ export class HealthController {
     private readonly lifecycle: Lifecycle,
   ) {}
 
-  /** Readiness: the database answers and the broker connections are open (and we are not draining). */
+  /** The detailed report: every dependency's state, with readiness's verdict as its status. */
   @Get('/api/health')
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
-    const report = await checkHealth(this.dataSource, this.broker, this.lifecycle.draining);
-    res.status(report.status === 'ok' ? 200 : 503);
+    const report = await this.report();
+    res.status(httpStatusOf(report));
     return report;
   }
 
-  /** Liveness: the process answers; touches no dependency, so an outage never restarts us. */
+  /** Readiness (Kubernetes' convention): the database answers and we are not draining. */
+  @Get('/readyz')
+  async readyz(@Res({ passthrough: true }) res: Response): Promise<ReadinessAnswer> {
+    const readiness = readinessOf(await this.report());
+    res.status(httpStatusOf(readiness));
+    return readiness;
+  }
+
+  /** Liveness (Kubernetes' convention): the process answers; touches no dependency, so an outage never restarts us. */
+  @Get('/livez')
+  livez(): typeof LIVENESS_ANSWER {
+    return LIVENESS_ANSWER;
+  }
+
+  /** Liveness under its older name, kept for existing probes. */
   @Get('/ready')
-  ready(): { status: 'ok' } {
-    return { status: 'ok' };
+  ready(): typeof LIVENESS_ANSWER {
+    return LIVENESS_ANSWER;
+  }
+
+  private report(): Promise<HealthReport> {
+    return checkHealth({ dataSource: this.dataSource, broker: this.broker, required: readinessRequires('api'), isDraining: () => this.lifecycle.draining });
   }
 }

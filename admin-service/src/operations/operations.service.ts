@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { checkHealth, ServiceMessaging } from '@catalogue/shared';
+import { checkHealth, readinessRequires, ServiceMessaging } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { ADMIN_CONFIG, BROKER_STATUS, Lifecycle, type BrokerStatus } from '../common/tokens';
 import type { AdminConfig } from '../config';
@@ -51,7 +51,7 @@ export class OperationsService implements OnModuleDestroy {
   async report(authorization: string | undefined): Promise<OperationsReport> {
     const topology = this.messaging.topology;
     const [admin, mainHealth, mainOutbox, adminOutbox, mainDead, adminDead] = await Promise.all([
-      checkHealth(this.dataSource, this.broker, this.lifecycle.draining),
+      checkHealth({ dataSource: this.dataSource, broker: this.broker, required: readinessRequires('api'), isDraining: () => this.lifecycle.draining }),
       this.mainHealth(),
       this.mainOutbox(authorization),
       this.adminOutbox(),

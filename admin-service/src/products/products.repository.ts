@@ -3,6 +3,7 @@ import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, q
 import { DataSource, type EntityManager } from 'typeorm';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
+import { markLikesApplied } from './applied-likes';
 import type { ProductFilters } from './product-filters';
 
 export interface Product {
@@ -87,6 +88,11 @@ export class ProductsRepository {
     if (affectedRows(result) === 0) return undefined;
     const rows: { version: number }[] = await tx.query('SELECT version FROM products WHERE id = ?', [id]);
     return rows[0]?.version;
+  }
+
+  /** Records likes as applied (counted or set aside), each once; returns how many were new. */
+  markLikesApplied(tx: EntityManager, likeIds: string[]): Promise<number> {
+    return markLikesApplied(tx, likeIds);
   }
 
   /** True when a live product took the like. */

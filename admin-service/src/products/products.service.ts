@@ -97,6 +97,8 @@ export class ProductsService {
    */
   async recordLike(event: ProductLiked, tx: EntityManager): Promise<void> {
     const { productId, userId } = event.data;
+    // Applied before: its inbox row may have been pruned since, but the like still counts once.
+    if ((await this.products.markLikesApplied(tx, [event.id])) === 0) return;
     if (await this.products.addLike(tx, productId)) return;
     await this.products.recordUnmatchedLike(tx, { eventId: event.id, productId, userId });
     this.logger.info({ eventId: event.id, productId }, 'like for an unknown product recorded as unmatched');
@@ -104,6 +106,9 @@ export class ProductsService {
 
   /** recordLike for many likes at once, in one UPDATE (and one INSERT for any unmatched ones). */
   async recordLikes(events: ProductLiked[], tx: EntityManager): Promise<void> {
+    // Rare (a like re-announced after its inbox row was pruned): the consumer then rolls this batch
+    // back and applies its likes one by one, where each finds out for itself.
+    if ((await this.products.markLikesApplied(tx, events.map((e) => e.id))) !== events.length) throw new Error('some of these likes were applied before');
     const counts = new Map<number, number>();
     for (const { data } of events) counts.set(data.productId, (counts.get(data.productId) ?? 0) + 1);
     if ((await this.products.addLikes(tx, counts)) === counts.size) return;

@@ -48,6 +48,25 @@ describe('the console under /admin', () => {
     await request(app).get('/api/products').expect(404);
   });
 
+  test('serves the pages from a checkout under a folder whose name starts with a dot', async () => {
+    const hidden = mkdtempSync(path.join(tmpdir(), '.checkout-'));
+    try {
+      const dotRoot = path.join(hidden, '.local', 'web', 'dist');
+      mkdirSync(path.join(dotRoot, 'assets'), { recursive: true });
+      writeFileSync(path.join(dotRoot, 'index.html'), '<!doctype html><title>hidden console</title>');
+      writeFileSync(path.join(dotRoot, 'assets', 'app-def456.js'), 'console.log(2)');
+      const hiddenApp = express();
+      hiddenApp.use('/admin', ...consoleHandlers(dotRoot, logger));
+      for (const page of ['/admin/', '/admin/products/3/edit']) {
+        const res = await request(hiddenApp).get(page).expect(200);
+        assert.match(res.text, /hidden console/, page);
+      }
+      await request(hiddenApp).get('/admin/assets/app-def456.js').expect(200);
+    } finally {
+      rmSync(hidden, { recursive: true, force: true });
+    }
+  });
+
   test('serves nothing when the console is not built', async () => {
     assert.deepEqual(consoleHandlers(path.join(root, 'missing'), logger), []);
   });

@@ -37,7 +37,9 @@ export function consoleHandlers(root: string, logger: Logger): RequestHandler[] 
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     // A missing asset is a 404, not the page: a stale tab must not run HTML as a script.
     if (req.path.startsWith('/assets/')) return next();
-    res.set(HTML_HEADERS).sendFile(index);
+    // `root` + a relative name: `send` refuses an absolute path with a dot segment anywhere in it,
+    // so a checkout under ~/.local/src or a hidden CI workspace would answer 404 on every page.
+    res.set(HTML_HEADERS).sendFile('index.html', { root });
   };
   return [assets, page];
 }

@@ -3,12 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
+import { CLIENT_ADDRESS_HEADER, verifyClientAddress } from '@catalogue/shared';
 import { startMain, type MainUnderTest } from '../test-support';
+
+const SECRET = 'login-proxy-test-client-address-secret-0123';
 
 describe('POST /api/auth/login on main (passed to admin)', () => {
   let main: MainUnderTest;
   let adminStub: http.Server;
-  let seen: { body: unknown; forwardedFor: string | undefined; path: string | undefined }[] = [];
+  let seen: { body: unknown; forwardedFor: string | undefined; clientAddress: string | undefined; path: string | undefined }[] = [];
+  let adminUrl: string;
   let adminAnswer: { status: number; body: string; headers?: Record<string, string> } = { status: 200, body: '{}' };
 
   before(async () => {
@@ -17,13 +21,19 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
       let raw = '';
       req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       req.on('end', () => {
-        seen.push({ body: JSON.parse(raw), forwardedFor: req.headers['x-forwarded-for'] as string | undefined, path: req.url });
+        seen.push({
+          body: JSON.parse(raw),
+          forwardedFor: req.headers['x-forwarded-for'] as string | undefined,
+          clientAddress: req.headers[CLIENT_ADDRESS_HEADER] as string | undefined,
+          path: req.url,
+        });
         res.writeHead(adminAnswer.status, { 'content-type': 'application/json', ...adminAnswer.headers });
         res.end(adminAnswer.body);
       });
     });
     await new Promise<void>((resolve) => adminStub.listen(0, '127.0.0.1', resolve));
-    main = await startMain({ ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}` });
+    adminUrl = `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`;
+    main = await startMain({ ADMIN_URL: adminUrl, CLIENT_ADDRESS_SECRET: SECRET });
   });
   after(async () => {
     await main?.stop();
@@ -39,7 +49,44 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
     assert.deepEqual(res.body, answer);
     assert.deepEqual(seen[0]?.body, { email: 'alice@example.com', password: 'secret' }, 'nothing else is forwarded');
     assert.equal(seen[0]?.path, '/api/auth/login');
-    assert.match(seen[0]?.forwardedFor ?? '', /127\.0\.0\.1/);
+    const forwarded = verifyClientAddress(seen[0]?.clientAddress ?? '', [SECRET]);
+    assert.ok(forwarded.ok && /127\.0\.0\.1$/.test(forwarded.address), `the socket's address, signed: ${JSON.stringify(forwarded)}`);
+  });
+
+  test("a client's X-Forwarded-For never reaches admin, nor changes the address main forwards (no proxy trusted)", async () => {
+    seen = [];
+    adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
+    await request(main.app).post('/api/auth/login').set('x-forwarded-for', '203.0.113.66').send({ email: 'a@example.com', password: 'x' }).expect(401);
+    assert.equal(seen[0]?.forwardedFor, undefined, 'no X-Forwarded-For is passed on');
+    const forwarded = verifyClientAddress(seen[0]?.clientAddress ?? '', [SECRET]);
+    assert.ok(forwarded.ok && /127\.0\.0\.1$/.test(forwarded.address), `still the socket's address: ${JSON.stringify(forwarded)}`);
+  });
+
+  test('behind one trusted proxy, main forwards the address that proxy appended, never what the client wrote before it', async () => {
+    const behindIngress = await startMain({ ADMIN_URL: adminUrl, CLIENT_ADDRESS_SECRET: SECRET, TRUST_PROXY_HOPS: '1' });
+    try {
+      seen = [];
+      adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
+      // The client wrote 203.0.113.66; the ingress appended the address it saw, 198.51.100.7.
+      await request(behindIngress.app).post('/api/auth/login').set('x-forwarded-for', '203.0.113.66, 198.51.100.7').send({ email: 'a@example.com', password: 'x' }).expect(401);
+      assert.deepEqual(verifyClientAddress(seen[0]?.clientAddress ?? '', [SECRET]), { ok: true, address: '198.51.100.7' });
+      assert.equal(seen[0]?.forwardedFor, undefined);
+    } finally {
+      await behindIngress.stop();
+    }
+  });
+
+  test('without CLIENT_ADDRESS_SECRET main forwards no address at all (admin then counts main itself)', async () => {
+    const unsigned = await startMain({ ADMIN_URL: adminUrl });
+    try {
+      seen = [];
+      adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
+      await request(unsigned.app).post('/api/auth/login').set('x-forwarded-for', '203.0.113.66').send({ email: 'a@example.com', password: 'x' }).expect(401);
+      assert.equal(seen[0]?.clientAddress, undefined);
+      assert.equal(seen[0]?.forwardedFor, undefined);
+    } finally {
+      await unsigned.stop();
+    }
   });
 
   test("passes on admin's refusal (401) and its rate limit (429 with Retry-After) unchanged", async () => {
@@ -57,7 +104,7 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
     const failed = await request(main.app).post('/api/auth/login').send({ email: 'a@example.com', password: 'x' }).expect(503);
     assert.equal(failed.body.code, 'dependency_unavailable');
 
-    const down = await startMain({ ADMIN_URL: 'http://127.0.0.1:1', ADMIN_TIMEOUT_MS: '500' });
+    const down = await startMain({ ADMIN_URL: 'http://127.0.0.1:1', LOGIN_TIMEOUT_MS: '500' });
     try {
       const res = await request(down.app).post('/api/auth/login').send({ email: 'a@example.com', password: 'x' }).expect(503);
       assert.match(res.body.message, /sign-in is unavailable/);

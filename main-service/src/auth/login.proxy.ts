@@ -1,12 +1,14 @@
 import { Router } from 'express';
-import { AppError } from '@catalogue/shared';
+import { AppError, CLIENT_ADDRESS_HEADER, signClientAddress } from '@catalogue/shared';
 
 /**
  * `POST /api/auth/login` on the storefront's own origin, passed to admin (which owns the users),
  * so the browser needs neither CORS nor admin's address. Only email and password are forwarded,
- * with the caller's address so admin's rate limit counts the person, not this proxy.
+ * with the caller's address as main reads it (behind its own TRUST_PROXY_HOPS), signed with
+ * `clientAddressSecret`, so admin's limits count the person, not this proxy. Whatever the client
+ * put in X-Forwarded-For stays here: admin sees only the address main vouches for.
  */
-export function loginProxyRouter(adminUrl: string, timeoutMs: number): Router {
+export function loginProxyRouter(adminUrl: string, timeoutMs: number, clientAddressSecret?: string): Router {
   const router = Router();
   const target = new URL('/api/auth/login', adminUrl);
   router.post('/login', async (req, res) => {
@@ -15,7 +17,11 @@ export function loginProxyRouter(adminUrl: string, timeoutMs: number): Router {
     try {
       answer = await fetch(target, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-forwarded-for': forwardedFor(req.get('x-forwarded-for'), req.socket.remoteAddress) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(clientAddressSecret && req.ip ? { [CLIENT_ADDRESS_HEADER]: signClientAddress(req.ip, clientAddressSecret) } : {}),
+        },
         body: JSON.stringify({ email, password }),
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'error',
@@ -30,8 +36,4 @@ export function loginProxyRouter(adminUrl: string, timeoutMs: number): Router {
     res.status(answer.status).json(body);
   });
   return router;
-}
-
-function forwardedFor(existing: string | undefined, remote: string | undefined): string {
-  return [existing, remote].filter(Boolean).join(', ');
 }

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { parseProductId, rateLimiter, type ServiceMetrics } from '@catalogue/shared';
+import { parseProductId, rateLimiter, type RateLimitCounters, type ServiceMetrics } from '@catalogue/shared';
 import { identityOf, type AuthenticatedRequest } from '../http/auth.middleware';
 import { errorCodeOf } from '../http/errors.middleware';
 import type { LikesService } from './likes.service';
@@ -9,11 +9,19 @@ export interface LikeRateLimits {
   perUser: RequestHandler;
 }
 
-/** Per client address (before identifying, so floods of bad tokens are braked too) and per user. */
-export function likeRateLimits(limits: { LIKES_PER_MINUTE_PER_ADDRESS: number; LIKES_PER_MINUTE_PER_USER: number }): LikeRateLimits {
+/**
+ * main's rate limits, all built here: per client address (before identifying, so floods of bad
+ * tokens are braked too) and per user. `counters` decides where they count (Redis or memory).
+ */
+export function likeRateLimits(limits: { LIKES_PER_MINUTE_PER_ADDRESS: number; LIKES_PER_MINUTE_PER_USER: number }, counters: RateLimitCounters): LikeRateLimits {
   return {
-    perAddress: rateLimiter({ name: 'likes-address', windowMs: 60_000, limit: limits.LIKES_PER_MINUTE_PER_ADDRESS }),
-    perUser: rateLimiter({ name: 'likes-user', windowMs: 60_000, limit: limits.LIKES_PER_MINUTE_PER_USER, key: (req) => `user:${(req as AuthenticatedRequest).identity?.subject}` }),
+    perAddress: rateLimiter(counters, { name: 'likes-address', windowMs: 60_000, limit: limits.LIKES_PER_MINUTE_PER_ADDRESS }),
+    perUser: rateLimiter(counters, {
+      name: 'likes-user',
+      windowMs: 60_000,
+      limit: limits.LIKES_PER_MINUTE_PER_USER,
+      key: (req) => `user:${(req as AuthenticatedRequest).identity?.subject}`,
+    }),
   };
 }
 

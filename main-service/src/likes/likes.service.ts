@@ -15,6 +15,7 @@ import {
   type TransactionRunner,
 } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
+import type { ProductChangesRepository } from '../products/product-changes.repository';
 import type { LikeRow, LikesRepository } from './likes.repository';
 
 export type LikeReceipt = LikeRow;
@@ -37,7 +38,8 @@ export interface LikeBatching {
 }
 
 /**
- * A like is the like row, the product's count and the product_liked event, committed together.
+ * A like is the like row, the product's count, the product_liked event and a change-feed row for
+ * the product (so every replica hears the new count), committed together.
  * Likes that arrive together share one transaction (see MicroBatcher): the database's commits and
  * round trips, not this process, bound the like rate, so a batch of likes costs what one did.
  * Each like still gets its own answer (recorded, already liked, not found). The like id doubles as
@@ -48,6 +50,7 @@ export class LikesService {
 
   constructor(
     private readonly likes: LikesRepository,
+    private readonly feed: ProductChangesRepository,
     private readonly runInTransaction: TransactionRunner,
     private readonly announce: () => void,
     private readonly crash: CrashHook,
@@ -111,6 +114,8 @@ export class LikesService {
     if (orphans.length > 0) await this.likes.remove(tx, orphans);
     const recorded = inserted.filter(isLive);
     await addAllToOutbox(tx, recorded.map((p) => ({ event: p.event, traceContext: p.traceContext })));
+    // Last before the commit: the feed id is taken as late as it can be, so readers wait least for it.
+    await this.feed.recordLikes(tx, [...new Set(recorded.map((p) => p.receipt.productId))]);
 
     const recordedIds = new Set(recorded.map((p) => p.receipt.id));
     return batch.map((p) => outcomeOf(p.receipt, recordedIds.has(p.receipt.id) ? 'recorded' : isLive(p) ? 'already_liked' : 'not_found'));

@@ -23,8 +23,9 @@ export const PAGE_CACHE_DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 /**
  * A short-lived cache of list pages. The public list is read far more often than it changes, and
  * each read costs a database round trip that the database, not this process, bounds. Concurrent
- * misses for one page share one query; a like committed in this process clears everything; any
- * other change (another replica's like, a product event) shows within `ttlMs`.
+ * misses for one page share one query. Its owner clears it on every change: at once for changes
+ * committed in this process, through the change feed for changes committed elsewhere (another
+ * replica's likes, the consumer in its own process); `ttlMs` is only the backstop.
  *
  * Anyone can ask for pages (random search words defeat the cache), so what it holds is bounded by
  * bytes, not only by count: a page of 500 products is a few hundred kilobytes. Every entry lives

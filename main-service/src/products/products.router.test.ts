@@ -88,28 +88,11 @@ describe('GET /api/products/:id', () => {
   });
 });
 
-describe('unknown routes and health', () => {
+describe('unknown routes', () => {
   test('an unknown route answers 404 in the error shape to a signed-in caller, 401 to an anonymous one', async () => {
     const res = await request(main.app).get('/api/nothing-here').set('authorization', `Bearer ${await tokenFor('u')}`).expect(404);
     assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message']);
     const anonymous = await request(main.app).get('/api/nothing-here').expect(401);
     assert.equal(anonymous.body.code, 'unauthenticated');
-  });
-
-  test('health answers 200 naming each dependency as up; liveness touches nothing', async () => {
-    await main.messaging.ready();
-    const res = await request(main.app).get('/api/health').expect(200);
-    assert.deepEqual(res.body, { status: 'ok', checks: { database: 'up', broker: 'up' } });
-    await request(main.app).get('/ready').expect(200, { status: 'ok' });
-  });
-
-  test('health answers 503 while draining for shutdown', async () => {
-    main.lifecycle.draining = true;
-    try {
-      const res = await request(main.app).get('/api/health').expect(503);
-      assert.equal(res.body.status, 'unavailable');
-    } finally {
-      main.lifecycle.draining = false;
-    }
   });
 });

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { parseListQuery, parseProductId, rateLimiter, type ListQuery } from '@catalogue/shared';
+import { parseListQuery, parseProductId, rateLimiter, type ListQuery, type RateLimitCounters } from '@catalogue/shared';
 import type { ProductsService } from './products.service';
 
 /**
@@ -7,8 +7,8 @@ import type { ProductsService } from './products.service';
  * statement (random words defeat the cache), while repeated and plain list pages cost nothing.
  * One limiter for both path prefixes, so the old paths are no way around it.
  */
-export function searchRateLimit(products: ProductsService, limit: number): RequestHandler {
-  return rateLimiter({
+export function searchRateLimit(products: ProductsService, counters: RateLimitCounters, limit: number): RequestHandler {
+  return rateLimiter(counters, {
     name: 'searches',
     windowMs: 60_000,
     limit,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError, listPageOf, snapshotPageOf, sortName, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
 import { PAGE_CACHE_DEFAULT_MAX_BYTES, PageCache } from './page-cache';
+import type { ProductChangesRepository } from './product-changes.repository';
 import type { ProductAuditRow, ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
 export type ApplyOutcome = 'applied' | 'stale';
@@ -17,7 +18,9 @@ const pageKey = (list: ListQuery, path: string): string =>
 
 /**
  * Main's product copy. Admin's events may arrive late, twice or out of order: a version decides
- * which state wins, and a delete leaves a tombstone that no later event can undo.
+ * which state wins, and a delete leaves a tombstone that no later event can undo. Each change it
+ * applies goes into the change feed in the same transaction, so every replica hears of it once
+ * it is committed (see ProductChanges).
  */
 export class ProductsService {
   private readonly pages: PageCache<RenderedPage>;
@@ -25,6 +28,7 @@ export class ProductsService {
   /** `listCacheMs`: how long a list page may be served from memory (0: never); `listCacheMaxBytes`: how much it may hold. */
   constructor(
     private readonly products: ProductsRepository,
+    private readonly feed: ProductChangesRepository,
     listCacheMs = 0,
     listCacheMaxBytes = PAGE_CACHE_DEFAULT_MAX_BYTES,
   ) {
@@ -71,19 +75,27 @@ export class ProductsService {
 
   async applySnapshot(tx: EntityManager, product: ProductSnapshot): Promise<ApplyOutcome> {
     this.listChanged();
-    if (await this.products.insertIfAbsent(tx, product)) return 'applied';
+    if (await this.products.insertIfAbsent(tx, product)) {
+      await this.feed.record(tx, 'created', product.id);
+      return 'applied';
+    }
     const current = await this.products.lockVersion(tx, product.id);
     if (!current || current.deleted || product.version <= current.version) return 'stale';
     await this.products.overwrite(tx, product);
+    await this.feed.record(tx, 'updated', product.id);
     return 'applied';
   }
 
   async applyDeletion(tx: EntityManager, id: number, version: number): Promise<ApplyOutcome> {
     this.listChanged();
-    if (await this.products.insertTombstoneIfAbsent(tx, id, version)) return 'applied';
+    if (await this.products.insertTombstoneIfAbsent(tx, id, version)) {
+      await this.feed.record(tx, 'deleted', id);
+      return 'applied';
+    }
     const current = await this.products.lockVersion(tx, id);
     if (!current || current.deleted || version <= current.version) return 'stale';
     await this.products.markDeleted(tx, id, version);
+    await this.feed.record(tx, 'deleted', id);
     return 'applied';
   }
 }

@@ -9,12 +9,13 @@ import ts from 'typescript';
  */
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
-export type Program = 'main' | 'admin' | 'migrate';
+export type Program = 'main' | 'admin' | 'migrate' | 'provision';
 
 const CONFIG_FILES: Record<Program, string> = {
   main: 'main-service/src/config.ts',
   admin: 'admin-service/src/config.ts',
   migrate: 'migrations/cli.ts',
+  provision: 'migrations/provisioning/config.ts',
 };
 const SHARED_SOURCE_DIR = 'packages/shared/src';
 const SOURCE_DIRS: Record<'main' | 'admin', string> = { main: 'main-service/src', admin: 'admin-service/src' };

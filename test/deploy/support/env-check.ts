@@ -1,6 +1,6 @@
 import { envNames, OTEL_STANDARD_ENV, usesOpenTelemetrySdk, type Program } from './code-facts';
 
-const WORKSPACE: Record<Program, string> = { main: 'main-service', admin: 'admin-service', migrate: 'migrations' };
+const WORKSPACE: Record<Program, string> = { main: 'main-service', admin: 'admin-service', migrate: 'migrations', provision: 'migrations' };
 
 /** Names a deployment file gives a program that the program never reads. */
 export function unknownEnvNames(program: Program, names: Iterable<string>): string[] {

@@ -22,13 +22,14 @@ type Models = Record<string, (data: never) => Validator>;
 
 // kubernetes-models ships ES modules only (no require condition), so it is imported dynamically.
 async function loadModels(): Promise<Models> {
-  const [apps, autoscaling, batch, core, policy, monitoring] = await Promise.all([
+  const [apps, autoscaling, batch, core, policy, monitoring, keda] = await Promise.all([
     import('kubernetes-models/apps/v1'),
     import('kubernetes-models/autoscaling/v2'),
     import('kubernetes-models/batch/v1'),
     import('kubernetes-models/v1'),
     import('kubernetes-models/policy/v1'),
     import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'),
+    import('@kubernetes-models/keda/keda.sh/v1alpha1'),
   ]);
   return {
     'apps/v1/Deployment': (d) => new apps.Deployment(d),
@@ -38,11 +39,14 @@ async function loadModels(): Promise<Models> {
     'autoscaling/v2/HorizontalPodAutoscaler': (d) => new autoscaling.HorizontalPodAutoscaler(d),
     'policy/v1/PodDisruptionBudget': (d) => new policy.PodDisruptionBudget(d),
     'monitoring.coreos.com/v1/ServiceMonitor': (d) => new monitoring.ServiceMonitor(d),
+    // KEDA's CRD schemas (from its published CRDs, as @kubernetes-models/keda ships them).
+    'keda.sh/v1alpha1/ScaledObject': (d) => new keda.ScaledObject(d),
+    'keda.sh/v1alpha1/TriggerAuthentication': (d) => new keda.TriggerAuthentication(d),
   };
 }
 let models: Promise<Models> | undefined;
 
-/** Validates an object against its Kubernetes (or Prometheus Operator) OpenAPI schema; rejects a kind it has no schema for. */
+/** Validates an object against its Kubernetes (or Prometheus Operator, or KEDA) OpenAPI schema; rejects a kind it has no schema for. */
 export async function validateSchema(object: KubeObject): Promise<void> {
   models ??= loadModels();
   const model = (await models)[`${object.apiVersion}/${object.kind}`];

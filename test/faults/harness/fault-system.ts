@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
 import { loadSigningKey } from '@catalogue/admin-service/dist/auth/signing-key';
+import { fixedKeys } from '@catalogue/admin-service/dist/auth/signing-keys';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
 import { createLogger, topologyFor } from '@catalogue/shared';
@@ -69,7 +70,7 @@ export class FaultSystem {
     // One signing key for every admin process, so tokens outlive the restarts the faults cause.
     const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const tokenConfig = loadAdminConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-    const tokens = new TokensService(await loadSigningKey(tokenConfig, createLogger({ service: 'faults', level: 'silent' })), tokenConfig);
+    const tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'faults', level: 'silent' }))), tokenConfig);
     this.staffToken = (await tokens.issue('fault-tests', 'staff', 86_400)).token;
 
     const [mainPort, adminPort] = [await freePort(), await freePort()];

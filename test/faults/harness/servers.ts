@@ -27,6 +27,15 @@ export async function portOpen(port: number): Promise<boolean> {
   });
 }
 
+async function managementAnswers(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/api/overview`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }, signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -134,16 +143,25 @@ export class PrivateRabbitMq {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'fault-rmq-'));
   readonly node = `faults${randomBytes(3).toString('hex')}@localhost`;
   port = 0;
+  /** The management HTTP API's port, when started with `management: true` (0 otherwise). */
+  managementPort = 0;
   private distPort = 0;
+
+  constructor(private readonly options: { management?: boolean } = {}) {}
 
   async init(): Promise<void> {
     this.port = await freePort();
     this.distPort = await freePort();
     mkdirSync(`${this.dir}/mnesia`);
     mkdirSync(`${this.dir}/log`);
-    writeFileSync(`${this.dir}/enabled_plugins`, '[].\n');
-    // Its own config file: the machine's listens on 5672, which is taken.
-    writeFileSync(`${this.dir}/rabbitmq.conf`, `listeners.tcp.local = 127.0.0.1:${this.port}\nloopback_users = none\nheartbeat = 60\n`);
+    let config = `listeners.tcp.local = 127.0.0.1:${this.port}\nloopback_users = none\nheartbeat = 60\n`;
+    if (this.options.management) {
+      this.managementPort = await freePort();
+      config += `management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = ${this.managementPort}\n`;
+    }
+    writeFileSync(`${this.dir}/enabled_plugins`, this.options.management ? '[rabbitmq_management].\n' : '[].\n');
+    // Its own config file: the machine's listens on 5672 (and 15672), which are taken.
+    writeFileSync(`${this.dir}/rabbitmq.conf`, config);
     for (const sub of ['', '/mnesia', '/log', '/enabled_plugins', '/rabbitmq.conf']) chownTree(`${this.dir}${sub}`, 'rabbitmq');
     guardAgainstOrphans(`${killIfStill(`$(cat ${this.dir}/pid 2>/dev/null)`, this.node)}; rm -rf ${this.dir}`);
     await this.start();
@@ -166,6 +184,12 @@ export class PrivateRabbitMq {
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
   }
 
+  /** The management API's base URL (credentials apart: fetch refuses URLs that carry them). */
+  get managementUrl(): string {
+    if (!this.managementPort) throw new Error('this node was started without the management plugin');
+    return `http://127.0.0.1:${this.managementPort}`;
+  }
+
   private pid(): number | undefined {
     try {
       return Number(readFileSync(`${this.dir}/pid`, 'utf8').trim());
@@ -177,6 +201,8 @@ export class PrivateRabbitMq {
   async start(): Promise<void> {
     await run('rabbitmq-server', ['-detached'], { env: this.env() });
     await waitUntil(`RabbitMQ ${this.node} on port ${this.port}`, () => portOpen(this.port), 90_000);
+    // The management listener starts with its plugin, after AMQP: wait until it answers.
+    if (this.managementPort) await waitUntil(`RabbitMQ management on port ${this.managementPort}`, () => managementAnswers(this.managementUrl), 90_000);
   }
 
   async ctl(...args: string[]): Promise<string> {

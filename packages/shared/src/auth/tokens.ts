@@ -1,6 +1,7 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
+import { KeySetUnavailable, RemoteKeySet } from './remote-key-set';
 
 /** Who a token speaks for: staff run the admin API; customers (and staff) like products. */
 export const ROLES = ['staff', 'customer'] as const;
@@ -35,7 +36,7 @@ export interface Identity {
  * how it is checked (no `none`, no HS256 signed with a public key).
  */
 export type VerificationKey =
-  | { kind: 'jwks'; url: string; timeoutMs?: number }
+  | { kind: 'jwks'; url: string; timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number }
   | { kind: 'public-key'; pem: string }
   | { kind: 'jwk-set'; keys: Record<string, unknown>[] }
   | { kind: 'secret'; secret: string };
@@ -68,8 +69,8 @@ export class TokenVerifier {
         case 'jwk-set':
           return createLocalJWKSet({ keys: key.keys });
         case 'jwks':
-          // Keys are cached; an unknown kid refetches at most every 30 s (key rotation).
-          return createRemoteJWKSet(new URL(key.url), { timeoutDuration: key.timeoutMs ?? 2000, cooldownDuration: 30_000 });
+          // Keys are kept; an unknown kid (admin rotated its key) fetches again at most once per cooldown.
+          return new RemoteKeySet({ url: key.url, timeoutMs: key.timeoutMs ?? 2000, cooldownMs: key.cooldownMs ?? 30_000, maxAgeMs: key.maxAgeMs ?? 300_000 }).getKey;
       }
     })();
     // A bad PEM surfaces on the first verify (as 503) and at start-up through ready().
@@ -112,14 +113,10 @@ export class TokenVerifier {
 
 function toAuthError(err: unknown): AppError {
   if (err instanceof joseErrors.JWTExpired) return unauthenticated('the token has expired');
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || isFetchFailure(err)) {
+  if (err instanceof KeySetUnavailable) {
     return AppError.unavailable('the token signing keys');
   }
   if (err instanceof joseErrors.JOSEError) return unauthenticated('the token is not valid');
   // Anything else (a key that failed to import) is ours, not the caller's fault.
   return AppError.unavailable('token verification');
-}
-
-function isFetchFailure(err: unknown): boolean {
-  return err instanceof TypeError && /fetch/i.test(err.message);
 }

@@ -49,6 +49,10 @@ export const commonEnvShape = {
   DB_PASSWORD: z.string().optional(),
   DB_SECRET_ID: z.string().min(1).optional(),
   DB_POOL_SIZE: positiveIntVar(10),
+  /** Secrets (DB_SECRET_ID, admin's JWT_PRIVATE_KEY_SECRET_ID) are read again this often, to follow rotations. */
+  SECRET_REFRESH_SECONDS: positiveIntVar(300),
+  /** No secret is read more often than this, whatever asks (a burst of refused logins causes one read). */
+  SECRET_MIN_INTERVAL_SECONDS: positiveIntVar(10),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
   RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
@@ -60,7 +64,15 @@ export const commonEnvShape = {
   /** Declare exchanges and queues at start; false with least-privilege broker users (provisioning declares them). */
   AMQP_DECLARE_TOPOLOGY: booleanVar(true),
   OUTBOX_SWEEP_MS: positiveIntVar(1000),
+  /** An outbox event the broker returned unroutable waits this long for its first retry, then twice as long each time... */
+  OUTBOX_RETRY_BASE_MS: positiveIntVar(1000),
+  /** ...up to this. */
+  OUTBOX_RETRY_MAX_MS: positiveIntVar(60_000),
   PUBLISH_CONFIRM_TIMEOUT_MS: positiveIntVar(5000),
+  /** How long the inbox (`processed_events`) remembers an applied event; the consuming process prunes older rows. */
+  INBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+  /** How often the consuming process prunes its inbox. */
+  INBOX_PRUNE_INTERVAL_MS: positiveIntVar(3_600_000),
   SHUTDOWN_TIMEOUT_MS: positiveIntVar(10000),
 } as const;
 
@@ -68,6 +80,8 @@ const DEV_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 type CommonEnv = {
   NODE_ENV: 'development' | 'production' | 'test';
+  OUTBOX_RETRY_BASE_MS: number;
+  OUTBOX_RETRY_MAX_MS: number;
   DB_USER?: string;
   DB_PASSWORD?: string;
   DB_SECRET_ID?: string;
@@ -85,6 +99,9 @@ export function refineCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
   }
   if (env.NODE_ENV === 'production' && !env.RABBITMQ_URL) {
     ctx.addIssue({ code: 'custom', path: ['RABBITMQ_URL'], message: 'required in production' });
+  }
+  if (env.OUTBOX_RETRY_MAX_MS < env.OUTBOX_RETRY_BASE_MS) {
+    ctx.addIssue({ code: 'custom', path: ['OUTBOX_RETRY_MAX_MS'], message: 'must be at least OUTBOX_RETRY_BASE_MS' });
   }
 }
 

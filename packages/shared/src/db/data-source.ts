@@ -1,9 +1,12 @@
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import type { DatabaseCredentials } from '../config/secrets';
+import { rotatingMysqlDriver, type RotationOptions } from './rotating-pool';
 
 export interface DataSourceSettings {
   credentials: DatabaseCredentials;
   poolSize: number;
+  /** Credentials from a secret that may rotate: the pool follows them (db/rotating-pool.ts). */
+  rotation?: RotationOptions;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities?: MixedList<Function | string | EntitySchema>;
   migrations?: DataSourceOptions['migrations'];
@@ -22,6 +25,8 @@ export function createDataSourceOptions(settings: DataSourceSettings): DataSourc
     username: credentials.user,
     password: credentials.password,
     database: credentials.database,
+    // TypeORM's documented hook for the mysql2 module; without rotation, mysql2 itself.
+    ...(settings.rotation ? { driver: rotatingMysqlDriver(settings.rotation) } : {}),
     entities: settings.entities ?? [],
     migrations: settings.migrations ?? [],
     synchronize: false,

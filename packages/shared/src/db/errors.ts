@@ -23,6 +23,13 @@ const CONNECTION_CODES = new Set([
 ]);
 const CONNECTION_ERRNOS = new Set([1040, 1053, 1317, 2002, 2003, 2006, 2013, 1927]);
 
+/**
+ * The server refused the login (ER_ACCESS_DENIED_ERROR): the password or user changed under us.
+ * It happens only when a connection opens, before any statement ran.
+ */
+const AUTHENTICATION_CODES = new Set(['ER_ACCESS_DENIED_ERROR']);
+const AUTHENTICATION_ERRNOS = new Set([1045]);
+
 function codesOf(err: unknown): { code?: string; errno?: number; message?: string }[] {
   const found: { code?: string; errno?: number; message?: string }[] = [];
   let current: unknown = err;
@@ -42,8 +49,17 @@ export function isConflictError(err: unknown): boolean {
   return codesOf(err).some((c) => (c.code && CONFLICT_CODES.has(c.code)) || (c.errno !== undefined && CONFLICT_ERRNOS.has(c.errno)));
 }
 
+export function isAuthenticationError(err: unknown): boolean {
+  return codesOf(err).some((c) => (c.code && AUTHENTICATION_CODES.has(c.code)) || (c.errno !== undefined && AUTHENTICATION_ERRNOS.has(c.errno)));
+}
+
+/**
+ * The database could not be reached or the connection broke. A refused login counts too: the pool
+ * re-reads the secret when it sees one (db/rotating-pool.ts), so waiting and retrying is how it
+ * heals, and callers answer 503 rather than 500.
+ */
 export function isConnectionError(err: unknown): boolean {
-  return codesOf(err).some(
+  return isAuthenticationError(err) || codesOf(err).some(
     (c) =>
       (c.code && CONNECTION_CODES.has(c.code)) ||
       (c.errno !== undefined && CONNECTION_ERRNOS.has(c.errno)) ||

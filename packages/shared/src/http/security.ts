@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { slowDown } from 'express-slow-down';
 import helmet from 'helmet';
 import { z } from 'zod';
 import { AppError } from './errors';
+import type { RateLimitCounters } from './rate-limit-counters';
 
 const originList = z
   .string()
@@ -18,7 +21,11 @@ export const httpSecurityEnvShape = {
   CORS_ORIGINS: originList,
   /** Other origins pages served by this service may call (CSP connect-src), e.g. admin's sign-in from the storefront. */
   CSP_CONNECT_SRC: originList,
-  /** How many reverse proxies in front of us set X-Forwarded-For; 0 trusts none (the socket address counts). */
+  /**
+   * How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none (the socket
+   * address counts). Count only the proxies every request passes (on admin: the ingress, not main,
+   * whose sign-ins carry their client address in a header of their own).
+   */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 } as const;
 
@@ -63,28 +70,86 @@ export interface RateLimitOptions {
   countOnlyFailures?: boolean;
 }
 
+/** Keys longer than this are stored as their SHA-256: a client cannot make one key cost more memory than this. */
+export const RATE_LIMIT_KEY_MAX = 64;
+
+/** A key of bounded length: itself when short, otherwise its SHA-256 (base64url). */
+export function boundedKey(key: string): string {
+  return key.length <= RATE_LIMIT_KEY_MAX ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
 /**
  * A fixed-window limiter that answers 429 in the shared error shape with the IETF `RateLimit` and
- * `RateLimit-Policy` headers and `Retry-After`. Counts live in process memory: with several
- * replicas each allows `limit` (a shared store is the next step).
+ * `RateLimit-Policy` headers and `Retry-After`. Counts live where `counters` keeps them: in Redis,
+ * shared by every replica, or in this process (a bounded number of keys); a failing store lets the
+ * request through (see RateLimitCounters).
  */
-export function rateLimiter(options: RateLimitOptions): RequestHandler {
+export function rateLimiter(counters: RateLimitCounters, options: RateLimitOptions): RequestHandler {
   return rateLimit({
-    windowMs: options.windowMs,
+    ...commonLimiterOptions(counters, options),
     limit: options.limit,
     identifier: options.name,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => options.key?.(req) ?? ipKeyGenerator(req.ip ?? 'unknown'),
-    ...(options.skip ? { skip: options.skip } : {}),
-    skipSuccessfulRequests: options.countOnlyFailures ?? false,
     handler: (_req, _res, next) => next(new AppError(429, 'rate_limited', 'too many requests; try again later')),
   });
 }
 
+export interface SlowDownOptions extends Omit<RateLimitOptions, 'limit'> {
+  /** Requests counted in a window before answers are delayed. */
+  delayAfter: number;
+  /** The delay of the first request over `delayAfter`; it doubles with each one after, up to `maxDelayMs`. */
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** Told of each delay applied, in ms (metrics). */
+  onDelay?: (delayMs: number) => void;
+}
+
+/** The delay for the `over`-th request past the threshold (1 for the first): doubling from `firstMs`, never above `maxMs`. */
+export function progressiveDelayMs(over: number, firstMs: number, maxMs: number): number {
+  if (over < 1) return 0;
+  return Math.min(maxMs, firstMs * 2 ** Math.min(over - 1, 30));
+}
+
+/**
+ * Like `rateLimiter`, but over the threshold it answers *later* instead of refusing: a brake for
+ * keys an attacker can share with the rightful client (an email), where a refusal would lock the
+ * owner out. The delay is bounded, so the owner waits at most `maxDelayMs`.
+ */
+export function slowDownLimiter(counters: RateLimitCounters, options: SlowDownOptions): RequestHandler {
+  return slowDown({
+    ...commonLimiterOptions(counters, options),
+    identifier: options.name,
+    delayAfter: options.delayAfter,
+    delayMs: (used: number) => {
+      const delay = progressiveDelayMs(used - options.delayAfter, options.firstDelayMs, options.maxDelayMs);
+      options.onDelay?.(delay);
+      return delay;
+    },
+    maxDelayMs: options.maxDelayMs,
+  });
+}
+
+function commonLimiterOptions(counters: RateLimitCounters, options: Omit<RateLimitOptions, 'limit'> & { windowMs: number }) {
+  return {
+    store: counters.storeFor(options.name),
+    passOnStoreError: true,
+    logger: counters.libraryLogger,
+    windowMs: options.windowMs,
+    keyGenerator: (req: Parameters<RequestHandler>[0]) => boundedKey(options.key?.(req) ?? ipKeyGenerator(req.ip ?? 'unknown')),
+    ...(options.skip ? { skip: options.skip } : {}),
+    skipSuccessfulRequests: options.countOnlyFailures ?? false,
+  };
+}
+
 /** The client address as express sees it after applying TRUST_PROXY_HOPS, IPv6 grouped by /56. */
 export function clientAddressKey(req: Parameters<RequestHandler>[0]): string {
-  return ipKeyGenerator(req.ip ?? 'unknown');
+  return addressKey(req.ip);
+}
+
+/** A limit key for a client address: IPv4 as is, IPv6 grouped by /56 (one subscriber's usual allocation). */
+export function addressKey(address: string | undefined): string {
+  return ipKeyGenerator(address ?? 'unknown');
 }
 
 /** Explicit limits so slow or idle clients cannot hold connections (slowloris). */

@@ -19,10 +19,12 @@ export const REDACTED_PATHS = [
   'JWT_SECRET',
   'RABBITMQ_URL',
   'OPS_RABBITMQ_URL',
+  'REDIS_URL',
   '*.DB_PASSWORD',
   '*.JWT_SECRET',
   '*.RABBITMQ_URL',
   '*.OPS_RABBITMQ_URL',
+  '*.REDIS_URL',
 ];
 
 export function createLogger(options: { service: string; level: string; destination?: pino.DestinationStream }): Logger {

@@ -1,10 +1,12 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CatalogueEvent } from '../contracts/events';
 import type { Logger } from '../logging/logger';
-import { activeTraceCarrier, untraced, withPublishSpan, type TraceCarrier } from '../observability/trace-context';
+import { activeTraceCarrier, markActiveSpanFailed, untraced, withPublishSpan, type TraceCarrier } from '../observability/trace-context';
 import { noCrash, type CrashHook } from './crash-points';
 import type { MessagingObserver } from './observer';
+import { ReturnedMessages } from './returns';
 
 interface OutboxRow {
   id: string;
@@ -12,6 +14,8 @@ interface OutboxRow {
   event_type: string;
   payload: string;
   trace_context: string | null;
+  /** Times the broker returned it unroutable so far. */
+  attempts: number;
 }
 
 /**
@@ -63,6 +67,8 @@ export interface OutboxRelayOptions {
   isBrokerConnected: () => boolean;
   sweepIntervalMs: number;
   confirmTimeoutMs: number;
+  /** Backoff for a row the broker returned unroutable: the first retry after `baseMs`, doubling up to `maxMs`. */
+  unroutableRetry?: { baseMs: number; maxMs: number };
   batchSize?: number;
   /**
    * Drains running at once. SKIP LOCKED gives each its own rows, so a commit's events go out while
@@ -88,10 +94,21 @@ export async function readOutboxBacklog(dataSource: DataSource): Promise<OutboxB
   return { rows: Number(row?.n ?? 0), oldestAgeSeconds: row?.oldest == null ? 0 : Math.max(0, Number(row.oldest) / 1e6) };
 }
 
+/** How long a row the broker has returned `attempts` times before waits for its next try. */
+export function unroutableRetryDelayMs(attempts: number, retry: { baseMs: number; maxMs: number }): number {
+  return Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(attempts, 30));
+}
+
+const DEFAULT_UNROUTABLE_RETRY = { baseMs: 1000, maxMs: 60_000 };
+
 /**
  * Publishes committed outbox rows: right after a commit (`kick`) for low latency, and on a sweep
  * for whatever a crash or an outage left behind. Rows are claimed with FOR UPDATE SKIP LOCKED, so
  * several replicas share the work, and deleted only after the broker confirms them.
+ *
+ * Every publish is `mandatory`: a message no queue is bound for comes back (basic.return, before
+ * its confirm). Such a row is not delivered, so it stays, is counted, and waits for a retry of its
+ * own (`next_attempt_at`, backing off), while the rows behind it go out as usual.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -102,11 +119,18 @@ export class OutboxRelay {
   private stopped = true;
   private sweepTimer: NodeJS.Timeout | undefined;
   private consecutiveFailures = 0;
+  private readonly returns = new ReturnedMessages();
+  private readonly unroutableRetry: { baseMs: number; maxMs: number };
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 200;
     this.maxInFlight = options.maxInFlight ?? 1;
     this.crash = options.crash ?? noCrash;
+    this.unroutableRetry = options.unroutableRetry ?? DEFAULT_UNROUTABLE_RETRY;
+    // A setup function runs on every (re)connection's new channel, where the returns arrive.
+    options.channel.addSetup(async (channel: ConfirmChannel) => this.returns.watch(channel)).catch((err: unknown) => {
+      options.logger.warn({ err: (err as Error).message }, 'could not watch the publishing channel for returned messages');
+    });
   }
 
   start(): void {
@@ -170,7 +194,10 @@ export class OutboxRelay {
     }
   }
 
-  /** Claims one batch, publishes it with confirms, deletes what was confirmed. Returns rows claimed. */
+  /**
+   * Claims one batch of due rows, publishes it with confirms, deletes what was confirmed and
+   * routed, and schedules the next try of what came back unroutable. Returns rows claimed.
+   */
   async publishBatch(): Promise<number> {
     if (!this.options.isBrokerConnected()) return 0;
     // READ COMMITTED: the claim locks only the rows it read, never the gap after the last one,
@@ -178,16 +205,19 @@ export class OutboxRelay {
     // The polling itself is not traced; each publish continues the trace stored with its row.
     const outcome = await untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
       const rows: OutboxRow[] = await tx.query(
-        'SELECT id, event_id, event_type, payload, trace_context FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+        'SELECT id, event_id, event_type, payload, trace_context, attempts FROM outbox WHERE next_attempt_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
         [this.batchSize],
       );
       if (rows.length === 0) return { claimed: 0, error: undefined };
       const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
       const confirmed: string[] = [];
+      const returned: OutboxRow[] = [];
       let firstError: unknown;
       results.forEach((result, i) => {
         const row = rows[i]!;
-        if (result.status === 'fulfilled') {
+        if (result.status === 'fulfilled' && result.value === 'returned') {
+          returned.push(row);
+        } else if (result.status === 'fulfilled') {
           confirmed.push(row.id);
           this.options.observer?.published?.(row.event_type, 1);
         } else {
@@ -197,6 +227,7 @@ export class OutboxRelay {
       });
       this.crash('after-confirm-before-mark-sent');
       if (confirmed.length > 0) await tx.query('DELETE FROM outbox WHERE id IN (?)', [confirmed]);
+      if (returned.length > 0) await this.parkUnroutable(tx, returned);
       return { claimed: rows.length, error: firstError };
     }));
     // Thrown after the commit, so the rows that were confirmed stay marked sent.
@@ -204,23 +235,53 @@ export class OutboxRelay {
     return outcome.claimed;
   }
 
-  private async publish(row: OutboxRow): Promise<void> {
+  /**
+   * Rows the broker returned keep their place in the outbox but are not claimed again before
+   * their backoff ends, so they never hold up the rows behind them; counted and logged per batch.
+   */
+  private async parkUnroutable(tx: EntityManager, rows: OutboxRow[]): Promise<void> {
+    const delays = rows.map((row) => [row.id, Math.round(unroutableRetryDelayMs(Number(row.attempts), this.unroutableRetry) * 1000)]);
+    await tx.query(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL (CASE id ${delays.map(() => 'WHEN ? THEN ?').join(' ')} END) MICROSECOND WHERE id IN (?)`,
+      [...delays.flat(), rows.map((row) => row.id)],
+    );
+    const byType = new Map<string, number>();
+    for (const row of rows) byType.set(row.event_type, (byType.get(row.event_type) ?? 0) + 1);
+    for (const [type, count] of byType) this.options.observer?.unroutable?.(type, count);
+    this.options.logger.warn(
+      { exchange: this.options.exchange, events: Object.fromEntries(byType), eventIds: rows.slice(0, 10).map((row) => row.event_id) },
+      'the broker returned events as unroutable (no queue bound for their routing key); they stay in the outbox and are retried with backoff',
+    );
+  }
+
+  /** Publishes one row mandatory and waits for its confirm: routed, or returned unroutable. */
+  private async publish(row: OutboxRow): Promise<'routed' | 'returned'> {
     const stored = row.trace_context ? parseCarrier(row.trace_context) : null;
     const { exchange } = this.options;
+    let outcome: 'routed' | 'returned' = 'routed';
     await withPublishSpan({ exchange, routingKey: row.event_type, messageId: row.event_id, stored }, async (headers, carrierKey) => {
-      const confirmed = this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
-        persistent: true,
-        contentType: 'application/json',
-        messageId: row.event_id,
-        type: row.event_type,
-        timestamp: Math.floor(Date.now() / 1000),
-        headers,
-        timeout: this.options.confirmTimeoutMs,
-        ...carrierKey,
-      });
-      this.crash('after-publish-before-confirm');
-      await confirmed;
+      const settle = this.returns.expect(row.event_id);
+      try {
+        const confirmed = this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
+          persistent: true,
+          mandatory: true,
+          contentType: 'application/json',
+          messageId: row.event_id,
+          type: row.event_type,
+          timestamp: Math.floor(Date.now() / 1000),
+          headers,
+          timeout: this.options.confirmTimeoutMs,
+          ...carrierKey,
+        });
+        this.crash('after-publish-before-confirm');
+        await confirmed;
+      } finally {
+        // The return, if any, came before the confirm on the same channel.
+        if (settle()) outcome = 'returned';
+      }
+      if (outcome === 'returned') markActiveSpanFailed('returned unroutable');
     });
+    return outcome;
   }
 }
 

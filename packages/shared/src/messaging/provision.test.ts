@@ -1,28 +1,33 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import amqplib from 'amqplib';
-import { createTestNamespace, TEST_RABBITMQ_URL, uniqueName } from '../testing';
-import { provisionBroker, removeBrokerUser, type BrokerUser } from './provision';
-import { exchangeOf, queueOf, topologyFor, type ConsumerName } from './topology';
+import { createTestNamespace, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName } from '../testing';
+import { managementApi, apiSegment } from './management-api';
+import { passwordMatches, provisionBroker, removeBrokerUser, type ProvisionedUser } from './provision';
+import { assertTopology, exchangeOf, queueOf, topologyFor, type ConsumerName } from './topology';
 
+type BrokerUser = Required<Pick<ProvisionedUser, 'name' | 'password'>>;
 const ns = createTestNamespace();
 const topology = topologyFor(ns.namespace);
 const users: Record<ConsumerName, BrokerUser> = {
   main: { name: uniqueName('tmain_'), password: uniqueName('pw-main-') },
   admin: { name: uniqueName('tadmin_'), password: uniqueName('pw-admin-') },
 };
+const provision = (overrides: Partial<Parameters<typeof provisionBroker>[0]> = {}) =>
+  provisionBroker({ management: TEST_RABBITMQ_MANAGEMENT, namespace: ns.namespace, deliveryLimit: 10, users, ...overrides });
+let secondRun: Awaited<ReturnType<typeof provisionBroker>>;
 
 before(async () => {
-  await provisionBroker({ adminUrl: TEST_RABBITMQ_URL, namespace: ns.namespace, deliveryLimit: 10, users });
-  // Running it again changes nothing and does not fail.
-  await provisionBroker({ adminUrl: TEST_RABBITMQ_URL, namespace: ns.namespace, deliveryLimit: 10, users });
+  const first = await provision();
+  assert.ok(first.some((step) => step.action === 'created'));
+  secondRun = await provision();
 });
 after(async () => {
-  await Promise.all([removeBrokerUser(users.main.name), removeBrokerUser(users.admin.name)]);
+  await Promise.all([removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, users.main.name), removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, users.admin.name)]);
   await ns.cleanup();
 });
 
-function urlFor(user: BrokerUser): string {
+function urlFor(user: { name: string; password: string }): string {
   const url = new URL(TEST_RABBITMQ_URL);
   url.username = user.name;
   url.password = user.password;
@@ -30,7 +35,7 @@ function urlFor(user: BrokerUser): string {
 }
 
 /** Runs one operation on a fresh channel of the user's connection: 'ok', or the broker's refusal code. */
-async function attempt(user: BrokerUser, operation: (channel: amqplib.ConfirmChannel) => Promise<unknown>): Promise<string> {
+async function attempt(user: { name: string; password: string }, operation: (channel: amqplib.ConfirmChannel) => Promise<unknown>): Promise<string> {
   const connection = await amqplib.connect(urlFor(user));
   connection.on('error', () => undefined);
   try {
@@ -84,3 +89,72 @@ for (const service of ['main', 'admin'] as const) {
     });
   });
 }
+
+describe('provisioning over the management API', () => {
+  test('a second run finds everything in place and changes nothing', () => {
+    assert.ok(secondRun.length > 10);
+    assert.deepEqual(secondRun.filter((step) => step.action !== 'unchanged'), []);
+  });
+
+  test('declares what the services would declare themselves: their own AMQP declaration of the same plan is accepted as equivalent', async () => {
+    const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      await assertTopology(channel, topology, { deliveryLimit: 10 });
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('refuses a queue that exists with other arguments, naming them, and changes nothing', async () => {
+    await assert.rejects(provision({ deliveryLimit: 11 }), (err: Error) => {
+      assert.match(err.message, new RegExp(`queue ${ns.namespace.replace('.', '\\.')}main exists with other settings \\(x-delivery-limit: 10 instead of 11\\)`));
+      return true;
+    });
+    const queue = await managementApi(TEST_RABBITMQ_MANAGEMENT).get<{ arguments: Record<string, unknown> }>(`/api/queues/%2F/${apiSegment(queueOf(topology, 'main'))}`);
+    assert.equal(queue?.arguments['x-delivery-limit'], 10);
+  });
+
+  test('never resets an existing password to a default or to nothing; an explicit new one replaces it', async () => {
+    const name = uniqueName('tpw_');
+    const other = { name: uniqueName('tother_'), password: uniqueName('pw-') };
+    const api = managementApi(TEST_RABBITMQ_MANAGEMENT);
+    const stored = async () => (await api.get<{ password_hash: string; hashing_algorithm: string }>(`/api/users/${apiSegment(name)}`))!;
+    try {
+      await provision({ users: { main: { name, password: 'first-password' }, admin: other } });
+      for (const user of [{ name, password: 'main-broker-dev-password', passwordIsDefault: true }, { name }]) {
+        const steps = await provision({ users: { main: user, admin: other } });
+        assert.deepEqual(steps.find((s) => s.what === `broker user ${name}`), { what: `broker user ${name}`, action: 'unchanged' });
+        assert.ok(passwordMatches(await stored(), 'first-password'));
+      }
+      const steps = await provision({ users: { main: { name, password: 'second-password' }, admin: other } });
+      assert.deepEqual(steps.find((s) => s.what === `broker user ${name}`)?.action, 'updated');
+      assert.ok(passwordMatches(await stored(), 'second-password'));
+      assert.equal(passwordMatches(await stored(), 'first-password'), false);
+    } finally {
+      await removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, name);
+      await removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, other.name);
+    }
+  });
+
+  test('a new user without a password is an error that names the user', async () => {
+    const name = uniqueName('tnopw_');
+    await assert.rejects(provision({ users: { main: { name }, admin: users.admin } }), new RegExp(`broker user ${name} does not exist and no password was given`));
+    assert.equal(await managementApi(TEST_RABBITMQ_MANAGEMENT).get(`/api/users/${apiSegment(name)}`), undefined);
+  });
+
+  test('an unreachable or refusing management API gives a clear error without the password', async () => {
+    const secret = uniqueName('sentinel-');
+    await assert.rejects(provision({ management: { url: 'http://127.0.0.1:9', username: 'x', password: secret, timeoutMs: 2000 } }), (err: Error) => {
+      assert.match(err.message, /management API at http:\/\/127\.0\.0\.1:9 unreachable/);
+      assert.ok(!err.message.includes(secret));
+      return true;
+    });
+    await assert.rejects(provision({ management: { ...TEST_RABBITMQ_MANAGEMENT, password: secret } }), (err: Error) => {
+      assert.match(err.message, /failed: 401/);
+      assert.ok(!err.message.includes(secret));
+      return true;
+    });
+  });
+});

@@ -44,36 +44,78 @@ export function deadLetterQueueOf(topology: Topology, consumer: ConsumerName): s
   return consumer === 'main' ? topology.mainDeadLetterQueue : topology.adminDeadLetterQueue;
 }
 
+export interface TopologyOptions {
+  /** Deliveries of one message before the quorum queue dead-letters it. */
+  deliveryLimit: number;
+  /**
+   * Replicas of each quorum queue when it is created (`x-quorum-initial-group-size`); the broker's
+   * default when absent. Part of a queue's identity for the broker: declare with the same value
+   * everywhere, or let provisioning alone declare (services with AMQP_DECLARE_TOPOLOGY=false).
+   */
+  quorumInitialGroupSize?: number;
+}
+
+export type QueueArguments = Record<string, string | number>;
+
+/** The whole topology as data: what is declared, in this order, by services and by provisioning alike. */
+export interface TopologyPlan {
+  exchanges: { name: string; type: 'topic' | 'direct' }[];
+  queues: { name: string; arguments: QueueArguments }[];
+  bindings: { exchange: string; queue: string; routingKey: string }[];
+}
+
 /**
- * Declares the whole topology. Both services call it, publisher and consumer alike, when they may
- * (AMQP_DECLARE_TOPOLOGY): a message published before its queue exists would be confirmed and
- * silently dropped. With least-privilege broker users, the provisioning step calls it instead.
+ * The one description of exchanges, queues (with their quorum arguments) and bindings. The
+ * services' own declaration (`assertTopology`, over AMQP) and provisioning (over the management
+ * HTTP API) both read it, so what one declares is exactly what the other would.
  */
-export async function assertTopology(channel: ConfirmChannel, topology: Topology, options: { deliveryLimit: number }): Promise<void> {
-  await channel.assertExchange(topology.adminExchange, 'topic', { durable: true });
-  await channel.assertExchange(topology.mainExchange, 'topic', { durable: true });
-  await channel.assertExchange(topology.deadLetterExchange, 'direct', { durable: true });
+export function topologyPlan(topology: Topology, options: TopologyOptions): TopologyPlan {
+  const quorum = (extra: QueueArguments = {}): QueueArguments => ({
+    'x-queue-type': 'quorum',
+    ...(options.quorumInitialGroupSize ? { 'x-quorum-initial-group-size': options.quorumInitialGroupSize } : {}),
+    ...extra,
+  });
+  const plan: TopologyPlan = {
+    exchanges: [
+      { name: topology.adminExchange, type: 'topic' },
+      { name: topology.mainExchange, type: 'topic' },
+      { name: topology.deadLetterExchange, type: 'direct' },
+    ],
+    queues: [],
+    bindings: [],
+  };
   for (const consumer of ['main', 'admin'] as const) {
     const queue = queueOf(topology, consumer);
     const deadLetterQueue = deadLetterQueueOf(topology, consumer);
-    await channel.assertQueue(deadLetterQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await channel.bindQueue(deadLetterQueue, topology.deadLetterExchange, queue);
-    await channel.assertQueue(queue, {
-      durable: true,
-      arguments: {
-        'x-queue-type': 'quorum',
+    plan.queues.push({ name: deadLetterQueue, arguments: quorum() });
+    plan.bindings.push({ exchange: topology.deadLetterExchange, queue: deadLetterQueue, routingKey: queue });
+    plan.queues.push({
+      name: queue,
+      arguments: quorum({
         'x-delivery-limit': options.deliveryLimit,
         'x-dead-letter-exchange': topology.deadLetterExchange,
         'x-dead-letter-routing-key': queue,
+        // Safe dead-lettering: the message leaves this queue only once the dead-letter queue has it.
         'x-dead-letter-strategy': 'at-least-once',
         'x-overflow': 'reject-publish',
-      },
+      }),
     });
     const subscription = SUBSCRIPTIONS[consumer];
-    for (const event of subscription.events) {
-      await channel.bindQueue(queue, topology[subscription.from], event);
-    }
+    for (const event of subscription.events) plan.bindings.push({ exchange: topology[subscription.from], queue, routingKey: event });
   }
+  return plan;
+}
+
+/**
+ * Declares the whole topology. Both services call it, publisher and consumer alike, when they may
+ * (AMQP_DECLARE_TOPOLOGY): a message published before its queue exists would be confirmed and
+ * silently dropped. With least-privilege broker users, the provisioning step declares it instead.
+ */
+export async function assertTopology(channel: ConfirmChannel, topology: Topology, options: TopologyOptions): Promise<void> {
+  const plan = topologyPlan(topology, options);
+  for (const exchange of plan.exchanges) await channel.assertExchange(exchange.name, exchange.type, { durable: true });
+  for (const queue of plan.queues) await channel.assertQueue(queue.name, { durable: true, arguments: queue.arguments });
+  for (const binding of plan.bindings) await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
 }
 
 export function exchangeOf(topology: Topology, service: ConsumerName): string {
@@ -88,7 +130,7 @@ export function exchangeOf(topology: Topology, service: ConsumerName): string {
 export async function prepareTopology(
   channel: ConfirmChannel,
   topology: Topology,
-  options: { declare: boolean; deliveryLimit: number; service: ConsumerName; side: 'publisher' | 'consumer' },
+  options: TopologyOptions & { declare: boolean; service: ConsumerName; side: 'publisher' | 'consumer' },
 ): Promise<void> {
   if (options.declare) return assertTopology(channel, topology, options);
   if (options.side === 'publisher') {

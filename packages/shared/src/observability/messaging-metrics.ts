@@ -10,6 +10,9 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
     publishFailed(type) {
       metrics.eventsFailed.inc({ event_type: eventTypeLabel(type), stage: 'publish' });
     },
+    unroutable(type, count) {
+      metrics.eventsUnroutable.inc({ event_type: eventTypeLabel(type) }, count);
+    },
     delivered({ type, redelivered }) {
       if (redelivered) metrics.eventsRedelivered.inc({ event_type: eventTypeLabel(type) });
     },
@@ -28,6 +31,9 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
     },
     deadLettered({ type }) {
       metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type) });
+    },
+    inboxPruned(count) {
+      metrics.inboxPruned.inc(count);
     },
   };
 }

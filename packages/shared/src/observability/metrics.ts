@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { EventTypes, type EventType } from '../contracts/events';
+import { CREDENTIAL_KINDS, credentialEvents, READ_OUTCOMES, SECRET_KINDS } from './credential-events';
 
 /** Chosen once for both services: every series is `catalogue_*` and carries a constant `service` label. */
 export const METRIC_PREFIX = 'catalogue_';
@@ -41,11 +42,13 @@ export class ServiceMetrics {
   readonly eventsPublished: Counter<'event_type'>;
   readonly eventsConsumed: Counter<'event_type'>;
   readonly eventsFailed: Counter<'event_type' | 'stage'>;
+  readonly eventsUnroutable: Counter<'event_type'>;
   readonly eventsDeadLettered: Counter<'event_type'>;
   readonly eventsRedelivered: Counter<'event_type'>;
   readonly eventsDuplicatesIgnored: Counter<'event_type'>;
   readonly consumerProcessingDuration: Histogram<'event_type' | 'outcome'>;
   readonly eventLag: Histogram<'event_type'>;
+  readonly inboxPruned: Counter;
   readonly outboxBacklogRows: Gauge;
   readonly outboxOldestAge: Gauge;
 
@@ -54,6 +57,12 @@ export class ServiceMetrics {
   readonly productsCreated: Counter;
   readonly productsUpdated: Counter;
   readonly productsDeleted: Counter;
+  readonly rateLimitStoreErrors: Counter<'limiter'>;
+
+  readonly secretReads: Counter<'secret' | 'outcome'>;
+  readonly credentialChanges: Counter<'credential'>;
+  readonly databaseAuthFailures: Counter;
+  readonly jwksFetches: Counter<'outcome'>;
 
   constructor(
     readonly service: ServiceName,
@@ -89,6 +98,12 @@ export class ServiceMetrics {
       labelNames: ['event_type', 'stage'],
       registers,
     });
+    this.eventsUnroutable = new Counter({
+      name: name('events_unroutable_total'),
+      help: 'Outbox events the broker returned as unroutable (no queue bound for their routing key): not delivered, kept in the outbox and retried with backoff.',
+      labelNames: ['event_type'],
+      registers,
+    });
     this.eventsDeadLettered = new Counter({ name: name('events_dead_lettered_total'), help: 'Messages this consumer sent to its dead-letter queue.', labelNames: ['event_type'], registers });
     this.eventsRedelivered = new Counter({ name: name('events_redelivered_total'), help: 'Deliveries the broker marked as redelivered.', labelNames: ['event_type'], registers });
     this.eventsDuplicatesIgnored = new Counter({
@@ -111,6 +126,7 @@ export class ServiceMetrics {
       buckets: LAG_BUCKETS,
       registers,
     });
+    this.inboxPruned = new Counter({ name: name('inbox_pruned_total'), help: 'Inbox (processed_events) rows deleted after their retention.', registers });
     const collect = options.outboxBacklog ? backlogCollector(options.outboxBacklog, () => [this.outboxBacklogRows, this.outboxOldestAge]) : undefined;
     this.outboxBacklogRows = new Gauge({ name: name('outbox_backlog_rows'), help: 'Outbox rows waiting to be published.', registers, collect });
     this.outboxOldestAge = new Gauge({ name: name('outbox_oldest_age_seconds'), help: 'Age of the oldest unpublished outbox row (0 when empty).', registers, collect });
@@ -120,6 +136,54 @@ export class ServiceMetrics {
     this.productsCreated = new Counter({ name: name('products_created_total'), help: 'Products created.', registers });
     this.productsUpdated = new Counter({ name: name('products_updated_total'), help: 'Products updated.', registers });
     this.productsDeleted = new Counter({ name: name('products_deleted_total'), help: 'Products deleted.', registers });
+    this.rateLimitStoreErrors = new Counter({
+      name: name('rate_limit_store_errors_total'),
+      help: 'Requests a rate limiter let through uncounted because its shared store (Redis) failed or timed out, by limiter.',
+      labelNames: ['limiter'],
+      registers,
+    });
+
+    // Credentials: counted process-wide where they happen (credential-events.ts), copied here at scrape time.
+    const events = credentialEvents;
+    this.secretReads = new Counter({
+      name: name('secret_reads_total'),
+      help: 'Reads of a secret from Secrets Manager (database, signing_key), by outcome (ok, error).',
+      labelNames: ['secret', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const secret of SECRET_KINDS) for (const outcome of READ_OUTCOMES) this.inc({ secret, outcome }, events.secretReads(secret, outcome));
+      },
+    });
+    this.credentialChanges = new Counter({
+      name: name('credential_changes_total'),
+      help: 'New values seen while running: a secret (database, signing_key) read again with a new value, or a changed key set fetched from the JWKS (jwks).',
+      labelNames: ['credential'],
+      registers,
+      collect() {
+        this.reset();
+        for (const credential of CREDENTIAL_KINDS) this.inc({ credential }, events.changesOf(credential));
+      },
+    });
+    this.databaseAuthFailures = new Counter({
+      name: name('database_auth_failures_total'),
+      help: 'Logins the database refused (ER_ACCESS_DENIED_ERROR) for credentials from a secret; each makes the pool read the secret again.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(events.databaseAuthFailures());
+      },
+    });
+    this.jwksFetches = new Counter({
+      name: name('jwks_fetches_total'),
+      help: "Fetches of the token signing keys from admin's JWKS, by outcome (ok, error).",
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const outcome of READ_OUTCOMES) this.inc({ outcome }, events.jwksFetches(outcome));
+      },
+    });
 
     // Series that exist from the start read as 0 instead of "no data", so rate() and alerts work at once.
     for (const reason of LIKE_REJECTION_REASONS) this.likesRejected.labels(reason).inc(0);
@@ -127,6 +191,7 @@ export class ServiceMetrics {
       this.eventsPublished.labels(type).inc(0);
       this.eventsConsumed.labels(type).inc(0);
       this.eventsDeadLettered.labels(type).inc(0);
+      this.eventsUnroutable.labels(type).inc(0);
     }
   }
 

@@ -1,18 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HealthReport } from '../runtime/health';
+import { httpStatusOf, LIVENESS_ANSWER, readinessOf, type HealthReport } from '../runtime/health';
 import type { ServiceMetrics } from './metrics';
 
 export interface OpsServerOptions {
   port: number;
-  /** Readiness, as the API's `/api/health` reports it. */
+  /** The detailed report; readiness is its verdict (a process without an API needs its broker too). */
   health: () => Promise<HealthReport>;
   metrics: ServiceMetrics;
 }
 
 /**
- * The small HTTP server of a process that serves no API (a consumer): liveness on `/ready`,
- * readiness on `/api/health` and `/metrics`, so Kubernetes can probe it and Prometheus scrape it.
+ * The small HTTP server of a process that serves no API (a consumer): liveness on `/livez` (and
+ * `/ready`, kept for older probes), readiness on `/readyz`, the detailed report on `/api/health`,
+ * and `/metrics`, so Kubernetes can probe it and Prometheus scrape it.
  */
 export class OpsServer {
   private server: Server | undefined;
@@ -25,10 +26,14 @@ export class OpsServer {
       const path = (req.url ?? '/').split('?')[0];
       const answer = async () => {
         if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', { code: 'method_not_allowed', message: 'only GET' });
-        if (path === '/ready') return send(200, 'application/json', { status: 'ok' });
+        if (path === '/livez' || path === '/ready') return send(200, 'application/json', LIVENESS_ANSWER);
+        if (path === '/readyz') {
+          const readiness = readinessOf(await health());
+          return send(httpStatusOf(readiness), 'application/json', readiness);
+        }
         if (path === '/api/health') {
           const report = await health();
-          return send(report.status === 'ok' ? 200 : 503, 'application/json', report);
+          return send(httpStatusOf(report), 'application/json', report);
         }
         if (path === '/metrics') {
           const { contentType, body } = await metrics.exposition();

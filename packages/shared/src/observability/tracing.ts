@@ -19,7 +19,7 @@ interface Started {
 let started: Started | undefined;
 
 /** Probes and scrapes make no traces: they would bury the requests that matter. */
-const UNTRACED_PATHS = new Set(['/metrics', '/ready', '/api/health', '/flask/api/health']);
+const UNTRACED_PATHS = new Set(['/metrics', '/livez', '/readyz', '/ready', '/api/health', '/flask/api/health']);
 
 /** True when the environment asks for traces: an exporter is configured and the SDK is not disabled. */
 export function tracingRequested(env: Env): boolean {

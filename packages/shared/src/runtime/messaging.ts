@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger';
 import { Broker } from '../messaging/broker';
 import { EventConsumer, type EventHandler } from '../messaging/consumer';
 import type { CrashHook } from '../messaging/crash-points';
+import { InboxPruner, type InboxPrunerOptions } from '../messaging/inbox-pruner';
 import type { MessagingObserver } from '../messaging/observer';
 import { OutboxRelay } from '../messaging/outbox';
 import { exchangeOf, prepareTopology, topologyFor, type ConsumerName, type Topology } from '../messaging/topology';
@@ -16,8 +17,11 @@ export interface MessagingSettings {
   deliveryLimit: number;
   sweepIntervalMs: number;
   confirmTimeoutMs: number;
+  /** Backoff of an outbox event the broker returned unroutable. */
+  unroutableRetry: { baseMs: number; maxMs: number };
   /** Declare the topology at start (a broker user with configure rights), or only check it exists. */
   declareTopology: boolean;
+  inbox: { retentionDays: number; pruneIntervalMs: number };
 }
 
 /** The messaging part of a service's validated configuration (see commonEnvShape). */
@@ -28,8 +32,12 @@ export function messagingSettingsFrom(config: {
   AMQP_PREFETCH: number;
   AMQP_DELIVERY_LIMIT: number;
   OUTBOX_SWEEP_MS: number;
+  OUTBOX_RETRY_BASE_MS: number;
+  OUTBOX_RETRY_MAX_MS: number;
   PUBLISH_CONFIRM_TIMEOUT_MS: number;
   AMQP_DECLARE_TOPOLOGY: boolean;
+  INBOX_RETENTION_DAYS: number;
+  INBOX_PRUNE_INTERVAL_MS: number;
 }): MessagingSettings {
   return {
     brokerUrl: config.brokerUrl,
@@ -39,7 +47,9 @@ export function messagingSettingsFrom(config: {
     deliveryLimit: config.AMQP_DELIVERY_LIMIT,
     sweepIntervalMs: config.OUTBOX_SWEEP_MS,
     confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS,
+    unroutableRetry: { baseMs: config.OUTBOX_RETRY_BASE_MS, maxMs: config.OUTBOX_RETRY_MAX_MS },
     declareTopology: config.AMQP_DECLARE_TOPOLOGY,
+    inbox: { retentionDays: config.INBOX_RETENTION_DAYS, pruneIntervalMs: config.INBOX_PRUNE_INTERVAL_MS },
   };
 }
 
@@ -50,6 +60,10 @@ export interface ServiceMessagingOptions {
   logger: Logger;
   runRelay: boolean;
   runConsumer: boolean;
+  /** Prune the inbox on a timer: on in the process that consumes (admin's consumer runs outside this class). */
+  pruneInbox: boolean;
+  /** What must outlive the inbox, kept before its rows are pruned (see InboxPruner). */
+  beforeInboxForget?: InboxPrunerOptions['beforeForget'];
   handlers: Partial<Record<EventType, EventHandler>>;
   observer?: MessagingObserver;
   crash?: CrashHook;
@@ -66,6 +80,7 @@ export class ServiceMessaging {
   readonly topology: Topology;
   readonly relay: OutboxRelay | undefined;
   readonly consumer: EventConsumer | undefined;
+  readonly inboxPruner: InboxPruner | undefined;
 
   constructor(options: ServiceMessagingOptions) {
     const { settings, logger } = options;
@@ -88,10 +103,21 @@ export class ServiceMessaging {
         isBrokerConnected: () => this.broker.isConnected(),
         sweepIntervalMs: settings.sweepIntervalMs,
         confirmTimeoutMs: settings.confirmTimeoutMs,
+        unroutableRetry: settings.unroutableRetry,
         observer: options.observer,
         crash: options.crash,
       });
       this.broker.onConnect(() => this.relay?.kick());
+    }
+    if (options.pruneInbox) {
+      this.inboxPruner = new InboxPruner({
+        dataSource: options.dataSource,
+        logger,
+        retentionDays: settings.inbox.retentionDays,
+        intervalMs: settings.inbox.pruneIntervalMs,
+        beforeForget: options.beforeInboxForget,
+        observer: options.observer,
+      });
     }
     if (options.runConsumer) {
       this.consumer = new EventConsumer({
@@ -114,6 +140,7 @@ export class ServiceMessaging {
   async start(): Promise<void> {
     this.relay?.start();
     await this.consumer?.start();
+    this.inboxPruner?.start();
   }
 
   /** Resolves once the publisher and consumer channels are open: for tests and readiness. */
@@ -131,6 +158,7 @@ export class ServiceMessaging {
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    await this.inboxPruner?.stop();
     await this.consumer?.stop(timeoutMs);
     await this.relay?.stop();
     await Promise.all([this.broker.close(), this.consumerBroker?.close()]);

@@ -1,5 +1,31 @@
 import type { DataSource } from 'typeorm';
+import { databaseCredentialSource } from '../config/database-credentials';
+import type { DatabaseSettings } from '../config/secrets';
+import { createDataSource } from '../db/data-source';
+import { isAuthenticationError } from '../db/errors';
 import type { Logger } from '../logging/logger';
+
+export interface DatabaseRuntimeSettings extends DatabaseSettings {
+  DB_POOL_SIZE: number;
+  SECRET_REFRESH_SECONDS: number;
+  SECRET_MIN_INTERVAL_SECONDS: number;
+}
+
+/**
+ * The service's database, opened at start-up: credentials from DB_SECRET_ID's secret (followed as
+ * it rotates) or the environment, then connected with retries.
+ */
+export async function openDatabase(settings: DatabaseRuntimeSettings, database: string, logger: Logger, options: { maxWaitMs?: number } = {}): Promise<DataSource> {
+  const minIntervalMs = settings.SECRET_MIN_INTERVAL_SECONDS * 1000;
+  const source = await databaseCredentialSource(settings, database, { logger, minIntervalMs });
+  const dataSource = createDataSource({
+    credentials: source.current,
+    poolSize: settings.DB_POOL_SIZE,
+    rotation: source.refreshable ? { source, refreshIntervalMs: settings.SECRET_REFRESH_SECONDS * 1000, retryRefusedAfterMs: minIntervalMs, logger } : undefined,
+  });
+  await connectDatabaseWithRetry(dataSource, logger, options);
+  return dataSource;
+}
 
 /**
  * Opens the database at start-up, retrying with capped exponential backoff and saying which
@@ -21,7 +47,9 @@ export async function connectDatabaseWithRetry(dataSource: DataSource, logger: L
         throw new Error(`${target} is unreachable: ${reason}`);
       }
       const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
-      logger.warn({ reason, retryInMs: delay }, `${target} is unreachable; retrying`);
+      // A refused login retries too: with DB_SECRET_ID each attempt may bring the secret's newer value.
+      if (isAuthenticationError(err)) logger.warn({ reason, retryInMs: delay }, `${target} refused the login; retrying`);
+      else logger.warn({ reason, retryInMs: delay }, `${target} is unreachable; retrying`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -1,10 +1,14 @@
 export * from './fault-proxy';
 export * from './metrics';
 export * from './processes';
+export * from './secrets-manager';
+export * from './database-users';
+export * from './redis';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
 import type { DatabaseCredentials } from '../config/secrets';
+import type { ManagementEndpoint } from '../messaging/management-api';
 import { topologyFor } from '../messaging/topology';
 
 /** Where tests reach MariaDB/MySQL as a user allowed to create databases (root locally). */
@@ -15,6 +19,16 @@ export const TEST_DB = {
   password: process.env.TEST_DB_PASSWORD ?? '',
 };
 export const TEST_RABBITMQ_URL = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/**
+ * The test broker's management HTTP API (the `rabbitmq_management` plugin, which `.ci/run`
+ * enables), as the same administrator as TEST_RABBITMQ_URL: provisioning goes through it.
+ */
+export const TEST_RABBITMQ_MANAGEMENT: ManagementEndpoint = {
+  url: process.env.TEST_RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672',
+  username: decodeURIComponent(new URL(TEST_RABBITMQ_URL).username),
+  password: decodeURIComponent(new URL(TEST_RABBITMQ_URL).password),
+};
 
 export function uniqueName(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -110,6 +124,42 @@ export async function drainQueue(queue: string, options: { max?: number } = {}):
     await connection.close();
   }
   return messages;
+}
+
+/** Runs `work` on a channel of its own to the test broker (declare, bind, delete what a test needs). */
+export async function withTestChannel<T>(work: (channel: amqplib.Channel) => Promise<T>): Promise<T> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    const result = await work(channel);
+    await channel.close();
+    return result;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Waits until the queue has a consumer: its topology exists, so nothing published to it is dropped. */
+export async function waitForConsumer(queue: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  const connection = await amqplib.connect(TEST_RABBITMQ_URL);
+  // Checking a queue that does not exist yet closes the channel with an error; that is the expected "not yet".
+  connection.on('error', () => undefined);
+  try {
+    await eventually(
+      async () => {
+        const channel = await connection.createChannel();
+        channel.on('error', () => undefined);
+        try {
+          return (await channel.checkQueue(queue)).consumerCount > 0;
+        } finally {
+          await channel.close().catch(() => undefined);
+        }
+      },
+      { timeoutMs: options.timeoutMs, what: `a consumer on ${queue}` },
+    );
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Publishes raw bytes as a hostile or buggy producer would. */
