@@ -27,6 +27,8 @@ import { operationsRouter } from './operations/operations.router';
 import { metricsRouter } from './metrics/metrics.router';
 import { LikesService } from './likes/likes.service';
 import { likesInternalRouter } from './likes/likes.internal.router';
+import { LiveStreams, type LiveSettings } from './live/live-streams';
+import { liveRouter, streamOpenLimit } from './live/live.router';
 import { AdminSnapshotClient } from './products/admin-snapshot.client';
 import { ProductChanges } from './products/product-changes';
 import { ProductChangeMetrics } from './products/product-changes.metrics';
@@ -46,6 +48,8 @@ import { UsersService } from './users/users.service';
 
 /** The old system's paths keep working for existing clients. */
 const API_PREFIXES = ['/api', '/flask/api'];
+/** How long a browser waits before it reconnects a live stream that ended. */
+const LIVE_RETRY_MS = 2000;
 
 export interface MainService {
   app: express.Express;
@@ -59,8 +63,21 @@ export interface MainService {
   changes: ProductChanges;
   /** Where the rate limits count (Redis when REDIS_URL is set); main.ts connects and closes it. */
   rateLimitCounters: RateLimitCounters;
+  /** The open live streams; shutdown ends them (see stopServing) before the server can close. */
+  live: LiveStreams;
   /** Users whose earlier tokens admin revoked; refreshed in the background once first used (stop it on shutdown). */
   revokedUsers: RevokedUsers;
+}
+
+function liveSettingsFrom(config: MainConfig): LiveSettings {
+  return {
+    maxStreams: config.LIVE_STREAMS_MAX,
+    maxPerAddress: config.LIVE_STREAMS_PER_ADDRESS,
+    coalesceMs: config.LIVE_COALESCE_MS,
+    heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
+    maxBufferBytes: config.LIVE_STREAM_MAX_BUFFER_KB * 1024,
+    retryMs: LIVE_RETRY_MS,
+  };
 }
 
 /** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
@@ -88,15 +105,17 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
   const productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS);
   const changeFeed = new ProductChangesRepository(dataSource);
-  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, config.PRODUCT_LIST_CACHE_MAX_BYTES);
   const changes = new ProductChanges(
     changeFeed,
     { pollMs: config.PRODUCT_CHANGES_POLL_MS, retentionSeconds: config.PRODUCT_CHANGES_RETENTION_SECONDS },
     new ProductChangeMetrics(metrics),
     logger,
   );
-  // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here.
+  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, () => changes.position, config.PRODUCT_LIST_CACHE_MAX_BYTES);
+  // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here,
+  // first: a page read once the live stream has told of a change shows it.
   changes.subscribe(() => products.listChanged());
+  const live = new LiveStreams(changes, liveSettingsFrom(config), metrics, logger);
   // Changes committed in this process clear the cache at once and wake the feed for its listeners.
   const changedHere = () => {
     products.listChanged();
@@ -153,6 +172,8 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   // Public: probes and the product list. Everything else needs a signed-in caller.
   app.use(healthRouter(dataSource, messaging, lifecycle));
   app.use(metricsRouter(metrics));
+  // Before the products router, whose /:id would take "stream" for an id. New with the stream: /api only.
+  app.use('/api/products', liveRouter(live, streamOpenLimit(config, rateLimitCounters)));
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, authenticated, likeLimits, metrics));
   }
@@ -167,5 +188,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, tokens, messaging, lifecycle, metrics, resync, changes, rateLimitCounters, revokedUsers };
+  return { app, tokens, messaging, lifecycle, metrics, resync, changes, live, rateLimitCounters, revokedUsers };
 }

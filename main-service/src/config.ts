@@ -67,6 +67,18 @@ const schema = z
     PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
     /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
     PRODUCT_CHANGES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** Live streams (GET /api/products/stream) one process keeps open at most; more are answered 503. */
+    LIVE_STREAMS_MAX: positiveIntVar(2000),
+    /** Live streams one client address may keep open in one process; more are answered 429. */
+    LIVE_STREAMS_PER_ADDRESS: positiveIntVar(8),
+    /** Stream opens per client address per minute (counted where the rate limits count). */
+    LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS: positiveIntVar(60),
+    /** Like counts are gathered this long and sent once per product; 0 sends each at once. */
+    LIVE_COALESCE_MS: z.coerce.number().int().min(0).max(5000).default(250),
+    /** How often an idle stream gets a comment line; keep it below every proxy's idle timeout in front. */
+    LIVE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+    /** A reader that leaves more than this unread is cut off (it reconnects and resumes). */
+    LIVE_STREAM_MAX_BUFFER_KB: z.coerce.number().int().min(1).max(16_384).default(64),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),

@@ -25,6 +25,13 @@ function call(service: 'main' | 'admin', route: RegisteredRoute, authorization?:
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
   const req = request(target(service))[method](concretePath(route.path));
   if (authorization) req.set('authorization', authorization);
+  // An event stream does not end by itself: take its status, then hang up.
+  if (route.path.endsWith('/stream')) {
+    return req.buffer(false).parse((res, done) => {
+      (res as unknown as { destroy(): void }).destroy();
+      done(null, undefined);
+    });
+  }
   // A JSON body, so a write reaches the authentication check rather than the content-type check.
   return ['post', 'put', 'patch'].includes(method) ? req.send({}) : req;
 }

@@ -24,7 +24,11 @@ export class PrivateHaproxy {
   private child?: ChildProcess;
   private readonly ports = new Map<string, number>();
 
-  constructor(private readonly backends: Backend[]) {}
+  /** `idleTimeout`: HAProxy's client and server timeouts (default 30s), e.g. '3s' to see heartbeats keep a stream open. */
+  constructor(
+    private readonly backends: Backend[],
+    private readonly options: { idleTimeout?: string } = {},
+  ) {}
 
   /** The balancer's URL for a backend. */
   url(name: string): string {
@@ -59,8 +63,11 @@ export class PrivateHaproxy {
       '  mode http',
       '  option forwardfor',
       '  timeout connect 2s',
-      '  timeout client 30s',
-      '  timeout server 30s',
+      // A live stream (text/event-stream) is an ordinary HTTP response to HAProxy: these idle
+      // timeouts apply to it, not `timeout tunnel` (upgraded connections only). main's heartbeat
+      // (LIVE_HEARTBEAT_SECONDS, 15 s) must stay below both.
+      `  timeout client ${this.options.idleTimeout ?? '30s'}`,
+      `  timeout server ${this.options.idleTimeout ?? '30s'}`,
       // Below Node's keepAliveTimeout (5 s): HAProxy, not Node, closes idle connections first.
       '  timeout http-keep-alive 2s',
     ];

@@ -6,6 +6,7 @@ export const PUBLIC: Record<'main' | 'admin', string[]> = {
   // main's sign-in passes through to admin's (for the storefront on main's origin).
   main: [
     'GET /api/products',
+    'GET /api/products/stream',
     'GET /api/products/:id',
     'GET /flask/api/products',
     'GET /flask/api/products/:id',

@@ -28,8 +28,10 @@ export function productsRouter(products: ProductsService, searchLimit: RequestHa
   const router = Router();
   router.get('/', searchLimit, async (req, res) => {
     const list = parseListQuery(req.query);
-    const { json, etag, link } = await products.listJson(list, req.baseUrl);
+    const { json, etag, link, position } = await products.listJson(list, req.baseUrl);
     if (link) res.set('Link', link);
+    // The live stream's id this page is current to: a page that opens the stream compares it with the stream's first id.
+    res.set('Changes-Position', String(position));
     res.set('ETag', etag);
     res.type('json').send(json);
   });

@@ -11,6 +11,8 @@ export interface RenderedPage {
   json: string;
   etag: string;
   link?: string;
+  /** The change feed's position on this replica when the page was read: it shows every change up to there (the live stream's ids). */
+  position: number;
 }
 
 const pageKey = (list: ListQuery, path: string): string =>
@@ -25,11 +27,16 @@ const pageKey = (list: ListQuery, path: string): string =>
 export class ProductsService {
   private readonly pages: PageCache<RenderedPage>;
 
-  /** `listCacheMs`: how long a list page may be served from memory (0: never); `listCacheMaxBytes`: how much it may hold. */
+  /**
+   * `listCacheMs`: how long a list page may be served from memory (0: never). `feedPosition`: how
+   * far this replica has heard the change feed (every change up to it was committed before).
+   * `listCacheMaxBytes`: how much the list cache may hold.
+   */
   constructor(
     private readonly products: ProductsRepository,
     private readonly feed: ProductChangesRepository,
     listCacheMs = 0,
+    private readonly feedPosition: () => number = () => 0,
     listCacheMaxBytes = PAGE_CACHE_DEFAULT_MAX_BYTES,
   ) {
     // Characters of the rendered page stand in for its bytes: the JSON is mostly ASCII.
@@ -43,12 +50,15 @@ export class ProductsService {
    */
   listJson(list: ListQuery, path: string): Promise<RenderedPage> {
     return this.pages.get(pageKey(list, path), async () => {
+      // Read before the query: the page shows at least every change heard so far (the cache is
+      // cleared as each later one is heard).
+      const position = this.feedPosition();
       const rows = await this.products.listLive(list);
       const { items, link } = listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
       const json = JSON.stringify(items);
       // Express's own weak ETag format; set here, Express skips hashing the body on every response.
       const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
-      return { json, etag, link };
+      return { json, etag, link, position };
     });
   }
 

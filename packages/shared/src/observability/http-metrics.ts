@@ -34,11 +34,17 @@ export function httpMetricsMiddleware(metrics: ServiceMetrics) {
     });
     res.once('finish', () => {
       const labels = { method: normaliseMethod(req.method), route: template ?? UNMATCHED_ROUTE, status_code: String(res.statusCode) };
-      metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      // An event stream lasts as long as someone watches: that is no latency (and would swamp the histogram).
+      if (!isEventStream(res)) metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
       metrics.httpRequests.inc(labels);
     });
     next();
   };
+}
+
+function isEventStream(res: ServerResponse): boolean {
+  const type = res.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith('text/event-stream');
 }
 
 function routeTemplate(mount: string | undefined, path: unknown): string {
