@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
-import { parsePageQuery, parseProductId, ROLES, type Identity } from '@catalogue/shared';
+import { parsePageQuery, parseUserId, ROLES, type Identity } from '@catalogue/shared';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Public } from '../auth/public.decorator';
@@ -40,9 +40,4 @@ export class UsersController {
   change(@Param('id') id: string, @Body(new ZodValidationPipe(userPatchSchema)) patch: z.infer<typeof userPatchSchema>, @Req() req: Request & { identity?: Identity }): Promise<UserView> {
     return this.changes.change(req.identity!.subject, parseUserId(id), patch);
   }
-}
-
-function parseUserId(raw: string): number {
-  // Same rule as product ids: a positive whole number, never NaN in a query.
-  return parseProductId(raw);
 }
