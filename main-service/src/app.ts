@@ -131,7 +131,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     // Product and user events need no memory beyond the inbox's retention: versions (and
     // tombstones) make a late one a no-op.
     pruneInbox: config.RUN_CONSUMER,
-    handlers: { ...productEventHandlers(products), ...userEventHandlers() },
+    handlers: { ...productEventHandlers(products, (type) => metrics.eventsStale.inc({ event_type: type })), ...userEventHandlers() },
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
