@@ -8,7 +8,7 @@ import { stopServing } from './http/serving';
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
   const service = buildMainService(config, dataSource, logger);
-  const { app, tokens, messaging, resync, changes, rateLimitCounters } = service;
+  const { app, tokens, messaging, resync, changes, rateLimitCounters, revokedUsers } = service;
   await rateLimitCounters.connect();
   await tokens.ready();
   // From the feed's current end: what other processes commit from now on reaches this one's cache.
@@ -36,7 +36,9 @@ async function start(): Promise<void> {
     deadline.unref();
     void (async () => {
       try {
+        // Revocations keep being heard while the drain still serves requests.
         await stopServing(server, service, config.SHUTDOWN_DRAIN_MS);
+        revokedUsers.stop();
         await messaging.stop((config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DRAIN_MS) / 2);
         await changes.stop();
         await rateLimitCounters.close();
