@@ -1,4 +1,5 @@
-// `npm run bench`: calibration, then scenarios 1-9 (1-7 of issue 6, 8 search, 9 the access log) against both services started as the
+// `npm run bench`: calibration, then scenarios 1-10 (1-7 of issue 6, 8 search, 9 live streams, 10 the
+// access log) against both services started as the
 // README starts them. Prints a table and writes bench-results/*.json. Never part of `npm test`.
 //
 // Settings (environment of the bench itself): BENCH_SECONDS (timed part of each run, default 12),
@@ -6,7 +7,11 @@
 // "1,2,5": run only those scenarios; the calibration they are compared with always runs),
 // BENCH_CPU_PROF=1 (V8 CPU profiles of both services in bench-results/profiles; summarise them with
 // `node bench/profile-summary.mjs <file>`), BENCH_SERVICE_ENV (JSON of extra service settings, for
-// experiments only).
+// experiments only), BENCH_STREAMS (scenario 9's open streams, default 1000).
+//
+// `--scenario <id or name>[,...]` does what BENCH_ONLY does, by number or name: `npm run bench --
+// --scenario streams` runs scenario 9 alone. Scenarios that compare only with themselves (9, 10) skip
+// the calibration when they run alone.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
@@ -28,16 +33,18 @@ import { propagation } from './scenarios/5-propagation.mjs';
 import { observabilityTax } from './scenarios/6-observability-tax.mjs';
 import { brokerOutage } from './scenarios/7-broker-outage.mjs';
 import { search } from './scenarios/8-search.mjs';
-import { accessLogTax } from './scenarios/9-access-log.mjs';
+import { streams } from './scenarios/9-streams.mjs';
+import { accessLogTax } from './scenarios/10-access-log.mjs';
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+const SCENARIO_NAMES = { list: '1', likes: '2', hot: '3', 'admin-writes': '4', propagation: '5', observability: '6', outage: '7', search: '8', streams: '9', 'access-log': '10' };
 const config = {
   seconds: num('BENCH_SECONDS', 12),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
   connections: num('BENCH_CONNECTIONS', 32),
   outageSeconds: num('BENCH_OUTAGE_SECONDS', 15),
   users: num('BENCH_USERS', 40_000),
-  only: process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined,
+  only: selected(),
 };
 const PRODUCTS = 100;
 
@@ -49,10 +56,26 @@ const SCENARIOS = [
   ['3', 'hot', '3. likes on one hot product', hotProduct],
   ['6', 'observability', '6. likes, tracing 10% vs off (metrics on in both)', observabilityTax],
   ['7', 'outage', '7. likes, broker cut 15 s', brokerOutage],
-  ['9', 'accessLog', '9. product list, access log on vs off', accessLogTax],
+  ['9', 'streams', '9. likes with 1,000 live streams open', streams],
+  ['10', 'accessLog', '10. product list, access log on vs off', accessLogTax],
   // Last: it adds 10,000 products to main's copy, which would change every scenario after it.
   ['8', 'search', '8. search, 10,000 products (cache off)', search],
 ];
+/** Scenarios whose figures are ratios to a run of their own, not to the calibration. */
+const SELF_CALIBRATED = new Set(['9', '10']);
+
+/** BENCH_ONLY, or `--scenario` (ids or names), as a set of scenario ids. */
+function selected() {
+  const flag = process.argv.indexOf('--scenario');
+  const list = flag >= 0 ? process.argv[flag + 1] : process.env.BENCH_ONLY;
+  if (!list) return undefined;
+  const ids = list.split(',').map((name) => {
+    const known = SCENARIO_NAMES[name.trim()] ?? name.trim();
+    if (!/^\d+$/.test(known)) throw new Error(`unknown scenario "${name}": use a number 1-9 or one of ${Object.keys(SCENARIO_NAMES).join(', ')}`);
+    return known;
+  });
+  return new Set(ids);
+}
 
 const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -156,7 +179,8 @@ async function main() {
     // broker before the likes), with the services idle: on a shared machine the load drifts within
     // minutes, and a ratio is only as good as the closeness of its two runs.
     const httpSettings = { body, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds, sampler };
-    for (const [key, kind] of [['bareHttp', 'bare-http'], ['express', 'express-hello'], ['nest', 'nest-hello']]) {
+    const calibrate = !config.only || [...config.only].some((id) => !SELF_CALIBRATED.has(id));
+    for (const [key, kind] of calibrate ? [['bareHttp', 'bare-http'], ['express', 'express-hello'], ['nest', 'nest-hello']] : []) {
       log(`calibration: ${kind}`);
       report.calibration[key] = { calibration: true, ...(await calibrateHttp(kind, httpSettings)) };
     }
@@ -183,7 +207,7 @@ async function main() {
         await ctx.stopServices().catch(() => undefined);
       }
     }
-    if (!report.calibration.insertCommit) await calibrateStorage();
+    if (calibrate && !report.calibration.insertCommit) await calibrateStorage();
   } finally {
     await ctx.stopServices().catch(() => undefined);
     sampler.stop();

@@ -1,7 +1,7 @@
 import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type Role, type Topology } from '@catalogue/shared';
+import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type TokenRole, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, waitForConsumer, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -16,13 +16,15 @@ export interface AdminUnderTest {
   /** Supertest on the app, every request carrying a staff token. */
   api: ReturnType<typeof request.agent>;
   /** A bearer token for a user and role, signed by this app's key. */
-  tokenFor(subject: string, role: Role, ttlSeconds?: number): Promise<string>;
+  tokenFor(subject: string, role: TokenRole, ttlSeconds?: number): Promise<string>;
   config: AdminConfig;
   /** A connection of the test's own, for arranging and asserting rows (the app closes its own). */
   db: DataSource;
   topology: Topology;
   /** Every event read so far from main's queue in this namespace (what admin published). */
   published: CatalogueEvent[];
+  /** Shuts the app down as a signal would (once, however often it is called); `stop()` also cleans up. */
+  close(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,8 +48,10 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
   const topology = topologyFor(config.AMQP_NAMESPACE);
   if (config.RUN_CONSUMER && options.waitForConsumer !== false) await waitForConsumer(topology.adminQueue);
   const tokens = app.get(TokensService);
-  const tokenFor = async (subject: string, role: Role, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
+  const tokenFor = async (subject: string, role: TokenRole, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
   const http = app.getHttpServer();
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close());
   return {
     app,
     http,
@@ -57,8 +61,9 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
     db,
     topology,
     published: [],
+    close,
     async stop() {
-      await app.close();
+      await close();
       await db.destroy();
       await database.drop();
       await ns.cleanup();

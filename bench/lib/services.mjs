@@ -1,9 +1,12 @@
 // Both services as the README runs them: the built dist entry files as child processes, in
 // production mode, logging at warn, each on the bench's own database and broker namespace.
+import { randomBytes } from 'node:crypto';
 import { TEST_DB } from '@catalogue/shared/testing';
 import { freePort, waitForHttp } from './ports.mjs';
 import path from 'node:path';
 import { ROOT, startChild } from './processes.mjs';
+
+const CLIENT_ADDRESS_SECRET = randomBytes(32).toString('base64url');
 
 /**
  * Starts admin then main (main's development fallback never runs in production, but admin first
@@ -25,8 +28,11 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     LIKES_PER_MINUTE_PER_USER: '1000000',
     LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
     WRITES_PER_MINUTE: '1000000',
-    // Production requires it on both (main signs the client address it passes with sign-ins).
-    CLIENT_ADDRESS_SECRET: 'bench-client-address-secret-0123456789abcdef',
+    // Production requires it (main vouches for client addresses to admin with it); fresh per run.
+    CLIENT_ADDRESS_SECRET: CLIENT_ADDRESS_SECRET,
+    // Scenario 9 opens its 1,000 live streams from one address too.
+    LIVE_STREAMS_PER_ADDRESS: '100000',
+    LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS: '1000000',
     // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
     ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     ...extraEnv,

@@ -31,6 +31,8 @@ import { operationsRouter } from './operations/operations.router';
 import { metricsRouter } from './metrics/metrics.router';
 import { LikesService } from './likes/likes.service';
 import { likesInternalRouter } from './likes/likes.internal.router';
+import { LiveStreams, type LiveSettings } from './live/live-streams';
+import { liveRouter, streamOpenLimit } from './live/live.router';
 import { AdminSnapshotClient } from './products/admin-snapshot.client';
 import { ProductChanges } from './products/product-changes';
 import { ProductChangeMetrics } from './products/product-changes.metrics';
@@ -39,15 +41,19 @@ import { productEventHandlers } from './products/products.consumer';
 import { productsInternalRouter } from './products/products.internal.router';
 import { ProductsResync } from './products/products.resync';
 import { ProductsRepository } from './products/products.repository';
-import { productsRouter } from './products/products.router';
+import { productsRouter, searchRateLimit } from './products/products.router';
 import { ProductsService } from './products/products.service';
 import { AdminUsersClient } from './users/users.client';
 import { loginProxyRouter } from './auth/login.proxy';
 import { DEFAULT_STOREFRONT_ROOT, storefrontRouter } from './web/storefront.static';
+import { RevokedUsers } from './users/revocations';
+import { userEventHandlers } from './users/users.consumer';
 import { UsersService } from './users/users.service';
 
 /** The old system's paths keep working for existing clients (the products, the like and the health report). */
 const API_PREFIXES = ['/api', LEGACY_PREFIX];
+/** How long a browser waits before it reconnects a live stream that ended. */
+const LIVE_RETRY_MS = 2000;
 
 export interface MainService {
   app: express.Express;
@@ -61,6 +67,21 @@ export interface MainService {
   changes: ProductChanges;
   /** Where the rate limits count (Redis when REDIS_URL is set); main.ts connects and closes it. */
   rateLimitCounters: RateLimitCounters;
+  /** The open live streams; shutdown ends them (see stopServing) before the server can close. */
+  live: LiveStreams;
+  /** Users whose earlier tokens admin revoked; refreshed in the background once first used (stop it on shutdown). */
+  revokedUsers: RevokedUsers;
+}
+
+function liveSettingsFrom(config: MainConfig): LiveSettings {
+  return {
+    maxStreams: config.LIVE_STREAMS_MAX,
+    maxPerAddress: config.LIVE_STREAMS_PER_ADDRESS,
+    coalesceMs: config.LIVE_COALESCE_MS,
+    heartbeatMs: config.LIVE_HEARTBEAT_SECONDS * 1000,
+    maxBufferBytes: config.LIVE_STREAM_MAX_BUFFER_KB * 1024,
+    retryMs: LIVE_RETRY_MS,
+  };
 }
 
 /**
@@ -76,7 +97,7 @@ export function buildResync(
   config: MainConfig,
   dataSource: DataSource,
   logger: Logger,
-  productsRepository = new ProductsRepository(dataSource),
+  productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS),
   products = new ProductsService(productsRepository, new ProductChangesRepository(dataSource)),
   metrics?: ServiceMetrics,
 ): ProductsResync {
@@ -95,17 +116,19 @@ export interface MainOptions {
 export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger, options: MainOptions = {}): MainService {
   const crash = crashAt(config.CRASH_POINT);
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
-  const productsRepository = new ProductsRepository(dataSource);
+  const productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS);
   const changeFeed = new ProductChangesRepository(dataSource);
-  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS);
   const changes = new ProductChanges(
     changeFeed,
     { pollMs: config.PRODUCT_CHANGES_POLL_MS, retentionSeconds: config.PRODUCT_CHANGES_RETENTION_SECONDS },
     new ProductChangeMetrics(metrics),
     logger,
   );
-  // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here.
+  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, () => changes.position, config.PRODUCT_LIST_CACHE_MAX_BYTES);
+  // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here,
+  // first: a page read once the live stream has told of a change shows it.
   changes.subscribe(() => products.listChanged());
+  const live = new LiveStreams(changes, liveSettingsFrom(config), metrics, logger);
   // Changes committed in this process clear the cache at once and wake the feed for its listeners.
   const changedHere = () => {
     products.listChanged();
@@ -118,9 +141,10 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     logger,
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
-    // Product events need no memory beyond the inbox's retention: versions and tombstones make a late one a no-op.
+    // Product and user events need no memory beyond the inbox's retention: versions (and
+    // tombstones) make a late one a no-op.
     pruneInbox: config.RUN_CONSUMER,
-    handlers: productEventHandlers(products),
+    handlers: { ...productEventHandlers(products, (type) => metrics.eventsStale.inc({ event_type: type })), ...userEventHandlers() },
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
@@ -140,16 +164,19 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   // the development users call, the sign-in pass-through and the resync's snapshot.
   const tokenKey = config.tokenKey.kind === 'jwks' ? { ...config.tokenKey, breaker: adminBreaker(config, 'admin_jwks', config.ADMIN_TIMEOUT_MS, metrics) } : config.tokenKey;
   const tokens = new TokenVerifier({ key: tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const revokedUsers = new RevokedUsers(dataSource, logger, config.REVOCATION_REFRESH_MS);
   const users = new UsersService(
     tokens,
     new AdminUsersClient(config.ADMIN_URL, adminBreaker(config, 'admin_users', config.ADMIN_TIMEOUT_MS, metrics)),
     config.DEV_RANDOM_USER,
+    revokedUsers,
   );
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products, metrics);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
   const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
   const likeLimits = likeRateLimits(config, rateLimitCounters);
+  const searchLimit = searchRateLimit(products, rateLimitCounters, config.SEARCHES_PER_MINUTE_PER_ADDRESS);
 
   const app = express();
   app.disable('x-powered-by');
@@ -163,8 +190,10 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use(healthRouter(dataSource, messaging, lifecycle));
   app.use(metricsRouter(metrics));
   app.use(apiDocsRouter(mainApiDocument()));
+  // Before the products router, whose /:id would take "stream" for an id. New with the stream: /api only.
+  app.use('/api/products', liveRouter(live, streamOpenLimit(config, rateLimitCounters)));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits, metrics));
+    app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   const signInBreaker = adminBreaker(config, 'admin_sign_in', config.LOGIN_TIMEOUT_MS, metrics);
@@ -178,5 +207,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, tokens, messaging, lifecycle, metrics, resync, changes, rateLimitCounters };
+  return { app, tokens, messaging, lifecycle, metrics, resync, changes, live, rateLimitCounters, revokedUsers };
 }

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import {
   accessLogEnvShape,
@@ -13,6 +14,7 @@ import {
   positiveIntVar,
   rateLimitEnvShape,
   refineCommonEnv,
+  searchLimitsEnvShape,
   SNAPSHOT_LIMIT_MAX,
   type VerificationKey,
 } from '@catalogue/shared';
@@ -23,6 +25,7 @@ const schema = z
     ...accessLogEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...searchLimitsEnvShape,
     ...rateLimitEnvShape,
     ...clientAddressEnvShape,
     PORT: portVar(5000),
@@ -51,18 +54,37 @@ const schema = z
     /** Development only: a like without a token gets a random user from admin, as the old system did. Refused in production. */
     DEV_RANDOM_USER: booleanVar(false),
     LIKES_PER_MINUTE_PER_USER: positiveIntVar(30),
+    /** How often each API process reads the users admin revoked (user_changed events applied here). */
+    REVOCATION_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     LIKES_PER_MINUTE_PER_ADDRESS: positiveIntVar(120),
     /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
     RESYNC_ON_EMPTY: booleanVar(true),
-    /** A staff bearer token for admin's internal snapshot (resync); without it a resync is refused by admin. */
+    /**
+     * A snapshot-reader credential for admin's internal snapshot (resync; admin's
+     * POST /api/auth/snapshot-token issues one); without it a resync is refused by admin.
+     */
     ADMIN_TOKEN: z.string().min(1).optional(),
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     /** How long a product list page may be served from memory; 0 turns the cache off. */
     PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+    /** What the list cache may hold at once (approximate bytes of the rendered pages); the oldest pages go first. */
+    PRODUCT_LIST_CACHE_MAX_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(8 * 1024 * 1024),
     /** How often an API process reads the change feed for changes committed elsewhere (bounds how stale its cache may be). */
     PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
     /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
     PRODUCT_CHANGES_RETENTION_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** Live streams (GET /api/products/stream) one process keeps open at most; more are answered 503. */
+    LIVE_STREAMS_MAX: positiveIntVar(2000),
+    /** Live streams one client address may keep open in one process; more are answered 429. */
+    LIVE_STREAMS_PER_ADDRESS: positiveIntVar(8),
+    /** Stream opens per client address per minute (counted where the rate limits count). */
+    LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS: positiveIntVar(60),
+    /** Like counts are gathered this long and sent once per product; 0 sends each at once. */
+    LIVE_COALESCE_MS: z.coerce.number().int().min(0).max(5000).default(250),
+    /** How often an idle stream gets a comment line; keep it below every proxy's idle timeout in front. */
+    LIVE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+    /** A reader that leaves more than this unread is cut off (it reconnects and resumes). */
+    LIVE_STREAM_MAX_BUFFER_KB: z.coerce.number().int().min(1).max(16_384).default(64),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),
@@ -81,7 +103,20 @@ const schema = z
     const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
     if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
     if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
+    // A staff token here would give a compromised main every admin power: production takes only the snapshot reader.
+    if (production && env.ADMIN_TOKEN && tokenRole(env.ADMIN_TOKEN) !== 'snapshot-reader') {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: "must be a snapshot-reader credential (admin's POST /api/auth/snapshot-token), not a person's token" });
+    }
   });
+
+/** The role a token claims (not verified: admin verifies it; this only keeps a staff token out of main's settings). */
+function tokenRole(token: string): unknown {
+  try {
+    return decodeJwt(token).role;
+  } catch {
+    return undefined;
+  }
+}
 
 export type MainConfig = z.infer<typeof schema> & { brokerUrl: string; tokenKey: VerificationKey };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrateSchema } from '@catalogue/migrations';
-import { blackHole, createTestDatabase, createTestNamespace, eventually, fakeCollector, freePort, startProcess, type RunningProcess, type TestDatabase } from '@catalogue/shared/testing';
+import { blackHole, createTestDatabase, createTestNamespace, eventually, fakeCollector, freePort, openEventStream, startProcess, type RunningProcess, type TestDatabase } from '@catalogue/shared/testing';
 
 /** main-service as its container runs it (`node dist/main.js`), tracing configured only by OTEL_* variables. */
 let db: TestDatabase;
@@ -18,7 +18,7 @@ after(async () => {
   await ns.cleanup();
 });
 
-async function startMainProcess(otel: Record<string, string>): Promise<{ process: RunningProcess; url: string }> {
+async function startMainProcess(env: Record<string, string>): Promise<{ process: RunningProcess; url: string }> {
   const port = await freePort();
   const running = startProcess(join(__dirname, 'main.js'), {
     ...db.env,
@@ -27,7 +27,7 @@ async function startMainProcess(otel: Record<string, string>): Promise<{ process
     PORT: String(port),
     AMQP_NAMESPACE: ns.namespace,
     SHUTDOWN_TIMEOUT_MS: '10000',
-    ...otel,
+    ...env,
   });
   const url = `http://127.0.0.1:${port}`;
   await eventually(async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `main-service on ${url}; output: ${running.output()}` });
@@ -96,5 +96,43 @@ describe('tracing in the running main-service', () => {
     } finally {
       await collector.close();
     }
+  });
+});
+
+describe('SIGTERM with live streams open', () => {
+  test('ends every stream (telling it when to reconnect) before the process exits 0, instead of waiting on them', async () => {
+    // A deadline far beyond the test's wait: a shutdown that waited on the streams would end in exit 1.
+    const { process: main, url } = await startMainProcess({ SHUTDOWN_TIMEOUT_MS: '120000' });
+    const streams = await Promise.all([openEventStream(`${url}/api/products/stream`), openEventStream(`${url}/api/products/stream`)]);
+    for (const stream of streams) await stream.next((m) => m.event === 'ready', { what: 'ready' });
+    let exitedAt = 0;
+    void main.exited.then(() => (exitedAt = Date.now()));
+    const endedAt = streams.map(() => 0);
+    streams.forEach((stream, i) => void stream.ended.then(() => (endedAt[i] = Date.now())));
+
+    main.child.kill('SIGTERM');
+    await Promise.all(streams.map((s) => s.ended));
+    assert.equal(await main.exited, 0, main.output());
+    assert.ok(endedAt.every((at) => at > 0 && at <= exitedAt), 'the streams ended before the process did');
+    for (const stream of streams) assert.ok(stream.parser.retryMs! >= 1000 && stream.parser.retryMs! <= 4000, `reconnect after ${stream.parser.retryMs} ms`);
+  });
+});
+
+describe('shutdown behind a load balancer (SHUTDOWN_DRAIN_MS)', () => {
+  test('readiness turns 503 at once while requests (and live streams) are still served during the drain; then it exits 0', async () => {
+    const { process: main, url } = await startMainProcess({ SHUTDOWN_DRAIN_MS: '4000' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'main ready before the signal' });
+    const stream = await openEventStream(`${url}/api/products/stream`);
+    await stream.next((m) => m.event === 'ready', { what: 'ready' });
+    let streamEndedAt = 0;
+    void stream.ended.then(() => (streamEndedAt = Date.now()));
+    const started = Date.now();
+    main.child.kill('SIGTERM');
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 503, { what: 'readiness to turn 503' });
+    assert.equal((await fetch(`${url}/api/products?limit=1`)).status, 200);
+    assert.equal(await main.exited, 0, main.output());
+    assert.ok(Date.now() - started >= 4000, 'the listener stayed open for the whole drain');
+    // Ended only once the balancer has taken the replica out: its reconnect goes to another one.
+    assert.ok(streamEndedAt - started >= 4000, `the live stream ended ${streamEndedAt - started} ms after the signal`);
   });
 });

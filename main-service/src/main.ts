@@ -3,10 +3,12 @@ import { shutdownTracing } from '@catalogue/shared/tracing';
 import { applyServerTimeouts } from '@catalogue/shared';
 import { openRuntime } from './runtime';
 import { buildMainService } from './app';
+import { stopServing } from './http/serving';
 
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
-  const { app, tokens, messaging, lifecycle, resync, changes, rateLimitCounters } = buildMainService(config, dataSource, logger);
+  const service = buildMainService(config, dataSource, logger);
+  const { app, tokens, messaging, resync, changes, rateLimitCounters, revokedUsers } = service;
   await rateLimitCounters.connect();
   await tokens.ready();
   // From the feed's current end: what other processes commit from now on reaches this one's cache.
@@ -26,16 +28,18 @@ async function start(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests and deliveries');
-    lifecycle.draining = true;
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: draining requests, ending live streams and deliveries');
     const deadline = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    server.close(async () => {
+    void (async () => {
       try {
-        await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
+        // Revocations keep being heard while the drain still serves requests.
+        await stopServing(server, service, config.SHUTDOWN_DRAIN_MS);
+        revokedUsers.stop();
+        await messaging.stop((config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DRAIN_MS) / 2);
         await changes.stop();
         await rateLimitCounters.close();
         await dataSource.destroy();
@@ -46,8 +50,7 @@ async function start(): Promise<void> {
         logger.error({ err }, 'error while stopping');
         process.exit(1);
       }
-    });
-    server.closeIdleConnections();
+    })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

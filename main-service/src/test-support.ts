@@ -42,6 +42,8 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
     db,
     namespace: ns.namespace,
     async stop() {
+      service.revokedUsers.stop();
+      await service.live.closeAll();
       await service.changes.stop();
       await service.rateLimitCounters.close();
       await service.messaging.stop(2000);
@@ -65,6 +67,7 @@ export async function startReplica(main: MainUnderTest, overrides: Partial<MainC
   return {
     ...service,
     async stop() {
+      await service.live.closeAll();
       await service.changes.stop();
       await service.rateLimitCounters.close();
       await service.messaging.stop(2000);

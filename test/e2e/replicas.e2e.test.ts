@@ -10,9 +10,11 @@ import {
   createTestNamespace,
   eventually,
   freePort,
+  openEventStream,
   parseExposition,
   PrivateRedis,
   startProcess,
+  type OpenedStream,
   type RunningProcess,
   type TestDatabase,
 } from '@catalogue/shared/testing';
@@ -33,6 +35,8 @@ const ADMIN_DIST = join(require.resolve('@catalogue/admin-service/dist/main.js')
 
 let redis: PrivateRedis;
 let lb: PrivateHaproxy;
+let impatientLb: PrivateHaproxy;
+const streams: OpenedStream[] = [];
 let mainDb: TestDatabase;
 let adminDb: TestDatabase;
 let ns: ReturnType<typeof createTestNamespace>;
@@ -117,7 +121,8 @@ before(async () => {
   await Promise.all(
     mainPorts.map((port) =>
       // The cache lives a minute: whatever a test sees change sooner, the change feed delivered.
-      start(join(MAIN_DIST, 'main.js'), { ...mainEnv, PORT: String(port), RUN_CONSUMER: 'false', PRODUCT_LIST_CACHE_MS: '60000' }, `http://127.0.0.1:${port}/ready`),
+      // Heartbeats every second: a stream through the short-timeout balancer below stays open on them alone.
+      start(join(MAIN_DIST, 'main.js'), { ...mainEnv, PORT: String(port), RUN_CONSUMER: 'false', PRODUCT_LIST_CACHE_MS: '60000', LIVE_HEARTBEAT_SECONDS: '1' }, `http://127.0.0.1:${port}/ready`),
     ),
   );
   mainReplicas.push(...mainPorts.map((port) => `http://127.0.0.1:${port}`));
@@ -126,10 +131,14 @@ before(async () => {
     { name: 'main', servers: mainPorts },
     { name: 'admin', servers: adminPorts },
   ]);
-  await lb.start();
+  // Idle timeouts far below main's 15 s default heartbeat, above the 1 s these replicas send.
+  impatientLb = new PrivateHaproxy([{ name: 'main', servers: mainPorts }], { idleTimeout: '3s' });
+  await Promise.all([lb.start(), impatientLb.start()]);
 });
 
 after(async () => {
+  for (const stream of streams) stream.close();
+  await impatientLb?.stop();
   await lb?.stop();
   await Promise.all(processes.map((p) => p.stop()));
   await mainSql?.end();
@@ -245,6 +254,43 @@ describe('two replicas of each service, consumers apart, behind HAProxy', () => 
     const likedAt = Date.now();
     await eventually(async () => (await listOn(replicaB)).find((p) => p.id === id)?.likes === 1, { intervalMs: 20, what: 'the like counted on B' });
     t.diagnostic(`like answered by A -> count on B: ${Date.now() - likedAt} ms`);
+  });
+});
+
+describe('the live stream across replicas', () => {
+  const openStream = async (url: string) => {
+    const stream = await openEventStream(`${url}/api/products/stream`);
+    streams.push(stream);
+    assert.equal(stream.status, 200);
+    await stream.next((m) => m.event === 'ready', { what: `ready from ${url}` });
+    return stream;
+  };
+  const likesOf = (id: number) => (m: { event: string; data: string }) => m.event === 'product_likes' && (JSON.parse(m.data) as { id: number }).id === id;
+
+  test('a like taken by replica A reaches a stream open on replica B', async (t) => {
+    const [id] = await mainProducts(1);
+    const [replicaA, replicaB] = mainReplicas as [string, string];
+    const stream = await openStream(replicaB);
+    const liked = await call(`${replicaA}/api/products/${id}/like`, { method: 'POST', token: await tokenFor(`streamed-${randomUUID()}`, 'customer'), from: '127.0.0.23' });
+    assert.equal(liked.status, 200, JSON.stringify(liked.body));
+    const likedAt = Date.now();
+    const message = await stream.next(likesOf(id!), { what: "the like on B's stream" });
+    t.diagnostic(`like answered by A -> message on B's stream: ${message.receivedAt - likedAt} ms`);
+    assert.deepEqual(JSON.parse(message.data), { id, likes: 1 });
+    stream.close();
+  });
+
+  test("through a balancer whose idle timeouts are 3 s, a stream stays open on main's heartbeats and still delivers", async () => {
+    const [id] = await mainProducts(1);
+    const stream = await openStream(impatientLb.url('main'));
+    const comments = stream.parser.comments;
+    // Three idle timeouts' worth of silence but for the heartbeats.
+    await eventually(async () => stream.parser.comments >= comments + 9, { timeoutMs: 30_000, what: 'nine heartbeats' });
+    assert.equal(stream.isEnded(), false, 'HAProxy kept the stream');
+    const liked = await call(`${lb.url('main')}/api/products/${id}/like`, { method: 'POST', token: await tokenFor(`patient-${randomUUID()}`, 'customer'), from: '127.0.0.24' });
+    assert.equal(liked.status, 200);
+    await stream.next(likesOf(id!), { what: 'the like through the balancer' });
+    stream.close();
   });
 });
 

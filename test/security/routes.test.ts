@@ -2,31 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { startSystem, type SystemUnderTest } from '../support/system';
+import { PUBLIC } from '../support/public-routes';
 import { concretePath, listRoutes, type RegisteredRoute } from '../support/routes';
 
-/**
- * The routes that answer without a token. Anything else any app registers must answer 401 to an
- * anonymous caller: a new route is closed unless it is added here on purpose.
- */
-const PUBLIC: Record<'main' | 'admin', string[]> = {
-  // main's sign-in passes through to admin's (for the storefront on main's origin).
-  main: [
-    'GET /api/products',
-    'GET /api/products/:id',
-    'GET /flask/api/products',
-    'GET /flask/api/products/:id',
-    'GET /livez',
-    'GET /readyz',
-    'GET /api/health',
-    'GET /flask/api/health',
-    'GET /ready',
-    'GET /metrics',
-    'POST /api/auth/login',
-    // The OpenAPI document (routes and shapes, never data); /api/docs, the page showing it, is files.
-    'GET /api/openapi.json',
-  ],
-  admin: ['POST /api/auth/login', 'GET /.well-known/jwks.json', 'GET /livez', 'GET /readyz', 'GET /api/health', 'GET /ready', 'GET /metrics', 'GET /api/openapi.json'],
-};
 
 let system: SystemUnderTest;
 let routes: Record<'main' | 'admin', RegisteredRoute[]>;
@@ -47,6 +25,13 @@ function call(service: 'main' | 'admin', route: RegisteredRoute, authorization?:
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
   const req = request(target(service))[method](concretePath(route.path));
   if (authorization) req.set('authorization', authorization);
+  // An event stream does not end by itself: take its status, then hang up.
+  if (route.path.endsWith('/stream')) {
+    return req.buffer(false).parse((res, done) => {
+      (res as unknown as { destroy(): void }).destroy();
+      done(null, undefined);
+    });
+  }
   // A JSON body, so a write reaches the authentication check rather than the content-type check.
   return ['post', 'put', 'patch'].includes(method) ? req.send({}) : req;
 }

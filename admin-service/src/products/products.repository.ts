@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, type ListQuery, type Sql } from '@catalogue/shared';
+import { Inject, Injectable } from '@nestjs/common';
+import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ADMIN_CONFIG } from '../common/tokens';
+import type { AdminConfig } from '../config';
 import { markLikesApplied } from './applied-likes';
 import type { ProductFilters } from './product-filters';
 
@@ -46,12 +48,19 @@ function filterConditions(filters: ProductFilters): Sql[] {
 /** Explicit SQL over admin's products: every write is one statement, likes only ever grow in SQL. */
 @Injectable()
 export class ProductsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
+  ) {}
 
   /** One row more than the list's limit, each with the value it was sorted by (for the cursor). */
   async listLive(list: ListQuery<ProductFilters>): Promise<ListedProduct[]> {
-    const { sql, params } = productListSql(list, { table: 'products', columns: COLUMNS, filters: filterConditions(list.filters) });
-    const rows: (Product & { sort_value: string | number })[] = await this.dataSource.query(sql, params);
+    const statement = productListSql(list, { table: 'products', columns: COLUMNS, filters: filterConditions(list.filters) });
+    type Row = Product & { sort_value: string | number };
+    // Searches and filters may read every live row: the database stops them at the time limit.
+    const rows: Row[] = statement.indexBounded
+      ? await this.dataSource.query(statement.sql, statement.params)
+      : await queryWithTimeLimit<Row>(this.dataSource, statement, this.config.SEARCH_TIME_LIMIT_MS);
     return rows.map(({ sort_value, ...product }) => ({ id: product.id, product, sortValue: sort_value }));
   }
 

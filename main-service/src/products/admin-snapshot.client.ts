@@ -5,13 +5,13 @@ const pageSchema = snapshotPageSchema(adminSnapshotRowSchema);
 /**
  * Admin's snapshot of every product (`GET /internal/products/snapshot`), one validated page at a
  * time, behind `breaker`: admin unreachable, too slow or answering 5xx counts as a failure; a
- * refusal (401, 403: a wrong ADMIN_TOKEN) is an answer, reported as such.
+ * refusal (401, 403: a wrong or missing ADMIN_TOKEN) is an answer, reported as such.
  */
 export class AdminSnapshotClient {
   constructor(
     private readonly baseUrl: string,
     private readonly breaker: DependencyBreaker,
-    /** Staff bearer token: the snapshot is an internal, staff-only route. */
+    /** A snapshot-reader credential (ADMIN_TOKEN): the snapshot is internal, for staff and that credential only. */
     private readonly token?: string,
   ) {}
 

@@ -37,6 +37,8 @@ const RETRY_AFTER_ERROR_MS = 1000;
  *   none missed and none twice; `'expired'` when the feed no longer reaches back that far (the
  *   reader reloads instead). For a reconnecting stream's Last-Event-ID.
  * - `since(afterId)`: the retained changes after an id, up to what this replica has delivered.
+ * - `replay(afterId, upTo)`: `resume`'s replay on its own, for a reader that fans changes out
+ *   itself (the live stream, main-service/src/live).
  *
  * Listeners run synchronously in the read loop: they must be quick and must not throw (a throw
  * is logged and the others still run).
@@ -105,7 +107,7 @@ export class ProductChanges {
     this.listeners.add(entry);
     const unsubscribe = () => this.listeners.delete(entry);
     try {
-      const replay = afterId < upTo ? await this.since(afterId, upTo) : await this.aheadOf(afterId);
+      const replay = await this.replay(afterId, upTo);
       if (replay === 'expired') {
         unsubscribe();
         return 'expired';
@@ -130,9 +132,14 @@ export class ProductChanges {
     return changes.length > MAX_REPLAY ? 'expired' : changes;
   }
 
-  /** A reader that says it saw more than this replica has: fine if another replica delivered it, not if the feed never had it. */
-  private async aheadOf(afterId: number): Promise<ProductChange[] | 'expired'> {
-    if (afterId === this.position) return [];
+  /**
+   * What a reader that has seen every change up to `afterId` missed, up to `upTo` (this replica's
+   * position, or less): `since(afterId, upTo)`. A reader that saw more than `upTo` misses nothing
+   * here (another replica delivered it first), unless the feed never had `afterId`: 'expired'.
+   */
+  async replay(afterId: number, upTo = this.position): Promise<ProductChange[] | 'expired'> {
+    if (afterId < upTo) return this.since(afterId, upTo);
+    if (afterId === upTo) return [];
     return afterId > (await this.repository.head()) ? 'expired' : [];
   }
 

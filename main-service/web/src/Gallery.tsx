@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, messageOf, type Session } from '@catalogue/web-kit';
-import { like, likedAmong, listProducts, type Product } from './api';
+import { ApiError, LiveIndicator, messageOf, type Session } from '@catalogue/web-kit';
+import { like, likedAmong, type Product } from './api';
+import { useLiveList } from './useLiveList';
 import { ProductCard } from './ProductCard';
 import { usePaging } from './paging';
 
@@ -11,29 +12,15 @@ interface Props {
 }
 
 const SESSION_ENDED = 'Your session has ended. Sign in again to like products.';
-
-type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string };
+const FALLBACK_SECONDS = 15;
 
 export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
   const { query, pageNumber, goTo, goBack } = usePaging();
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const [attempt, setAttempt] = useState(0);
+  const { load, status, retry, changeLikes } = useLiveList(query ? `/api/products${query}` : undefined, FALLBACK_SECONDS);
   const [liked, setLiked] = useState<Set<number>>(new Set());
   const [likedProblem, setLikedProblem] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const token = session?.token;
-
-  useEffect(() => {
-    const abort = new AbortController();
-    setLoad({ state: 'loading' });
-    listProducts(query ? `/api/products${query}` : undefined, abort.signal).then(
-      ({ data, next }) => setLoad({ state: 'ready', products: data, ...(next ? { next } : {}) }),
-      (err: unknown) => {
-        if (!abort.signal.aborted) setLoad({ state: 'failed', message: messageOf(err) });
-      },
-    );
-    return () => abort.abort();
-  }, [query, attempt]);
 
   const ids = load.state === 'ready' ? load.products.map((p) => p.id).join(',') : '';
   useEffect(() => {
@@ -54,12 +41,6 @@ export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
     });
     return () => abort.abort();
   }, [ids, token, onSessionExpired]);
-
-  const changeLikes = useCallback((productId: number, delta: number) => {
-    setLoad((current) =>
-      current.state === 'ready' ? { ...current, products: current.products.map((p) => (p.id === productId ? { ...p, likes: p.likes + delta } : p)) } : current,
-    );
-  }, []);
 
   const markLiked = useCallback((productId: number, isLiked: boolean) => {
     setLiked((current) => {
@@ -99,7 +80,10 @@ export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
 
   return (
     <section aria-labelledby="gallery-title" aria-busy={load.state === 'loading'}>
-      <h2 id="gallery-title">Products</h2>
+      <div className="gallery-head">
+        <h2 id="gallery-title">Products</h2>
+        <LiveIndicator status={status} subject="Likes and products" pollSeconds={FALLBACK_SECONDS} />
+      </div>
       {notice && (
         <p className="notice" role="status">
           {notice}
@@ -114,7 +98,7 @@ export function Gallery({ session, onSessionExpired, onWantsSignIn }: Props) {
       {load.state === 'failed' && (
         <div className="error" role="alert">
           <p>We could not load the products. {load.message}</p>
-          <button type="button" onClick={() => setAttempt((n) => n + 1)}>
+          <button type="button" onClick={retry}>
             Try again
           </button>
         </div>

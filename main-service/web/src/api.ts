@@ -1,4 +1,4 @@
-import { callApi, type ApiAnswer } from '@catalogue/web-kit';
+import { callApi } from '@catalogue/web-kit';
 
 export interface Product {
   id: number;
@@ -9,9 +9,19 @@ export interface Product {
 
 export const PAGE_SIZE = 12;
 
+/** One page of the list: its products, the next page's URL, and the change feed position it was read at. */
+export interface ProductPage {
+  products: Product[];
+  next?: string;
+  /** Every change up to this live-stream id shows in it (the API's Changes-Position header). */
+  position?: number;
+}
+
 /** The first page, or the page a Link header pointed to. */
-export function listProducts(pageUrl: string | undefined, signal: AbortSignal): Promise<ApiAnswer<Product[]>> {
-  return callApi<Product[]>(pageUrl ?? `/api/products?limit=${PAGE_SIZE}`, { signal });
+export async function listProducts(pageUrl: string | undefined, signal: AbortSignal): Promise<ProductPage> {
+  const { data, next, headers } = await callApi<Product[]>(pageUrl ?? `/api/products?limit=${PAGE_SIZE}`, { signal });
+  const position = Number(headers.get('changes-position') ?? Number.NaN);
+  return { products: data, ...(next ? { next } : {}), ...(Number.isInteger(position) ? { position } : {}) };
 }
 
 /** Which of these products the signed-in person has already liked. */

@@ -33,6 +33,7 @@ export interface ApiAnswer<T> {
   data: T;
   /** The next page's URL from the RFC 8288 Link header, followed as given (the cursor is opaque). */
   next?: string;
+  headers: Headers;
 }
 
 export interface CallOptions {
@@ -64,7 +65,7 @@ export async function callApi<T>(path: string, options: CallOptions = {}): Promi
   const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
   if (!response.ok) throw errorFrom(response.status, body);
   const next = nextLink(response.headers.get('link'));
-  return next ? { data: body as T, next } : { data: body as T };
+  return next ? { data: body as T, next, headers: response.headers } : { data: body as T, headers: response.headers };
 }
 
 function errorFrom(status: number, body: unknown): ApiError {

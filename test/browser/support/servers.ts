@@ -5,7 +5,8 @@ import { createAdminApp } from '@catalogue/admin-service/dist/app.module';
 import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { UsersService } from '@catalogue/admin-service/dist/users/users.service';
-import { buildMainService } from '@catalogue/main-service/dist/app';
+import { buildMainService, type MainService } from '@catalogue/main-service/dist/app';
+import { stopServing } from '@catalogue/main-service/dist/http/serving';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
 import { createDataSource, createLogger, topologyFor, type Role, type Topology } from '@catalogue/shared';
@@ -23,6 +24,11 @@ export interface RunningSystem {
   topology: Topology;
   /** A token signed by admin's key, as sign-in issues it: for arranging data through the APIs. */
   tokenFor(subject: string, role: Role): Promise<string>;
+  /**
+   * Stops main as SIGTERM does (live streams ended, connections closed, consumer stopped), runs
+   * `whileDown`, then starts a new main on the same port, database and broker namespace.
+   */
+  restartMain(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,7 +52,7 @@ export async function startServers(): Promise<RunningSystem> {
   const logger = createLogger({ service: 'browser-tests', level: 'silent' });
 
   // Main's port first, so admin can be told where main is before either is built.
-  const mainServer = http.createServer();
+  let mainServer = http.createServer();
   const mainPort = await listen(mainServer);
   const mainUrl = `http://127.0.0.1:${mainPort}`;
 
@@ -64,10 +70,20 @@ export async function startServers(): Promise<RunningSystem> {
   const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json` });
   const mainDataSource = createDataSource({ credentials: mainDb!.credentials, poolSize: 5 });
   await mainDataSource.initialize();
-  const main = buildMainService(mainConfig, mainDataSource, logger);
-  await main.messaging.start();
-  await main.messaging.ready();
-  mainServer.on('request', main.app);
+  const startMain = async (): Promise<MainService> => {
+    const service = buildMainService(mainConfig, mainDataSource, logger);
+    await service.changes.start();
+    await service.messaging.start();
+    await service.messaging.ready();
+    mainServer.on('request', service.app);
+    return service;
+  };
+  const stopMain = async (service: MainService) => {
+    await stopServing(mainServer, service);
+    await service.messaging.stop(2000);
+    await service.changes.stop();
+  };
+  let main = await startMain();
 
   return {
     mainUrl,
@@ -76,10 +92,22 @@ export async function startServers(): Promise<RunningSystem> {
     mainDataSource,
     topology: topologyFor(ns.namespace),
     tokenFor: async (subject, role) => (await tokens.issue(subject, role)).token,
+    async restartMain(whileDown) {
+      await stopMain(main);
+      try {
+        await whileDown?.();
+      } finally {
+        mainServer = http.createServer();
+        await new Promise<void>((resolve, reject) => {
+          mainServer.once('error', reject);
+          mainServer.listen(mainPort, '127.0.0.1', resolve);
+        });
+        main = await startMain();
+      }
+    },
     async stop() {
       mainServer.closeAllConnections();
-      await new Promise((resolve) => mainServer.close(resolve));
-      await main.messaging.stop(2000);
+      await stopMain(main);
       await mainDataSource.destroy();
       await adminApp.close();
       await Promise.all([mainDb!.drop(), adminDb!.drop()]);

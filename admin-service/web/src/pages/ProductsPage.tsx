@@ -1,10 +1,18 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
-import { messageOf } from '@catalogue/web-kit';
+import { LiveIndicator, messageOf, type LiveStatus } from '@catalogue/web-kit';
 import { useApi, type Product } from '../api';
 import { firstPageUrl, loadProductsPage, SORTS } from './productQuery';
 
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
+
+/**
+ * Like counts (and titles, deletions) are read again this often while the page is visible. The
+ * console polls admin rather than streaming: it may call only admin (decision 0010), a stream
+ * cannot carry its bearer token (EventSource sends no Authorization header), and a handful of
+ * staff tabs reading one page every few seconds costs admin next to nothing (decision 0022).
+ */
+const POLL_SECONDS = 5;
 
 export function ProductsPage() {
   const call = useApi();
@@ -39,6 +47,32 @@ export function ProductsPage() {
     return () => abort.abort();
   }, [call, pageUrl, q, sort, reload]);
 
+  const [polling, setPolling] = useState<LiveStatus>('polling');
+  useEffect(() => {
+    let reading: AbortController | undefined;
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'visible' || reading) return;
+      const abort = new AbortController();
+      reading = abort;
+      loadProductsPage(call, pageUrl, q, sort, abort.signal).then(
+        (page) => {
+          reading = undefined;
+          setPolling('polling');
+          // Only over a page already shown: a page still loading, or failed, is left to its own load.
+          setLoad((current) => (current.state === 'ready' ? { state: 'ready', ...page } : current));
+        },
+        () => {
+          reading = undefined;
+          if (!abort.signal.aborted) setPolling('reconnecting');
+        },
+      );
+    }, POLL_SECONDS * 1000);
+    return () => {
+      clearInterval(timer);
+      reading?.abort();
+    };
+  }, [call, pageUrl, q, sort]);
+
   function search(event: FormEvent) {
     event.preventDefault();
     const next = new URLSearchParams(params);
@@ -70,6 +104,7 @@ export function ProductsPage() {
     <section aria-labelledby="products-title">
       <div className="page-head">
         <h2 id="products-title">Products</h2>
+        <LiveIndicator status={polling} subject="Like counts" pollSeconds={POLL_SECONDS} />
         <Link className="button primary" to="/products/new">
           New product
         </Link>

@@ -10,12 +10,13 @@ const SUMMARIES: Record<EventType, string> = {
   product_updated: "admin-service committed a change to a product's title or image (or re-announced it under a new version).",
   product_deleted: 'admin-service deleted a product; main keeps a tombstone with this version.',
   product_liked: 'main-service committed a like (or re-announced it under its original id).',
+  user_changed: "admin-service changed a user's role or disabled flag: tokens issued before it are revoked.",
 };
 
 const EXCHANGE_OF = { admin: 'adminEvents', main: 'mainEvents' } as const;
 const QUEUE_OF: Record<ConsumerName, 'mainQueue' | 'adminQueue'> = { main: 'mainQueue', admin: 'adminQueue' };
 const RECEIVERS: Record<ConsumerName, string> = {
-  main: 'main-service applies it to its copy; an older version than it holds is ignored, a delete leaves a tombstone.',
+  main: 'main-service applies it: a product change to its copy (an older version than it holds is ignored, a delete leaves a tombstone), a user change to its list of revoked tokens.',
   admin: 'admin-service counts it once (likes = likes + 1; applied_likes keeps a late redelivery from counting twice).',
 };
 

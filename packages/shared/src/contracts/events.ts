@@ -7,6 +7,7 @@ export const EventTypes = {
   ProductUpdated: 'product_updated',
   ProductDeleted: 'product_deleted',
   ProductLiked: 'product_liked',
+  UserChanged: 'user_changed',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
@@ -16,6 +17,7 @@ export const EVENT_SOURCE: Record<EventType, 'admin' | 'main'> = {
   product_updated: 'admin',
   product_deleted: 'admin',
   product_liked: 'main',
+  user_changed: 'admin',
 };
 
 export const PRODUCT_TITLE_MAX = 200;
@@ -59,7 +61,24 @@ export const productLikedSchema = z.strictObject({
   }),
 });
 
-export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema]);
+/**
+ * A user's role or disabled flag changed at admin. Every such change raises the user's token
+ * version: tokens carrying an older `ver` are no longer accepted, on admin at once and on main as
+ * soon as this event is applied (decision record 0019).
+ */
+export const userChangedSchema = z.strictObject({
+  ...envelope,
+  type: z.literal(EventTypes.UserChanged),
+  source: z.literal('admin'),
+  data: z.strictObject({
+    userId: z.string().min(1).max(64),
+    role: z.enum(['staff', 'customer']),
+    disabled: z.boolean(),
+    tokenVersion: z.number().int().positive().max(2_147_483_647),
+  }),
+});
+
+export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema, userChangedSchema]);
 
 /** Each event type's schema, for documents generated from them (docs/asyncapi.yaml). */
 export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
@@ -67,6 +86,7 @@ export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
   product_updated: productUpdatedSchema,
   product_deleted: productDeletedSchema,
   product_liked: productLikedSchema,
+  user_changed: userChangedSchema,
 };
 
 export type CatalogueEvent = z.infer<typeof catalogueEventSchema>;
@@ -74,6 +94,7 @@ export type ProductCreated = z.infer<typeof productCreatedSchema>;
 export type ProductUpdated = z.infer<typeof productUpdatedSchema>;
 export type ProductDeleted = z.infer<typeof productDeletedSchema>;
 export type ProductLiked = z.infer<typeof productLikedSchema>;
+export type UserChanged = z.infer<typeof userChangedSchema>;
 export type EventOf<T extends EventType> = Extract<CatalogueEvent, { type: T }>;
 
 export type ParseResult = { ok: true; event: CatalogueEvent } | { ok: false; reason: string };

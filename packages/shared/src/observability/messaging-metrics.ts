@@ -33,6 +33,11 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
     deadLettered({ type, reason }) {
       metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type), reason: reason === DELIVERY_LIMIT_REASON ? 'delivery_limit' : 'refused' });
     },
+    broker(info) {
+      if (info.event === 'lost') metrics.brokerConnectionsLost.inc({ connection: info.connection, reason: info.reason });
+      else if (info.event === 'connect_failed') metrics.brokerConnectFailures.inc({ connection: info.connection });
+      else metrics.brokerBlocked.inc({ connection: info.connection });
+    },
     inboxPruned(count) {
       metrics.inboxPruned.inc(count);
     },

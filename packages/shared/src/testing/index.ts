@@ -4,6 +4,7 @@ export * from './processes';
 export * from './secrets-manager';
 export * from './database-users';
 export * from './redis';
+export * from './event-stream';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import amqplib from 'amqplib';
