@@ -14,12 +14,14 @@ import {
   productListSchema,
   productSchema,
   readinessSchema,
+  ROLES,
   signedInSchema,
   snapshotQuerySchema,
   type ApiPaths,
   type OpenApiDocument,
 } from '@catalogue/shared';
-import { LOGIN_PATH, loginSchema } from './auth/auth.controller';
+import { LOGIN_PATH, loginSchema, SNAPSHOT_TOKEN_PATH } from './auth/auth.controller';
+import { userPatchSchema } from './users/users.controller';
 import { replaySchema } from './operations/dead-letters.controller';
 import { productFiltersSchema } from './products/product-filters';
 import { productInputSchema } from './products/products.controller';
@@ -32,7 +34,9 @@ const PUBLIC_WHEN_CONFIGURED: { security: Record<string, string[]>[] } = { secur
 const WRITE_ERRORS = [400, 401, 403, 413, 415, 429] as const;
 
 const linkHeader = z.object({ Link: z.string().optional().meta({ description: 'When there is a next page: <...>; rel="next".' }) });
-const role = z.enum(['staff', 'customer']);
+const role = z.enum(ROLES);
+const userViewSchema = z.object({ id: z.number().int(), email: z.string(), name: z.string(), role, disabled: z.boolean() }).meta({ id: 'User' });
+const userIdPathSchema = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647).meta({ description: 'A user id.' }) });
 
 const operationsReportSchema = z.object({
   checkedAt: z.iso.datetime(),
@@ -80,6 +84,16 @@ const paths: ApiPaths = {
       ...PUBLIC,
       requestBody: { content: { 'application/json': { schema: loginSchema } } },
       responses: { 200: json(signedInSchema, 'Signed in.'), ...errorResponses(400, [401, 'Wrong email or password (code invalid_credentials).'], 413, 415, 429) },
+    },
+  },
+  [SNAPSHOT_TOKEN_PATH]: {
+    post: {
+      tags: ['auth'],
+      summary: "Staff: a credential that reads the product snapshot and nothing else, for main's resync (ADMIN_TOKEN).",
+      responses: {
+        200: json(z.object({ token: z.string(), expiresIn: z.number().int().positive(), role: z.literal('snapshot-reader') }), 'The credential.'),
+        ...errorResponses(400, 401, 403, 413, 415, 429),
+      },
     },
   },
   '/.well-known/jwks.json': {
@@ -136,8 +150,21 @@ const paths: ApiPaths = {
       summary: "Users in id order, keyset-paginated: the console's users page.",
       requestParams: { query: pageQuerySchema },
       responses: {
-        200: { ...json(z.array(z.object({ id: z.number().int(), email: z.string(), name: z.string(), role })), 'A page of users.'), headers: linkHeader },
+        200: { ...json(z.array(userViewSchema), 'A page of users.'), headers: linkHeader },
         ...errorResponses(400, 401, 403),
+      },
+    },
+  },
+  '/api/users/{id}': {
+    patch: {
+      tags: ['users'],
+      summary: "Change a user's role or disabled flag; their earlier tokens stop working (user_changed tells main).",
+      description: 'Raises the user\'s token version: tokens issued before are refused at once on admin and on main once it applies user_changed. Staff cannot change themselves.',
+      requestParams: { path: userIdPathSchema },
+      requestBody: { content: { 'application/json': { schema: userPatchSchema } } },
+      responses: {
+        200: json(userViewSchema, 'The user as they now are.'),
+        ...errorResponses(400, 401, 403, 404, [409, 'A staff member tried to change their own account (code own_account).'], 413, 429),
       },
     },
   },

@@ -9,6 +9,7 @@ import { EVENTS_TRANSPORT } from '@catalogue/admin-service/dist/common/shutdown'
 import type { EventsTransport } from '@catalogue/admin-service/dist/common/events.transport';
 import { productEventHandlers } from '@catalogue/main-service/dist/products/products.consumer';
 import { freshProductId, startMain, tokenFor, type MainUnderTest } from '@catalogue/main-service/dist/test-support';
+import { userEventHandlers } from '@catalogue/main-service/dist/users/users.consumer';
 import { asyncApiDocument, EventTypes, SUBSCRIPTIONS, type CatalogueEvent } from '@catalogue/shared';
 import { drainQueue, eventually } from '@catalogue/shared/testing';
 import { committed, render } from './documents';
@@ -61,7 +62,8 @@ describe('what the services publish and consume is in docs/asyncapi.yaml', () =>
   });
 
   test("main's consumer handles exactly the events documented on its queue", () => {
-    const handled = Object.keys(productEventHandlers({} as never));
+    // The handler sets app.ts gives main's consumer.
+    const handled = Object.keys({ ...productEventHandlers({} as never, () => undefined), ...userEventHandlers() });
     assert.deepEqual(handled.map((t) => nameOf(t)).sort(), messagesOn('mainQueue').sort());
   });
 
@@ -78,7 +80,19 @@ describe('what the services publish and consume is in docs/asyncapi.yaml', () =>
     await admin.api.delete(`/api/products/${created.body.id}`).expect(204);
     const published = (await publishedUpToNow(admin)).filter((e) => 'id' in e.data && e.data.id === created.body.id);
     assert.deepEqual(published.map((e) => e.type).sort(), [EventTypes.ProductCreated, EventTypes.ProductDeleted, EventTypes.ProductUpdated]);
+    // Every type admin sends is one of these or user_changed (below): the document's send operations say the same.
     for (const event of published) assertOnContract(event, 'adminEvents');
+  });
+
+  test('admin publishes user_changed as documented', async () => {
+    const email = `contract-${Date.now()}@example.test`;
+    // Not user 1: the test's staff token speaks for user 1, who may not change themselves.
+    await admin.db.query("INSERT INTO users (email, name) VALUES (?, 'Filler'), (?, 'Contract')", [`filler-${email}`, email]);
+    const [user] = (await admin.db.query('SELECT id FROM users WHERE email = ?', [email])) as { id: number }[];
+    await admin.api.patch(`/api/users/${user!.id}`).send({ disabled: true }).expect(200);
+    const changed = (await publishedUpToNow(admin)).find((e) => e.type === EventTypes.UserChanged && e.data.userId === String(user!.id));
+    assert.ok(changed, 'user_changed published');
+    assertOnContract(changed, 'adminEvents');
   });
 
   test('main publishes product_liked as documented', async () => {

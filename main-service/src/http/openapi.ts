@@ -42,6 +42,7 @@ const products: ApiPaths = {
           headers: z.object({
             Link: z.string().optional().meta({ description: 'When there is a next page: <...&limit=N&cursor=C>; rel="next" (after=ID in the id order).' }),
             ETag: z.string().meta({ description: 'Weak entity tag of the page; send it back in If-None-Match.' }),
+            'Changes-Position': z.string().meta({ description: "The live stream's message id this page is current to (compare with the stream's first id)." }),
           }),
         },
         304: { description: 'Not modified: If-None-Match still matches the page.' },
@@ -67,7 +68,7 @@ const products: ApiPaths = {
       requestParams: { path: productIdPathSchema },
       responses: {
         200: json(likeAnswerSchema, 'The like is recorded (admin counts it shortly).'),
-        ...errorResponses([400, 'Already liked by this user (code already_liked), or an invalid id.'], 401, 404, 429, [
+        ...errorResponses([400, 'Already liked by this user (code already_liked), or an invalid id.'], [401, 'No valid token, or one revoked since (code token_revoked).'], [403, 'A service credential (snapshot reader) may not like.'], 404, 429, [
           503,
           "The token signing keys (admin's JWKS) are unreachable, or with DEV_RANDOM_USER admin is unreachable or has no users (code no_users).",
         ]),
@@ -84,7 +85,32 @@ const products: ApiPaths = {
   },
 };
 
+/** The live stream: new with it, so under /api only. */
+const stream: ApiPaths = {
+  '/api/products/stream': {
+    get: {
+      tags: ['products'],
+      summary: 'Server-Sent Events: every product change and like count as it is committed.',
+      description:
+        'Events: `ready`, then `product_created` / `product_updated` `{id, title, image, likes}`, `product_deleted` `{id}`, `product_likes` `{id, likes}` (coalesced per product over LIVE_COALESCE_MS), each with an `id`; heartbeats as comments. A reconnect with Last-Event-ID (or `?after=`) resumes; `reload` when that is past the feed\'s window. Limits: LIVE_STREAMS_MAX per process (503), LIVE_STREAMS_PER_ADDRESS and LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS (429), with Retry-After.',
+      ...PUBLIC,
+      requestParams: {
+        query: z.object({ after: z.string().regex(/^\d{1,15}$/).optional().meta({ description: 'The id of the last message seen, when Last-Event-ID cannot be sent.' }) }),
+        header: z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,15}$/).optional().meta({ description: 'The id of the last message seen (a browser sends it when it reconnects).' }) }),
+      },
+      responses: {
+        200: { description: 'The stream (text/event-stream), open until the client or the server ends it.', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errorResponses(400, [429, 'Too many streams from this address, or too many opens a minute (code too_many_streams, rate_limited).'], [
+          503,
+          'The process serves as many streams as it may (streams_at_capacity), is shutting down (shutting_down), or its change feed is unavailable.',
+        ]),
+      },
+    },
+  },
+};
+
 const paths: ApiPaths = {
+  ...stream,
   ...products,
   ...mirrorPaths(products, '/api', LEGACY_PREFIX, `Also under ${LEGACY_PREFIX} for clients of the system this one replaced (only the product list, one product, the like and the health report are).`),
   '/api/auth/login': {
@@ -103,7 +129,7 @@ const paths: ApiPaths = {
       tags: ['likes'],
       summary: 'Which of the named products the caller has liked (never cached).',
       requestParams: { query: z.object({ products: productIdsQuerySchema }) },
-      responses: { 200: json(z.object({ liked: z.array(z.number().int()) }), 'The liked ones among them.'), ...errorResponses(400, 401) },
+      responses: { 200: json(z.object({ liked: z.array(z.number().int()) }), 'The liked ones among them.'), ...errorResponses(400, 401, 403) },
     },
   },
   '/api/operations': {
