@@ -83,7 +83,10 @@ const paths: ApiPaths = {
         'The same 401 for an unknown email and a wrong password. Failed attempts are refused (429) per client address (LOGIN_FAILURES_PER_ADDRESS) and per email from one address (LOGIN_FAILURES_PER_EMAIL) in a 15-minute window; past LOGIN_DELAY_AFTER_FAILURES failures for an email, its sign-ins are answered later (at most LOGIN_DELAY_MAX_MS), never refused.',
       ...PUBLIC,
       requestBody: { content: { 'application/json': { schema: loginSchema } } },
-      responses: { 200: json(signedInSchema, 'Signed in.'), ...errorResponses(400, [401, 'Wrong email or password (code invalid_credentials).'], 413, 415, 429) },
+      responses: {
+        200: json(signedInSchema, 'Signed in.'),
+        ...errorResponses(400, [401, 'Wrong email or password (code invalid_credentials).'], [403, 'The account is disabled (code account_disabled).'], 413, 415, 429),
+      },
     },
   },
   [SNAPSHOT_TOKEN_PATH]: {
@@ -113,7 +116,16 @@ const paths: ApiPaths = {
           created_to: productFiltersSchema.shape.created_to.meta({ description: 'Created at or before; a day includes the whole (UTC) day.' }),
         }),
       },
-      responses: { 200: { ...json(productListSchema, 'A page of products.'), headers: linkHeader }, ...errorResponses(400, 401, 403) },
+      responses: {
+        200: { ...json(productListSchema, 'A page of products.'), headers: linkHeader },
+        ...errorResponses(
+          [400, 'The query is not valid (code validation_failed), or the search has too many short or common words (code search_too_costly).'],
+          401,
+          403,
+          [429, 'Over the per-address limit of searches (code rate_limited).'],
+          [503, 'The database stopped a search that ran too long (code search_timed_out), or is unavailable.'],
+        ),
+      },
     },
     post: {
       tags: ['products'],
@@ -265,5 +277,6 @@ export function adminApiDocument(): OpenApiDocument {
       { name: 'internal', description: "Repair endpoints for operators and main's resync; staff only." },
     ],
     paths,
+    touchesNothing: ['/livez', '/ready', '/metrics', OPENAPI_PATH, '/.well-known/jwks.json'],
   });
 }

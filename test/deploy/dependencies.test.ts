@@ -30,8 +30,8 @@ const isTestFile = (file: string) => /\.test\.ts$|(^|\/)test-support\.ts$|^packa
  * another dependency of the same workspace (checked below), which requires it by name.
  */
 const PEERS_WITHOUT_IMPORT: Record<string, string[]> = {
-  // amqp-connection-manager drives amqplib; TypeORM loads the mysql2 driver by name and needs reflect-metadata.
-  'packages/shared': ['amqplib', 'mysql2', 'reflect-metadata'],
+  // amqp-connection-manager drives amqplib; TypeORM loads the mysql2 driver by name.
+  'packages/shared': ['amqplib', 'mysql2'],
   // Nest loads its Express adapter by name, needs reflect-metadata loaded, and RxJS is its peer.
   'admin-service': ['@nestjs/platform-express', 'reflect-metadata', 'rxjs', 'mysql2'],
   'main-service': ['mysql2'],
@@ -66,7 +66,10 @@ function importsOf(file: string, into: Imports): void {
       add(node.moduleSpecifier.text, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]!)) {
       const callee = node.expression;
-      if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) add(node.arguments[0].text, false);
+      const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
+      // require.resolve('pkg/...') finds a package's files at run time: it needs the package installed as much as an import does.
+      const isResolve = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require' && callee.name.text === 'resolve';
+      if (callee.kind === ts.SyntaxKind.ImportKeyword || isRequire || isResolve) add(node.arguments[0].text, false);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       add(node.argument.literal.text, true);
     }

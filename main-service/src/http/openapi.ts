@@ -46,7 +46,11 @@ const products: ApiPaths = {
           }),
         },
         304: { description: 'Not modified: If-None-Match still matches the page.' },
-        ...errorResponses(400),
+        ...errorResponses(
+          [400, 'The query is not valid (code validation_failed), or the search has too many short or common words (code search_too_costly).'],
+          [429, 'Over the per-address limit of uncached searches (code rate_limited).'],
+          [503, 'The database stopped a search that ran too long (code search_timed_out), or is unavailable.'],
+        ),
       },
     },
   },
@@ -68,7 +72,7 @@ const products: ApiPaths = {
       requestParams: { path: productIdPathSchema },
       responses: {
         200: json(likeAnswerSchema, 'The like is recorded (admin counts it shortly).'),
-        ...errorResponses([400, 'Already liked by this user (code already_liked), or an invalid id.'], [401, 'No valid token, or one revoked since (code token_revoked).'], [403, 'A service credential (snapshot reader) may not like.'], 404, 429, [
+        ...errorResponses([400, 'Already liked by this user (code already_liked), or an invalid id.'], [401, 'No valid token, or one revoked since (code token_revoked).'], [403, 'A service credential (snapshot reader) may not like.'], 404, 413, 429, [
           503,
           "The token signing keys (admin's JWKS) are unreachable, or with DEV_RANDOM_USER admin is unreachable or has no users (code no_users).",
         ]),
@@ -121,7 +125,10 @@ const paths: ApiPaths = {
         "Only email and password are passed on, with the client address main read (signed with CLIENT_ADDRESS_SECRET), never the client's X-Forwarded-For; admin's answer and its limits come back as they are. Behind a circuit breaker: while admin keeps failing, sign-ins answer 503 at once.",
       ...PUBLIC,
       requestBody: { content: { 'application/json': { schema: signInBodySchema } } },
-      responses: { 200: json(signedInSchema, 'Signed in.'), ...errorResponses(400, 401, 429, [503, 'Admin is unreachable or failing (or its breaker is open): try again shortly.']) },
+      responses: {
+        200: json(signedInSchema, 'Signed in.'),
+        ...errorResponses(400, 401, [403, 'The account is disabled (code account_disabled).'], 413, 429, [503, 'Admin is unreachable or failing (or its breaker is open): try again shortly.']),
+      },
     },
   },
   '/api/me/likes': {
@@ -156,7 +163,7 @@ const paths: ApiPaths = {
       summary: 'Staff: put every like of the product back in the outbox under its original id (reconcile --repair).',
       description: "Admin's inbox drops the likes it already counted and counts the rest.",
       requestParams: { path: productIdPathSchema },
-      responses: { 202: json(z.object({ productId: z.number().int(), announced: z.number().int().min(0) }), 'Committed to the outbox.'), ...errorResponses(400, 401, 403) },
+      responses: { 202: json(z.object({ productId: z.number().int(), announced: z.number().int().min(0) }), 'Committed to the outbox.'), ...errorResponses(400, 401, 403, 413) },
     },
   },
   '/livez': { get: { tags: ['operations'], summary: 'Liveness: the process answers; touches no dependency.', ...PUBLIC, responses: { 200: json(livenessSchema, 'Alive.') } } },
@@ -197,5 +204,6 @@ export function mainApiDocument(): OpenApiDocument {
       { name: 'legacy', description: `Paths kept under ${LEGACY_PREFIX} for the old system's clients.` },
     ],
     paths,
+    touchesNothing: ['/livez', '/ready', '/metrics', OPENAPI_PATH],
   });
 }

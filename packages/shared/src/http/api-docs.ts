@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import { API_DOCS_PATH, OPENAPI_PATH, type OpenApiDocument } from './openapi';
 
 /** swagger-ui-dist's prebuilt files (no CDN): the bundle and its stylesheet are served as they ship. */
-const VIEWER_ROOT = dirname(require.resolve('swagger-ui-dist/package.json'));
+const viewerRoot = () => dirname(require.resolve('swagger-ui-dist/package.json'));
 const VIEWER_FILES = new Set(['swagger-ui.css', 'swagger-ui-bundle.js']);
 
 /**
@@ -41,6 +41,7 @@ const VIEWER_SCRIPT = `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(OPENA
 export function apiDocsRouter(document: OpenApiDocument): Router {
   const router = express.Router();
   const body = JSON.stringify(document);
+  const root = viewerRoot();
   const html = page(document.info.title);
   router.get(OPENAPI_PATH, (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('json').send(body);
@@ -54,7 +55,7 @@ export function apiDocsRouter(document: OpenApiDocument): Router {
     if (name === 'viewer.js') return void res.set('Cache-Control', 'no-cache').type('js').send(VIEWER_SCRIPT);
     if (!VIEWER_FILES.has(name)) return next();
     // `root` plus a bare file name: send never sees an absolute path (a checkout under a dot-folder still works).
-    res.sendFile(name, { root: VIEWER_ROOT, maxAge: '1d' });
+    res.sendFile(name, { root, maxAge: '1d' });
   });
   return router;
 }

@@ -56,6 +56,8 @@ export interface ApiDocumentSpec {
   description: string;
   paths: ApiPaths;
   tags: { name: string; description?: string }[];
+  /** Paths that touch no dependency (liveness, metrics, the document): no 503 for a database outage there. */
+  touchesNothing: string[];
 }
 
 /**
@@ -64,10 +66,13 @@ export interface ApiDocumentSpec {
  * `security: []`.
  */
 export function buildOpenApiDocument(spec: ApiDocumentSpec): OpenApiDocument {
-  // Any operation can fail on our side; saying so once here keeps every operation honest about it.
-  for (const item of Object.values(spec.paths)) {
+  // Any operation can fail on our side, and any that reads the database answers 503 while it is
+  // unreachable (toErrorResponse): said once here, so every operation is honest about both.
+  for (const [path, item] of Object.entries(spec.paths)) {
     for (const operation of Object.values(item) as ApiOperation[]) {
-      operation.responses = { ...operation.responses, ...(operation.responses?.['500'] ? {} : errorResponses(500)) };
+      const always = spec.touchesNothing.includes(path) ? [500] : [500, 503];
+      const missing = always.filter((status) => !operation.responses?.[String(status) as '500']);
+      operation.responses = { ...operation.responses, ...errorResponses(...missing) };
     }
   }
   return createDocument({
