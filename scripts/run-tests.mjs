@@ -20,7 +20,12 @@ for (const file of packages.flatMap((p) => globSync(`${p}/dist/**/*.test.js`))) 
 }
 
 mkdirSync('test-results', { recursive: true });
+// Every test process checks the answers its tests receive against the services' OpenAPI documents
+// (test/support/response-check.ts patches supertest); test/contracts proves the check runs.
+const responseCheck = new URL('../test/dist/support/response-check.js', import.meta.url).pathname;
 const args = [
+  '--require',
+  responseCheck,
   '--test',
   `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
   '--test-timeout=180000',

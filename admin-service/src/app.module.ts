@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
+import { accessLog, apiDocsRouter, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { LOGIN_PATH } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
@@ -22,6 +22,7 @@ import { UsersModule } from './users/users.module';
 import { OperationsModule } from './operations/operations.module';
 import { keepLikesTheInboxForgets } from './products/applied-likes';
 import { consoleHandlers, DEFAULT_CONSOLE_ROOT } from './web/console.static';
+import { adminApiDocument } from './openapi';
 
 export interface AdminDependencies {
   /** Open (initialised) by the caller; the application closes it on shutdown. */
@@ -118,13 +119,15 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  app.use(httpMetricsMiddleware(metrics));
+  // Metrics first: they capture the route template the access log reports.
+  app.use(httpMetricsMiddleware(metrics), accessLog(deps.logger, config));
   app.use(...securityHeaders(config));
   app.use(jsonBody('16kb'));
   // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
   app.use(LOGIN_PATH, ...limits.login);
   app.use(limits.writes);
   app.use(PRODUCTS_PATH, limits.searches);
+  app.use(apiDocsRouter(adminApiDocument()));
   const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
   if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));

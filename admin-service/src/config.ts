@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  accessLogEnvShape,
   booleanVar,
   brokerUrl,
   clientAddressEnvShape,
@@ -20,6 +21,7 @@ const pemPrivateKey = z.string().regex(/-----BEGIN (RSA )?PRIVATE KEY-----/, 'mu
 const schema = z
   .object({
     ...commonEnvShape,
+    ...accessLogEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...searchLimitsEnvShape,

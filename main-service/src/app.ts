@@ -1,9 +1,12 @@
 import express from 'express';
 import type { DataSource } from 'typeorm';
 import {
+  accessLog,
+  apiDocsRouter,
   combineObservers,
   createTransactionRunner,
   crashAt,
+  DependencyBreaker,
   httpMetricsMiddleware,
   messagingMetrics,
   messagingSettingsFrom,
@@ -20,6 +23,7 @@ import type { MainConfig } from './config';
 import { healthRouter, type Lifecycle } from './health/health.router';
 import { authenticate, requireRole } from './http/auth.middleware';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
+import { LEGACY_PREFIX, mainApiDocument } from './http/openapi';
 import { LikesRepository } from './likes/likes.repository';
 import { likeRateLimits, likesRouter } from './likes/likes.router';
 import { meRouter } from './likes/me.router';
@@ -46,8 +50,8 @@ import { RevokedUsers } from './users/revocations';
 import { userEventHandlers } from './users/users.consumer';
 import { UsersService } from './users/users.service';
 
-/** The old system's paths keep working for existing clients. */
-const API_PREFIXES = ['/api', '/flask/api'];
+/** The old system's paths keep working for existing clients (the products, the like and the health report). */
+const API_PREFIXES = ['/api', LEGACY_PREFIX];
 /** How long a browser waits before it reconnects a live stream that ended. */
 const LIVE_RETRY_MS = 2000;
 
@@ -80,6 +84,14 @@ function liveSettingsFrom(config: MainConfig): LiveSettings {
   };
 }
 
+/**
+ * A timeout and a circuit breaker for one kind of call main makes to admin (each kind its own, as
+ * each fails for its own reasons), with its state in `metrics` when given.
+ */
+export function adminBreaker(config: MainConfig, dependency: string, timeoutMs: number, metrics?: ServiceMetrics): DependencyBreaker {
+  return new DependencyBreaker(dependency, { timeoutMs, failures: config.ADMIN_BREAKER_FAILURES, halfOpenAfterMs: config.ADMIN_BREAKER_HALF_OPEN_MS }, metrics);
+}
+
 /** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
 export function buildResync(
   config: MainConfig,
@@ -87,8 +99,9 @@ export function buildResync(
   logger: Logger,
   productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS),
   products = new ProductsService(productsRepository, new ProductChangesRepository(dataSource)),
+  metrics?: ServiceMetrics,
 ): ProductsResync {
-  const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS, config.ADMIN_TOKEN);
+  const source = new AdminSnapshotClient(config.ADMIN_URL, adminBreaker(config, 'admin_snapshot', config.ADMIN_TIMEOUT_MS, metrics), config.ADMIN_TOKEN);
   return new ProductsResync(source, products, productsRepository, createTransactionRunner(dataSource, { idempotent: true }), logger, config.RESYNC_PAGE_SIZE);
 }
 
@@ -147,16 +160,19 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     },
     crash,
   );
-  const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  // Every call to admin has its timeout and breaker: the JWKS (integrated with its own cooldown),
+  // the development users call, the sign-in pass-through and the resync's snapshot.
+  const tokenKey = config.tokenKey.kind === 'jwks' ? { ...config.tokenKey, breaker: adminBreaker(config, 'admin_jwks', config.ADMIN_TIMEOUT_MS, metrics) } : config.tokenKey;
+  const tokens = new TokenVerifier({ key: tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const revokedUsers = new RevokedUsers(dataSource, logger, config.REVOCATION_REFRESH_MS);
   const users = new UsersService(
     tokens,
-    new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
+    new AdminUsersClient(config.ADMIN_URL, adminBreaker(config, 'admin_users', config.ADMIN_TIMEOUT_MS, metrics)),
     config.DEV_RANDOM_USER,
     revokedUsers,
   );
   const lifecycle: Lifecycle = { draining: false };
-  const resync = buildResync(config, dataSource, logger, productsRepository, products);
+  const resync = buildResync(config, dataSource, logger, productsRepository, products, metrics);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
   const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
   const likeLimits = likeRateLimits(config, rateLimitCounters);
@@ -165,20 +181,23 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  app.use(httpMetricsMiddleware(metrics));
+  // Metrics first: they capture the route template the access log reports.
+  app.use(httpMetricsMiddleware(metrics), accessLog(logger, config));
   app.use(...securityHeaders(config));
   app.use(express.json({ limit: '16kb' }));
   const authenticated = authenticate(users);
   // Public: probes and the product list. Everything else needs a signed-in caller.
   app.use(healthRouter(dataSource, messaging, lifecycle));
   app.use(metricsRouter(metrics));
+  app.use(apiDocsRouter(mainApiDocument()));
   // Before the products router, whose /:id would take "stream" for an id. New with the stream: /api only.
   app.use('/api/products', liveRouter(live, streamOpenLimit(config, rateLimitCounters)));
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
-  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.LOGIN_TIMEOUT_MS, config.CLIENT_ADDRESS_SECRET?.[0]));
+  const signInBreaker = adminBreaker(config, 'admin_sign_in', config.LOGIN_TIMEOUT_MS, metrics);
+  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, signInBreaker, Math.ceil(config.ADMIN_BREAKER_HALF_OPEN_MS / 1000), config.CLIENT_ADDRESS_SECRET?.[0]));
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   // Closed by default: a route mounted below this line answers only callers with a valid token
   // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.

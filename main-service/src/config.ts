@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import {
+  accessLogEnvShape,
   booleanVar,
   brokerUrl,
   clientAddressEnvShape,
@@ -21,6 +22,7 @@ import {
 const schema = z
   .object({
     ...commonEnvShape,
+    ...accessLogEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
     ...searchLimitsEnvShape,
@@ -35,6 +37,10 @@ const schema = z
     ADMIN_TIMEOUT_MS: positiveIntVar(2000),
     /** How long a sign-in passed to admin may take: more than admin's LOGIN_DELAY_MAX_MS plus a password check. */
     LOGIN_TIMEOUT_MS: positiveIntVar(5000),
+    /** Consecutive failures (unreachable, timed out, 5xx) of one kind of call to admin that open its circuit breaker. */
+    ADMIN_BREAKER_FAILURES: positiveIntVar(5),
+    /** How long an open breaker answers 503 at once before it lets one call through to try admin again. */
+    ADMIN_BREAKER_HALF_OPEN_MS: positiveIntVar(5000),
     /** Where admin publishes its token keys (RS256). Outside production it defaults to ADMIN_URL's. */
     JWT_JWKS_URL: z.url().optional(),
     /** An unknown `kid` fetches the JWKS again, but never sooner than this after the last fetch. */

@@ -10,6 +10,7 @@ import { loadProvisionConfig } from '@catalogue/migrations';
 import { amqpNamespaceVar, queueOf, topologyFor } from '@catalogue/shared';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
+import { readRepoFile, readYaml } from './support/files';
 import { containerEnv, kustomize, podTemplate, validateSchema, type Container, type KubeObject } from './support/kube';
 
 const OVERLAYS = readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays'));
@@ -310,6 +311,27 @@ for (const overlay of OVERLAYS) {
         const served = servedPaths('main').has(endpoint.path) && servedPaths('admin').has(endpoint.path);
         assert.ok(served, `${endpoint.path} is served`);
       }
+    });
+
+    test("the ServiceMonitor's jobs are compose's (catalogue-api, catalogue-consumer), so the alert rules' job matchers fit both", () => {
+      const monitor = named(objects, 'ServiceMonitor', 'catalogue');
+      const spec = monitor.spec as { jobLabel?: string; selector: { matchLabels: Record<string, string> }; endpoints: { honorLabels?: boolean }[] };
+      const services = byKind(objects, 'Service').filter((s) => matches(spec.selector.matchLabels, s.metadata.labels ?? {}));
+      // The Operator names a job after the Service's jobLabel label when it has one, else after the Service.
+      const jobs = services.map((s) => (spec.jobLabel ? s.metadata.labels?.[spec.jobLabel] : undefined) ?? s.metadata.name);
+      const compose = (readYaml<{ scrape_configs: { job_name: string }[] }>('deploy/prometheus/prometheus.yml').scrape_configs ?? []).map((c) => c.job_name);
+      assert.deepEqual([...new Set(jobs)].sort(), [...new Set(compose)].sort());
+      const rules = readRepoFile('deploy/prometheus/alerts.yml');
+      const matchers = [...rules.matchAll(/job=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`));
+      assert.ok(matchers.length > 0, 'the rules match on job');
+      for (const job of jobs) for (const matcher of matchers) assert.match(job, matcher);
+      // Our own `service` label (main, admin) must survive the Operator's target label of the same name.
+      for (const endpoint of spec.endpoints) assert.equal(endpoint.honorLabels, true);
+    });
+
+    test('the PrometheusRule carries exactly the alert rules of deploy/prometheus/alerts.yml', () => {
+      const rule = named(objects, 'PrometheusRule', 'catalogue');
+      assert.deepEqual((rule.spec as { groups: unknown }).groups, readYaml<{ groups: unknown }>('deploy/prometheus/alerts.yml').groups);
     });
   });
 }

@@ -180,6 +180,7 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
       'CatalogueConsumerLagHigh',
       'CatalogueDatabaseLoginRefused',
       'CatalogueDeadLetters',
+      'CatalogueDependencyBreakerOpen',
       'CatalogueEventsUnroutable',
       'CatalogueHighErrorRate',
       'CatalogueHighLatency',
@@ -187,6 +188,7 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
       'CatalogueLiveStreamsNearCapacity',
       'CatalogueOutboxBacklogStale',
       'CatalogueServiceDown',
+      'CatalogueTransactionsFailing',
     ]);
     // `pending` is a threshold crossed for less than the rule's `for` (this test's own requests are slow
     // on a loaded machine); an alert that fires is what pages someone.

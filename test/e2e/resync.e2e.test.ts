@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
-import { createEvent, createLogger, createTransactionRunner, EventTypes, type AdminSnapshotRow, type SnapshotPage } from '@catalogue/shared';
+import { createEvent, createLogger, createTransactionRunner, DependencyBreaker, EventTypes, type AdminSnapshotRow, type SnapshotPage } from '@catalogue/shared';
 import mysql from 'mysql2/promise';
 import { migrateSchema } from '@catalogue/migrations';
 import { createTestDatabase, createTestNamespace, eventually, FaultProxy, publishRaw } from '@catalogue/shared/testing';
@@ -17,6 +17,9 @@ import { ProductsResync, type SnapshotSource } from '@catalogue/main-service/dis
 import { ProductsService } from '@catalogue/main-service/dist/products/products.service';
 import { listen, type ListeningSystem } from '../support/http';
 import { startSystem, type SystemUnderTest } from '../support/system';
+
+/** A breaker of its own for each client a test builds (its timeout as given, main's default thresholds). */
+const snapshotBreaker = (timeoutMs: number) => new DependencyBreaker('admin_snapshot', { timeoutMs, failures: 5, halfOpenAfterMs: 5000 });
 
 let system: SystemUnderTest;
 let http: ListeningSystem;
@@ -75,7 +78,7 @@ async function emptyMainCopy(): Promise<void> {
 
 function resyncWith(source?: (inner: SnapshotSource) => SnapshotSource, pageSize = 2): ProductsResync {
   const repository = new ProductsRepository(system.main.dataSource);
-  const adminSource = new AdminSnapshotClient(http.adminUrl, 2000, adminToken);
+  const adminSource = new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000), adminToken);
   return new ProductsResync(
     source ? source(adminSource) : adminSource,
     new ProductsService(repository, new ProductChangesRepository(system.main.dataSource)),
@@ -135,7 +138,7 @@ describe('resync: main rebuilds its product copy from admin', () => {
       proxy.setMode('reset');
       const repository = new ProductsRepository(system.main.dataSource);
       const resync = new ProductsResync(
-        new AdminSnapshotClient(`http://127.0.0.1:${port}`, 1000, adminToken),
+        new AdminSnapshotClient(`http://127.0.0.1:${port}`, snapshotBreaker(1000), adminToken),
         new ProductsService(repository, new ProductChangesRepository(system.main.dataSource)),
         repository,
         createTransactionRunner(system.main.dataSource, { idempotent: true }),
@@ -271,15 +274,15 @@ describe('resync: main rebuilds its product copy from admin', () => {
     await new Promise<void>((resolve) => offContract.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(offContract.address() as AddressInfo).port}`;
-      await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(url, 2000)).run(), /off contract: items\.0\.title/);
+      await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(url, snapshotBreaker(2000))).run(), /off contract: items\.0\.title/);
     } finally {
       offContract.close();
     }
-    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient('http://127.0.0.1:1', 500, adminToken)).run());
+    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient('http://127.0.0.1:1', snapshotBreaker(500), adminToken)).run());
     // Admin refuses its snapshot to a caller without a staff token.
-    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, 2000)).run(), /admin's snapshot answered 401/);
+    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000))).run(), /admin's snapshot answered 401/);
     const customer = await system.tokenFor('c', 'customer');
-    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, 2000, customer)).run(), /admin's snapshot answered 403/);
+    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000), customer)).run(), /admin's snapshot answered 403/);
     assert.equal((await mainRow(id))?.title, 'behind');
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { AdminSnapshotClient } from '@catalogue/main-service/dist/products/admin-snapshot.client';
+import { DependencyBreaker } from '@catalogue/shared';
 import { startSystem, type SystemUnderTest } from '../support/system';
 import { PUBLIC } from '../support/public-routes';
 import { concretePath, listRoutes, type RegisteredRoute } from '../support/routes';
@@ -42,7 +43,7 @@ describe('the snapshot-reader credential (main resync)', () => {
   });
 
   test("it reads admin's snapshot, as main's resync does", async () => {
-    const page = await new AdminSnapshotClient(await system.admin.app.getUrl(), 5000, snapshotToken).page(0, 50);
+    const page = await new AdminSnapshotClient(await system.admin.app.getUrl(), new DependencyBreaker('admin_snapshot', { timeoutMs: 5000, failures: 5, halfOpenAfterMs: 5000 }), snapshotToken).page(0, 50);
     assert.ok(page.items.some((item) => 'title' in item && item.title === 'Snapshot lamp'));
   });
 

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest, type Server } from 'node:http';
+import { contractProblem } from './response-check';
 import type { SystemUnderTest } from './system';
 
 export interface ListeningSystem {
@@ -36,7 +37,8 @@ export interface Answer {
 
 /**
  * One HTTP request from a chosen loopback address (127.0.0.x: every one reaches this machine), so
- * a proxy or a service in front sees distinct clients; a hang fails the test after 10 s.
+ * a proxy or a service in front sees distinct clients; a hang fails the test after 10 s. The
+ * answer is checked against the service's OpenAPI document, as supertest's are.
  */
 export function callFrom(url: string, options: { method?: string; token?: string; body?: unknown; from?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -56,7 +58,13 @@ export function callFrom(url: string, options: { method?: string; token?: string
       (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined }));
+        res.on('end', () => {
+          const answer = { status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+          contractProblem(undefined, url, { method: options.method ?? 'GET', status: answer.status, contentType: res.headers['content-type'], text }).then(
+            (problem) => (problem ? reject(new Error(problem)) : resolve(answer)),
+            reject,
+          );
+        });
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within 10 s: ${options.method ?? 'GET'} ${url}`)));

@@ -17,6 +17,8 @@ export const PUBLIC: Record<'main' | 'admin', string[]> = {
     'GET /ready',
     'GET /metrics',
     'POST /api/auth/login',
+    // The OpenAPI document (routes and shapes, never data); /api/docs, the page showing it, is files.
+    'GET /api/openapi.json',
   ],
-  admin: ['POST /api/auth/login', 'GET /.well-known/jwks.json', 'GET /livez', 'GET /readyz', 'GET /api/health', 'GET /ready', 'GET /metrics'],
+  admin: ['POST /api/auth/login', 'GET /.well-known/jwks.json', 'GET /livez', 'GET /readyz', 'GET /api/health', 'GET /ready', 'GET /metrics', 'GET /api/openapi.json'],
 };

@@ -30,6 +30,11 @@ describe('dead letters in the console (OPS_RABBITMQ_URL set)', () => {
       await admin.db.query('RENAME TABLE products_away TO products');
     }
 
+    // The broker dead-lettered it, and the consumer counted it by that reason as it returned the message the last time.
+    const metrics = (await request(admin.http).get('/metrics').expect(200)).text;
+    assert.match(metrics, /^catalogue_events_dead_lettered_total\{event_type="product_liked",reason="delivery_limit",service="admin"\} 1$/m);
+    assert.match(metrics, /^catalogue_events_dead_lettered_total\{event_type="product_liked",reason="refused",service="admin"\} 0$/m);
+
     const listed = await admin.api.get('/api/operations/dead-letters').expect(200);
     const [mainQueue, adminQueue] = listed.body.queues;
     assert.deepEqual([mainQueue.queue, mainQueue.messages], ['main', []]);

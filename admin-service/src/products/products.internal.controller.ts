@@ -5,7 +5,7 @@ import { ServiceAccess } from '../auth/service-access.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ProductsService } from './products.service';
 
-const reannounceSchema = z.strictObject({ atLeastVersion: z.number().int().min(0).max(2_147_483_647).optional() }).optional();
+export const reannounceSchema = z.strictObject({ atLeastVersion: z.number().int().min(0).max(2_147_483_647).optional() }).optional();
 
 /** Repair endpoints for operators (staff) and main's resync (the snapshot only, with a snapshot-reader credential). */
 @Controller('/internal/products')

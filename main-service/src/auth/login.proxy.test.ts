@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { CLIENT_ADDRESS_HEADER, verifyClientAddress } from '@catalogue/shared';
+import { eventually } from '@catalogue/shared/testing';
 import { startMain, type MainUnderTest } from '../test-support';
 
 const SECRET = 'login-proxy-test-client-address-secret-0123';
@@ -13,7 +14,7 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
   let adminStub: http.Server;
   let seen: { body: unknown; forwardedFor: string | undefined; clientAddress: string | undefined; path: string | undefined }[] = [];
   let adminUrl: string;
-  let adminAnswer: { status: number; body: string; headers?: Record<string, string> } = { status: 200, body: '{}' };
+  let adminAnswer: { status: number; body: string; headers?: Record<string, string>; hang?: boolean } = { status: 200, body: '{}' };
 
   before(async () => {
     // Stands in for admin's sign-in route: the dependency here is a remote service, not our code.
@@ -27,6 +28,8 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
           clientAddress: req.headers[CLIENT_ADDRESS_HEADER] as string | undefined,
           path: req.url,
         });
+        // A hung admin: the request stays open and unanswered (closed when the test server closes).
+        if (adminAnswer.hang) return;
         res.writeHead(adminAnswer.status, { 'content-type': 'application/json', ...adminAnswer.headers });
         res.end(adminAnswer.body);
       });
@@ -111,5 +114,62 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
     } finally {
       await down.stop();
     }
+  });
+
+  describe('behind its circuit breaker (ADMIN_BREAKER_FAILURES, ADMIN_BREAKER_HALF_OPEN_MS)', () => {
+    const signIn = (app: MainUnderTest['app']) => request(app).post('/api/auth/login').send({ email: 'a@example.com', password: 'x' });
+    const breakerState = async (service: MainUnderTest) => {
+      const metric = await service.metrics.registry.getSingleMetric('catalogue_dependency_breaker_state')!.get();
+      return metric.values.find((v) => v.labels.dependency === 'admin_sign_in')?.value;
+    };
+    const refusedCount = async (service: MainUnderTest) =>
+      (await service.metrics.registry.getSingleMetric('catalogue_dependency_calls_refused_total')!.get()).values.find((v) => v.labels.dependency === 'admin_sign_in')?.value;
+
+    test('opens after repeated timeouts, then answers 503 at once without calling admin, and closes again after a successful trial', async () => {
+      const guarded = await startMain({ ADMIN_URL: adminUrl, LOGIN_TIMEOUT_MS: '300', ADMIN_BREAKER_FAILURES: '2', ADMIN_BREAKER_HALF_OPEN_MS: '1000' });
+      try {
+        assert.equal(await breakerState(guarded), 0, 'closed at the start');
+        // Admin hangs: each sign-in waits out LOGIN_TIMEOUT_MS and fails; two in a row open the breaker.
+        adminAnswer = { status: 200, body: '{}', hang: true };
+        for (let i = 0; i < 2; i++) {
+          const res = await signIn(guarded.app).expect(503);
+          assert.equal(res.body.code, 'dependency_unavailable');
+        }
+        assert.equal(await breakerState(guarded), 2, 'open');
+
+        // Open: refused at once, admin never asked, the client told when to come back.
+        seen = [];
+        const refused = await signIn(guarded.app).expect(503);
+        assert.deepEqual(Object.keys(refused.body).sort(), ['code', 'message']);
+        assert.equal(refused.body.code, 'dependency_unavailable');
+        assert.equal(refused.headers['retry-after'], '1');
+        assert.equal(seen.length, 0, 'the open breaker did not call admin');
+        assert.equal(await refusedCount(guarded), 1);
+
+        // Admin is back: after the half-open delay one trial goes through, succeeds, and closes the breaker.
+        const answer = { token: 'header.payload.signature', expiresIn: 900, user: { id: 3, email: 'a@example.com', role: 'customer' } };
+        adminAnswer = { status: 200, body: JSON.stringify(answer) };
+        await eventually(async () => (await signIn(guarded.app)).status === 200, { what: 'a sign-in through the half-open breaker', timeoutMs: 20_000 });
+        assert.equal(await breakerState(guarded), 0, 'closed again');
+        seen = [];
+        await signIn(guarded.app).expect(200, answer);
+        assert.equal(seen.length, 1, 'calls reach admin again');
+      } finally {
+        adminAnswer = { status: 200, body: '{}' };
+        adminStub.closeAllConnections();
+        await guarded.stop();
+      }
+    });
+
+    test("admin's refusals (401, 429) are answers, not failures: they never open the breaker", async () => {
+      const guarded = await startMain({ ADMIN_URL: adminUrl, ADMIN_BREAKER_FAILURES: '2' });
+      try {
+        adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
+        for (let i = 0; i < 4; i++) await signIn(guarded.app).expect(401);
+        assert.equal(await breakerState(guarded), 0);
+      } finally {
+        await guarded.stop();
+      }
+    });
   });
 });

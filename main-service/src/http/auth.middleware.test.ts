@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import express from 'express';
 import request from 'supertest';
-import { TokenVerifier, type Logger } from '@catalogue/shared';
+import { DependencyBreaker, TokenVerifier, type Logger } from '@catalogue/shared';
 import { TEST_JWT_SECRET, tokenFor } from '../test-support';
 import { AdminUsersClient } from '../users/users.client';
 import { UsersService } from '../users/users.service';
@@ -15,7 +15,7 @@ const silent = { warn: () => undefined, error: () => undefined } as unknown as L
 function appWithStaffRoute() {
   const users = new UsersService(
     new TokenVerifier({ key: { kind: 'secret', secret: TEST_JWT_SECRET }, issuer: 'catalogue-admin', audience: 'catalogue' }),
-    new AdminUsersClient('http://127.0.0.1:9', 100),
+    new AdminUsersClient('http://127.0.0.1:9', new DependencyBreaker('admin_users', { timeoutMs: 100, failures: 5, halfOpenAfterMs: 5000 })),
     false,
     // No user revoked (revocation has its own test against the database).
     { assertCurrent: async () => undefined },

@@ -1,8 +1,15 @@
 import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
 import { parseProductId, rateLimiter, type RateLimitCounters, type ServiceMetrics } from '@catalogue/shared';
 import { identityOf, type AuthenticatedRequest } from '../http/auth.middleware';
 import { errorCodeOf } from '../http/errors.middleware';
 import type { LikesService } from './likes.service';
+
+/** What a recorded like answers (the receipt's id is the product_liked event's id). */
+export const likeAnswerSchema = z.object({
+  message: z.literal('success'),
+  like: z.object({ id: z.uuid(), productId: z.number().int().positive(), userId: z.string() }),
+});
 
 export interface LikeRateLimits {
   perAddress: RequestHandler;

@@ -1,30 +1,22 @@
-import { circuitBreaker, ConsecutiveBreaker, handleAll, timeout, TimeoutStrategy, wrap, type IPolicy } from 'cockatiel';
 import { z } from 'zod';
-import { AppError } from '@catalogue/shared';
+import { AppError, type DependencyBreaker } from '@catalogue/shared';
 
 const userSchema = z.object({ id: z.union([z.number().int(), z.string().min(1)]) });
 
 /**
- * Admin's `GET /api/user`, behind a timeout and a circuit breaker: when admin is down, likes fail
- * fast with a clear 503 instead of piling up behind a dead dependency.
+ * Admin's `GET /api/user`, behind `breaker` (a timeout and a circuit breaker): when admin is down,
+ * likes fail fast with a clear 503 instead of piling up behind a dead dependency.
  */
 export class AdminUsersClient {
-  private readonly policy: IPolicy;
-
   constructor(
     private readonly baseUrl: string,
-    timeoutMs: number,
-  ) {
-    this.policy = wrap(
-      circuitBreaker(handleAll, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(5) }),
-      timeout(timeoutMs, TimeoutStrategy.Aggressive),
-    );
-  }
+    private readonly breaker: DependencyBreaker,
+  ) {}
 
   async randomUserId(): Promise<string> {
     let answer: { status: number; body: unknown };
     try {
-      answer = await this.policy.execute(async ({ signal }) => {
+      answer = await this.breaker.execute(async (signal) => {
         const response = await fetch(new URL('/api/user', this.baseUrl), { signal, headers: { accept: 'application/json' } });
         if (response.status >= 500) throw new Error(`admin answered ${response.status}`);
         return { status: response.status, body: await response.json().catch(() => undefined) };

@@ -39,6 +39,7 @@ async function loadModels(): Promise<Models> {
     'autoscaling/v2/HorizontalPodAutoscaler': (d) => new autoscaling.HorizontalPodAutoscaler(d),
     'policy/v1/PodDisruptionBudget': (d) => new policy.PodDisruptionBudget(d),
     'monitoring.coreos.com/v1/ServiceMonitor': (d) => new monitoring.ServiceMonitor(d),
+    'monitoring.coreos.com/v1/PrometheusRule': (d) => new monitoring.PrometheusRule(d),
     // KEDA's CRD schemas (from its published CRDs, as @kubernetes-models/keda ships them).
     'keda.sh/v1alpha1/ScaledObject': (d) => new keda.ScaledObject(d),
     'keda.sh/v1alpha1/TriggerAuthentication': (d) => new keda.TriggerAuthentication(d),

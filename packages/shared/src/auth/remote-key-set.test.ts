@@ -4,7 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
+import { DependencyBreaker } from '../http/dependency-breaker';
 import { AppError } from '../http/errors';
+import { ServiceMetrics } from '../observability/metrics';
+import { eventually } from '../testing';
 import { credentialEvents } from '../observability/credential-events';
 import { TokenVerifier } from './tokens';
 
@@ -106,6 +109,27 @@ describe("main's copy of admin's signing keys (JWKS)", () => {
       for (let i = 0; i < 100; i++) assert.equal(await status(fresh, await tokenOf(admin)), 503);
       const elapsed = Date.now() - start.at;
       assert.ok(fetches - start.fetches <= Math.floor(elapsed / 300) + 1, `${fetches - start.fetches} failed fetches in ${elapsed} ms`);
+    } finally {
+      failing = false;
+    }
+  });
+
+  test('behind a breaker: a JWKS that keeps failing opens it, fetches then fail at once, and it closes when admin is back', async () => {
+    const admin = await key();
+    served = [admin.jwk];
+    failing = true;
+    const metrics = new ServiceMetrics('main', { defaultMetrics: false });
+    const breaker = new DependencyBreaker('admin_jwks', { timeoutMs: 2000, failures: 2, halfOpenAfterMs: 300 }, metrics);
+    const verifier = new TokenVerifier({ key: { kind: 'jwks', url, timeoutMs: 2000, cooldownMs: 50, maxAgeMs: 60_000, breaker }, ...claims });
+    try {
+      // The cooldown still spaces the attempts; each failed attempt counts towards opening.
+      await eventually(async () => (await status(verifier, await tokenOf(admin))) === 503 && breaker.state === 'open', { what: 'the breaker open' });
+      const before = fetches;
+      assert.equal(await status(verifier, await tokenOf(admin)), 503, 'no keys: 503, at once');
+      assert.equal(fetches, before, 'the open breaker did not call the JWKS');
+      failing = false;
+      await eventually(async () => (await status(verifier, await tokenOf(admin))) === 200, { what: 'keys fetched through the half-open breaker' });
+      assert.equal(breaker.state, 'closed');
     } finally {
       failing = false;
     }

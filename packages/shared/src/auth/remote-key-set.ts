@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { DependencyBreaker } from '../http/dependency-breaker';
 import { credentialEvents } from '../observability/credential-events';
 
 export interface RemoteKeySetOptions {
@@ -11,6 +12,12 @@ export interface RemoteKeySetOptions {
   cooldownMs: number;
   /** Keys older than this are fetched again before use; if that fails, the keys in hand stay in use. */
   maxAgeMs: number;
+  /**
+   * Times each fetch out and opens after repeated failures, so while admin is down a fetch fails at
+   * once. The cooldown above still decides when a fetch is attempted at all; the breaker only makes
+   * an attempt fail fast, and its state is a metric. Without one, each fetch has its own timeout.
+   */
+  breaker?: DependencyBreaker;
 }
 
 /** The JWKS could not be fetched and no keys are in hand: the caller answers 503, not 401. */
@@ -69,13 +76,13 @@ export class RemoteKeySet {
   private async fetchKeys(): Promise<void> {
     this.attemptedAt = Date.now();
     try {
-      const response = await fetch(this.options.url, {
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        redirect: 'manual',
-        headers: { accept: 'application/json, application/jwk-set+json' },
-      });
-      if (response.status !== 200) throw new KeySetUnavailable(`the JWKS answered ${response.status}`);
-      const jwks = (await response.json()) as JSONWebKeySet;
+      const fetchKeySet = async (signal: AbortSignal): Promise<JSONWebKeySet> => {
+        const response = await fetch(this.options.url, { signal, redirect: 'manual', headers: { accept: 'application/json, application/jwk-set+json' } });
+        if (response.status !== 200) throw new KeySetUnavailable(`the JWKS answered ${response.status}`);
+        return (await response.json()) as JSONWebKeySet;
+      };
+      const { breaker } = this.options;
+      const jwks = breaker ? await breaker.execute(fetchKeySet) : await fetchKeySet(AbortSignal.timeout(this.options.timeoutMs));
       const keys = createLocalJWKSet(jwks);
       const kids = jwks.keys
         .map((key) => key.kid ?? '')

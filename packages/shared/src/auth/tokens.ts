@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import { z } from 'zod';
+import type { DependencyBreaker } from '../http/dependency-breaker';
 import { AppError } from '../http/errors';
 import { KeySetUnavailable, RemoteKeySet } from './remote-key-set';
 
@@ -36,7 +37,7 @@ export interface Identity {
  * how it is checked (no `none`, no HS256 signed with a public key).
  */
 export type VerificationKey =
-  | { kind: 'jwks'; url: string; timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number }
+  | { kind: 'jwks'; url: string; timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number; breaker?: DependencyBreaker }
   | { kind: 'public-key'; pem: string }
   | { kind: 'jwk-set'; keys: Record<string, unknown>[] }
   | { kind: 'secret'; secret: string };
@@ -70,7 +71,7 @@ export class TokenVerifier {
           return createLocalJWKSet({ keys: key.keys });
         case 'jwks':
           // Keys are kept; an unknown kid (admin rotated its key) fetches again at most once per cooldown.
-          return new RemoteKeySet({ url: key.url, timeoutMs: key.timeoutMs ?? 2000, cooldownMs: key.cooldownMs ?? 30_000, maxAgeMs: key.maxAgeMs ?? 300_000 }).getKey;
+          return new RemoteKeySet({ url: key.url, timeoutMs: key.timeoutMs ?? 2000, cooldownMs: key.cooldownMs ?? 30_000, maxAgeMs: key.maxAgeMs ?? 300_000, breaker: key.breaker }).getKey;
       }
     })();
     // A bad PEM surfaces on the first verify (as 503) and at start-up through ready().

@@ -11,6 +11,15 @@ export const EventTypes = {
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
+/** Which service publishes each event (its `source`): admin owns products, main owns likes. */
+export const EVENT_SOURCE: Record<EventType, 'admin' | 'main'> = {
+  product_created: 'admin',
+  product_updated: 'admin',
+  product_deleted: 'admin',
+  product_liked: 'main',
+  user_changed: 'admin',
+};
+
 export const PRODUCT_TITLE_MAX = 200;
 export const PRODUCT_IMAGE_MAX = 2048;
 export const USER_ID_MAX = 255;
@@ -71,6 +80,15 @@ export const userChangedSchema = z.strictObject({
 
 export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema, userChangedSchema]);
 
+/** Each event type's schema, for documents generated from them (docs/asyncapi.yaml). */
+export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
+  product_created: productCreatedSchema,
+  product_updated: productUpdatedSchema,
+  product_deleted: productDeletedSchema,
+  product_liked: productLikedSchema,
+  user_changed: userChangedSchema,
+};
+
 export type CatalogueEvent = z.infer<typeof catalogueEventSchema>;
 export type ProductCreated = z.infer<typeof productCreatedSchema>;
 export type ProductUpdated = z.infer<typeof productUpdatedSchema>;
@@ -94,7 +112,7 @@ export function parseEvent(raw: unknown): ParseResult {
 
 /** Builds a new event and validates it, so nothing off-contract is ever written to an outbox. */
 export function createEvent<T extends EventType>(type: T, data: EventOf<T>['data'], options: { id?: string; occurredAt?: Date } = {}): EventOf<T> {
-  const source = type === EventTypes.ProductLiked ? 'main' : 'admin';
+  const source = EVENT_SOURCE[type];
   const candidate = {
     id: options.id ?? randomUUID(),
     type,

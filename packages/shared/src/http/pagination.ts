@@ -99,21 +99,35 @@ export interface ListQuery<F = unknown> {
   carried: [string, string][];
 }
 
-const listFieldsSchema = z.object({
-  limit: pageQuerySchema.shape.limit,
-  after: pageQuerySchema.shape.after,
+/** The query of searchable, sortable lists; its descriptions are what the OpenAPI documents say. */
+export const listQuerySchema = z.object({
+  limit: pageQuerySchema.shape.limit.meta({ description: `Page size; values above ${PAGE_LIMIT_MAX} are clamped to ${PAGE_LIMIT_MAX}.` }),
+  after: pageQuerySchema.shape.after.meta({
+    description: 'Kept for existing clients: products with an id greater than this. Only in the default id order (newest:asc), and not together with cursor.',
+  }),
   q: z
     .string({ error: 'must be given once, as text' })
     .max(SEARCH_MAX_LENGTH, `must be at most ${SEARCH_MAX_LENGTH} characters`)
     .transform((s) => s.trim())
     .refine((s) => s === '' || wordsOf(s).length > 0, 'must contain a letter or a digit')
     .refine((s) => wordsOf(s).length <= SEARCH_MAX_WORDS, `must have at most ${SEARCH_MAX_WORDS} words`)
-    .optional(),
+    .optional()
+    .meta({
+      description: `Search words (at most ${SEARCH_MAX_WORDS}, with a letter or digit); every word must appear in the title (case- and accent-insensitive; the last also as a prefix). Blank means no search.`,
+    }),
   sort: z
     .string({ error: 'must be given once' })
     .regex(/^(newest|title|likes|relevance)(:(asc|desc))?$/, `must be one of ${SORT_KEYS.join(', ')}, optionally followed by :asc or :desc`)
-    .optional(),
-  cursor: z.string({ error: 'must be given once' }).max(2048, 'is not a cursor this service gave out').optional(),
+    .optional()
+    .meta({
+      description:
+        'Order, with the id as tie-breaker. Without a direction: newest (by id) descending, title ascending, likes descending, relevance descending (needs q). Default: relevance with q, otherwise newest:asc.',
+    }),
+  cursor: z
+    .string({ error: 'must be given once' })
+    .max(2048, 'is not a cursor this service gave out')
+    .optional()
+    .meta({ description: "Opaque position from a previous page's Link header; valid only for the query and sort that produced it." }),
 });
 
 /**
@@ -121,9 +135,9 @@ const listFieldsSchema = z.object({
  * over single string values). Every problem is reported at once as a 400.
  */
 export function parseListQuery<S extends z.ZodObject>(query: Record<string, unknown>, filterSchema?: S): ListQuery<z.infer<S>> {
-  const raw = pick(query, Object.keys(listFieldsSchema.shape));
+  const raw = pick(query, Object.keys(listQuerySchema.shape));
   const rawFilters = filterSchema ? pick(query, Object.keys(filterSchema.shape)) : {};
-  const fields = listFieldsSchema.safeParse(raw);
+  const fields = listQuerySchema.safeParse(raw);
   const filters = filterSchema ? filterSchema.safeParse(rawFilters) : { success: true as const, data: {} };
   const details = [...(fields.success ? [] : zodDetails(fields.error)), ...(filters.success ? [] : zodDetails(filters.error))];
   if (!fields.success || !filters.success) throw AppError.validation(details, 'the query is not valid');

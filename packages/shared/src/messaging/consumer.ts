@@ -7,6 +7,7 @@ import { affectedRows, createTransactionRunner, type TransactionRunner } from '.
 import { MicroBatcher, type BatchOutcome } from '../runtime/batcher';
 import type { Logger } from '../logging/logger';
 import type { Broker } from './broker';
+import { committedAtMs } from './committed-at';
 import { noCrash, type CrashHook } from './crash-points';
 import { markActiveSpanFailed, withConsumeSpan } from '../observability/trace-context';
 import type { ConsumeOutcome, MessagingObserver } from './observer';
@@ -161,6 +162,10 @@ export class EventConsumer {
       // A short pause so a failing message doesn't spin; the delivery limit dead-letters it eventually.
       await sleep(this.stopping ? 0 : 200);
       this.settle(delivery, (channel) => channel.nack(message, false, true));
+      // The quorum queue dead-letters a message returned more often than its delivery limit; the
+      // header counts the returns before this one, so this return is past the limit: counted here,
+      // as the broker will not tell us.
+      if (returnsBefore(message) >= this.options.deliveryLimit) this.options.observer?.deadLettered?.({ type: event.type, reason: DELIVERY_LIMIT_REASON });
       return;
     }
     this.crash('after-consume-commit-before-ack');
@@ -170,7 +175,7 @@ export class EventConsumer {
       outcome,
       durationSeconds: (performance.now() - started) / 1000,
       redelivered: message.fields.redelivered,
-      lagSeconds: Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000),
+      lagSeconds: Math.max(0, (Date.now() - committedAtMs(message.properties.headers, event.occurredAt)) / 1000),
     });
   }
 
@@ -281,6 +286,15 @@ export class EventConsumer {
   deadLetterQueue(): string {
     return deadLetterQueueOf(this.options.topology, this.options.consumer);
   }
+}
+
+/** The reason the broker gives (x-death) for a message dead-lettered by the queue's delivery limit. */
+export const DELIVERY_LIMIT_REASON = 'delivery_limit';
+
+/** Times the broker already returned this message to the queue (quorum queues' x-delivery-count). */
+function returnsBefore(message: ConsumeMessage): number {
+  const count = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
+  return Number.isFinite(count) ? count : 0;
 }
 
 function sleep(ms: number): Promise<void> {

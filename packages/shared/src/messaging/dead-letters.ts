@@ -1,5 +1,6 @@
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage, MessagePropertyHeaders } from 'amqplib';
 import type { EventType } from '../contracts/events';
+import { COMMITTED_AT_HEADER } from './committed-at';
 import { DEAD_LETTER_REASON_HEADER } from './consumer';
 import { deadLetterQueueOf, SUBSCRIPTIONS, type ConsumerName, type Topology } from './topology';
 
@@ -187,7 +188,8 @@ class Publisher {
 
   async publish(exchange: string, deadLetter: DeadLetter, message: GetMessage, timeoutMs: number): Promise<void> {
     const replayId = `${process.pid}-${++this.next}`;
-    const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue };
+    // Committed for delivery again now: the consumer's lag starts here, not at the first publish.
+    const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue, [COMMITTED_AT_HEADER]: Date.now() };
     for (const name of DEAD_LETTER_HEADERS) delete headers[name];
     const { properties } = message;
     await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { COMMITTED_AT_HEADER } from './committed-at';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -16,6 +17,8 @@ interface OutboxRow {
   trace_context: string | null;
   /** Times the broker returned it unroutable so far. */
   attempts: number;
+  /** When the row was committed (ms since the epoch): what the consumer's lag starts from. */
+  committed_at_ms: number | string;
 }
 
 /**
@@ -211,7 +214,7 @@ export class OutboxRelay {
     let confirmedInClaim = 0;
     const claim = untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
       const rows: OutboxRow[] = await tx.query(
-        'SELECT id, event_id, event_type, payload, trace_context, attempts FROM outbox WHERE next_attempt_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+        'SELECT id, event_id, event_type, payload, trace_context, attempts, ROUND(UNIX_TIMESTAMP(created_at) * 1000) AS committed_at_ms FROM outbox WHERE next_attempt_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
         [this.batchSize],
       );
       if (rows.length === 0) return { claimed: 0, error: undefined };
@@ -281,7 +284,7 @@ export class OutboxRelay {
           messageId: row.event_id,
           type: row.event_type,
           timestamp: Math.floor(Date.now() / 1000),
-          headers,
+          headers: { ...headers, [COMMITTED_AT_HEADER]: Number(row.committed_at_ms) },
           timeout: this.options.confirmTimeoutMs,
           ...carrierKey,
         });

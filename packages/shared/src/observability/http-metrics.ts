@@ -6,6 +6,14 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 type RoutedRequest = IncomingMessage & { app?: unknown; baseUrl?: string; route?: { path?: unknown } };
 
+/** The route template each request matched, as this middleware captured it (the access log reads it too). */
+const templates = new WeakMap<IncomingMessage, string>();
+
+/** The matched route template of a request (e.g. `/api/products/:id`), or `unmatched`. */
+export function routeTemplateOf(req: IncomingMessage): string {
+  return templates.get(req) ?? UNMATCHED_ROUTE;
+}
+
 /**
  * Express middleware (also under NestJS's Express adapter) recording RED metrics by route template.
  * The template is captured when the router assigns `req.route`, because by the time the response
@@ -29,7 +37,10 @@ export function httpMetricsMiddleware(metrics: ServiceMetrics) {
       get: () => route,
       set: (value: RoutedRequest['route']) => {
         route = value;
-        if (value) template = routeTemplate(registeredMount(routed.app, routed.baseUrl ?? ''), value.path);
+        if (value) {
+          template = routeTemplate(registeredMount(routed.app, routed.baseUrl ?? ''), value.path);
+          templates.set(req, template);
+        }
       },
     });
     res.once('finish', () => {

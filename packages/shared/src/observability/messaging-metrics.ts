@@ -1,3 +1,4 @@
+import { DELIVERY_LIMIT_REASON } from '../messaging/consumer';
 import type { MessagingObserver } from '../messaging/observer';
 import { eventTypeLabel, type ServiceMetrics } from './metrics';
 
@@ -29,8 +30,8 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
     consumeFailed({ type }) {
       metrics.eventsFailed.inc({ event_type: eventTypeLabel(type), stage: 'consume' });
     },
-    deadLettered({ type }) {
-      metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type) });
+    deadLettered({ type, reason }) {
+      metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type), reason: reason === DELIVERY_LIMIT_REASON ? 'delivery_limit' : 'refused' });
     },
     broker(info) {
       if (info.event === 'lost') metrics.brokerConnectionsLost.inc({ connection: info.connection, reason: info.reason });

@@ -37,4 +37,16 @@ describe('ServiceMetrics', () => {
     assert.equal(sampleValue(text, 'catalogue_broker_connect_failures_total', { connection: 'publisher' }), 1);
     assert.equal(sampleValue(text, 'catalogue_broker_blocked_total', { connection: 'publisher' }), 1);
   });
+
+  test('dead letters are counted by who dead-lettered them (the consumer, or the broker at the delivery limit), both series there from the start', async () => {
+    const metrics = new ServiceMetrics('main', { defaultMetrics: false });
+    for (const reason of ['refused', 'delivery_limit']) assert.equal(sampleValue(await scrape(metrics), 'catalogue_events_dead_lettered_total', { event_type: 'product_created', reason }), 0);
+    const observer = messagingMetrics(metrics);
+    observer.deadLettered?.({ type: 'product_created', reason: 'invalid event: data.id: too big' });
+    observer.deadLettered?.({ type: 'product_created', reason: 'delivery_limit' });
+    observer.deadLettered?.({ type: 'product_created', reason: 'delivery_limit' });
+    const text = await scrape(metrics);
+    assert.equal(sampleValue(text, 'catalogue_events_dead_lettered_total', { event_type: 'product_created', reason: 'refused' }), 1);
+    assert.equal(sampleValue(text, 'catalogue_events_dead_lettered_total', { event_type: 'product_created', reason: 'delivery_limit' }), 2);
+  });
 });

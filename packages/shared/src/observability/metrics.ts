@@ -25,6 +25,9 @@ export const LIKE_REJECTION_REASONS = ['already_liked', 'not_found', 'unauthenti
 
 const ALL_EVENT_TYPES = Object.values(EventTypes);
 
+/** Who dead-lettered a message: our consumer refusing it, or the broker at the delivery limit. */
+const DEAD_LETTER_REASONS = ['refused', 'delivery_limit'] as const;
+
 /** Message `type`s come from outside: only known event types become label values, so senders cannot mint series. */
 export function eventTypeLabel(type: string | undefined): EventType | 'unknown' {
   return type !== undefined && (ALL_EVENT_TYPES as string[]).includes(type) ? (type as EventType) : 'unknown';
@@ -44,7 +47,7 @@ export class ServiceMetrics {
   readonly eventsConsumed: Counter<'event_type'>;
   readonly eventsFailed: Counter<'event_type' | 'stage'>;
   readonly eventsUnroutable: Counter<'event_type'>;
-  readonly eventsDeadLettered: Counter<'event_type'>;
+  readonly eventsDeadLettered: Counter<'event_type' | 'reason'>;
   readonly eventsRedelivered: Counter<'event_type'>;
   readonly eventsDuplicatesIgnored: Counter<'event_type'>;
   readonly eventsStale: Counter<'event_type'>;
@@ -70,6 +73,9 @@ export class ServiceMetrics {
   readonly credentialChanges: Counter<'credential'>;
   readonly databaseAuthFailures: Counter;
   readonly jwksFetches: Counter<'outcome'>;
+
+  readonly dependencyBreakerState: Gauge<'dependency'>;
+  readonly dependencyCallsRefused: Counter<'dependency'>;
 
   constructor(
     readonly service: ServiceName,
@@ -111,7 +117,12 @@ export class ServiceMetrics {
       labelNames: ['event_type'],
       registers,
     });
-    this.eventsDeadLettered = new Counter({ name: name('events_dead_lettered_total'), help: 'Messages this consumer sent to its dead-letter queue.', labelNames: ['event_type'], registers });
+    this.eventsDeadLettered = new Counter({
+      name: name('events_dead_lettered_total'),
+      help: "Messages dead-lettered from this consumer's queue: refused by the consumer (reason=refused: invalid, unknown type, poison) or by the broker after the delivery limit (reason=delivery_limit, counted when the consumer returns a message for the last time).",
+      labelNames: ['event_type', 'reason'],
+      registers,
+    });
     this.eventsRedelivered = new Counter({ name: name('events_redelivered_total'), help: 'Deliveries the broker marked as redelivered.', labelNames: ['event_type'], registers });
     this.eventsDuplicatesIgnored = new Counter({
       name: name('events_duplicates_ignored_total'),
@@ -227,12 +238,25 @@ export class ServiceMetrics {
       },
     });
 
+    this.dependencyBreakerState = new Gauge({
+      name: name('dependency_breaker_state'),
+      help: 'Circuit breaker of each call to another service, by dependency: 0 closed (calls go through), 1 half-open (one trial call), 2 open (calls refused at once).',
+      labelNames: ['dependency'],
+      registers,
+    });
+    this.dependencyCallsRefused = new Counter({
+      name: name('dependency_calls_refused_total'),
+      help: 'Calls to another service refused at once because its circuit breaker was open, by dependency.',
+      labelNames: ['dependency'],
+      registers,
+    });
+
     // Series that exist from the start read as 0 instead of "no data", so rate() and alerts work at once.
     for (const reason of LIKE_REJECTION_REASONS) this.likesRejected.labels(reason).inc(0);
     for (const type of ALL_EVENT_TYPES) {
       this.eventsPublished.labels(type).inc(0);
       this.eventsConsumed.labels(type).inc(0);
-      this.eventsDeadLettered.labels(type).inc(0);
+      for (const reason of DEAD_LETTER_REASONS) this.eventsDeadLettered.labels(type, reason).inc(0);
       this.eventsUnroutable.labels(type).inc(0);
     }
   }
