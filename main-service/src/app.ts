@@ -26,6 +26,7 @@ import { meRouter } from './likes/me.router';
 import { operationsRouter } from './operations/operations.router';
 import { metricsRouter } from './metrics/metrics.router';
 import { LikesService } from './likes/likes.service';
+import { UnlikesService } from './likes/unlikes.service';
 import { likesInternalRouter } from './likes/likes.internal.router';
 import { LiveStreams, type LiveSettings } from './live/live-streams';
 import { liveRouter, streamOpenLimit } from './live/live.router';
@@ -132,16 +133,13 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
     crash,
   });
-  const likes = new LikesService(
-    new LikesRepository(dataSource),
-    changeFeed,
-    createTransactionRunner(dataSource, { idempotent: true }),
-    () => {
-      changedHere();
-      messaging.announce();
-    },
-    crash,
-  );
+  const likesRepository = new LikesRepository(dataSource);
+  const likesCommitted = () => {
+    changedHere();
+    messaging.announce();
+  };
+  const likes = new LikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
+  const unlikes = new UnlikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
   const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const users = new UsersService(
     tokens,
@@ -167,7 +165,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   // Before the products router, whose /:id would take "stream" for an id. New with the stream: /api only.
   app.use('/api/products', liveRouter(live, streamOpenLimit(config, rateLimitCounters)));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, authenticated, likeLimits, metrics));
+    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, unlikes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.LOGIN_TIMEOUT_MS, config.CLIENT_ADDRESS_SECRET?.[0]));
@@ -177,7 +175,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use(authenticated);
   app.use('/api/me', meRouter(likes));
   app.use('/api/operations', requireRole('staff'), operationsRouter(messaging));
-  app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
+  app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes, unlikes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
   return { app, tokens, messaging, lifecycle, metrics, resync, changes, live, rateLimitCounters };

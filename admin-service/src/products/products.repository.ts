@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
-import { markLikesApplied } from './applied-likes';
+import { leaveUnlikeTombstone, markLikesApplied, markLikeTakenBack } from './applied-likes';
 import type { ProductFilters } from './product-filters';
 
 export interface Product {
@@ -43,7 +43,7 @@ function filterConditions(filters: ProductFilters): Sql[] {
   return conditions;
 }
 
-/** Explicit SQL over admin's products: every write is one statement, likes only ever grow in SQL. */
+/** Explicit SQL over admin's products: every write is one statement, like counts change only in SQL. */
 @Injectable()
 export class ProductsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -84,6 +84,26 @@ export class ProductsRepository {
   /** Records likes as applied (counted or set aside), each once; returns how many were new. */
   markLikesApplied(tx: EntityManager, likeIds: string[]): Promise<number> {
     return markLikesApplied(tx, likeIds);
+  }
+
+  markLikeTakenBack(tx: EntityManager, likeId: string): Promise<boolean> {
+    return markLikeTakenBack(tx, likeId);
+  }
+
+  leaveUnlikeTombstone(tx: EntityManager, likeId: string): Promise<void> {
+    return leaveUnlikeTombstone(tx, likeId);
+  }
+
+  /** Counts one like off a live product (never below zero). */
+  async removeLike(tx: EntityManager, id: number): Promise<boolean> {
+    const result = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [id]);
+    return affectedRows(result) > 0;
+  }
+
+  /** Forgets a like kept aside as unmatched; true when it was one (it was then never counted). */
+  async forgetUnmatchedLike(tx: EntityManager, likeId: string): Promise<boolean> {
+    const result = await tx.query('DELETE FROM unmatched_likes WHERE event_id = ?', [likeId]);
+    return affectedRows(result) > 0;
   }
 
   /** True when a live product took the like. */

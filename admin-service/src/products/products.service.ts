@@ -11,6 +11,7 @@ import {
   type ListQuery,
   type ServiceMetrics,
   type ProductLiked,
+  type ProductUnliked,
   type AdminSnapshotRow,
   type SnapshotPage,
   type SnapshotQuery,
@@ -116,6 +117,24 @@ export class ProductsService {
     const unmatched = events.filter((e) => !live.has(e.data.productId));
     await this.products.recordUnmatchedLikes(tx, unmatched.map((e) => ({ eventId: e.id, productId: e.data.productId, userId: e.data.userId })));
     this.logger.info({ events: unmatched.length }, 'likes for unknown products recorded as unmatched');
+  }
+
+  /**
+   * Takes a like back inside the consumer's transaction, by the like's id in admin's ledger
+   * (decision 0024): a counted like is counted down once, however often the unlike comes; an
+   * unlike that arrives before its like leaves a tombstone, so the like counts for nothing when it
+   * comes. Either order ends with the like not counted.
+   */
+  async recordUnlike(event: ProductUnliked, tx: EntityManager): Promise<void> {
+    const { likeId, productId } = event.data;
+    if (await this.products.markLikeTakenBack(tx, likeId)) {
+      // A like kept aside (its product unknown here) was never counted: nothing to count down.
+      if (await this.products.forgetUnmatchedLike(tx, likeId)) return;
+      // A product deleted since keeps its last count, as it keeps its likes.
+      await this.products.removeLike(tx, productId);
+      return;
+    }
+    await this.products.leaveUnlikeTombstone(tx, likeId);
   }
 
   /** A page of every product, tombstones included, for main's resync and for reconciliation. */

@@ -3,6 +3,7 @@ import { parseProductId, rateLimiter, type RateLimitCounters, type ServiceMetric
 import { identityOf, type AuthenticatedRequest } from '../http/auth.middleware';
 import { errorCodeOf } from '../http/errors.middleware';
 import type { LikesService } from './likes.service';
+import type { UnlikesService } from './unlikes.service';
 
 export interface LikeRateLimits {
   perAddress: RequestHandler;
@@ -12,6 +13,7 @@ export interface LikeRateLimits {
 /**
  * main's rate limits, all built here: per client address (before identifying, so floods of bad
  * tokens are braked too) and per user. `counters` decides where they count (Redis or memory).
+ * Likes and unlikes share them: toggling a like is one budget, not two.
  */
 export function likeRateLimits(limits: { LIKES_PER_MINUTE_PER_ADDRESS: number; LIKES_PER_MINUTE_PER_USER: number }, counters: RateLimitCounters): LikeRateLimits {
   return {
@@ -39,12 +41,30 @@ function countLikeOutcome(metrics: ServiceMetrics): RequestHandler {
   };
 }
 
-export function likesRouter(likes: LikesService, authenticated: RequestHandler, limits: LikeRateLimits, metrics: ServiceMetrics): Router {
+/** As countLikeOutcome, for unlikes; an accepted one says whether there was a like to remove. */
+function countUnlikeOutcome(metrics: ServiceMetrics): RequestHandler {
+  return (_req, res, next) => {
+    res.once('finish', () => {
+      if (res.statusCode < 300) metrics.unlikesAccepted.inc({ removed: String(res.locals.likeRemoved === true) });
+      else metrics.unlikesRejected.inc({ reason: errorCodeOf(res) ?? 'unknown' });
+    });
+    next();
+  };
+}
+
+export function likesRouter(likes: LikesService, unlikes: UnlikesService, authenticated: RequestHandler, limits: LikeRateLimits, metrics: ServiceMetrics): Router {
   const router = Router();
   router.post('/:id/like', countLikeOutcome(metrics), limits.perAddress, authenticated, limits.perUser, async (req, res) => {
     const productId = parseProductId(req.params.id);
     const like = await likes.like(productId, identityOf(req).subject);
     res.status(200).json({ message: 'success', like });
+  });
+  // Idempotent, as DELETE should be: 204 whether or not there was a like to take back.
+  router.delete('/:id/like', countUnlikeOutcome(metrics), limits.perAddress, authenticated, limits.perUser, async (req, res) => {
+    const productId = parseProductId(req.params.id);
+    const outcome = await unlikes.unlike(productId, identityOf(req).subject);
+    res.locals.likeRemoved = outcome.removed;
+    res.status(204).end();
   });
   return router;
 }

@@ -7,6 +7,7 @@ export const EventTypes = {
   ProductUpdated: 'product_updated',
   ProductDeleted: 'product_deleted',
   ProductLiked: 'product_liked',
+  ProductUnliked: 'product_unliked',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
@@ -51,13 +52,29 @@ export const productLikedSchema = z.strictObject({
   }),
 });
 
-export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema]);
+/**
+ * A like taken back. `likeId` is the like's own id (its product_liked event id), so the consumer
+ * can match the two whatever order they arrive in; the event id is the removal's own.
+ */
+export const productUnlikedSchema = z.strictObject({
+  ...envelope,
+  type: z.literal(EventTypes.ProductUnliked),
+  source: z.literal('main'),
+  data: z.strictObject({
+    likeId: z.uuid(),
+    productId: productIdSchema,
+    userId: z.string().min(1).max(USER_ID_MAX),
+  }),
+});
+
+export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema, productUnlikedSchema]);
 
 export type CatalogueEvent = z.infer<typeof catalogueEventSchema>;
 export type ProductCreated = z.infer<typeof productCreatedSchema>;
 export type ProductUpdated = z.infer<typeof productUpdatedSchema>;
 export type ProductDeleted = z.infer<typeof productDeletedSchema>;
 export type ProductLiked = z.infer<typeof productLikedSchema>;
+export type ProductUnliked = z.infer<typeof productUnlikedSchema>;
 export type EventOf<T extends EventType> = Extract<CatalogueEvent, { type: T }>;
 
 export type ParseResult = { ok: true; event: CatalogueEvent } | { ok: false; reason: string };
@@ -75,7 +92,7 @@ export function parseEvent(raw: unknown): ParseResult {
 
 /** Builds a new event and validates it, so nothing off-contract is ever written to an outbox. */
 export function createEvent<T extends EventType>(type: T, data: EventOf<T>['data'], options: { id?: string; occurredAt?: Date } = {}): EventOf<T> {
-  const source = type === EventTypes.ProductLiked ? 'main' : 'admin';
+  const source = type === EventTypes.ProductLiked || type === EventTypes.ProductUnliked ? 'main' : 'admin';
   const candidate = {
     id: options.id ?? randomUUID(),
     type,

@@ -4,6 +4,7 @@
  */
 export const CRASH_POINTS = [
   'after-like-commit',
+  'after-unlike-commit',
   'after-publish-before-confirm',
   'after-confirm-before-mark-sent',
   'after-consume-commit-before-ack',
