@@ -60,6 +60,15 @@ export class ProductsRepository {
     return rows[0];
   }
 
+  /**
+   * Whether admin has ever had a product (deleted ones too), read with a lock on the first row, or
+   * on the empty table's end, that holds until the transaction ends: a second caller waits.
+   */
+  async anyProductLocked(tx: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await tx.query('SELECT id FROM products ORDER BY id LIMIT 1 FOR UPDATE');
+    return rows.length > 0;
+  }
+
   async insert(tx: EntityManager, input: ProductInput): Promise<number> {
     const result: { insertId: number } = await tx.query('INSERT INTO products (title, image) VALUES (?, ?)', [input.title, input.image]);
     return Number(result.insertId);

@@ -57,11 +57,7 @@ export class ProductsService {
   }
 
   async create(input: ProductInput): Promise<Product> {
-    const product = await this.runInTransaction(async (tx) => {
-      const id = await this.products.insert(tx, input);
-      await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
-      return { id, ...input, likes: 0 };
-    });
+    const product = await this.runInTransaction((tx) => addProduct(tx, this.products, input));
     this.metrics.productsCreated.inc();
     this.messaging.announce();
     return product;
@@ -162,6 +158,13 @@ export class ProductsService {
     this.logger.info({ productId: id, version: row.version, deleted: row.deleted }, 'product re-announced for repair');
     return toSnapshotRow(row);
   }
+}
+
+/** A new product and its product_created event, in the caller's transaction: how every product comes to be. */
+export async function addProduct(tx: EntityManager, products: ProductsRepository, input: ProductInput): Promise<Product> {
+  const id = await products.insert(tx, input);
+  await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
+  return { id, ...input, likes: 0 };
 }
 
 function toSnapshotRow(row: ProductSnapshotRow): AdminSnapshotRow {

@@ -10,8 +10,9 @@ import { UsersPage } from './pages/UsersPage';
 export const SESSION_KEY = 'catalogue.console.session';
 
 export function App() {
-  const { session, signIn, signOut } = useSession(SESSION_KEY, '/api/auth/login');
-  const call = useMemo(() => (session ? authorisedCall(session.token, signOut) : null), [session, signOut]);
+  const { session, ended, signIn, signOut, endSession } = useSession(SESSION_KEY, '/api/auth/login');
+  // A refused token ends the session and brings back the sign-in form, saying why.
+  const call = useMemo(() => (session ? authorisedCall(session.token, endSession) : null), [session, endSession]);
 
   return (
     <>
@@ -37,7 +38,7 @@ export function App() {
         )}
       </header>
       <main id="content">
-        {!session && <SignInForm title="Staff sign-in" onSignIn={signIn} />}
+        {!session && <SignInForm title="Staff sign-in" onSignIn={signIn} notice={ended ? 'Your session has ended. Sign in again to go on where you were.' : null} />}
         {session && session.user.role !== 'staff' && (
           <div className="error" role="alert">
             <p>
