@@ -1,7 +1,8 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { SignInForm, useSession } from '@catalogue/web-kit';
 import { ApiContext, authorisedCall } from './api';
+import { FlashContext } from './flash';
 import { OperationsPage } from './pages/OperationsPage';
 import { ProductFormPage } from './pages/ProductFormPage';
 import { ProductsPage } from './pages/ProductsPage';
@@ -13,6 +14,8 @@ export function App() {
   const { session, ended, signIn, signOut, endSession } = useSession(SESSION_KEY, '/api/auth/login');
   // A refused token ends the session and brings back the sign-in form, saying why.
   const call = useMemo(() => (session ? authorisedCall(session.token, endSession) : null), [session, endSession]);
+  const [flashMessage, showFlash] = useState<string | null>(null);
+  const flash = useMemo(() => ({ message: flashMessage, show: showFlash }), [flashMessage]);
 
   return (
     <>
@@ -48,6 +51,7 @@ export function App() {
         )}
         {session && session.user.role === 'staff' && call && (
           <ApiContext.Provider value={call}>
+            <FlashContext.Provider value={flash}>
             <Routes>
               <Route path="/" element={<Navigate to="/products" replace />} />
               <Route path="/products" element={<ProductsPage />} />
@@ -57,6 +61,7 @@ export function App() {
               <Route path="/operations" element={<OperationsPage />} />
               <Route path="*" element={<p className="notice">There is no page here. Pick one from the menu.</p>} />
             </Routes>
+            </FlashContext.Provider>
           </ApiContext.Provider>
         )}
       </main>

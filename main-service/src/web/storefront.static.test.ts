@@ -40,12 +40,13 @@ describe('the storefront at /', () => {
     assert.match(res.headers['cache-control'] ?? '', /max-age=31536000, immutable/);
   });
 
-  test("serves the demo catalogue's pictures at /demo/ as images that can run nothing, cached for a day", async () => {
+  test("serves the demo catalogue's pictures at /demo/ to any page as images that can run nothing, cached for a day", async () => {
     const res = await request(main.app).get('/demo/lamp.svg').expect(200);
     assert.match(res.headers['content-type'] ?? '', /^image\/svg\+xml/);
     assert.equal(res.headers['cache-control'], 'public, max-age=86400');
     assert.match(res.headers['content-security-policy'] ?? '', /default-src 'none'.*sandbox/);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', "the console, on admin's origin, shows them too");
   });
 
   test('keeps the API beside it, closed by default: any other path, and no file under /api, answers 401 to an anonymous caller', async () => {

@@ -32,8 +32,10 @@ export function storefrontRouter(root: string, logger: Logger): Router {
       } else if (file.includes(`${path.sep}assets${path.sep}`)) {
         res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
       } else if (file.includes(`${path.sep}demo${path.sep}`)) {
-        // The demo catalogue's pictures (development data): not hashed, so cached for a day only.
+        // The demo catalogue's pictures (development data): not hashed, so cached for a day only;
+        // shown by the console too, on admin's origin (helmet's default policy is same-origin).
         res.setHeader('Cache-Control', 'public, max-age=86400');
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
       }
       // An SVG opened on its own is a document: it may draw, never run script or load anything.
       if (file.endsWith('.svg')) res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");

@@ -72,7 +72,7 @@ export function App() {
             notice={ended ? SESSION_ENDED : null}
             onSignIn={async (email, password) => {
               const signedIn = await signIn(email, password);
-              announce(`Signed in as ${signedIn.user.email}.`);
+              announce(`Sign-in succeeded for ${signedIn.user.email}.`);
               if (request?.from === 'like') setPendingLike(request.productId);
               else setReturnFocusTo(GALLERY_HEADING_ID);
               setRequest(null);

@@ -11,6 +11,8 @@ interface Props {
   decorative?: boolean;
   /** Told whether the picture loaded (true) or not (false), e.g. for a note under a preview. */
   onLoadResult?(loaded: boolean): void;
+  /** `eager` for small pictures that are all needed at once (a table's thumbnails). */
+  loading?: 'lazy' | 'eager';
 }
 
 /**
@@ -18,7 +20,7 @@ interface Props {
  * image, blocked), a tile with the title's first letter instead of the browser's broken-image
  * icon. The storefront and the console show the same tile.
  */
-export function ProductImage({ src, title, className = '', width, height, decorative = false, onLoadResult }: Props) {
+export function ProductImage({ src, title, className = '', width, height, decorative = false, onLoadResult, loading = 'lazy' }: Props) {
   // The address that failed: a new address (an edit, a live rename) gets its own chance.
   const [failedSrc, setFailedSrc] = useState<string | null>(null);
   const failed = failedSrc === src;
@@ -42,7 +44,7 @@ export function ProductImage({ src, title, className = '', width, height, decora
       alt={decorative ? '' : title}
       width={width}
       height={height}
-      loading="lazy"
+      loading={loading}
       decoding="async"
       onLoad={() => onLoadResult?.(true)}
       onError={() => {

@@ -1,7 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type MouseEvent } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { ApiError, messageOf, ProductImage } from '@catalogue/web-kit';
 import { useApi, type Product, type ProductInput } from '../api';
+import { useFlash } from '../flash';
 import type { ListReturn } from './ProductsPage';
 
 const FIELDS = [
@@ -31,9 +32,16 @@ export function ProductFormPage() {
   const location = useLocation();
   const { id } = useParams();
   const editing = id !== undefined;
-  // The list as it was left (search, sort, page), to go back to after saving or cancelling.
+  // Opened from the list: going back returns to it as it was left (search, sort, page, and its
+  // own Previous). Opened by its address alone: the list's first page.
   const returnTo = (location.state as { returnTo?: ListReturn } | null)?.returnTo;
   const list = { pathname: '/products', search: returnTo?.search ?? '' };
+  const flash = useFlash();
+  const backToTheList = (event?: MouseEvent) => {
+    if (!returnTo) return;
+    event?.preventDefault();
+    void navigate(-1);
+  };
   const [values, setValues] = useState<ProductInput>({ title: '', image: '' });
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -74,7 +82,9 @@ export function ProductFormPage() {
       const { data } = editing
         ? await call<Product>(`/api/products/${encodeURIComponent(id)}`, { method: 'PUT', body: values })
         : await call<Product>('/api/products', { method: 'POST', body: values });
-      await navigate(list, { state: { ...returnTo?.state, flash: `${editing ? 'Saved' : 'Created'} “${data.title}”.` } });
+      flash.show(`${editing ? 'Saved' : 'Created'} “${data.title}”.`);
+      if (returnTo) backToTheList();
+      else await navigate(list);
     } catch (err) {
       const byField = err instanceof ApiError ? err.fieldErrors() : {};
       setFieldErrors(byField);
@@ -90,7 +100,7 @@ export function ProductFormPage() {
 
   const heading = editing ? 'Edit product' : 'New product';
   const backToList = (
-    <Link className="button" to={list} state={returnTo?.state}>
+    <Link className="button" to={list} onClick={backToTheList}>
       Back to the products
     </Link>
   );
@@ -153,7 +163,7 @@ export function ProductFormPage() {
             <button type="submit" className="primary" disabled={saving}>
               {saving ? 'Saving…' : editing ? 'Save changes' : 'Create product'}
             </button>
-            <Link className="button" to={list} state={returnTo?.state}>
+            <Link className="button" to={list} onClick={backToTheList}>
               Cancel
             </Link>
           </div>
@@ -191,7 +201,7 @@ function ImagePreview({ address, title }: { address: string; title: string }) {
           onLoadResult={(loaded) => setResult({ address: shown, loaded })}
         />
       )}
-      <p className="hint" id="image-preview-note" role="status" data-preview={failed ? 'failed' : previewable ? 'shown' : 'none'}>
+      <p className={failed ? 'hint preview-failed' : 'hint'} id="image-preview-note" role="status">
         {failed
           ? 'This picture could not be loaded from that address. You can still save it: where it cannot be loaded, the storefront shows a tile with the title’s first letter, as above.'
           : previewable

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { LiveIndicator, messageOf, ProductImage, type LiveStatus } from '@catalogue/web-kit';
 import { useApi, type Product } from '../api';
-import { addressOfPage, CURSOR_PARAMS, loadProductsPage, pageUrlOf, SORTS } from './productQuery';
+import { useFlash } from '../flash';
+import { addressOfPage, CURSOR_PARAMS, loadProductsPage, menuSort, pageUrlOf, SORTS } from './productQuery';
 
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
 
@@ -16,18 +17,19 @@ const POLL_SECONDS = 5;
 
 /**
  * What the list's history entry remembers besides its address: its page number (a cursor does
- * not say how deep it is), whether the entry before it is the previous page, and a message to show.
+ * not say how deep it is) and whether the entry before it is the previous page.
  */
-export interface ListState {
+interface ListState {
   page?: number;
   afterPrevious?: boolean;
-  flash?: string;
 }
 
-/** Where an edit (or a new product) returns: the list as it was left, search, sort and page. */
+/**
+ * What a form opened from the list knows of it: that the entry before the form is the list as it
+ * was left (search, sort, page), to go back to; and its address, for the links.
+ */
 export interface ListReturn {
   search: string;
-  state: ListState;
 }
 
 export function ProductsPage() {
@@ -37,7 +39,7 @@ export function ProductsPage() {
   const [params, setParams] = useSearchParams();
   const listState = (location.state as ListState | null) ?? {};
   const q = params.get('q') ?? '';
-  const sort = params.get('sort') ?? '';
+  const sort = menuSort(params.get('sort') ?? '');
   const later = CURSOR_PARAMS.some((name) => params.has(name));
   // The first page is page 1; a later one opened by its address alone has no known number.
   const pageNumber = later ? listState.page : 1;
@@ -46,7 +48,11 @@ export function ProductsPage() {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [reload, setReload] = useState(0);
   const [confirming, setConfirming] = useState<number | null>(null);
-  const [flash, setFlash] = useState<string | null>(listState.flash ?? null);
+  // A message left by the form (Saved, Created) is taken once, for this visit of the list.
+  const left = useFlash();
+  const [flash, setFlash] = useState<string | null>(left.message);
+  const takeFlash = left.show;
+  useEffect(() => takeFlash(null), [takeFlash]);
 
   useEffect(() => setDraft(q), [q]);
 
@@ -137,7 +143,7 @@ export function ProductsPage() {
   }
 
   const sortLabel = SORTS.find((s) => s.value === sort)?.label ?? 'Default order';
-  const here: ListReturn = { search: location.search, state: { page: listState.page, afterPrevious: listState.afterPrevious } };
+  const here: ListReturn = { search: location.search };
 
   async function remove(product: Product) {
     setConfirming(null);
@@ -220,7 +226,7 @@ export function ProductsPage() {
               {load.products.map((product) => (
                 <tr key={product.id} data-product-id={product.id}>
                   <td>
-                    <ProductImage className="thumb" src={product.image} title={product.title} width={48} height={36} decorative />
+                    <ProductImage className="thumb" src={product.image} title={product.title} width={48} height={36} decorative loading="eager" />
                   </td>
                   <th scope="row">
                     {product.title} <span className="hint">#{product.id}</span>

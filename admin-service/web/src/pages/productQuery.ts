@@ -38,6 +38,15 @@ export function addressOfPage(apiUrl: string): URLSearchParams {
 
 const DEFAULT_DIRECTION: Record<string, 'asc' | 'desc'> = { newest: 'desc', title: 'asc', likes: 'desc' };
 
+/**
+ * The sort as the menu names it: the API spells a sort in full in its Link headers (`title:asc`),
+ * the menu by its key alone when the direction is the key's own (`title`).
+ */
+export function menuSort(sort: string): string {
+  const [key = '', direction] = sort.split(':');
+  return direction !== undefined && DEFAULT_DIRECTION[key] === direction ? key : sort;
+}
+
 /** Compares two products by a sort key alone (ties are equal), or undefined for an unknown sort. */
 function byKey(sort: string): ((a: Product, b: Product) => number) | undefined {
   const [key = '', direction] = sort.split(':');
