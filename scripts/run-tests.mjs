@@ -1,10 +1,23 @@
 // Runs every compiled test file with node's built-in runner: a readable summary on stdout, a JUnit
 // report for Jenkins, and a failure when no test ran at all (a green run that tested nothing lies).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, globSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 const packages = ['packages/shared', 'migrations', 'main-service', 'admin-service', 'ops', 'test'];
 const patterns = process.argv.length > 2 ? process.argv.slice(2) : packages.map((p) => `${p}/dist/**/*.test.js`);
+
+// `tsc -b` never deletes what it emitted for a source that is gone: a checkout that pulled a removed
+// or renamed test would still run its old compiled copy. Drop compiled tests whose source is gone.
+for (const file of packages.flatMap((p) => globSync(`${p}/dist/**/*.test.js`))) {
+  const map = `${file}.map`;
+  if (!existsSync(map)) continue;
+  const sources = JSON.parse(readFileSync(map, 'utf8')).sources ?? [];
+  if (sources.length > 0 && !sources.some((source) => existsSync(resolve(dirname(file), source)))) {
+    console.log(`removing ${file}: its source is gone`);
+    for (const stale of [file, map, file.replace(/\.js$/, '.d.ts')]) rmSync(stale, { force: true });
+  }
+}
 
 mkdirSync('test-results', { recursive: true });
 const args = [

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { DEV_ADMIN, DEV_MAIN, withDevDefaults } from './dev-env.mjs';
 
-/** A staff token for main's resync from admin's internal snapshot, signed with the development key. */
+/** A snapshot-reader credential for main's resync from admin's internal snapshot (nothing else), signed with the development key. */
 async function mainServiceToken() {
   const env = withDevDefaults(DEV_ADMIN);
   if (!env.JWT_PRIVATE_KEY) return {};
@@ -14,7 +14,7 @@ async function mainServiceToken() {
   const { createLogger } = await import('@catalogue/shared');
   const config = loadAdminConfig(env);
   const key = await loadSigningKey(config, createLogger({ service: 'start', level: 'silent' }));
-  const { token } = await new TokensService(fixedKeys(key), config).issue('main-service', 'staff', 86_400);
+  const { token } = await new TokensService(fixedKeys(key), config).issue('main-service', 'snapshot-reader', 86_400);
   return { ADMIN_TOKEN: token };
 }
 

@@ -1,5 +1,6 @@
 // `npm run token -- --role staff --sub 1 [--ttl 3600]`: prints a bearer token signed with the
-// development key, as admin's sign-in would issue it. Development only: production has no key file.
+// development key, as admin's sign-in would issue it (`--role snapshot-reader --sub main-service`: the
+// credential main's resync uses). Development only: production has no key file.
 import { parseArgs } from 'node:util';
 import { DEV_ADMIN, DEV_JWT_KEY_FILE, withDevDefaults } from './dev-env.mjs';
 
@@ -13,8 +14,8 @@ if (env.NODE_ENV === 'production') {
   console.error('npm run token is a development tool; production tokens come from POST /api/auth/login');
   process.exit(1);
 }
-if (!['staff', 'customer'].includes(values.role)) {
-  console.error('--role must be staff or customer');
+if (!['staff', 'customer', 'snapshot-reader'].includes(values.role)) {
+  console.error('--role must be staff, customer or snapshot-reader');
   process.exit(1);
 }
 const { loadAdminConfig } = await import('../admin-service/dist/config.js');

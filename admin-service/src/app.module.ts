@@ -17,6 +17,7 @@ import type { AdminConfig } from './config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
+import { PRODUCTS_PATH } from './products/products.service';
 import { UsersModule } from './users/users.module';
 import { OperationsModule } from './operations/operations.module';
 import { keepLikesTheInboxForgets } from './products/applied-likes';
@@ -39,7 +40,8 @@ interface Wiring extends AdminDependencies {
   messaging: ServiceMessaging;
   transport: EventsTransport | null;
   metrics: ServiceMetrics;
-  signingKeys: SigningKeys;
+  /** Only where HTTP runs: a consumer process signs nothing, so it never holds the keys. */
+  signingKeys: SigningKeys | null;
   rateLimitCounters: RateLimitCounters;
 }
 
@@ -49,13 +51,15 @@ export class AppModule {
     const brokerStatus: BrokerStatus = {
       isConnected: () => wiring.messaging.isConnected() && (wiring.transport?.isConnected() ?? true),
     };
+    const http = wiring.signingKeys !== null;
     return {
       module: AppModule,
       global: true,
-      imports: [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule],
+      // Without HTTP only the event handlers are needed: no sign-in, no guard, no key.
+      imports: http ? [AuthModule, ProductsModule, UsersModule, HealthModule, MetricsModule, OperationsModule] : [ProductsModule],
       providers: [
         { provide: ADMIN_CONFIG, useValue: wiring.config },
-        { provide: SIGNING_KEY, useValue: wiring.signingKeys },
+        ...(http ? [{ provide: SIGNING_KEY, useValue: wiring.signingKeys }] : []),
         { provide: LOGGER, useValue: wiring.logger },
         { provide: DataSource, useValue: wiring.dataSource },
         { provide: ServiceMessaging, useValue: wiring.messaging },
@@ -68,7 +72,7 @@ export class AppModule {
         MessagingLifecycle,
         RateLimitCountersLifecycle,
       ],
-      exports: [ADMIN_CONFIG, SIGNING_KEY, LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
+      exports: [ADMIN_CONFIG, ...(http ? [SIGNING_KEY] : []), LOGGER, DataSource, ServiceMessaging, BROKER_STATUS, METRICS, Lifecycle],
     };
   }
 }
@@ -102,7 +106,8 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
     ? new EventsTransport({ settings, topology: messaging.topology, dataSource: deps.dataSource, logger: deps.logger, observer, crash })
     : null;
 
-  const signingKeys = await loadSigningKeys(config, deps.logger);
+  // The token-signing keys are read only by processes that serve HTTP (sign-in, JWKS, the staff guard).
+  const signingKeys = config.RUN_HTTP ? await loadSigningKeys(config, deps.logger) : null;
   const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
   const limits = adminRateLimits(config, rateLimitCounters, metrics);
 
@@ -119,6 +124,7 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.
   app.use(LOGIN_PATH, ...limits.login);
   app.use(limits.writes);
+  app.use(PRODUCTS_PATH, limits.searches);
   const console = consoleHandlers(deps.consoleRoot ?? DEFAULT_CONSOLE_ROOT, deps.logger);
   if (console.length > 0) app.use('/admin', ...console);
   app.useGlobalFilters(new AppExceptionFilter(deps.logger));

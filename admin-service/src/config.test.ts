@@ -31,6 +31,13 @@ describe('loadAdminConfig', () => {
     assert.equal(loadAdminConfig({ ...production, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt' }).JWT_PRIVATE_KEY_SECRET_ID, 'prod/jwt');
   });
 
+  test('a consumer process (RUN_HTTP=false) needs no signing key, even in production', () => {
+    const consumer = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', RUN_HTTP: 'false' };
+    const config = loadAdminConfig(consumer);
+    assert.equal(config.RUN_HTTP, false);
+    assert.equal(config.JWT_PRIVATE_KEY, undefined);
+  });
+
   test("production's HTTP process requires CLIENT_ADDRESS_SECRET (main's), the consumer process does not; a short one is refused without echoing it", () => {
     const production = { DB_USER: 'admin', DB_PASSWORD: '', NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt' };
     assert.throws(() => loadAdminConfig(production), (err: unknown) => err instanceof ConfigError && /CLIENT_ADDRESS_SECRET/.test(err.message));

@@ -12,6 +12,7 @@ import {
   positiveIntVar,
   rateLimitEnvShape,
   refineCommonEnv,
+  searchLimitsEnvShape,
 } from '@catalogue/shared';
 
 const pemPrivateKey = z.string().regex(/-----BEGIN (RSA )?PRIVATE KEY-----/, 'must be a PEM private key (PKCS#8 or PKCS#1)');
@@ -21,6 +22,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...searchLimitsEnvShape,
     ...rateLimitEnvShape,
     ...clientAddressEnvShape,
     PORT: portVar(8000),
@@ -48,6 +50,12 @@ const schema = z
     /** RSA public keys (PEM, one or more) published and accepted besides the signing key: the previous or next key when rotating without Secrets Manager. */
     JWT_EXTRA_PUBLIC_KEYS: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must hold PEM public keys (SPKI)').optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** Lifetime of a staff member's token from sign-in: every admin power, so shorter. */
+    JWT_STAFF_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    /** How long a user's disabled flag and token version are trusted from memory (a revoked token works at most this long on another replica). */
+    USER_STATE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    /** Lifetime of a snapshot-reader credential (main's ADMIN_TOKEN for a resync). */
+    SNAPSHOT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
     /** Let anyone read products (GET); writes always need staff. */
     ADMIN_PUBLIC_READS: booleanVar(false),
     /** Development only: `GET /api/user` answers anyone, for main's random-user mode. Refused in production. */
@@ -84,8 +92,9 @@ const schema = z
     if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_SECRET_ID) {
       ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY_SECRET_ID'], message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both' });
     }
-    if (production && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_SECRET_ID) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'required in production (or JWT_PRIVATE_KEY_SECRET_ID)' });
+    // Consumer processes (RUN_HTTP=false) sign nothing and are not given the key.
+    if (production && env.RUN_HTTP && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_SECRET_ID) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'required in production where HTTP runs (or JWT_PRIVATE_KEY_SECRET_ID)' });
     }
   });
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrateSchema } from '@catalogue/migrations';
@@ -25,10 +27,24 @@ let ns: ReturnType<typeof createTestNamespace>;
 let collector: Awaited<ReturnType<typeof fakeCollector>>;
 let consumer: RunningProcess;
 let ops: string;
+/** A Secrets Manager endpoint that records every request: the consumer must never ask it for the signing key. */
+let secretsManager: http.Server;
+const secretRequests: string[] = [];
 /** Between the consumer and the broker, so a test can cut it off. */
 let brokerProxy: FaultProxy;
 
 before(async () => {
+  secretsManager = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      secretRequests.push(body);
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      res.statusCode = 400;
+      res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+    });
+  });
+  await new Promise<void>((resolve) => secretsManager.listen(0, '127.0.0.1', resolve));
   db = await createTestDatabase('admin');
   await migrateSchema('admin', db.credentials);
   ns = createTestNamespace();
@@ -48,6 +64,12 @@ before(async () => {
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '600000',
+    // Were the consumer to load the token-signing key, it would ask here, and fail to start.
+    JWT_PRIVATE_KEY_SECRET_ID: 'catalogue/admin-jwt',
+    AWS_REGION: 'eu-west-1',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secretsManager.address() as AddressInfo).port}`,
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+    AWS_SECRET_ACCESS_KEY: 'local-test-secret-key',
   });
   await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
   // Ready means connected; the queue may still be on its way. Publishing before it exists would drop the message.
@@ -57,12 +79,17 @@ after(async () => {
   await consumer.stop();
   await brokerProxy.stop();
   await collector.close();
+  await new Promise<void>((resolve) => secretsManager.close(() => resolve()));
   await db.drop();
   await ns.cleanup();
 });
 
 describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SIGTERM", () => {
   const traceId = '0af7651916cd43dd8448eb211c80319c';
+
+  test('it never loads the token-signing key: it signs nothing, so a compromised consumer holds no key', () => {
+    assert.deepEqual(secretRequests, [], 'no request to Secrets Manager for the key');
+  });
 
   test('/livez, /readyz and /ready answer 200, and /api/health reports both dependencies as required', async () => {
     for (const path of ['/livez', '/readyz', '/ready']) assert.equal((await fetch(`${ops}${path}`)).status, 200, path);

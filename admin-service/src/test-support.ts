@@ -1,7 +1,7 @@
 import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type ProductUnliked, type Role, type Topology } from '@catalogue/shared';
+import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type ProductUnliked, type TokenRole, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, waitForConsumer, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -16,7 +16,7 @@ export interface AdminUnderTest {
   /** Supertest on the app, every request carrying a staff token. */
   api: ReturnType<typeof request.agent>;
   /** A bearer token for a user and role, signed by this app's key. */
-  tokenFor(subject: string, role: Role, ttlSeconds?: number): Promise<string>;
+  tokenFor(subject: string, role: TokenRole, ttlSeconds?: number): Promise<string>;
   config: AdminConfig;
   /** A connection of the test's own, for arranging and asserting rows (the app closes its own). */
   db: DataSource;
@@ -46,7 +46,7 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
   const topology = topologyFor(config.AMQP_NAMESPACE);
   if (config.RUN_CONSUMER && options.waitForConsumer !== false) await waitForConsumer(topology.adminQueue);
   const tokens = app.get(TokensService);
-  const tokenFor = async (subject: string, role: Role, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
+  const tokenFor = async (subject: string, role: TokenRole, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
   const http = app.getHttpServer();
   return {
     app,

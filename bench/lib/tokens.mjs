@@ -10,34 +10,36 @@ const AUDIENCE = 'catalogue';
 /**
  * Keys for one bench run: customers' tokens are HS256 with a fresh JWT_SECRET (main still accepts
  * one, and then never asks admin for its JWKS); admin signs and checks RS256 with a fresh key pair,
- * with which the bench signs its own staff token (admin's writes and main's resync need staff).
+ * with which the bench signs its own staff token (admin's writes) and main's snapshot-reader
+ * credential (its start-up resync; production main refuses a staff token there).
  */
 export function createIdentity() {
   const secret = randomBytes(32).toString('hex');
   const customerKey = new TextEncoder().encode(secret);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const signed = async (role, subject) => {
+    const jwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(jwk);
+    return new SignJWT({ role })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+      .setSubject(subject)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('6h')
+      .sign(privateKey);
+  };
   let staff;
   const staffToken = async () => {
-    staff ??= (async () => {
-      const jwk = await exportJWK(publicKey);
-      const kid = await calculateJwkThumbprint(jwk);
-      return new SignJWT({ role: 'staff' })
-        .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-        .setSubject('bench-staff')
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('6h')
-        .sign(privateKey);
-    })();
+    staff ??= signed('staff', 'bench-staff');
     return staff;
   };
   return {
     /** Env for admin: its token signing key. */
     adminEnv: () => ({ JWT_PRIVATE_KEY: privatePem }),
-    /** Env for main: the customers' HS256 key, and a staff token for its start-up resync. */
-    mainEnv: async () => ({ JWT_SECRET: secret, ADMIN_TOKEN: await staffToken() }),
+    /** Env for main: the customers' HS256 key, and the snapshot-reader credential for its start-up resync. */
+    mainEnv: async () => ({ JWT_SECRET: secret, ADMIN_TOKEN: await signed('snapshot-reader', 'main-service') }),
     staffToken,
     /** Signs one customer token per user id, all valid for the whole run. */
     async tokensFor(userIds) {

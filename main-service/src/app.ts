@@ -38,11 +38,13 @@ import { productEventHandlers } from './products/products.consumer';
 import { productsInternalRouter } from './products/products.internal.router';
 import { ProductsResync } from './products/products.resync';
 import { ProductsRepository } from './products/products.repository';
-import { productsRouter } from './products/products.router';
+import { productsRouter, searchRateLimit } from './products/products.router';
 import { ProductsService } from './products/products.service';
 import { AdminUsersClient } from './users/users.client';
 import { loginProxyRouter } from './auth/login.proxy';
 import { DEFAULT_STOREFRONT_ROOT, storefrontRouter } from './web/storefront.static';
+import { RevokedUsers } from './users/revocations';
+import { userEventHandlers } from './users/users.consumer';
 import { UsersService } from './users/users.service';
 
 /** The old system's paths keep working for existing clients. */
@@ -64,6 +66,8 @@ export interface MainService {
   rateLimitCounters: RateLimitCounters;
   /** The open live streams; shutdown ends them (see stopServing) before the server can close. */
   live: LiveStreams;
+  /** Users whose earlier tokens admin revoked; refreshed in the background once first used (stop it on shutdown). */
+  revokedUsers: RevokedUsers;
 }
 
 function liveSettingsFrom(config: MainConfig): LiveSettings {
@@ -82,7 +86,7 @@ export function buildResync(
   config: MainConfig,
   dataSource: DataSource,
   logger: Logger,
-  productsRepository = new ProductsRepository(dataSource),
+  productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS),
   products = new ProductsService(productsRepository, new ProductChangesRepository(dataSource)),
 ): ProductsResync {
   const source = new AdminSnapshotClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS, config.ADMIN_TOKEN);
@@ -100,7 +104,7 @@ export interface MainOptions {
 export function buildMainService(config: MainConfig, dataSource: DataSource, logger: Logger, options: MainOptions = {}): MainService {
   const crash = crashAt(config.CRASH_POINT);
   const metrics = new ServiceMetrics('main', { outboxBacklog: () => readOutboxBacklog(dataSource) });
-  const productsRepository = new ProductsRepository(dataSource);
+  const productsRepository = new ProductsRepository(dataSource, config.SEARCH_TIME_LIMIT_MS);
   const changeFeed = new ProductChangesRepository(dataSource);
   const changes = new ProductChanges(
     changeFeed,
@@ -108,7 +112,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     new ProductChangeMetrics(metrics),
     logger,
   );
-  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, () => changes.position);
+  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, () => changes.position, config.PRODUCT_LIST_CACHE_MAX_BYTES);
   // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here,
   // first: a page read once the live stream has told of a change shows it.
   changes.subscribe(() => products.listChanged());
@@ -125,9 +129,10 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     logger,
     runRelay: config.RUN_RELAY,
     runConsumer: config.RUN_CONSUMER,
-    // Product events need no memory beyond the inbox's retention: versions and tombstones make a late one a no-op.
+    // Product and user events need no memory beyond the inbox's retention: versions (and
+    // tombstones) make a late one a no-op.
     pruneInbox: config.RUN_CONSUMER,
-    handlers: productEventHandlers(products),
+    handlers: { ...productEventHandlers(products, (type) => metrics.eventsStale.inc({ event_type: type })), ...userEventHandlers() },
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
@@ -141,16 +146,19 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const likes = new LikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
   const unlikes = new UnlikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
   const tokens = new TokenVerifier({ key: config.tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const revokedUsers = new RevokedUsers(dataSource, logger, config.REVOCATION_REFRESH_MS);
   const users = new UsersService(
     tokens,
     new AdminUsersClient(config.ADMIN_URL, config.ADMIN_TIMEOUT_MS),
     config.DEV_RANDOM_USER,
+    revokedUsers,
   );
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
   const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
   const likeLimits = likeRateLimits(config, rateLimitCounters);
+  const searchLimit = searchRateLimit(products, rateLimitCounters, config.SEARCHES_PER_MINUTE_PER_ADDRESS);
 
   const app = express();
   app.disable('x-powered-by');
@@ -165,7 +173,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   // Before the products router, whose /:id would take "stream" for an id. New with the stream: /api only.
   app.use('/api/products', liveRouter(live, streamOpenLimit(config, rateLimitCounters)));
   for (const prefix of API_PREFIXES) {
-    app.use(`${prefix}/products`, productsRouter(products), likesRouter(likes, unlikes, authenticated, likeLimits, metrics));
+    app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, unlikes, authenticated, likeLimits, metrics));
   }
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, config.LOGIN_TIMEOUT_MS, config.CLIENT_ADDRESS_SECRET?.[0]));
@@ -178,5 +186,5 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes, unlikes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
-  return { app, tokens, messaging, lifecycle, metrics, resync, changes, live, rateLimitCounters };
+  return { app, tokens, messaging, lifecycle, metrics, resync, changes, live, rateLimitCounters, revokedUsers };
 }

@@ -78,4 +78,13 @@ describe('main-service configuration', () => {
     const config = loadMainConfig({ DB_SECRET_ID: 'prod/catalogue/main' });
     assert.equal(config.DB_SECRET_ID, 'prod/catalogue/main');
   });
+
+  test('in production ADMIN_TOKEN must be a snapshot-reader credential, never a staff token', async () => {
+    const { UnsecuredJWT } = await import('jose');
+    const claiming = (role: string) => new UnsecuredJWT({ role }).setSubject('main-service').encode();
+    const production = { ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', JWT_JWKS_URL: 'http://admin:8000/.well-known/jwks.json', CLIENT_ADDRESS_SECRET: 'c'.repeat(32) };
+    assert.throws(() => loadMainConfig({ ...production, ADMIN_TOKEN: claiming('staff') }), (err: unknown) => err instanceof ConfigError && /ADMIN_TOKEN/.test(err.message) && /snapshot-reader/.test(err.message));
+    assert.throws(() => loadMainConfig({ ...production, ADMIN_TOKEN: 'not-a-token' }), /ADMIN_TOKEN/);
+    assert.equal(loadMainConfig({ ...production, ADMIN_TOKEN: claiming('snapshot-reader') }).ADMIN_TOKEN, claiming('snapshot-reader'));
+  });
 });

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import {
   booleanVar,
@@ -12,6 +13,7 @@ import {
   positiveIntVar,
   rateLimitEnvShape,
   refineCommonEnv,
+  searchLimitsEnvShape,
   SNAPSHOT_LIMIT_MAX,
   type VerificationKey,
 } from '@catalogue/shared';
@@ -21,6 +23,7 @@ const schema = z
     ...commonEnvShape,
     ...httpSecurityEnvShape,
     ...jwtClaimsEnvShape,
+    ...searchLimitsEnvShape,
     ...rateLimitEnvShape,
     ...clientAddressEnvShape,
     PORT: portVar(5000),
@@ -45,14 +48,21 @@ const schema = z
     /** Development only: a like without a token gets a random user from admin, as the old system did. Refused in production. */
     DEV_RANDOM_USER: booleanVar(false),
     LIKES_PER_MINUTE_PER_USER: positiveIntVar(30),
+    /** How often each API process reads the users admin revoked (user_changed events applied here). */
+    REVOCATION_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     LIKES_PER_MINUTE_PER_ADDRESS: positiveIntVar(120),
     /** Rebuild the product copy from admin's snapshot when main starts with none at all. */
     RESYNC_ON_EMPTY: booleanVar(true),
-    /** A staff bearer token for admin's internal snapshot (resync); without it a resync is refused by admin. */
+    /**
+     * A snapshot-reader credential for admin's internal snapshot (resync; admin's
+     * POST /api/auth/snapshot-token issues one); without it a resync is refused by admin.
+     */
     ADMIN_TOKEN: z.string().min(1).optional(),
     RESYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(SNAPSHOT_LIMIT_MAX).default(200),
     /** How long a product list page may be served from memory; 0 turns the cache off. */
     PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+    /** What the list cache may hold at once (approximate bytes of the rendered pages); the oldest pages go first. */
+    PRODUCT_LIST_CACHE_MAX_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(8 * 1024 * 1024),
     /** How often an API process reads the change feed for changes committed elsewhere (bounds how stale its cache may be). */
     PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
     /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
@@ -87,7 +97,20 @@ const schema = z
     const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
     if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
     if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
+    // A staff token here would give a compromised main every admin power: production takes only the snapshot reader.
+    if (production && env.ADMIN_TOKEN && tokenRole(env.ADMIN_TOKEN) !== 'snapshot-reader') {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: "must be a snapshot-reader credential (admin's POST /api/auth/snapshot-token), not a person's token" });
+    }
   });
+
+/** The role a token claims (not verified: admin verifies it; this only keeps a staff token out of main's settings). */
+function tokenRole(token: string): unknown {
+  try {
+    return decodeJwt(token).role;
+  } catch {
+    return undefined;
+  }
+}
 
 export type MainConfig = z.infer<typeof schema> & { brokerUrl: string; tokenKey: VerificationKey };
 

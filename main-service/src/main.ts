@@ -8,7 +8,7 @@ import { stopServing } from './http/serving';
 async function start(): Promise<void> {
   const { config, logger, dataSource } = await openRuntime(process.env);
   const service = buildMainService(config, dataSource, logger);
-  const { app, tokens, messaging, resync, changes, rateLimitCounters } = service;
+  const { app, tokens, messaging, resync, changes, rateLimitCounters, revokedUsers } = service;
   await rateLimitCounters.connect();
   await tokens.ready();
   // From the feed's current end: what other processes commit from now on reaches this one's cache.
@@ -36,6 +36,7 @@ async function start(): Promise<void> {
     deadline.unref();
     void (async () => {
       try {
+        revokedUsers.stop();
         await stopServing(server, service);
         await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
         await changes.stop();

@@ -42,6 +42,7 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
     db,
     namespace: ns.namespace,
     async stop() {
+      service.revokedUsers.stop();
       await service.live.closeAll();
       await service.changes.stop();
       await service.rateLimitCounters.close();

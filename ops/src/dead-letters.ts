@@ -1,5 +1,5 @@
 import amqplib from 'amqplib';
-import { deadLetterQueueOf, listDeadLetters, redactUrl, replayDeadLetters, topologyFor, type DeadLetter } from '@catalogue/shared';
+import { deadLetterQueueOf, listDeadLetters, redactUrl, replayDeadLetters, replayTargetOf, topologyFor, type DeadLetter } from '@catalogue/shared';
 import { loadOpsConfig } from './config';
 import { DEAD_LETTERS_USAGE, parseDeadLetterCommand } from './dead-letters/command';
 
@@ -40,7 +40,7 @@ async function run(): Promise<number> {
     for (const consumer of consumers) {
       const outcome = await replayDeadLetters(
         connection,
-        deadLetterQueueOf(topology, consumer),
+        replayTargetOf(topology, consumer),
         (d) => {
           if (all) return true;
           if (d.messageId === undefined || !wanted.has(d.messageId)) return false;
@@ -49,7 +49,7 @@ async function run(): Promise<number> {
         },
         { confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, max },
       );
-      for (const d of outcome.replayed) console.log(`replayed ${d.messageId ?? '(no message id)'} from ${d.queue} to ${d.originalExchange || '(default exchange)'}/${d.originalRoutingKey}`);
+      for (const d of outcome.replayed) console.log(`replayed ${d.messageId ?? '(no message id)'} from ${d.queue} to ${outcome.exchange}/${d.originalRoutingKey}`);
       for (const f of outcome.failed) console.log(`FAILED ${f.deadLetter.messageId ?? '(no message id)'} from ${f.deadLetter.queue}: ${f.error} (left in the dead-letter queue)`);
       replayed += outcome.replayed.length;
       failed += outcome.failed.length;

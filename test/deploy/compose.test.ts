@@ -12,15 +12,17 @@ import { interpolate, interpolatedNames, readDotenv, readRepoFile, readYaml } fr
 
 interface ComposeService {
   image?: string;
+  hostname?: string;
   build?: { context: string; dockerfile: string };
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
-  healthcheck?: { test: string[] };
+  healthcheck?: { test?: string[]; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
 }
 interface ComposeFile {
+  name?: string;
   services: Record<string, ComposeService>;
 }
 
@@ -64,9 +66,53 @@ describe('docker-compose.yml', () => {
   test('every long-running service has a healthcheck in exec form', () => {
     for (const [name, svc] of Object.entries(compose.services)) {
       if (ONE_SHOT.has(name)) continue;
-      assert.ok(svc.healthcheck, `${name} has a healthcheck`);
+      assert.ok(svc.healthcheck?.test, `${name} has a healthcheck`);
       assert.ok(['CMD', 'CMD-SHELL'].includes(svc.healthcheck.test[0]!), `${name}: healthcheck test is a list`);
     }
+  });
+
+  test('our processes are probed by node itself: the images have no wget or curl', () => {
+    for (const [name, facts] of Object.entries(OURS)) {
+      if (!facts.portVar) continue;
+      assert.deepEqual(service(name).healthcheck?.test?.slice(0, 3), ['CMD', 'node', '-e'], name);
+    }
+  });
+
+  test('seed, a one-shot job of the admin image, neither inherits the API healthcheck nor reports as admin-service', () => {
+    assert.equal(service('seed').healthcheck?.disable, true);
+    const otelName = resolvedEnv('seed').OTEL_SERVICE_NAME;
+    assert.ok(otelName && otelName !== resolvedEnv('admin-service').OTEL_SERVICE_NAME, `seed traces as ${otelName}`);
+  });
+
+  test('RabbitMQ has a fixed hostname: its node name, and so its data folder, survive recreating the container', () => {
+    assert.match(service('rabbitmq').hostname ?? '', /^[a-z][a-z0-9-]*$/);
+  });
+
+  test('publishes no database or AMQP port (the services reach them by name; a local MySQL or RabbitMQ keeps 3306 and 5672)', () => {
+    const published = Object.values(compose.services).flatMap((svc) => (svc.ports ?? []).map((p) => p.split(':').at(-1)));
+    for (const port of ['3306', '5672']) assert.ok(!published.includes(port), `${port} is not published`);
+  });
+
+  test("consumers publish their OPS_PORT (probes and metrics, as the README documents) on loopback", () => {
+    for (const name of ['main-consumer', 'admin-consumer']) {
+      const port = resolvedEnv(name).OPS_PORT;
+      assert.ok(service(name).ports?.includes(`127.0.0.1:${port}:${port}`), `${name} publishes ${port}`);
+      assert.ok(readRepoFile('README.md').includes(port!), `the README names ${port}`);
+    }
+  });
+
+  test('every service that runs one of our images says how to build it, so compose never tries to pull it', () => {
+    const dockerfileOf: Record<string, string> = { 'main-service': 'main-service/Dockerfile', 'admin-service': 'admin-service/Dockerfile', migrations: 'migrations/Dockerfile' };
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const ours = /^catalogue\/([a-z-]+):/.exec(svc.image ?? '');
+      if (!ours) continue;
+      assert.deepEqual(svc.build, { context: '.', dockerfile: dockerfileOf[ours[1]!] }, `${name} builds ${svc.image}`);
+    }
+  });
+
+  test("has no top-level name (Debian's docker-compose 1.29 refuses it); .env.example names the project instead", () => {
+    assert.equal(compose.name, undefined);
+    assert.match(envExample.COMPOSE_PROJECT_NAME ?? '', /^[a-z0-9][a-z0-9_-]*$/);
   });
 
   test('starts in order: provision once MySQL and RabbitMQ are healthy, then migrate, then the services; seed waits for admin', () => {
@@ -156,7 +202,7 @@ describe('docker-compose.yml', () => {
   test('healthchecks of our processes probe readiness (/readyz), a route the code serves, on the port the process listens on', () => {
     for (const [name, facts] of Object.entries(OURS)) {
       if (!facts.portVar || !facts.service) continue;
-      const url = new URL(service(name).healthcheck!.test.at(-1)!);
+      const url = new URL(service(name).healthcheck!.test!.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
       assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
@@ -184,7 +230,10 @@ describe('docker-compose.yml', () => {
   });
 
   test('provision makes what the services connect as: the same database users and schemas, and the same broker users', () => {
-    const { database, broker } = loadProvisionConfig(resolvedEnv('provision'));
+    // On top of the image's own environment (ENV NODE_ENV=production in migrations/Dockerfile): with
+    // .env.example copied as the README says, provisioning must accept its placeholder passwords.
+    assert.match(readRepoFile('migrations/Dockerfile'), /^ENV NODE_ENV=production$/m);
+    const { database, broker } = loadProvisionConfig({ NODE_ENV: 'production', ...resolvedEnv('provision') });
     if (!database || !broker) assert.fail('provision does both the database and the broker');
     assert.equal(database.host, 'mysql');
     assert.equal(new URL(broker.management.url).hostname, 'rabbitmq');
@@ -219,6 +268,28 @@ describe('docker-compose.yml', () => {
     for (const path of ['deploy/grafana/provisioning', 'deploy/grafana/dashboards']) {
       assert.ok(service('grafana').volumes?.some((v) => v.startsWith(`./${path}:`)), `grafana mounts ${path}`);
     }
+  });
+
+  test("docs/deploy.md lists the start order depends_on gives: each service after everything it waits for", () => {
+    const section = readRepoFile('docs/deploy.md').split('What starts, in order')[1]!.split('\n\n|')[0]!;
+    const steps = section.split(/\n\d+\. /).slice(1);
+    const stepOf = new Map<string, number>();
+    steps.forEach((text, index) => {
+      for (const [, name] of text.matchAll(/`([a-z-]+)`/g)) if (name! in compose.services && !stepOf.has(name!)) stepOf.set(name!, index);
+    });
+    assert.deepEqual([...stepOf.keys()].sort(), [...SERVICES].sort(), 'every service has its step');
+    for (const [name, svc] of Object.entries(compose.services)) {
+      for (const dependency of Object.keys(svc.depends_on ?? {})) {
+        assert.ok(stepOf.get(dependency)! < stepOf.get(name)!, `${name} (step ${stepOf.get(name)! + 1}) comes after ${dependency} (step ${stepOf.get(dependency)! + 1})`);
+      }
+    }
+  });
+
+  test("docs/deploy.md gives the seed's user count", () => {
+    const seed = readRepoFile('admin-service/src/seed.ts');
+    const users = seed.slice(seed.indexOf('const SEED_USERS'), seed.indexOf('] as const')).match(/\{ email:/g)?.length;
+    assert.ok(users && users > 0);
+    assert.ok(readRepoFile('docs/deploy.md').includes(`\`seed\` (${users} development users`), `docs/deploy.md says seed makes ${users} users`);
   });
 
   test('sends traces to jaeger over OTLP/HTTP', () => {

@@ -24,6 +24,11 @@ const IMAGES: Image[] = [
 const WORKSPACES = (JSON.parse(readRepoFile('package.json')) as { workspaces: string[] }).workspaces;
 const packageName = (workspace: string) => (JSON.parse(readRepoFile(`${workspace}/package.json`)) as { name: string }).name;
 const SECRET_NAME = /PASSWORD|PASS$|SECRET|TOKEN|_KEY$|CREDENTIAL/i;
+/**
+ * The base image users pull: Debian bookworm like the stand-in `npm run test:images` makes where no
+ * registry answers, so what is built and run here is the distribution that ships (decision 0020).
+ */
+const OFFICIAL_NODE_IMAGE = 'node:24-bookworm-slim';
 
 /** The instructions of each build stage, in order (a stage starts at its FROM). */
 function stages(content: string): Instruction[][] {
@@ -59,7 +64,10 @@ for (const image of IMAGES) {
 
     test('builds in stages on Node 24 and installs from the lock file, production dependencies only at the end', () => {
       assert.ok(all.length >= 2, 'multi-stage');
-      for (const stage of all) assert.match(args(stage[0]!), /^node:24(-|$)/);
+      // Every stage starts from the NODE_IMAGE argument, whose default is the official Node 24 image.
+      const initial = DockerfileParser.parse(content).getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]);
+      assert.deepEqual(initial, [['NODE_IMAGE', OFFICIAL_NODE_IMAGE]], 'ARG NODE_IMAGE before the first FROM');
+      for (const stage of all) assert.match(args(stage[0]!), /^\$\{NODE_IMAGE\} AS \w+$/);
       assert.ok(all[0]!.some((i) => i.getKeyword() === 'RUN' && /\bnpm ci\b/.test(args(i))), 'build stage runs npm ci');
       const install = find('RUN').filter((i) => /\bnpm ci\b/.test(args(i)));
       assert.equal(install.length, 1);
@@ -103,6 +111,7 @@ for (const image of IMAGES) {
         }
       }
       assert.ok(ignored.includes('.env') && ignored.includes('**/node_modules'), '.dockerignore excludes .env and node_modules');
+      assert.ok(ignored.includes('.dev'), '.dockerignore excludes .dev (the development signing key)');
     });
 
     test('copies only files that exist and that .dockerignore lets through', () => {
@@ -161,6 +170,8 @@ for (const image of IMAGES) {
         assert.equal(checks.length, 1);
         const text = args(checks[0]!);
         const argv = JSON.parse(text.slice(text.indexOf('CMD') + 3).trim()) as string[];
+        assert.deepEqual(argv.slice(0, 2), ['node', '-e'], 'node probes: the slim image has no wget or curl');
+        assert.match(argv[2]!, /process\.env\.PORT/, 'the probe follows PORT when it is set');
         const url = new URL(argv.at(-1)!);
         assert.equal(url.pathname, '/livez');
         assert.ok(servedPaths(serves.service).has(url.pathname));

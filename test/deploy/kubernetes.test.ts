@@ -26,7 +26,8 @@ const SECRET_STAND_INS: Record<string, string> = {
   password: 'stand-in-password',
   url: 'amqp://catalogue:stand-in@rabbitmq:5672',
   secret: 'a-stand-in-signing-key-of-32-chars-or-more',
-  token: 'stand-in.staff.token',
+  // Shaped like the snapshot-reader credential main is given (production refuses a staff token there).
+  token: 'eyJhbGciOiJub25lIn0.eyJyb2xlIjoic25hcHNob3QtcmVhZGVyIiwic3ViIjoibWFpbi1zZXJ2aWNlIn0.',
   'private-key.pem': '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n',
   'extra-public-keys.pem': '-----BEGIN PUBLIC KEY-----\nstand-in\n-----END PUBLIC KEY-----\n',
   // Keyed by Secret and key where a key name means something else elsewhere.
@@ -129,7 +130,9 @@ for (const overlay of OVERLAYS) {
         assert.match(env.get('RABBITMQ_URL') ?? '', /^secret:/, `${name}: RABBITMQ_URL from a Secret`);
         brokerSecrets.set(name, env.get('RABBITMQ_URL')!.split('/')[0]!);
         assert.equal(env.get('AMQP_DECLARE_TOPOLOGY'), 'false', `${name}: the provisioning step declares the topology`);
-        if (facts.program === 'admin') assert.match(env.get('JWT_PRIVATE_KEY') ?? '', /^secret:/, `${name}: JWT_PRIVATE_KEY from a Secret`);
+        if (facts.program === 'admin' && facts.api) assert.match(env.get('JWT_PRIVATE_KEY') ?? '', /^secret:/, `${name}: JWT_PRIVATE_KEY from a Secret`);
+        // A consumer signs nothing: it must not hold the token-signing key.
+        if (facts.program === 'admin' && !facts.api) assert.ok(!env.has('JWT_PRIVATE_KEY') && !env.has('JWT_PRIVATE_KEY_SECRET_ID'), `${name}: no signing key`);
         if (facts.program === 'main') {
           for (const other of ['JWT_PUBLIC_KEY', 'JWT_SECRET']) assert.ok(!env.has(other), `${name}: no ${other} next to the JWKS`);
           const jwks = new URL(env.get('JWT_JWKS_URL') ?? 'http://missing');

@@ -91,8 +91,8 @@ before(async () => {
     ...dev.DEV_MAIN,
     ...place(mainDb, dbUsers.main, passwords.main),
     ADMIN_URL: `http://127.0.0.1:${adminPort}`,
-    // `npm start` mints main a staff token for its resync, signed with the development key.
-    ADMIN_TOKEN: (await tokens.issue('main-service', 'staff', 3600)).token,
+    // `npm start` mints main a snapshot-reader credential for its resync, signed with the development key.
+    ADMIN_TOKEN: (await tokens.issue('main-service', 'snapshot-reader', 3600)).token,
   });
   assert.equal(dev.DEV_MAIN.AMQP_DECLARE_TOPOLOGY, 'false', "npm start's services declare nothing");
   await admin.start();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fixedKeys } from '@catalogue/admin-service/dist/auth/signing-keys';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -107,7 +108,7 @@ before(async () => {
   });
   assert.equal(runs.migrate.code, 0, runs.migrate.stderr);
 
-  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DB_HOST: TEST_DB.host, DB_PORT: String(TEST_DB.port), AMQP_DECLARE_TOPOLOGY: 'false', OUTBOX_SWEEP_MS: '200' };
+  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DB_HOST: TEST_DB.host, DB_PORT: String(TEST_DB.port), AMQP_DECLARE_TOPOLOGY: 'false', OUTBOX_SWEEP_MS: '200', CLIENT_ADDRESS_SECRET: randomBytes(32).toString('hex') };
   const adminPort = await freePort();
   admin = new ServiceProcess('admin', adminPort, {
     ...common,

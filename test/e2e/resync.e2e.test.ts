@@ -20,14 +20,14 @@ import { startSystem, type SystemUnderTest } from '../support/system';
 
 let system: SystemUnderTest;
 let http: ListeningSystem;
-/** Main's staff token for admin's internal snapshot (ADMIN_TOKEN in production). */
+/** Main's snapshot-reader credential for admin's internal snapshot (ADMIN_TOKEN in production). */
 let adminToken: string;
 const logger = createLogger({ service: 'resync-test', level: 'silent' });
 
 before(async () => {
   system = await startSystem();
   http = await listen(system);
-  adminToken = await system.tokenFor('main-service', 'staff');
+  adminToken = await system.tokenFor('main-service', 'snapshot-reader');
 });
 after(async () => {
   await http?.close();

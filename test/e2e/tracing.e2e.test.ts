@@ -65,7 +65,7 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     const likeId = res.body.like.id as string;
 
     const update = await eventually(
-      async () => statementSpans(system.databases.admin, /UPDATE products SET likes = likes \+ 1/).find((s) => lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.message.id'] === likeId)),
+      async () => statementSpans(system.databases.admin, /UPDATE products SET likes = likes \+ \?/).find((s) => lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.message.id'] === likeId)),
       { what: "admin's counter update under the like's consumer span" },
     );
     const chain = lineage(update);

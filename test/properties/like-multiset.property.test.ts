@@ -73,9 +73,13 @@ describe('property: like events with duplicate ids, in any order', () => {
         const deliveries = deliveryOrder(events, copies, keys);
 
         const from = observer.mark();
+        const [applied, duplicates] = [observer.outcomes.applied, observer.outcomes.duplicate];
         for (const event of deliveries) publisher.publish(topology.mainExchange, event.type, event, event.id);
         await publisher.confirmed();
         await observer.settled(from, deliveries.length, `${deliveries.length} like deliveries`);
+        // The inbox's own verdicts: each distinct event applied once, every extra copy a duplicate.
+        assert.equal(observer.outcomes.applied - applied, events.length, 'each distinct event applied once');
+        assert.equal(observer.outcomes.duplicate - duplicates, deliveries.length - events.length, 'every extra copy recognised by the inbox');
 
         for (const id of [...ids, unknown]) {
           const distinct = events.filter((e) => e.data.productId === id).length;

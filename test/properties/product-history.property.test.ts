@@ -15,6 +15,8 @@ let publisher: Awaited<ReturnType<typeof openPublisher>>;
 const ns = createTestNamespace();
 const observer = new CountingObserver();
 let nextProductId = 1;
+/** Runs whose deliveries put some product's events out of version order: the property must have seen some. */
+let reorderedRuns = 0;
 
 before(async () => {
   db = await migratedDatabase('main');
@@ -53,6 +55,19 @@ function eventsOf(id: number, history: ProductHistory): CatalogueEvent[] {
   return events;
 }
 
+const versionOf = (event: CatalogueEvent) => ('version' in event.data ? event.data.version : 0);
+
+/** Whether some product's events arrive with a version lower than one already delivered. */
+function outOfOrder(deliveries: CatalogueEvent[]): boolean {
+  const highest = new Map<number, number>();
+  for (const event of deliveries) {
+    const id = 'id' in event.data ? event.data.id : 0;
+    if (versionOf(event) < (highest.get(id) ?? 0)) return true;
+    highest.set(id, Math.max(versionOf(event), highest.get(id) ?? 0));
+  }
+  return false;
+}
+
 /** Applying the history once, in order: the model main must agree with. */
 function expectedState(history: ProductHistory): { deleted: boolean; version: number; title?: string; image?: string } {
   const last = history.updates[history.updates.length - 1] ?? history;
@@ -85,10 +100,15 @@ describe('property: product changes delivered in any order, any number of times'
         const products = histories.map((history) => ({ id: nextProductId++, history }));
         const events = products.flatMap(({ id, history }) => eventsOf(id, history));
         const deliveries = deliveryOrder(events, copies, keys);
+        if (outOfOrder(deliveries)) reorderedRuns++;
         const from = observer.mark();
+        const [applied, duplicates] = [observer.outcomes.applied, observer.outcomes.duplicate];
         for (const event of deliveries) publisher.publish(main.messaging.topology.adminExchange, event.type, event, event.id);
         await publisher.confirmed();
         await observer.settled(from, deliveries.length, `${deliveries.length} deliveries`);
+        // The inbox's own verdicts: each distinct event applied once, every extra copy a duplicate.
+        assert.equal(observer.outcomes.applied - applied, events.length, 'each distinct event applied once');
+        assert.equal(observer.outcomes.duplicate - duplicates, deliveries.length - events.length, 'every extra copy recognised by the inbox');
 
         assert.equal(observer.deadLetters, 0, 'nothing was dead-lettered');
         for (const { id, history } of products) {
@@ -99,5 +119,8 @@ describe('property: product changes delivered in any order, any number of times'
       }),
       propertyParameters(),
     );
+    // A property that never produced what it is about would pass while proving nothing.
+    assert.ok(observer.outcomes.duplicate > 0, 'duplicates were actually delivered and recognised');
+    assert.ok(reorderedRuns > 0, 'some runs delivered a product\'s events out of version order');
   });
 });

@@ -17,18 +17,25 @@ import type { DataSource } from 'typeorm';
 export function propertyParameters<T>(): fc.Parameters<T> {
   const seed = Number(process.env.PROPERTY_SEED ?? 20261130);
   const numRuns = Number(process.env.PROPERTY_RUNS ?? 10);
-  return { seed, numRuns, endOnFailure: true, interruptAfterTimeLimit: 120_000 };
+  // A run cut short by the time limit has not checked what it claims: that is a failure, not a pass.
+  return { seed, numRuns, endOnFailure: true, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true };
 }
 
 /** Counts what messaging reports, so a test knows when every delivery it caused has been settled. */
 export class CountingObserver implements MessagingObserver {
   published_ = 0;
+  /** Confirmed publishes whose claim rolled back afterwards (each will be published again). */
+  rolledBack = 0;
   deliveries = 0;
   readonly outcomes: Record<ConsumeOutcome, number> = { applied: 0, duplicate: 0 };
   deadLetters = 0;
 
   published(_type: string, count: number): void {
     this.published_ += count;
+  }
+
+  claimRolledBack(confirmedRows: number): void {
+    this.rolledBack += confirmedRows;
   }
 
   consumed(info: { outcome: ConsumeOutcome }): void {

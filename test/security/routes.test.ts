@@ -2,30 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { startSystem, type SystemUnderTest } from '../support/system';
+import { PUBLIC } from '../support/public-routes';
 import { concretePath, listRoutes, type RegisteredRoute } from '../support/routes';
 
-/**
- * The routes that answer without a token. Anything else any app registers must answer 401 to an
- * anonymous caller: a new route is closed unless it is added here on purpose.
- */
-const PUBLIC: Record<'main' | 'admin', string[]> = {
-  // main's sign-in passes through to admin's (for the storefront on main's origin).
-  main: [
-    'GET /api/products',
-    'GET /api/products/stream',
-    'GET /api/products/:id',
-    'GET /flask/api/products',
-    'GET /flask/api/products/:id',
-    'GET /livez',
-    'GET /readyz',
-    'GET /api/health',
-    'GET /flask/api/health',
-    'GET /ready',
-    'GET /metrics',
-    'POST /api/auth/login',
-  ],
-  admin: ['POST /api/auth/login', 'GET /.well-known/jwks.json', 'GET /livez', 'GET /readyz', 'GET /api/health', 'GET /ready', 'GET /metrics'],
-};
 
 let system: SystemUnderTest;
 let routes: Record<'main' | 'admin', RegisteredRoute[]>;

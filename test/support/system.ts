@@ -6,7 +6,7 @@ import { buildMainService, type MainService } from '@catalogue/main-service/dist
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import mysql from 'mysql2/promise';
-import { createLogger, openDatabase, provisionBroker, removeBrokerUser, topologyFor, type Role, type Topology } from '@catalogue/shared';
+import { createLogger, openDatabase, provisionBroker, removeBrokerUser, topologyFor, type TokenRole, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -21,7 +21,7 @@ export interface SystemUnderTest {
     dataSource: DataSource;
   };
   /** A token signed by admin's key, as sign-in would issue it. */
-  tokenFor(subject: string, role: Role): Promise<string>;
+  tokenFor(subject: string, role: TokenRole): Promise<string>;
   topology: Topology;
   namespace: string;
   /** Each service's own database name, e.g. to tell their statements apart in traces. */
@@ -93,7 +93,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   await adminApp.listen(0, '127.0.0.1');
   const adminUrl = await adminApp.getUrl();
   const tokens = adminApp.get(TokensService);
-  const tokenFor = async (subject: string, role: Role) => (await tokens.issue(subject, role)).token;
+  const tokenFor = async (subject: string, role: TokenRole) => (await tokens.issue(subject, role)).token;
 
   const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
   mainBrokerUrl.port = String(proxyPort);
@@ -119,6 +119,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     databases: { main: mainDb!.credentials.database, admin: adminDb!.credentials.database },
     mainBrokerProxy,
     async stop() {
+      main.revokedUsers.stop();
       await main.messaging.stop(2000);
       await main.rateLimitCounters.close();
       await mainDataSource.destroy();

@@ -1,21 +1,25 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { forbidden, type Identity } from '@catalogue/shared';
+import { forbidden, type Identity, type ServiceRole } from '@catalogue/shared';
 import type { Request } from 'express';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
 import { PUBLIC_WHEN, type PublicWhen } from './public.decorator';
+import { SERVICE_ACCESS } from './service-access.decorator';
+import { UserAccessService } from '../users/user-access.service';
 import { TokensService } from './tokens.service';
 
 /**
  * Global guard: every HTTP route needs a bearer token with role staff unless marked @Public, so a
- * new route is closed by default. Event handlers (the broker transport) are not HTTP and pass.
+ * new route is closed by default; a service credential passes only where @ServiceAccess names its
+ * role. Event handlers (the broker transport) are not HTTP and pass.
  */
 @Injectable()
 export class StaffGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokensService,
+    private readonly access: UserAccessService,
     @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
   ) {}
 
@@ -25,7 +29,10 @@ export class StaffGuard implements CanActivate {
     if (this.isOpen(when)) return true;
     const req = context.switchToHttp().getRequest<Request & { identity?: Identity }>();
     const identity = await this.tokens.verifier.verify(req.headers.authorization);
-    if (identity.role !== 'staff') throw forbidden('this needs a staff account');
+    const services = this.reflector.getAllAndOverride<ServiceRole[] | undefined>(SERVICE_ACCESS, [context.getHandler(), context.getClass()]) ?? [];
+    if (identity.role !== 'staff' && !(services as string[]).includes(identity.role)) throw forbidden('this needs a staff account');
+    // A disabled user's token, or one issued before their role changed, stops here (401 token_revoked).
+    await this.access.assertCurrent(identity);
     req.identity = identity;
     return true;
   }

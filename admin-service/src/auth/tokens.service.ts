@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { SignJWT } from 'jose';
-import { TokenVerifier, type Role } from '@catalogue/shared';
+import { TokenVerifier, type TokenRole } from '@catalogue/shared';
 import { ADMIN_CONFIG, SIGNING_KEY } from '../common/tokens';
 import type { AdminConfig } from '../config';
 import type { PublicJwk } from './signing-key';
@@ -33,9 +33,10 @@ export class TokensService implements OnApplicationShutdown {
     return this.verifiedWith.verifier;
   }
 
-  async issue(subject: string, role: Role, ttlSeconds = this.config.JWT_TTL_SECONDS): Promise<IssuedToken> {
+  /** `version`: the user's token version, carried as `ver` so a later change to the user revokes this token. */
+  async issue(subject: string, role: TokenRole, ttlSeconds = this.config.JWT_TTL_SECONDS, version?: number): Promise<IssuedToken> {
     const { current } = this.keys.ring();
-    const token = await new SignJWT({ role })
+    const token = await new SignJWT(version === undefined ? { role } : { role, ver: version })
       .setProtectedHeader({ alg: 'RS256', kid: current.publicJwk.kid, typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(this.config.JWT_ISSUER)

@@ -54,7 +54,14 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       const { settings, logger } = this.options;
-      this.broker = new Broker({ url: settings.brokerUrl, connectionName: 'admin-service consumer', heartbeatSeconds: settings.heartbeatSeconds, logger });
+      this.broker = new Broker({
+        url: settings.brokerUrl,
+        connectionName: 'admin-service consumer',
+        heartbeatSeconds: settings.heartbeatSeconds,
+        logger,
+        role: 'consumer',
+        observer: this.options.observer,
+      });
       this.consumer = new EventConsumer({
         consumer: 'admin',
         broker: this.broker,

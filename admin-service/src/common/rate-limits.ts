@@ -22,6 +22,8 @@ export interface AdminRateLimits {
   login: RequestHandler[];
   /** Writes per client address (sign-in has its own). */
   writes: RequestHandler;
+  /** Searches per client address, mounted on the product list: admin has no list cache, so every search reaches the database. */
+  searches: RequestHandler;
 }
 
 /** admin's rate limits, all built here. `counters` decides where they count (Redis or memory). */
@@ -53,8 +55,16 @@ export function adminRateLimits(config: AdminConfig, counters: RateLimitCounters
       }),
     ],
     writes: rateLimiter(counters, { name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
+    searches: rateLimiter(counters, {
+      name: 'searches',
+      windowMs: 60_000,
+      limit: config.SEARCHES_PER_MINUTE_PER_ADDRESS,
+      skip: (req) => req.method !== 'GET' || req.path !== '/' || !isSearch(req.query.q),
+    }),
   };
 }
+
+const isSearch = (q: unknown): boolean => typeof q === 'string' && q.trim() !== '';
 
 /** The email a sign-in names, as sign-in compares it (before validation: any string the client sent). */
 function emailOf(req: Request): string | undefined {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import amqplib from 'amqplib';
-import { AppError, deadLetterQueueOf, listDeadLetters, queueOf, replayDeadLetters, ServiceMessaging, type ConsumerName, type DeadLetter } from '@catalogue/shared';
+import { AppError, deadLetterQueueOf, listDeadLetters, queueOf, replayDeadLetters, replayTargetOf, ServiceMessaging, type ConsumerName, type DeadLetter } from '@catalogue/shared';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
 
@@ -66,7 +66,7 @@ export class DeadLettersService {
     const outcome = await this.withConnection((connection) =>
       replayDeadLetters(
         connection,
-        deadLetterQueueOf(this.messaging.topology, choice.queue),
+        replayTargetOf(this.messaging.topology, choice.queue),
         (letter) => {
           if ('all' in choice) return true;
           if (letter.messageId === undefined || !wanted.has(letter.messageId)) return false;

@@ -1,7 +1,7 @@
 import { createTransactionRunner } from '@catalogue/shared';
 import type { DataSource } from 'typeorm';
 import { addProduct } from './products.service';
-import { ProductsRepository } from './products.repository';
+import { anyProductLocked } from './products.repository';
 
 /**
  * The demo catalogue a fresh development setup starts with: everyday homeware, each with a small
@@ -56,11 +56,10 @@ export const DEMO_PRODUCTS: readonly { title: string; picture: string }[] = [
  * catalogue. Returns how many products it created (0 when the catalogue was not empty).
  */
 export async function seedDemoCatalogue(dataSource: DataSource, picturesUrl: string): Promise<number> {
-  const products = new ProductsRepository(dataSource);
   const runInTransaction = createTransactionRunner(dataSource, { idempotent: false });
   return runInTransaction(async (tx) => {
-    if (await products.anyProductLocked(tx)) return 0;
-    for (const demo of DEMO_PRODUCTS) await addProduct(tx, products, { title: demo.title, image: new URL(demo.picture, picturesUrl).href });
+    if (await anyProductLocked(tx)) return 0;
+    for (const demo of DEMO_PRODUCTS) await addProduct(tx, { title: demo.title, image: new URL(demo.picture, picturesUrl).href });
     return DEMO_PRODUCTS.length;
   });
 }

@@ -1,20 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { parseProductId, parseSnapshotQuery, type AdminSnapshotRow, type SnapshotPage } from '@catalogue/shared';
 import { z } from 'zod';
+import { ServiceAccess } from '../auth/service-access.decorator';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ProductsService } from './products.service';
 
 const reannounceSchema = z.strictObject({ atLeastVersion: z.number().int().min(0).max(2_147_483_647).optional() }).optional();
 
-/**
- * Repair endpoints for operators and main's resync, not for the public.
- * STAFF-ONLY: must sit behind staff authentication (the security work puts auth on /internal/*).
- */
+/** Repair endpoints for operators (staff) and main's resync (the snapshot only, with a snapshot-reader credential). */
 @Controller('/internal/products')
 export class ProductsInternalController {
   constructor(private readonly products: ProductsService) {}
 
   /** Every product in id order, deleted ones as tombstones, with versions and like counts. */
+  @ServiceAccess('snapshot-reader')
   @Get('snapshot')
   snapshot(@Query() query: Record<string, unknown>): Promise<SnapshotPage<AdminSnapshotRow>> {
     return this.products.snapshot(parseSnapshotQuery(query));

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, type ListQuery, type Sql } from '@catalogue/shared';
+import { Inject, Injectable } from '@nestjs/common';
+import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ADMIN_CONFIG } from '../common/tokens';
+import type { AdminConfig } from '../config';
 import { leaveUnlikeTombstone, markLikesApplied, markLikeTakenBack } from './applied-likes';
 import type { ProductFilters } from './product-filters';
 
@@ -43,15 +45,37 @@ function filterConditions(filters: ProductFilters): Sql[] {
   return conditions;
 }
 
+/** A new product's row (version 1, no likes); returns its id. Needs no settings, so a seed can call it too. */
+export async function insertProduct(tx: EntityManager, input: ProductInput): Promise<number> {
+  const result: { insertId: number } = await tx.query('INSERT INTO products (title, image) VALUES (?, ?)', [input.title, input.image]);
+  return Number(result.insertId);
+}
+
+/**
+ * Whether admin has ever had a product (deleted ones too), read with a lock on the first row, or
+ * on the empty table's end, that holds until the transaction ends: a second caller waits.
+ */
+export async function anyProductLocked(tx: EntityManager): Promise<boolean> {
+  const rows: unknown[] = await tx.query('SELECT id FROM products ORDER BY id LIMIT 1 FOR UPDATE');
+  return rows.length > 0;
+}
+
 /** Explicit SQL over admin's products: every write is one statement, like counts change only in SQL. */
 @Injectable()
 export class ProductsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(ADMIN_CONFIG) private readonly config: AdminConfig,
+  ) {}
 
   /** One row more than the list's limit, each with the value it was sorted by (for the cursor). */
   async listLive(list: ListQuery<ProductFilters>): Promise<ListedProduct[]> {
-    const { sql, params } = productListSql(list, { table: 'products', columns: COLUMNS, filters: filterConditions(list.filters) });
-    const rows: (Product & { sort_value: string | number })[] = await this.dataSource.query(sql, params);
+    const statement = productListSql(list, { table: 'products', columns: COLUMNS, filters: filterConditions(list.filters) });
+    type Row = Product & { sort_value: string | number };
+    // Searches and filters may read every live row: the database stops them at the time limit.
+    const rows: Row[] = statement.indexBounded
+      ? await this.dataSource.query(statement.sql, statement.params)
+      : await queryWithTimeLimit<Row>(this.dataSource, statement, this.config.SEARCH_TIME_LIMIT_MS);
     return rows.map(({ sort_value, ...product }) => ({ id: product.id, product, sortValue: sort_value }));
   }
 
@@ -60,19 +84,6 @@ export class ProductsRepository {
     return rows[0];
   }
 
-  /**
-   * Whether admin has ever had a product (deleted ones too), read with a lock on the first row, or
-   * on the empty table's end, that holds until the transaction ends: a second caller waits.
-   */
-  async anyProductLocked(tx: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await tx.query('SELECT id FROM products ORDER BY id LIMIT 1 FOR UPDATE');
-    return rows.length > 0;
-  }
-
-  async insert(tx: EntityManager, input: ProductInput): Promise<number> {
-    const result: { insertId: number } = await tx.query('INSERT INTO products (title, image) VALUES (?, ?)', [input.title, input.image]);
-    return Number(result.insertId);
-  }
 
   /** Returns the product and its new version, or undefined when there is no live product with that id. */
   async update(tx: EntityManager, id: number, input: ProductInput): Promise<(Product & { version: number }) | undefined> {

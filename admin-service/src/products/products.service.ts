@@ -21,7 +21,7 @@ import {
 import { DataSource, type EntityManager } from 'typeorm';
 import { LOGGER, METRICS } from '../common/tokens';
 import type { ProductFilters } from './product-filters';
-import { ProductsRepository, type Product, type ProductInput, type ProductSnapshotRow } from './products.repository';
+import { insertProduct, ProductsRepository, type Product, type ProductInput, type ProductSnapshotRow } from './products.repository';
 
 export const PRODUCTS_PATH = '/api/products';
 
@@ -57,7 +57,7 @@ export class ProductsService {
   }
 
   async create(input: ProductInput): Promise<Product> {
-    const product = await this.runInTransaction((tx) => addProduct(tx, this.products, input));
+    const product = await this.runInTransaction((tx) => addProduct(tx, input));
     this.metrics.productsCreated.inc();
     this.messaging.announce();
     return product;
@@ -161,8 +161,8 @@ export class ProductsService {
 }
 
 /** A new product and its product_created event, in the caller's transaction: how every product comes to be. */
-export async function addProduct(tx: EntityManager, products: ProductsRepository, input: ProductInput): Promise<Product> {
-  const id = await products.insert(tx, input);
+export async function addProduct(tx: EntityManager, input: ProductInput): Promise<Product> {
+  const id = await insertProduct(tx, input);
   await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
   return { id, ...input, likes: 0 };
 }

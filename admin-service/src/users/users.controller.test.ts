@@ -47,7 +47,7 @@ describe('GET /api/users', () => {
       listed.map((u) => u.email),
       ['list-1@example.test', 'list-2@example.test', 'list-3@example.test'],
     );
-    assert.deepEqual(Object.keys(listed[0]!).sort(), ['email', 'id', 'name', 'role'], 'no other column (no password hash) leaves the service');
+    assert.deepEqual(Object.keys(listed[0]!).sort(), ['disabled', 'email', 'id', 'name', 'role'], 'no other column (no password hash) leaves the service');
     assert.deepEqual(
       all.map((u) => u.id),
       [...all.map((u) => u.id)].sort((a, b) => a - b),

@@ -17,6 +17,8 @@ function appWithStaffRoute() {
     new TokenVerifier({ key: { kind: 'secret', secret: TEST_JWT_SECRET }, issuer: 'catalogue-admin', audience: 'catalogue' }),
     new AdminUsersClient('http://127.0.0.1:9', 100),
     false,
+    // No user revoked (revocation has its own test against the database).
+    { assertCurrent: async () => undefined },
   );
   const app = express();
   app.get('/api/ops', authenticate(users), requireRole('staff'), (req, res) => {

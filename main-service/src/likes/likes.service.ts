@@ -170,7 +170,7 @@ type Verdict = 'recorded' | 'not_found' | 'already_liked';
 function outcomeOf(receipt: LikeReceipt, verdict: Verdict): BatchOutcome<LikeReceipt> {
   if (verdict === 'recorded') return { ok: true, value: receipt };
   if (verdict === 'not_found') return { ok: false, error: AppError.notFound(`product ${receipt.productId}`) };
-  return { ok: false, error: new AppError(400, 'already_liked', `user ${receipt.userId} already liked product ${receipt.productId}`) };
+  return { ok: false, error: new AppError(400, 'already_liked', `you already liked product ${receipt.productId}`) };
 }
 
 function countByProduct(likes: PendingLike[]): Map<number, number> {

@@ -135,6 +135,19 @@ describe('GET /metrics on main-service', () => {
     assert.equal(await value('catalogue_events_consumed_total', labels), consumed);
   });
 
+  test('an event older than the version main has counts as stale, not as a change', async () => {
+    const id = freshProductId();
+    const labels = { event_type: EventTypes.ProductCreated };
+    const consumed = await value('catalogue_events_consumed_total', { event_type: EventTypes.ProductUpdated });
+    await publishAdminEvent(main, EventTypes.ProductUpdated, snapshot(id, 2));
+    await grows('catalogue_events_consumed_total', { event_type: EventTypes.ProductUpdated }, consumed);
+    const stale = await value('catalogue_events_stale_total', labels);
+    await publishAdminEvent(main, EventTypes.ProductCreated, snapshot(id, 1));
+    await grows('catalogue_events_stale_total', labels, stale);
+    const rows: { version: number }[] = await main.dataSource.query('SELECT version FROM products WHERE id = ?', [id]);
+    assert.equal(Number(rows[0]!.version), 2);
+  });
+
   test('a dead-lettered message is counted, and a made-up type never becomes a label', async () => {
     const unknown = { event_type: 'unknown' };
     const before = await value('catalogue_events_dead_lettered_total', unknown);
@@ -212,5 +225,13 @@ describe('a publish the broker never confirms', () => {
     proxy.cutAll();
     await eventually(async () => (await value('catalogue_events_published_total', { event_type: EventTypes.ProductLiked }, cut)) > published, { timeoutMs: 20_000, what: 'the publish after recovery' });
     await eventually(async () => (await value('catalogue_outbox_backlog_rows', {}, cut)) === 0, { what: 'the outbox to drain' });
+  });
+
+  test('a cut broker connection counts as lost, by connection and reason', async () => {
+    const labels = { connection: 'publisher', reason: 'connection_lost' };
+    const before = await value('catalogue_broker_connections_lost_total', labels, cut);
+    await eventually(async () => cut.messaging.isConnected(), { what: 'the connection to be up' });
+    proxy.cutAll();
+    await eventually(async () => (await value('catalogue_broker_connections_lost_total', labels, cut)) > before, { what: 'the loss to be counted' });
   });
 });

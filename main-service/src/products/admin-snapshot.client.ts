@@ -10,7 +10,7 @@ export class AdminSnapshotClient {
   constructor(
     private readonly baseUrl: string,
     timeoutMs: number,
-    /** Staff bearer token: the snapshot is an internal, staff-only route. */
+    /** A snapshot-reader credential (ADMIN_TOKEN): the snapshot is internal, for staff and that credential only. */
     private readonly token?: string,
   ) {
     this.policy = timeout(timeoutMs, TimeoutStrategy.Aggressive);

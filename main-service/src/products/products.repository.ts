@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, productListSql, type ListQuery } from '@catalogue/shared';
+import { affectedRows, productListSql, queryWithTimeLimit, type ListQuery } from '@catalogue/shared';
 
 export interface ProductView {
   id: number;
@@ -45,12 +45,19 @@ const toView = (row: ProductRow): ProductView => ({ id: Number(row.id), title: r
 
 /** Main's copy of the products: explicit SQL, one round trip per call. */
 export class ProductsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** `searchTimeLimitMs`: how long the database may spend on a search statement before it stops it. */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly searchTimeLimitMs = 2000,
+  ) {}
 
   /** One row more than the list's limit, each with the value it was sorted by (for the cursor). */
   async listLive(list: ListQuery): Promise<ListedProduct[]> {
-    const { sql, params } = productListSql(list, { table: 'products', columns: 'id, title, image, likes' });
-    const rows: (ProductRow & { sort_value: string | number })[] = await this.dataSource.query(sql, params);
+    const statement = productListSql(list, { table: 'products', columns: 'id, title, image, likes' });
+    type Row = ProductRow & { sort_value: string | number };
+    const rows: Row[] = statement.indexBounded
+      ? await this.dataSource.query(statement.sql, statement.params)
+      : await queryWithTimeLimit<Row>(this.dataSource, statement, this.searchTimeLimitMs);
     return rows.map((row) => ({ id: Number(row.id), product: toView(row), sortValue: row.sort_value }));
   }
 

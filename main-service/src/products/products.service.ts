@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, listPageOf, snapshotPageOf, sortName, type ListQuery, type SnapshotPage, type SnapshotQuery } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
-import { PageCache } from './page-cache';
+import { PAGE_CACHE_DEFAULT_MAX_BYTES, PageCache } from './page-cache';
 import type { ProductChangesRepository } from './product-changes.repository';
 import type { ProductAuditRow, ProductSnapshot, ProductsRepository, ProductView } from './products.repository';
 
@@ -15,6 +15,9 @@ export interface RenderedPage {
   position: number;
 }
 
+const pageKey = (list: ListQuery, path: string): string =>
+  JSON.stringify([path, list.limit, list.q ?? null, sortName(list.sort), list.after ?? null, list.filters ?? null, list.carried]);
+
 /**
  * Main's product copy. Admin's events may arrive late, twice or out of order: a version decides
  * which state wins, and a delete leaves a tombstone that no later event can undo. Each change it
@@ -27,14 +30,17 @@ export class ProductsService {
   /**
    * `listCacheMs`: how long a list page may be served from memory (0: never). `feedPosition`: how
    * far this replica has heard the change feed (every change up to it was committed before).
+   * `listCacheMaxBytes`: how much the list cache may hold.
    */
   constructor(
     private readonly products: ProductsRepository,
     private readonly feed: ProductChangesRepository,
     listCacheMs = 0,
     private readonly feedPosition: () => number = () => 0,
+    listCacheMaxBytes = PAGE_CACHE_DEFAULT_MAX_BYTES,
   ) {
-    this.pages = new PageCache(listCacheMs);
+    // Characters of the rendered page stand in for its bytes: the JSON is mostly ASCII.
+    this.pages = new PageCache({ ttlMs: listCacheMs, maxBytes: listCacheMaxBytes, sizeOf: (page) => page.json.length + page.etag.length + (page.link?.length ?? 0) });
   }
 
   /**
@@ -43,8 +49,7 @@ export class ProductsService {
    * the page or its Link is in the key: search text, sort, cursor position, filters and limit.
    */
   listJson(list: ListQuery, path: string): Promise<RenderedPage> {
-    const key = JSON.stringify([path, list.limit, list.q ?? null, sortName(list.sort), list.after ?? null, list.filters ?? null, list.carried]);
-    return this.pages.get(key, async () => {
+    return this.pages.get(pageKey(list, path), async () => {
       // Read before the query: the page shows at least every change heard so far (the cache is
       // cleared as each later one is heard).
       const position = this.feedPosition();
@@ -55,6 +60,11 @@ export class ProductsService {
       const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;
       return { json, etag, link, position };
     });
+  }
+
+  /** Whether this page would be answered from memory now (an uncached search is what the per-address search limit counts). */
+  hasCachedPage(list: ListQuery, path: string): boolean {
+    return this.pages.has(pageKey(list, path));
   }
 
   /** After a write that changes what the list shows (a like, a product event, a resync). */

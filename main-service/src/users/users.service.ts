@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { Identity, TokenVerifier } from '@catalogue/shared';
 import type { AdminUsersClient } from './users.client';
+import type { RevokedUsers } from './revocations';
 import { VerifiedTokens } from './verified-tokens';
 
 /**
@@ -16,15 +17,19 @@ export class UsersService {
     private readonly verifier: TokenVerifier,
     private readonly admin: AdminUsersClient,
     private readonly devRandomUser: boolean,
+    private readonly revoked: Pick<RevokedUsers, 'assertCurrent'>,
   ) {}
 
   async identify(authorization: string | undefined): Promise<Identity> {
-    if (this.devRandomUser && authorization === undefined) return { subject: await this.admin.randomUserId(), role: 'customer' };
+    if (this.devRandomUser && authorization === undefined) return { subject: await this.admin.randomUserId(), role: 'customer', tokenVersion: 0 };
     // Keyed by the whole header (signature included): only the very same token hits.
-    const known = authorization === undefined ? undefined : this.verified.get(authorization);
-    if (known) return known;
-    const identity = await this.verifier.verify(authorization);
-    this.verified.remember(authorization!, identity, expiryOf(authorization!));
+    let identity = authorization === undefined ? undefined : this.verified.get(authorization);
+    if (!identity) {
+      identity = await this.verifier.verify(authorization);
+      this.verified.remember(authorization!, identity, expiryOf(authorization!));
+    }
+    // Checked on every request, cached token or not: a disabled user's token stops working here.
+    await this.revoked.assertCurrent(identity);
     return identity;
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import amqplib from 'amqplib';
-import { createEvent, EventTypes, listDeadLetters, replayDeadLetters } from '@catalogue/shared';
+import { createEvent, EventTypes, listDeadLetters, replayDeadLetters, replayTargetOf } from '@catalogue/shared';
 import { eventually, publishRaw, TEST_RABBITMQ_URL } from '@catalogue/shared/testing';
 import { freshProductId, publishAdminEvent, startMain, type MainUnderTest } from '@catalogue/main-service/dist/test-support';
 
@@ -55,6 +55,43 @@ async function emptyDeadLetters(): Promise<void> {
   await channel.purgeQueue(dlq());
   await channel.close();
 }
+
+/** What arrived in a queue so far (taken off it). */
+async function takeAll(queue: string): Promise<amqplib.GetMessage[]> {
+  const channel = await connection.createChannel();
+  try {
+    const taken: amqplib.GetMessage[] = [];
+    for (let message = await channel.get(queue, { noAck: true }); message; message = await channel.get(queue, { noAck: true })) taken.push(message);
+    return taken;
+  } finally {
+    await channel.close();
+  }
+}
+
+describe('dead-letter replay trusts the queue, not the message (a message planted with a service broker user)', () => {
+  test("a message in main's dead-letter queue whose headers name admin's exchange is never replayed into admin's queue", async () => {
+    await emptyDeadLetters();
+    await takeAll(main.messaging.topology.adminQueue);
+    const { mainExchange } = main.messaging.topology;
+    // Main's broker user may write to the dead-letter exchange: it plants a like for admin in its own dead-letter queue.
+    const like = createEvent(EventTypes.ProductLiked, { productId: 1, userId: 'planted' });
+    await parkInDeadLetters(like.id, JSON.stringify(like), mainExchange, EventTypes.ProductLiked, EventTypes.ProductLiked);
+    // And one that claims admin's exchange with a key main does receive: it may only go to main.
+    const product = createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 'planted product'));
+    await parkInDeadLetters(product.id, JSON.stringify(product), mainExchange, EventTypes.ProductCreated);
+
+    // A staff "Replay all" on main's dead letters.
+    const outcome = await replayDeadLetters(connection, replayTargetOf(main.messaging.topology, 'main'), () => true, { confirmTimeoutMs: 5000 });
+
+    assert.equal(outcome.exchange, main.messaging.topology.adminExchange, "main's dead letters go back through the exchange that feeds main's queue");
+    assert.deepEqual(outcome.failed.map((f) => f.deadLetter.messageId), [like.id]);
+    assert.match(outcome.failed[0]!.error, /not an event the main queue receives/);
+    assert.deepEqual(outcome.replayed.map((d) => d.messageId), [product.id]);
+    await eventually(async () => (await storedTitle(product.data.id)) === 'planted product', { what: 'the product event applied by main' });
+    assert.deepEqual(await takeAll(main.messaging.topology.adminQueue), [], "nothing reached admin's queue");
+    assert.deepEqual((await listDeadLetters(connection, dlq())).map((d) => d.messageId), [like.id], 'the planted like stays for an operator to look at');
+  });
+});
 
 describe('dead letters: list with reasons, replay after a fix', () => {
   test('listing shows each message with its reason and origin and leaves the queue as it was', async () => {
@@ -111,28 +148,27 @@ describe('dead letters: list with reasons, replay after a fix', () => {
     const chosen = createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 'chosen'));
     const other = createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 'other'));
     for (const event of [chosen, other]) await parkInDeadLetters(event.id, JSON.stringify(event), main.messaging.topology.adminExchange, EventTypes.ProductCreated);
-    const outcome = await replayDeadLetters(connection, dlq(), (d) => d.messageId === chosen.id, { confirmTimeoutMs: 5000 });
+    const outcome = await replayDeadLetters(connection, replayTargetOf(main.messaging.topology, 'main'), (d) => d.messageId === chosen.id, { confirmTimeoutMs: 5000 });
     assert.deepEqual(outcome.replayed.map((d) => d.messageId), [chosen.id]);
     await eventually(async () => (await storedTitle(chosen.data.id)) === 'chosen');
     assert.deepEqual((await listDeadLetters(connection, dlq())).map((d) => d.messageId), [other.id]);
     assert.equal(await storedTitle(other.data.id), undefined);
   });
 
-  test('when replay fails midway (no such exchange, or nothing bound) those messages stay in the queue and the rest go through', async () => {
+  test('a message that cannot go back (its routing key is not one main receives) stays in the queue and the rest go through', async () => {
     await emptyDeadLetters();
     const good = createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 'good'));
-    await parkInDeadLetters('to-nowhere', '{}', `${main.namespace}no-such-exchange`, EventTypes.ProductCreated);
     await parkInDeadLetters('unroutable', '{}', main.messaging.topology.adminExchange, 'no-binding-for-this');
     await parkInDeadLetters(good.id, JSON.stringify(good), main.messaging.topology.adminExchange, EventTypes.ProductCreated);
 
     const run = await cli('replay', '--all', '--queue', 'main');
     assert.equal(run.status, 1, run.stdout + run.stderr);
-    assert.match(run.stdout, /FAILED to-nowhere .*closed the channel/);
-    assert.match(run.stdout, /FAILED unroutable .*no queue is bound/);
-    assert.match(run.stdout, /replayed: 1; failed: 2/);
+    assert.match(run.stdout, /FAILED unroutable .*not an event the main queue receives/);
+    assert.match(run.stdout, new RegExp(`replayed ${good.id} from .*main\\.dead-letter to .*admin\\.events/product_created`));
+    assert.match(run.stdout, /replayed: 1; failed: 1/);
     await eventually(async () => (await storedTitle(good.data.id)) === 'good');
     const left = (await listDeadLetters(connection, dlq())).map((d) => d.messageId).sort();
-    assert.deepEqual(left, ['to-nowhere', 'unroutable']);
+    assert.deepEqual(left, ['unroutable']);
   });
 
   test('bad arguments print the usage and exit 2, touching nothing', async () => {
@@ -143,10 +179,10 @@ describe('dead letters: list with reasons, replay after a fix', () => {
 });
 
 /** A message as our consumer dead-letters it, put straight into the dead-letter queue. */
-async function parkInDeadLetters(messageId: string, content: string, exchange: string, routingKey: string): Promise<void> {
+async function parkInDeadLetters(messageId: string, content: string, exchange: string, routingKey: string, type: string = EventTypes.ProductCreated): Promise<void> {
   await publishRaw('', dlq(), content, {
     messageId,
-    type: EventTypes.ProductCreated,
+    type,
     headers: { 'x-dead-letter-reason': 'handler failed: test', 'x-original-exchange': exchange, 'x-original-routing-key': routingKey },
   });
 }

@@ -27,6 +27,7 @@ export * from './http/ids';
 export * from './http/cursor';
 export * from './db/fulltext';
 export * from './db/product-list';
+export * from './db/time-limit';
 export * from './observability/metrics';
 export * from './observability/http-metrics';
 export * from './observability/messaging-metrics';

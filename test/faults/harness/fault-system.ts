@@ -8,8 +8,10 @@ import { createLogger, topologyFor } from '@catalogue/shared';
 import { FaultProxy } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
+import type { Databases } from './checker';
 import { PrivateMariaDb, PrivateRabbitMq, freePort } from './servers';
 import { ServiceProcess } from './service-process';
+import { hs256CustomerTokens, type WorkloadTargets } from './workload';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-0123456789abcdef0123456789';
 
@@ -107,9 +109,49 @@ export class FaultSystem {
     });
   }
 
+  /** Where a Workload sends its requests: straight to each service's own port. */
+  workloadTargets(): WorkloadTargets {
+    return { main: [this.main.url], admin: [this.admin.url], staffToken: () => this.staffToken, customerToken: hs256CustomerTokens(FAULT_JWT_SECRET) };
+  }
+
+  /** The checker's view of both databases (direct, not through the proxies). */
+  databases(): Databases {
+    return { main: this.mainSql, admin: this.adminSql };
+  }
+
+  async deadLettered(): Promise<number> {
+    const queues = await this.readyMessages();
+    return queues.mainDead + queues.adminDead;
+  }
+
   async startServices(): Promise<void> {
     if (!this.admin.running) await this.admin.start();
     if (!this.main.running) await this.main.start();
+  }
+
+  /**
+   * Both services answer their health check (database reachable, every broker connection open):
+   * each fault starts from a healthy system, so what it breaks is really there to break.
+   */
+  async waitForHealthy(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const service of [this.main, this.admin]) {
+      let last = '';
+      for (;;) {
+        try {
+          // The detailed report: readiness needs only the database, a fault needs the broker too.
+          const res = await fetch(`${service.url}/api/health`, { signal: AbortSignal.timeout(2000) });
+          const text = await res.text();
+          last = `${res.status} ${text}`;
+          const checks = (JSON.parse(text) as { checks?: { database?: string; broker?: string } }).checks;
+          if (checks?.database === 'up' && checks.broker === 'up') break;
+        } catch (err) {
+          last = (err as Error).message;
+        }
+        if (Date.now() > deadline) throw new Error(`${service.name}-service is not healthy after ${timeoutMs} ms: ${last}\n${service.tail()}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 
   /** Heals every link (all proxies back to pass). */

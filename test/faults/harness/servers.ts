@@ -53,7 +53,18 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function chownTree(dir: string, user: string): void {
+/** The process state letter from /proc (R, S, T for stopped...), or undefined when it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    // The command name is in parentheses and may hold spaces: the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+export function chownTree(dir: string, user: string): void {
   // The servers drop root and run as their own system user, which must own their directories.
   const uid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[2]);
   const gid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[3]);
@@ -117,20 +128,35 @@ export class PrivateMariaDb {
     await waitUntil(`MariaDB ${this.label} on port ${this.port}`, () => portOpen(this.port), 30_000);
   }
 
-  /** SIGKILL: no shutdown, no flush; InnoDB recovers on the next start. */
-  async kill(): Promise<void> {
+  /**
+   * SIGKILL: no shutdown, no flush; InnoDB recovers on the next start. Fails loudly when there is
+   * no running server to kill: a kill that did nothing would let its scenario prove nothing.
+   * Returns the pid it killed.
+   */
+  async kill(): Promise<number> {
     const pid = this.pid();
-    if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
-    await waitUntil(`MariaDB ${this.label} to die`, async () => !(await portOpen(this.port)) && !(pid && pidAlive(pid)), 15_000);
+    if (!pid || !pidAlive(pid)) throw new Error(`MariaDB ${this.label}: no running server to kill (pid file ${pid ?? 'missing'})`);
+    process.kill(pid, 'SIGKILL');
+    await waitUntil(`MariaDB ${this.label} to die`, async () => !(await portOpen(this.port)) && !pidAlive(pid), 15_000);
+    return pid;
   }
 
-  async restartHard(): Promise<void> {
-    await this.kill();
+  /** Kills the server and starts it again; returns the killed pid and the new one. */
+  async restartHard(): Promise<{ killed: number; started: number }> {
+    const killed = await this.kill();
     await this.start();
+    // The port may open a moment before the new server rewrites the (stale) pid file.
+    await waitUntil(`MariaDB ${this.label} to record its new pid`, async () => {
+      const pid = this.pid();
+      return pid !== undefined && pid !== killed && pidAlive(pid);
+    }, 15_000);
+    return { killed, started: this.pid()! };
   }
 
   async destroy(): Promise<void> {
-    await this.kill().catch(() => undefined);
+    const pid = this.pid();
+    if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    await waitUntil(`MariaDB ${this.label} to die`, async () => !(pid && pidAlive(pid)), 15_000).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -217,21 +243,33 @@ export class PrivateRabbitMq {
     await waitUntil('RabbitMQ to listen again', () => portOpen(this.port), 60_000);
   }
 
-  /** SIGKILL of the Erlang VM, then a cold start. */
-  async killHard(): Promise<void> {
+  /** The running Erlang VM's pid; throws when there is none, so no fault silently does nothing. */
+  private runningPid(action: string): number {
     const pid = this.pid();
-    if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
-    await waitUntil('RabbitMQ to die', async () => !(pid && pidAlive(pid)), 15_000);
+    if (!pid || !pidAlive(pid)) throw new Error(`RabbitMQ ${this.node}: cannot ${action}, no running broker (pid file ${pid ?? 'missing'})`);
+    return pid;
   }
 
-  async pause(): Promise<void> {
-    const pid = this.pid();
-    if (pid) process.kill(pid, 'SIGSTOP');
+  /** SIGKILL of the Erlang VM (start it again with `start`); returns the killed pid. */
+  async killHard(): Promise<number> {
+    const pid = this.runningPid('kill it');
+    process.kill(pid, 'SIGKILL');
+    await waitUntil('RabbitMQ to die', async () => !pidAlive(pid) && !(await portOpen(this.port)), 15_000);
+    return pid;
+  }
+
+  /** SIGSTOP: the broker keeps its sockets open but answers nothing. Returns the stopped pid once the kernel shows it stopped. */
+  async pause(): Promise<number> {
+    const pid = this.runningPid('pause it');
+    process.kill(pid, 'SIGSTOP');
+    await waitUntil('RabbitMQ to be stopped', async () => processState(pid) === 'T', 10_000);
+    return pid;
   }
 
   async resume(): Promise<void> {
-    const pid = this.pid();
-    if (pid) process.kill(pid, 'SIGCONT');
+    const pid = this.runningPid('resume it');
+    process.kill(pid, 'SIGCONT');
+    await waitUntil('RabbitMQ to run again', async () => processState(pid) !== 'T', 10_000);
   }
 
   async closeAllConnections(): Promise<void> {
@@ -255,8 +293,12 @@ export class PrivateRabbitMq {
   }
 
   async destroy(): Promise<void> {
-    await this.resume().catch(() => undefined);
-    await this.killHard().catch(() => undefined);
+    const pid = this.pid();
+    if (pid && pidAlive(pid)) {
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, 'SIGKILL');
+      await waitUntil('RabbitMQ to die', async () => !pidAlive(pid), 15_000).catch(() => undefined);
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

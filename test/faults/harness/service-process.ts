@@ -14,6 +14,8 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exit: Promise<ExitInfo> | undefined;
   private output: string[] = [];
+  /** Counts starts: metrics and exit codes belong to one generation of the process. */
+  generation = 0;
 
   constructor(
     readonly name: 'main' | 'admin',
@@ -37,6 +39,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.generation++;
     if (child.pid) guardAgainstOrphans(killIfStill(String(child.pid), entry));
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString());

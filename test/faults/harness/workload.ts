@@ -1,22 +1,31 @@
 import { SignJWT } from 'jose';
-import { FAULT_JWT_SECRET, type FaultSystem } from './fault-system';
+import { History, statusOf, type CreateOperation, type DeleteOperation, type LikeOperation, type UpdateOperation } from './history';
 
-export type Outcome = 'ok' | 'failed' | 'unknown';
-
-export interface LikeAttempt {
-  productId: number;
-  userId: string;
-  outcome: Outcome;
-  status?: number;
-  code?: string;
-  likeId?: string;
-}
-
-export interface AdminAttempt {
-  op: 'create' | 'update' | 'delete';
-  productId?: number;
-  outcome: Outcome;
-  status?: number;
+/**
+ * The fault tests' client: concurrent likes (new and repeated users x products) against main and
+ * creates, updates and deletes against admin, every request recorded in a History (history.ts).
+ *
+ * Reusable against any deployment: give it base URLs (one service, several replicas, or a load
+ * balancer: requests rotate over the list), a staff token for admin and a way to sign customers'
+ * tokens, e.g.
+ *
+ *   const workload = new Workload({ main: [lbUrl], admin: [adminUrl], staffToken: () => token,
+ *     customerToken: hs256CustomerTokens(secret) }, seededRandom(seed));
+ *   await workload.seedProducts(5);
+ *   await workload.run({ durationMs: 4000 });
+ *   const verdict = await check(workload.history, { main: mainPool, admin: adminPool });
+ */
+export interface WorkloadTargets {
+  /** Base URLs of main-service (http://host:port), tried in turn. */
+  main: string[];
+  /** Base URLs of admin-service. */
+  admin: string[];
+  /** A staff bearer token for admin's writes (a function: it may be renewed). */
+  staffToken: () => string;
+  /** A customer's bearer token for main, by user id. */
+  customerToken: (userId: string) => Promise<string>;
+  /** Per request; an answer later than this is recorded as info. Default 8000. */
+  requestTimeoutMs?: number;
 }
 
 /** A small seeded PRNG, so a failing run can be replayed from its printed seed. */
@@ -30,43 +39,41 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Customer tokens signed as admin's sign-in issues them, with the HS256 secret main verifies. */
+export function hs256CustomerTokens(secret: string): (userId: string) => Promise<string> {
+  const cache = new Map<string, Promise<string>>();
+  const key = new TextEncoder().encode(secret);
+  return (userId) => {
+    let token = cache.get(userId);
+    if (!token) {
+      token = new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('4h').sign(key);
+      cache.set(userId, token);
+    }
+    return token;
+  };
+}
+
 interface Answer {
-  status?: number;
+  http?: number;
   body?: { code?: string; id?: number; like?: { id: string } };
 }
 
-async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(8000) });
-    const body = (await res.json().catch(() => undefined)) as Answer['body'];
-    return { status: res.status, body };
-  } catch {
-    // A timeout or a reset: the request may or may not have taken effect.
-    return {};
-  }
-}
-
-const classify = (answer: Answer): Outcome => (answer.status === undefined || answer.status >= 500 ? 'unknown' : answer.status < 300 ? 'ok' : 'failed');
-
-/**
- * Drives concurrent likes (distinct and repeated users x products) and admin creates, updates and
- * deletes, recording every request as ok, failed or unknown.
- */
 export class Workload {
-  readonly likes: LikeAttempt[] = [];
-  readonly adminOps: AdminAttempt[] = [];
+  readonly history: History;
+  /** Products whose create was answered ok, in creation order. */
   readonly products: number[] = [];
+  /** Every like invoked, for repeats (the history holds them too, among everything else). */
+  private readonly likes: LikeOperation[] = [];
   private readonly deleted = new Set<number>();
-  private readonly tokens = new Map<string, string>();
   private userCounter = 0;
+  private turn = 0;
 
   constructor(
-    private readonly system: FaultSystem,
+    private readonly targets: WorkloadTargets,
     private readonly random: () => number,
-  ) {}
-
-  private staff(): Record<string, string> {
-    return { authorization: `Bearer ${this.system.staffToken}` };
+    history?: History,
+  ) {
+    this.history = history ?? new History();
   }
 
   /** Products created and not (possibly) deleted by this workload. */
@@ -74,119 +81,129 @@ export class Workload {
     return this.products.filter((id) => !this.deleted.has(id));
   }
 
-  private pick<T>(items: T[]): T {
+  pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.random() * items.length)]!;
   }
 
-  private async token(userId: string): Promise<string> {
-    let token = this.tokens.get(userId);
-    if (!token) {
-      token = await new SignJWT({ role: 'customer' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(userId)
-        .setIssuer('catalogue-admin')
-        .setAudience('catalogue')
-        .setExpirationTime('2h')
-        .sign(new TextEncoder().encode(FAULT_JWT_SECRET));
-      this.tokens.set(userId, token);
-    }
-    return token;
+  private base(service: 'main' | 'admin'): string {
+    const urls = this.targets[service];
+    return urls[this.turn++ % urls.length]!;
   }
 
-  /** Creates products through admin while everything is healthy, and waits until main has them. */
-  async seedProducts(count: number): Promise<void> {
-    const created: number[] = [];
-    while (created.length < count) {
-      const id = await this.create();
-      if (id) created.push(id);
+  private async call(url: string, init: RequestInit): Promise<Answer> {
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.targets.requestTimeoutMs ?? 8000) });
+      const body = (await res.json().catch(() => undefined)) as Answer['body'];
+      return { http: res.status, body };
+    } catch {
+      // A timeout or a reset: the request may or may not have taken effect.
+      return {};
     }
-    const deadline = Date.now() + 30_000;
+  }
+
+  private staff(json = false): Record<string, string> {
+    return { authorization: `Bearer ${this.targets.staffToken()}`, ...(json ? { 'content-type': 'application/json' } : {}) };
+  }
+
+  /** A title no other operation uses, so the checker can tell which operation wrote a product's state. */
+  private title(kind: string): string {
+    return `${kind} ${this.history.operations.length}-${Math.floor(this.random() * 1e6)}`;
+  }
+
+  async like(productId: number, userId: string, process = 'driver'): Promise<LikeOperation> {
+    const op = this.history.invoke<LikeOperation>({ type: 'like', process, productId, userId });
+    this.likes.push(op);
+    const token = await this.targets.customerToken(userId);
+    const answer = await this.call(`${this.base('main')}/api/products/${productId}/like`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code }, answer.body?.like?.id ? { likeId: answer.body.like.id } : {});
+  }
+
+  async create(process = 'driver'): Promise<CreateOperation> {
+    const input = { title: this.title('Product'), image: `https://img.example/${Math.floor(this.random() * 100)}.png` };
+    const op = this.history.invoke<CreateOperation>({ type: 'create', process, ...input });
+    const answer = await this.call(`${this.base('admin')}/api/products`, { method: 'POST', headers: this.staff(true), body: JSON.stringify(input) });
+    const status = statusOf(answer.http);
+    const productId = status === 'ok' ? answer.body?.id : undefined;
+    if (productId) this.products.push(productId);
+    return this.history.complete(op, { status, http: answer.http, code: answer.body?.code }, productId ? { productId } : {});
+  }
+
+  async update(productId: number, process = 'driver'): Promise<UpdateOperation> {
+    const input = { title: this.title('Renamed'), image: `https://img.example/${Math.floor(this.random() * 100)}.png` };
+    const op = this.history.invoke<UpdateOperation>({ type: 'update', process, productId, ...input });
+    const answer = await this.call(`${this.base('admin')}/api/products/${productId}`, { method: 'PUT', headers: this.staff(true), body: JSON.stringify(input) });
+    return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code });
+  }
+
+  async remove(productId: number, process = 'driver'): Promise<DeleteOperation> {
+    const op = this.history.invoke<DeleteOperation>({ type: 'delete', process, productId });
+    // Taken out of the live set at once: nothing should like or change it from now on.
+    this.deleted.add(productId);
+    const answer = await this.call(`${this.base('admin')}/api/products/${productId}`, { method: 'DELETE', headers: this.staff() });
+    return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code });
+  }
+
+  /** Creates products while everything is healthy and waits until main has each of them. */
+  async seedProducts(count: number, timeoutMs = 30_000): Promise<void> {
+    const created: number[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (created.length < count) {
+      const op = await this.create('seed');
+      if (op.productId) created.push(op.productId);
+      else if (Date.now() > deadline) throw new Error(`could not create ${count} products (last answer ${op.http ?? 'none'})`);
+    }
     for (const id of created) {
-      while ((await call(`${this.system.main.url}/api/products/${id}`)).status !== 200) {
+      while ((await this.call(`${this.base('main')}/api/products/${id}`, {})).http !== 200) {
         if (Date.now() > deadline) throw new Error(`product ${id} never reached main`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
   }
 
-  async create(): Promise<number | undefined> {
-    const answer = await call(`${this.system.admin.url}/api/products`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...this.staff() },
-      body: JSON.stringify({ title: `Product ${Math.floor(this.random() * 1e6)}`, image: 'https://img.example/p.png' }),
-    });
-    const outcome = classify(answer);
-    const productId = outcome === 'ok' ? answer.body?.id : undefined;
-    this.adminOps.push({ op: 'create', productId, outcome, status: answer.status });
-    if (productId) this.products.push(productId);
-    return productId;
-  }
-
-  async like(productId: number, userId: string): Promise<LikeAttempt> {
-    const answer = await call(`${this.system.main.url}/api/products/${productId}/like`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await this.token(userId)}` },
-    });
-    const attempt: LikeAttempt = { productId, userId, outcome: classify(answer), status: answer.status, code: answer.body?.code, likeId: answer.body?.like?.id };
-    this.likes.push(attempt);
-    return attempt;
-  }
-
-  private async adminChange(): Promise<void> {
+  /** One admin change: mostly updates, some creates and deletes, never fewer than three live products. */
+  private async adminChange(process: string): Promise<void> {
     const live = this.liveProducts();
     const roll = this.random();
-    if (roll < 0.2 || live.length < 3) {
-      await this.create();
-      return;
-    }
-    const productId = this.pick(live);
-    if (roll < 0.3) {
-      const answer = await call(`${this.system.admin.url}/api/products/${productId}`, { method: 'DELETE', headers: this.staff() });
-      const outcome = classify(answer);
-      if (outcome !== 'failed') this.deleted.add(productId);
-      this.adminOps.push({ op: 'delete', productId, outcome, status: answer.status });
-      return;
-    }
-    const answer = await call(`${this.system.admin.url}/api/products/${productId}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...this.staff() },
-      body: JSON.stringify({ title: `Renamed ${Math.floor(this.random() * 1e6)}`, image: `https://img.example/${Math.floor(this.random() * 100)}.png` }),
-    });
-    this.adminOps.push({ op: 'update', productId, outcome: classify(answer), status: answer.status });
+    if (roll < 0.2 || live.length < 3) await this.create(process);
+    else if (roll < 0.3) await this.remove(this.pick(live), process);
+    else await this.update(this.pick(live), process);
   }
 
   /**
-   * Runs `likeWorkers` concurrent likers (a third of them repeat an earlier user x product) and one
-   * admin worker for `durationMs`.
+   * Runs `likeWorkers` concurrent likers (a third of their likes repeat an earlier user x product)
+   * and `adminWorkers` admin workers (one by default) for `durationMs`.
    */
-  async run(options: { durationMs: number; likeWorkers?: number; admin?: boolean }): Promise<void> {
+  async run(options: { durationMs: number; likeWorkers?: number; adminWorkers?: number }): Promise<void> {
     const until = Date.now() + options.durationMs;
-    const liker = async () => {
+    const liker = async (n: number) => {
       while (Date.now() < until) {
         const live = this.liveProducts();
         if (live.length === 0) break;
-        const repeat = this.likes.length > 0 && this.random() < 0.33;
-        const previous = repeat ? this.pick(this.likes) : undefined;
-        const productId = previous?.productId ?? this.pick(live);
-        const userId = previous?.userId ?? `user-${this.userCounter++}`;
-        await this.like(productId, userId);
+        const previous = this.likes.length > 0 && this.random() < 0.33 ? this.pick(this.likes) : undefined;
+        const op = await this.like(previous?.productId ?? this.pick(live), previous?.userId ?? `user-${this.userCounter++}`, `liker-${n}`);
+        // No answer (main down or cut off): a short pause instead of thousands of refused requests.
+        if (op.status === 'info') await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
-    const adminWorker = async () => {
+    const adminWorker = async (n: number) => {
       while (Date.now() < until) {
-        await this.adminChange();
+        await this.adminChange(`admin-${n}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
-    await Promise.all([...Array.from({ length: options.likeWorkers ?? 8 }, liker), ...(options.admin === false ? [] : [adminWorker()])]);
+    await Promise.all([
+      ...Array.from({ length: options.likeWorkers ?? 8 }, (_, n) => liker(n)),
+      ...Array.from({ length: options.adminWorkers ?? 1 }, (_, n) => adminWorker(n)),
+    ]);
   }
 
-  okCounts(): { likes: number; admin: number } {
-    return { likes: this.likes.filter((a) => a.outcome === 'ok').length, admin: this.adminOps.filter((a) => a.outcome === 'ok').length };
+  /** Operations answered ok from `from` on: likes, and admin writes. */
+  okCounts(from = 0): { likes: number; admin: number } {
+    const ops = this.history.operations.slice(from).filter((op) => op.status === 'ok');
+    return { likes: ops.filter((op) => op.type === 'like').length, admin: ops.filter((op) => op.type !== 'like').length };
   }
 
-  summary(): string {
-    const count = (items: { outcome: Outcome }[], outcome: Outcome) => items.filter((i) => i.outcome === outcome).length;
-    return `likes ok ${count(this.likes, 'ok')} failed ${count(this.likes, 'failed')} unknown ${count(this.likes, 'unknown')}; admin ok ${count(this.adminOps, 'ok')} failed ${count(this.adminOps, 'failed')} unknown ${count(this.adminOps, 'unknown')}`;
+  summary(from = 0): string {
+    return this.history.summary(from);
   }
 }

@@ -28,9 +28,17 @@ describe('TokenVerifier', () => {
   test('with a public key it accepts RS256 tokens only, and returns subject and role', async () => {
     const verifier = new TokenVerifier({ key: { kind: 'public-key', pem: publicPem }, ...claims });
     await verifier.ready();
-    assert.deepEqual(await verifier.verify(`Bearer ${await token('RS256')}`), { subject: '3', role: 'staff' });
+    assert.deepEqual(await verifier.verify(`Bearer ${await token('RS256')}`), { subject: '3', role: 'staff', tokenVersion: 0 });
     assert.equal(await status(verifier, `Bearer ${await token('HS256')}`), 401);
     assert.equal(await status(verifier, `Bearer ${await token('RS256', 'root')}`), 401, 'an unknown role is refused');
+  });
+
+  test("the token's ver claim is the identity's token version (0 when absent); a malformed one is refused", async () => {
+    const verifier = new TokenVerifier({ key: { kind: 'public-key', pem: publicPem }, ...claims });
+    const withVer = (ver: unknown) => new SignJWT({ role: 'customer', ver }).setProtectedHeader({ alg: 'RS256' }).setSubject('3').setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m').sign(privateKey);
+    assert.deepEqual(await verifier.verify(`Bearer ${await withVer(4)}`), { subject: '3', role: 'customer', tokenVersion: 4 });
+    assert.equal(await status(verifier, `Bearer ${await withVer('4')}`), 401);
+    assert.equal(await status(verifier, `Bearer ${await withVer(-1)}`), 401);
   });
 
   test('with a secret it accepts HS256 tokens only', async () => {

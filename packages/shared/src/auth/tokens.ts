@@ -7,6 +7,16 @@ import { KeySetUnavailable, RemoteKeySet } from './remote-key-set';
 export const ROLES = ['staff', 'customer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Credentials for a service, not a person. Each opens only the routes that name it (main's resync
+ * reads admin's snapshot with `snapshot-reader`, and nothing else): no route for people accepts one.
+ */
+export const SERVICE_ROLES = ['snapshot-reader'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+export type TokenRole = Role | ServiceRole;
+
+export const isPersonRole = (role: TokenRole): role is Role => (ROLES as readonly string[]).includes(role);
+
 /** Claims both sides agree on; defaults are names, not secrets. */
 export const jwtClaimsEnvShape = {
   JWT_ISSUER: z.string().min(1).default('catalogue-admin'),
@@ -14,9 +24,11 @@ export const jwtClaimsEnvShape = {
 } as const;
 
 export interface Identity {
-  /** The user's id at admin, as a string (the token's `sub`). */
+  /** The user's id at admin, as a string (the token's `sub`); a service's name for a service role. */
   subject: string;
-  role: Role;
+  role: TokenRole;
+  /** The user's token version when the token was issued (`ver`; 0 when absent): older than the user's current one means revoked. */
+  tokenVersion: number;
 }
 
 /**
@@ -35,7 +47,7 @@ export interface VerifierOptions {
   audience: string;
 }
 
-const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum(ROLES) });
+const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum([...ROLES, ...SERVICE_ROLES]), ver: z.number().int().min(0).max(2_147_483_647).optional() });
 
 export const unauthenticated = (reason: string) => new AppError(401, 'unauthenticated', reason);
 export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
@@ -85,7 +97,7 @@ export class TokenVerifier {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw unauthenticated('the token lacks a valid subject or role');
-    return { subject: claims.data.sub, role: claims.data.role };
+    return { subject: claims.data.sub, role: claims.data.role, tokenVersion: claims.data.ver ?? 0 };
   }
 
   private checks() {

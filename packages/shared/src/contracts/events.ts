@@ -8,6 +8,7 @@ export const EventTypes = {
   ProductDeleted: 'product_deleted',
   ProductLiked: 'product_liked',
   ProductUnliked: 'product_unliked',
+  UserChanged: 'user_changed',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 
@@ -67,7 +68,31 @@ export const productUnlikedSchema = z.strictObject({
   }),
 });
 
-export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema, productUnlikedSchema]);
+/**
+ * A user's role or disabled flag changed at admin. Every such change raises the user's token
+ * version: tokens carrying an older `ver` are no longer accepted, on admin at once and on main as
+ * soon as this event is applied (decision record 0019).
+ */
+export const userChangedSchema = z.strictObject({
+  ...envelope,
+  type: z.literal(EventTypes.UserChanged),
+  source: z.literal('admin'),
+  data: z.strictObject({
+    userId: z.string().min(1).max(64),
+    role: z.enum(['staff', 'customer']),
+    disabled: z.boolean(),
+    tokenVersion: z.number().int().positive().max(2_147_483_647),
+  }),
+});
+
+export const catalogueEventSchema = z.discriminatedUnion('type', [
+  productCreatedSchema,
+  productUpdatedSchema,
+  productDeletedSchema,
+  productLikedSchema,
+  productUnlikedSchema,
+  userChangedSchema,
+]);
 
 export type CatalogueEvent = z.infer<typeof catalogueEventSchema>;
 export type ProductCreated = z.infer<typeof productCreatedSchema>;
@@ -75,6 +100,7 @@ export type ProductUpdated = z.infer<typeof productUpdatedSchema>;
 export type ProductDeleted = z.infer<typeof productDeletedSchema>;
 export type ProductLiked = z.infer<typeof productLikedSchema>;
 export type ProductUnliked = z.infer<typeof productUnlikedSchema>;
+export type UserChanged = z.infer<typeof userChangedSchema>;
 export type EventOf<T extends EventType> = Extract<CatalogueEvent, { type: T }>;
 
 export type ParseResult = { ok: true; event: CatalogueEvent } | { ok: false; reason: string };

@@ -7,6 +7,11 @@ export interface Sql {
   params: unknown[];
 }
 
+/** A list statement, and whether an index bounds its cost by the LIMIT (then it needs no time limit). */
+export interface ListStatement extends Sql {
+  indexBounded: boolean;
+}
+
 export interface ProductListSpec {
   /** The table holding live and soft-deleted products, with id, title, likes and deleted_at. */
   table: string;
@@ -23,7 +28,7 @@ export interface ProductListSpec {
  *
  * Both orders and keysets are built from allow-listed column names only; every value is a placeholder.
  */
-export function productListSql(list: ListQuery, spec: ProductListSpec): Sql {
+export function productListSql(list: ListQuery, spec: ProductListSpec): ListStatement {
   const terms = list.q ? searchTerms(list.q) : undefined;
   const match: Sql | undefined = terms?.fulltext ? { sql: 'MATCH(title) AGAINST(? IN BOOLEAN MODE)', params: [terms.fulltext] } : undefined;
   const sortValue = sortExpression(list.sort, match);
@@ -40,6 +45,9 @@ export function productListSql(list: ListQuery, spec: ProductListSpec): Sql {
   return {
     sql: `SELECT ${spec.columns}, ${sortValue.sql} AS sort_value FROM ${spec.table} WHERE ${whereSql.sql} ORDER BY ${order.sql} LIMIT ?`,
     params: [...sortValue.params, ...whereSql.params, ...order.params, list.limit + 1],
+    // Without a search or filters every order walks an index and stops at the LIMIT; a search
+    // (substring words above all) or a filter may read every live row.
+    indexBounded: !terms && (spec.filters ?? []).length === 0,
   };
 }
 

@@ -10,3 +10,10 @@ export function parseProductId(raw: unknown): number {
   if (!result?.success) throw AppError.validation([{ field: 'id', reason: 'must be a positive whole number' }], 'the product id is not valid');
   return result.data;
 }
+
+/** A path id as a user id (admin's users have the same kind of ids), or a 400 that says so. */
+export function parseUserId(raw: unknown): number {
+  const result = /^\d{1,10}$/.test(String(raw)) ? idParam.safeParse(raw) : undefined;
+  if (!result?.success) throw AppError.validation([{ field: 'id', reason: 'must be a positive whole number' }], 'the user id is not valid');
+  return result.data;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { snapshotQuerySchema, type SnapshotQuery } from '../contracts/snapshot';
-import { wordsOf } from '../db/fulltext';
+import { searchTerms, wordsOf } from '../db/fulltext';
 import { decodeCursor, encodeCursor, queryFingerprint, type Position } from './cursor';
 import { AppError, zodDetails } from './errors';
 
@@ -54,6 +54,22 @@ export function parseSnapshotQuery(query: Record<string, unknown>): SnapshotQuer
 
 export const SEARCH_MAX_LENGTH = 200;
 export const SEARCH_MAX_WORDS = 16;
+/**
+ * Words the full-text index does not hold (under 3 characters, stop words) are matched with
+ * `LIKE '%word%'` over the rows left: a search of only such words may read every live product.
+ * A few are what people type ("tv stand", "4k tv"); more are refused (decision record 0019).
+ */
+export const SEARCH_MAX_UNINDEXED_WORDS = 4;
+/** A search page holds fewer rows than a plain list page: ranking and substring matching cost per row. */
+export const SEARCH_LIMIT_MAX = 100;
+
+/** What a search may cost, read by both services. */
+export const searchLimitsEnvShape = {
+  /** The database stops a search (or filtered list) statement after this long: 503 `search_timed_out`. */
+  SEARCH_TIME_LIMIT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+  /** Searches per client address per minute that the list cache did not answer. */
+  SEARCHES_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(1).default(120),
+} as const;
 
 export const SORT_KEYS = ['newest', 'title', 'likes', 'relevance'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -112,8 +128,14 @@ export function parseListQuery<S extends z.ZodObject>(query: Record<string, unkn
   const details = [...(fields.success ? [] : zodDetails(fields.error)), ...(filters.success ? [] : zodDetails(filters.error))];
   if (!fields.success || !filters.success) throw AppError.validation(details, 'the query is not valid');
 
-  const { limit, after, cursor } = fields.data;
+  const { after, cursor } = fields.data;
   const q = fields.data.q || undefined;
+  if (q && searchTerms(q).substrings.length > SEARCH_MAX_UNINDEXED_WORDS) {
+    throw new AppError(400, 'search_too_costly', 'the search has too many short or common words', [
+      { field: 'q', reason: `at most ${SEARCH_MAX_UNINDEXED_WORDS} words that are shorter than 3 characters or very common (the, for, with...)` },
+    ]);
+  }
+  const limit = q ? Math.min(fields.data.limit, SEARCH_LIMIT_MAX) : fields.data.limit;
   const sort = fields.data.sort ? parseSort(fields.data.sort) : q ? RELEVANCE : ID_ORDER;
   if (sort.key === 'relevance' && !q) throw invalid('sort', 'relevance needs a search text (q)');
   if (sort.key === 'relevance' && sort.direction === 'asc') throw invalid('sort', 'relevance sorts descending only');

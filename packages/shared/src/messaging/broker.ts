@@ -2,12 +2,26 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { ConfirmChannel } from 'amqplib';
 import { redactUrl } from '../config/env';
 import type { Logger } from '../logging/logger';
+import type { BrokerLossReason, MessagingObserver } from './observer';
 
 export interface BrokerOptions {
   url: string;
   connectionName: string;
   heartbeatSeconds: number;
   logger: Logger;
+  /** The connection's role in reports (`publisher`, `consumer`). */
+  role?: string;
+  /** Told when the connection is lost, fails to connect or is blocked (metrics, fault tests). */
+  observer?: MessagingObserver;
+}
+
+/** Classifies amqplib's close error: a missed heartbeat, a close the broker sent, or a dropped socket. */
+export function brokerLossReason(err: unknown): BrokerLossReason {
+  const e = (err ?? {}) as { message?: unknown; code?: unknown };
+  if (typeof e.message === 'string' && e.message.includes('Heartbeat timeout')) return 'heartbeat_timeout';
+  // 320 CONNECTION_FORCED: the broker closed it (an operator, a node stopping its applications).
+  if (e.code === 320 || (typeof e.message === 'string' && e.message.startsWith('Connection closed:'))) return 'closed_by_broker';
+  return 'connection_lost';
 }
 
 /**
@@ -32,6 +46,7 @@ export class Broker {
       },
     });
     const log = options.logger;
+    const connection = options.role ?? 'connection';
     this.connection.on('connect', () => {
       this.connected = true;
       this.failuresLogged = 0;
@@ -39,10 +54,13 @@ export class Broker {
     });
     this.connection.on('disconnect', ({ err }) => {
       this.connected = false;
-      log.warn({ err: err?.message }, 'disconnected from RabbitMQ; reconnecting');
+      const reason = brokerLossReason(err);
+      options.observer?.broker?.({ connection, event: 'lost', reason });
+      log.warn({ err: err?.message, reason }, 'disconnected from RabbitMQ; reconnecting');
     });
     this.connection.on('connectFailed', ({ err }) => {
       this.connected = false;
+      options.observer?.broker?.({ connection, event: 'connect_failed' });
       // Logged with backoff so an outage is visible without flooding the log.
       this.failuresLogged++;
       if ((this.failuresLogged & (this.failuresLogged - 1)) === 0) {
@@ -51,6 +69,7 @@ export class Broker {
     });
     this.connection.on('blocked', ({ reason }) => {
       this.blocked = true;
+      options.observer?.broker?.({ connection, event: 'blocked' });
       log.warn({ reason }, 'RabbitMQ blocked this connection (resource alarm); publishing waits');
     });
     this.connection.on('unblocked', () => {

@@ -1,5 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, GetMessage, MessagePropertyHeaders } from 'amqplib';
+import type { EventType } from '../contracts/events';
 import { DEAD_LETTER_REASON_HEADER } from './consumer';
+import { deadLetterQueueOf, SUBSCRIPTIONS, type ConsumerName, type Topology } from './topology';
 
 /** A dead-lettered message as an operator needs to see it. */
 export interface DeadLetter {
@@ -8,6 +10,7 @@ export interface DeadLetter {
   type: string | undefined;
   /** Our consumer's x-dead-letter-reason, or the broker's own (e.g. delivery_limit). */
   reason: string;
+  /** As the message's headers claim: shown to operators, never used to choose where a replay goes. */
   originalExchange: string;
   originalRoutingKey: string;
   /** How often it was dead-lettered (the broker's x-death count), 1 for our own dead-lettering. */
@@ -16,8 +19,28 @@ export interface DeadLetter {
 }
 
 export interface ReplayOutcome {
+  /** Where every replayed message went: the exchange that feeds the consumer's queue. */
+  exchange: string;
   replayed: DeadLetter[];
   failed: { deadLetter: DeadLetter; error: string }[];
+}
+
+/**
+ * Where a dead-letter queue's messages may go back to: the exchange that feeds its consumer's
+ * queue, under the routing keys that queue is bound for. Derived from the queue the message sits
+ * in, never from the message: every service's broker user may write to the dead-letter exchange,
+ * so a message's headers (x-original-exchange, x-death) are whatever its sender wrote.
+ */
+export interface ReplayTarget {
+  consumer: ConsumerName;
+  deadLetterQueue: string;
+  exchange: string;
+  routingKeys: readonly EventType[];
+}
+
+export function replayTargetOf(topology: Topology, consumer: ConsumerName): ReplayTarget {
+  const subscription = SUBSCRIPTIONS[consumer];
+  return { consumer, deadLetterQueue: deadLetterQueueOf(topology, consumer), exchange: topology[subscription.from], routingKeys: subscription.events };
 }
 
 /** Headers that describe a dead-lettering: dropped on replay so the message travels as it did first. */
@@ -76,27 +99,33 @@ export async function listDeadLetters(connection: ChannelModel, queue: string, o
 }
 
 /**
- * Republishes the chosen dead letters to the exchange they first travelled through, each with a
- * publisher confirm (and `mandatory`, so an unroutable one counts as failed), and removes a dead
- * letter only after its copy is confirmed. A failure leaves that message in the queue; a crash
- * between confirm and removal leaves a duplicate, which the consumer's inbox drops.
+ * Republishes the chosen dead letters toward the consumer whose dead-letter queue they sit in (see
+ * ReplayTarget), each with a publisher confirm (and `mandatory`, so an unroutable one counts as
+ * failed), and removes a dead letter only after its copy is confirmed. A message whose routing key
+ * is not one that consumer receives is not replayed at all. A failure leaves that message in the
+ * queue; a crash between confirm and removal leaves a duplicate, which the consumer's inbox drops.
  */
 export async function replayDeadLetters(
   connection: ChannelModel,
-  queue: string,
+  target: ReplayTarget,
   chosen: (deadLetter: DeadLetter) => boolean,
   options: { confirmTimeoutMs: number; max?: number },
 ): Promise<ReplayOutcome> {
+  const queue = target.deadLetterQueue;
   const reader = await connection.createChannel();
-  const outcome: ReplayOutcome = { replayed: [], failed: [] };
+  const outcome: ReplayOutcome = { exchange: target.exchange, replayed: [], failed: [] };
   let publisher: Publisher | undefined;
   try {
     for (const message of await fetchAll(reader, queue, options.max)) {
       const deadLetter = describeDeadLetter(queue, message);
       if (!chosen(deadLetter)) continue;
+      if (!(target.routingKeys as readonly string[]).includes(deadLetter.originalRoutingKey)) {
+        outcome.failed.push({ deadLetter, error: `routing key "${deadLetter.originalRoutingKey}" is not an event the ${target.consumer} queue receives; not replayed` });
+        continue;
+      }
       try {
         publisher ??= await Publisher.open(connection);
-        await publisher.publish(deadLetter, message, options.confirmTimeoutMs);
+        await publisher.publish(target.exchange, deadLetter, message, options.confirmTimeoutMs);
       } catch (err) {
         outcome.failed.push({ deadLetter, error: (err as Error).message });
         // A broker-side error closes the publishing channel; open a fresh one for the next message.
@@ -156,25 +185,25 @@ class Publisher {
     return new Publisher(await connection.createConfirmChannel());
   }
 
-  async publish(deadLetter: DeadLetter, message: GetMessage, timeoutMs: number): Promise<void> {
+  async publish(exchange: string, deadLetter: DeadLetter, message: GetMessage, timeoutMs: number): Promise<void> {
     const replayId = `${process.pid}-${++this.next}`;
     const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue };
     for (const name of DEAD_LETTER_HEADERS) delete headers[name];
     const { properties } = message;
     await new Promise<void>((resolve, reject) => {
-      const onClose = () => done(new Error(`the broker closed the channel (does exchange "${deadLetter.originalExchange}" exist?)`));
+      const onClose = () => done(new Error(`the broker closed the channel (does exchange "${exchange}" exist?)`));
       const timer = setTimeout(() => done(new Error('publish confirm timed out')), timeoutMs);
       const done = (err: unknown) => {
         clearTimeout(timer);
         this.channel.removeListener('close', onClose);
-        if (err && this.closed) reject(new Error(`the broker closed the channel (does exchange "${deadLetter.originalExchange}" exist?)`));
+        if (err && this.closed) reject(new Error(`the broker closed the channel (does exchange "${exchange}" exist?)`));
         else if (err) reject(err instanceof Error ? err : new Error(`the broker refused the message (${String(err)})`));
         else resolve();
       };
       this.channel.once('close', onClose);
       try {
         this.channel.publish(
-          deadLetter.originalExchange,
+          exchange,
           deadLetter.originalRoutingKey,
           message.content,
           {
@@ -196,7 +225,7 @@ class Publisher {
       }
     });
     // The broker returns an unroutable mandatory message before it confirms it.
-    if (this.returned.delete(replayId)) throw new Error(`no queue is bound for "${deadLetter.originalRoutingKey}" on exchange "${deadLetter.originalExchange}"`);
+    if (this.returned.delete(replayId)) throw new Error(`no queue is bound for "${deadLetter.originalRoutingKey}" on exchange "${exchange}"`);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { CatalogueEvent } from '../contracts/events';
 import type { Logger } from '../logging/logger';
 import { activeTraceCarrier, markActiveSpanFailed, untraced, withPublishSpan, type TraceCarrier } from '../observability/trace-context';
-import { noCrash, type CrashHook } from './crash-points';
+import { armConfirmCrash, noCrash, type CrashHook } from './crash-points';
 import type { MessagingObserver } from './observer';
 import { ReturnedMessages } from './returns';
 
@@ -127,8 +127,12 @@ export class OutboxRelay {
     this.maxInFlight = options.maxInFlight ?? 1;
     this.crash = options.crash ?? noCrash;
     this.unroutableRetry = options.unroutableRetry ?? DEFAULT_UNROUTABLE_RETRY;
-    // A setup function runs on every (re)connection's new channel, where the returns arrive.
-    options.channel.addSetup(async (channel: ConfirmChannel) => this.returns.watch(channel)).catch((err: unknown) => {
+    // A setup function runs on every (re)connection's new channel, where the returns (and, with a
+    // crash point armed, the confirms) arrive.
+    options.channel.addSetup(async (channel: ConfirmChannel) => {
+      this.returns.watch(channel);
+      armConfirmCrash(channel, this.crash);
+    }).catch((err: unknown) => {
       options.logger.warn({ err: (err as Error).message }, 'could not watch the publishing channel for returned messages');
     });
   }
@@ -203,7 +207,9 @@ export class OutboxRelay {
     // READ COMMITTED: the claim locks only the rows it read, never the gap after the last one,
     // so new likes and changes keep committing while a publish waits for its confirm.
     // The polling itself is not traced; each publish continues the trace stored with its row.
-    const outcome = await untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
+    // Rows the broker confirmed in this claim: if the claim then rolls back they are published again.
+    let confirmedInClaim = 0;
+    const claim = untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
       const rows: OutboxRow[] = await tx.query(
         'SELECT id, event_id, event_type, payload, trace_context, attempts FROM outbox WHERE next_attempt_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
         [this.batchSize],
@@ -225,11 +231,16 @@ export class OutboxRelay {
           this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
         }
       });
+      confirmedInClaim = confirmed.length;
       this.crash('after-confirm-before-mark-sent');
       if (confirmed.length > 0) await tx.query('DELETE FROM outbox WHERE id IN (?)', [confirmed]);
       if (returned.length > 0) await this.parkUnroutable(tx, returned);
       return { claimed: rows.length, error: firstError };
     }));
+    const outcome = await claim.catch((err: unknown) => {
+      if (confirmedInClaim > 0) this.options.observer?.claimRolledBack?.(confirmedInClaim);
+      throw err;
+    });
     // Thrown after the commit, so the rows that were confirmed stay marked sent.
     if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
     return outcome.claimed;
@@ -262,7 +273,8 @@ export class OutboxRelay {
     await withPublishSpan({ exchange, routingKey: row.event_type, messageId: row.event_id, stored }, async (headers, carrierKey) => {
       const settle = this.returns.expect(row.event_id);
       try {
-        const confirmed = this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
+        // Resolves on the broker's confirm (see armConfirmCrash for the crash point in between).
+        await this.options.channel.publish(exchange, row.event_type, Buffer.from(row.payload, 'utf8'), {
           persistent: true,
           mandatory: true,
           contentType: 'application/json',
@@ -273,8 +285,6 @@ export class OutboxRelay {
           timeout: this.options.confirmTimeoutMs,
           ...carrierKey,
         });
-        this.crash('after-publish-before-confirm');
-        await confirmed;
       } finally {
         // The return, if any, came before the confirm on the same channel.
         if (settle()) outcome = 'returned';

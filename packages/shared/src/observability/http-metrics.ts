@@ -4,12 +4,18 @@ import type { ServiceMetrics } from './metrics';
 /** The label for requests no route matched: scanners hitting random paths all land in this one series. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: unknown } };
+type RoutedRequest = IncomingMessage & { app?: unknown; baseUrl?: string; route?: { path?: unknown } };
 
 /**
  * Express middleware (also under NestJS's Express adapter) recording RED metrics by route template.
  * The template is captured when the router assigns `req.route`, because by the time the response
  * finishes an error may have unwound the router and reset `req.baseUrl`.
+ *
+ * `req.baseUrl` is the mount path as the client typed it, and Express matches mount paths
+ * case-insensitively (and with a trailing slash): every spelling of `/flask/api/products` would be
+ * a series of its own. The mount is therefore looked up among the paths the application
+ * registered, and labelled with the registered spelling; a mount that is not a fixed path is
+ * labelled as unmatched rather than by what the client sent.
  */
 export function httpMetricsMiddleware(metrics: ServiceMetrics) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
@@ -23,7 +29,7 @@ export function httpMetricsMiddleware(metrics: ServiceMetrics) {
       get: () => route,
       set: (value: RoutedRequest['route']) => {
         route = value;
-        if (value) template = routeTemplate(routed.baseUrl ?? '', value.path);
+        if (value) template = routeTemplate(registeredMount(routed.app, routed.baseUrl ?? ''), value.path);
       },
     });
     res.once('finish', () => {
@@ -41,10 +47,54 @@ function isEventStream(res: ServerResponse): boolean {
   return typeof type === 'string' && type.startsWith('text/event-stream');
 }
 
-function routeTemplate(baseUrl: string, path: unknown): string {
+function routeTemplate(mount: string | undefined, path: unknown): string {
+  if (mount === undefined) return UNMATCHED_ROUTE;
   const own = Array.isArray(path) ? path.map(String).join('|') : typeof path === 'string' ? path : UNMATCHED_ROUTE;
-  return `${baseUrl}${own}`;
+  return `${mount}${own}`;
 }
+
+interface Layer {
+  rawPath?: unknown;
+  route?: unknown;
+  handle?: { stack?: Layer[] };
+}
+
+/** Per application: every fixed mount path it registered, keyed by the form any accepted spelling folds to. */
+const mountsByApp = new WeakMap<object, { layers: number; mounts: Map<string, string> }>();
+
+/** The registered spelling of the mount path the router matched, or undefined when it has none. */
+function registeredMount(app: unknown, baseUrl: string): string | undefined {
+  if (baseUrl === '') return '';
+  // An Express application is a function with a router.
+  if (typeof app !== 'function' && (typeof app !== 'object' || app === null)) return undefined;
+  const stack = (app as { router?: { stack?: Layer[] } }).router?.stack;
+  if (!Array.isArray(stack)) return undefined;
+  let known = mountsByApp.get(app);
+  // Rebuilt only when routers were mounted since (start-up): never on a client's request alone.
+  if (!known || known.layers !== stack.length) {
+    known = { layers: stack.length, mounts: new Map() };
+    collectMounts(stack, '', known.mounts);
+    mountsByApp.set(app, known);
+  }
+  return known.mounts.get(foldMount(baseUrl));
+}
+
+function collectMounts(stack: Layer[], prefix: string, into: Map<string, string>, depth = 0): void {
+  if (depth > 8) return;
+  for (const layer of stack) {
+    if (layer.route || !Array.isArray(layer.handle?.stack)) continue;
+    const paths = typeof layer.rawPath === 'string' ? [layer.rawPath] : Array.isArray(layer.rawPath) ? layer.rawPath.filter((p): p is string => typeof p === 'string') : [];
+    for (const path of paths) {
+      // Mounts with parameters or wildcards carry client text in baseUrl: they get no label of their own.
+      if (/[:*?{}()]/.test(path)) continue;
+      const mount = path === '/' ? prefix : `${prefix}${path.replace(/\/+$/, '')}`;
+      if (mount !== '') into.set(foldMount(mount), mount);
+      collectMounts(layer.handle!.stack!, mount, into, depth + 1);
+    }
+  }
+}
+
+const foldMount = (path: string): string => path.toLowerCase().replace(/\/+$/, '');
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

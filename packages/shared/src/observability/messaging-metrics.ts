@@ -32,6 +32,11 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
     deadLettered({ type }) {
       metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type) });
     },
+    broker(info) {
+      if (info.event === 'lost') metrics.brokerConnectionsLost.inc({ connection: info.connection, reason: info.reason });
+      else if (info.event === 'connect_failed') metrics.brokerConnectFailures.inc({ connection: info.connection });
+      else metrics.brokerBlocked.inc({ connection: info.connection });
+    },
     inboxPruned(count) {
       metrics.inboxPruned.inc(count);
     },

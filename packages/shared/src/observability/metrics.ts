@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { EventTypes, type EventType } from '../contracts/events';
+import { transactionErrors, type TransactionErrorCounter } from '../db/transaction';
 import { CREDENTIAL_KINDS, credentialEvents, READ_OUTCOMES, SECRET_KINDS } from './credential-events';
 
 /** Chosen once for both services: every series is `catalogue_*` and carries a constant `service` label. */
@@ -46,11 +47,17 @@ export class ServiceMetrics {
   readonly eventsDeadLettered: Counter<'event_type'>;
   readonly eventsRedelivered: Counter<'event_type'>;
   readonly eventsDuplicatesIgnored: Counter<'event_type'>;
+  readonly eventsStale: Counter<'event_type'>;
   readonly consumerProcessingDuration: Histogram<'event_type' | 'outcome'>;
   readonly eventLag: Histogram<'event_type'>;
   readonly inboxPruned: Counter;
   readonly outboxBacklogRows: Gauge;
   readonly outboxOldestAge: Gauge;
+  readonly brokerConnectionsLost: Counter<'connection' | 'reason'>;
+  readonly brokerConnectFailures: Counter<'connection'>;
+  readonly brokerBlocked: Counter<'connection'>;
+  readonly dbTransactionRetries: Counter<'kind'>;
+  readonly dbTransactionFailures: Counter<'kind'>;
 
   readonly likesAccepted: Counter;
   readonly likesRejected: Counter<'reason'>;
@@ -68,7 +75,7 @@ export class ServiceMetrics {
 
   constructor(
     readonly service: ServiceName,
-    options: { defaultMetrics?: boolean; outboxBacklog?: OutboxBacklogReader } = {},
+    options: { defaultMetrics?: boolean; outboxBacklog?: OutboxBacklogReader; transactions?: TransactionErrorCounter } = {},
   ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ service });
@@ -114,6 +121,12 @@ export class ServiceMetrics {
       labelNames: ['event_type'],
       registers,
     });
+    this.eventsStale = new Counter({
+      name: name('events_stale_total'),
+      help: 'Product events that changed nothing because a newer version or the deletion was already applied (they arrived out of order).',
+      labelNames: ['event_type'],
+      registers,
+    });
     this.consumerProcessingDuration = new Histogram({
       name: name('consumer_processing_duration_seconds'),
       help: 'Time from a delivery to its acknowledgement, by event type and outcome (applied, duplicate).',
@@ -132,6 +145,35 @@ export class ServiceMetrics {
     const collect = options.outboxBacklog ? backlogCollector(options.outboxBacklog, () => [this.outboxBacklogRows, this.outboxOldestAge]) : undefined;
     this.outboxBacklogRows = new Gauge({ name: name('outbox_backlog_rows'), help: 'Outbox rows waiting to be published.', registers, collect });
     this.outboxOldestAge = new Gauge({ name: name('outbox_oldest_age_seconds'), help: 'Age of the oldest unpublished outbox row (0 when empty).', registers, collect });
+
+    this.brokerConnectionsLost = new Counter({
+      name: name('broker_connections_lost_total'),
+      help: 'Broker connections lost, by connection (publisher, consumer) and reason (heartbeat_timeout, closed_by_broker, connection_lost).',
+      labelNames: ['connection', 'reason'],
+      registers,
+    });
+    this.brokerConnectFailures = new Counter({ name: name('broker_connect_failures_total'), help: 'Attempts to connect to the broker that failed (refused, timed out).', labelNames: ['connection'], registers });
+    this.brokerBlocked = new Counter({ name: name('broker_blocked_total'), help: 'Times the broker blocked a connection (a resource alarm: publishing waits).', labelNames: ['connection'], registers });
+    // Read from the runners' process-wide counter at scrape time (see createTransactionRunner).
+    const transactions = options.transactions ?? transactionErrors;
+    this.dbTransactionRetries = new Counter({
+      name: name('db_transaction_retries_total'),
+      help: 'Database transactions retried whole after a transient failure, by kind (conflict: deadlock or lock-wait timeout; connection).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        copyCounts(this, transactions.retries);
+      },
+    });
+    this.dbTransactionFailures = new Counter({
+      name: name('db_transaction_failures_total'),
+      help: 'Database transactions that failed for good (after their retries), by kind.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        copyCounts(this, transactions.failures);
+      },
+    });
 
     this.likesAccepted = new Counter({ name: name('likes_accepted_total'), help: 'Likes recorded.', registers });
     this.likesRejected = new Counter({ name: name('likes_rejected_total'), help: 'Likes refused, by reason (the error code answered).', labelNames: ['reason'], registers });
@@ -210,6 +252,12 @@ export class ServiceMetrics {
   async exposition(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** Sets a labelled counter to the totals a plain map holds (the map only ever grows). */
+function copyCounts(counter: Counter<'kind'>, counts: ReadonlyMap<string, number>): void {
+  counter.reset();
+  for (const [kind, n] of counts) counter.inc({ kind }, n);
 }
 
 export type OutboxBacklogReader = () => Promise<{ rows: number; oldestAgeSeconds: number }>;

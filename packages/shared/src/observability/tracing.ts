@@ -52,12 +52,16 @@ export function startTracing(options: StartTracingOptions): boolean {
   const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
   const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
   const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
+  const { IngressSampler, samplingPolicyFrom } = require('./sampling') as typeof import('./sampling');
+  const { maskedMySQL2Instrumentation } = require('./sql-masking') as typeof import('./sql-masking');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   const sdk = new NodeSDK({
     // The SDK's env detector reads OTEL_SERVICE_NAME; our default only fills in when it is unset.
     serviceName: env.OTEL_SERVICE_NAME ? undefined : options.defaultServiceName,
     spanProcessors: options.spanProcessors,
+    // OTEL_TRACES_SAMPLER's rate, but a caller's traceparent never decides whether we trace (sampling.ts).
+    sampler: new IngressSampler(samplingPolicyFrom(env)),
     // Metrics go through Prometheus and logs through stdout: only traces leave by OTLP.
     metricReaders: [],
     logRecordProcessors: [],
@@ -65,7 +69,8 @@ export function startTracing(options: StartTracingOptions): boolean {
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? '') }),
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
       new NestInstrumentation(),
-      new MySQL2Instrumentation(),
+      // Statements without their values, error messages without the values they quote.
+      maskedMySQL2Instrumentation(MySQL2Instrumentation),
       new AmqplibInstrumentation({ publishHook: keepOutboxTraceContext }),
     ],
   });
@@ -102,11 +107,11 @@ export async function shutdownTracing(timeoutMs = 3000): Promise<void> {
 }
 
 /** For tests: tracing into memory with a synchronous processor, started before the code under test loads. */
-export function startInMemoryTracing(defaultServiceName = 'test'): InMemorySpanExporter {
+export function startInMemoryTracing(defaultServiceName = 'test', env?: Env): InMemorySpanExporter {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const exporter = new InMemorySpanExporter();
-  startTracing({ defaultServiceName, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  startTracing({ defaultServiceName, spanProcessors: [new SimpleSpanProcessor({ exporter })], ...(env ? { env } : {}) });
   return exporter;
 }

@@ -86,7 +86,14 @@ export class ServiceMessaging {
     const { settings, logger } = options;
     this.topology = topologyFor(settings.namespace);
     const connect = (role: string) =>
-      new Broker({ url: settings.brokerUrl, connectionName: `${options.service}-service ${role}`, heartbeatSeconds: settings.heartbeatSeconds, logger });
+      new Broker({
+        url: settings.brokerUrl,
+        connectionName: `${options.service}-service ${role}`,
+        heartbeatSeconds: settings.heartbeatSeconds,
+        logger,
+        role,
+        observer: options.observer,
+      });
     this.broker = connect('publisher');
     this.consumerBroker = options.runConsumer ? connect('consumer') : undefined;
     if (options.runRelay) {
