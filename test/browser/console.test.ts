@@ -276,6 +276,7 @@ describe('the admin console at /admin', () => {
         await fillSignIn(page, PEOPLE.staff);
         await page.getByRole('heading', { name: 'Users' }).waitFor();
         assert.equal(await page.getByText('Your session has ended').count(), 0);
+        await eventually(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Users', { what: "the focus on the page's heading after signing in" });
       } finally {
         await context.close();
       }

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { SignInForm, useSession } from '@catalogue/web-kit';
 import { ApiContext, authorisedCall } from './api';
@@ -16,6 +16,17 @@ export function App() {
   const call = useMemo(() => (session ? authorisedCall(session.token, endSession) : null), [session, endSession]);
   const [flashMessage, showFlash] = useState<string | null>(null);
   const flash = useMemo(() => ({ message: flashMessage, show: showFlash }), [flashMessage]);
+
+  // The sign-in form held the focus and is gone: the page it opens onto takes it, at its heading.
+  const [signedInHere, setSignedInHere] = useState(false);
+  useEffect(() => {
+    if (!signedInHere || !session) return;
+    setSignedInHere(false);
+    const heading = document.querySelector<HTMLElement>('#content h2');
+    if (!heading) return;
+    heading.tabIndex = -1;
+    heading.focus();
+  }, [signedInHere, session]);
 
   return (
     <>
@@ -41,7 +52,16 @@ export function App() {
         )}
       </header>
       <main id="content">
-        {!session && <SignInForm title="Staff sign-in" onSignIn={signIn} notice={ended ? 'Your session has ended. Sign in again to go on where you were.' : null} />}
+        {!session && (
+          <SignInForm
+            title="Staff sign-in"
+            onSignIn={async (email, password) => {
+              await signIn(email, password);
+              setSignedInHere(true);
+            }}
+            notice={ended ? 'Your session has ended. Sign in again to go on where you were.' : null}
+          />
+        )}
         {session && session.user.role !== 'staff' && (
           <div className="error" role="alert">
             <p>

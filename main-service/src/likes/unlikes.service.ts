@@ -41,10 +41,12 @@ export class UnlikesService {
         if (!(await this.likes.liveProductIds(tx, [productId])).has(productId)) throw AppError.notFound(`product ${productId}`);
         return { removed: false };
       }
-      if (!(await this.likes.decrementLiveProduct(tx, productId))) throw AppError.notFound(`product ${productId}`);
       const event = createEvent(EventTypes.ProductUnliked, { likeId: like.id, productId, userId });
       await this.likes.moveToRemoved(tx, { id: like.id, productId, userId, createdAt: like.createdAt }, event.id);
       await addToOutbox(tx, event);
+      // Last before the commit: every like of the product waits for its row, so it is held for as
+      // few round trips as can be. A deleted product throws here, and the rollback undoes the rest.
+      if (!(await this.likes.decrementLiveProduct(tx, productId))) throw AppError.notFound(`product ${productId}`);
       await this.feed.recordLikes(tx, [productId]);
       return { removed: true, likeId: like.id };
     });
