@@ -23,6 +23,8 @@ export interface AdminUnderTest {
   topology: Topology;
   /** Every event read so far from main's queue in this namespace (what admin published). */
   published: CatalogueEvent[];
+  /** Shuts the app down as a signal would (once, however often it is called); `stop()` also cleans up. */
+  close(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,8 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
   const tokens = app.get(TokensService);
   const tokenFor = async (subject: string, role: TokenRole, ttlSeconds?: number) => (await tokens.issue(subject, role, ttlSeconds)).token;
   const http = app.getHttpServer();
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= app.close());
   return {
     app,
     http,
@@ -57,8 +61,9 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
     db,
     topology,
     published: [],
+    close,
     async stop() {
-      await app.close();
+      await close();
       await db.destroy();
       await database.drop();
       await ns.cleanup();

@@ -74,6 +74,12 @@ describe('main-service configuration', () => {
     assert.throws(() => loadMainConfig({ ...base, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }), /RABBITMQ_URL/);
   });
 
+  test('a shutdown drain is off by default and must end before the shutdown deadline', () => {
+    assert.equal(loadMainConfig(base).SHUTDOWN_DRAIN_MS, 0);
+    assert.equal(loadMainConfig({ ...base, SHUTDOWN_DRAIN_MS: '3000' }).SHUTDOWN_DRAIN_MS, 3000);
+    assert.throws(() => loadMainConfig({ ...base, SHUTDOWN_DRAIN_MS: '10000', SHUTDOWN_TIMEOUT_MS: '10000' }), /SHUTDOWN_DRAIN_MS/);
+  });
+
   test('Secrets Manager replaces DB_USER and DB_PASSWORD', () => {
     const config = loadMainConfig({ DB_SECRET_ID: 'prod/catalogue/main' });
     assert.equal(config.DB_SECRET_ID, 'prod/catalogue/main');

@@ -117,3 +117,22 @@ describe('SIGTERM with live streams open', () => {
     for (const stream of streams) assert.ok(stream.parser.retryMs! >= 1000 && stream.parser.retryMs! <= 4000, `reconnect after ${stream.parser.retryMs} ms`);
   });
 });
+
+describe('shutdown behind a load balancer (SHUTDOWN_DRAIN_MS)', () => {
+  test('readiness turns 503 at once while requests (and live streams) are still served during the drain; then it exits 0', async () => {
+    const { process: main, url } = await startMainProcess({ SHUTDOWN_DRAIN_MS: '4000' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'main ready before the signal' });
+    const stream = await openEventStream(`${url}/api/products/stream`);
+    await stream.next((m) => m.event === 'ready', { what: 'ready' });
+    let streamEndedAt = 0;
+    void stream.ended.then(() => (streamEndedAt = Date.now()));
+    const started = Date.now();
+    main.child.kill('SIGTERM');
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 503, { what: 'readiness to turn 503' });
+    assert.equal((await fetch(`${url}/api/products?limit=1`)).status, 200);
+    assert.equal(await main.exited, 0, main.output());
+    assert.ok(Date.now() - started >= 4000, 'the listener stayed open for the whole drain');
+    // Ended only once the balancer has taken the replica out: its reconnect goes to another one.
+    assert.ok(streamEndedAt - started >= 4000, `the live stream ended ${streamEndedAt - started} ms after the signal`);
+  });
+});

@@ -28,7 +28,7 @@ async function start(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: ending live streams, draining requests and deliveries');
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: draining requests, ending live streams and deliveries');
     const deadline = setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
@@ -36,9 +36,10 @@ async function start(): Promise<void> {
     deadline.unref();
     void (async () => {
       try {
+        // Revocations keep being heard while the drain still serves requests.
+        await stopServing(server, service, config.SHUTDOWN_DRAIN_MS);
         revokedUsers.stop();
-        await stopServing(server, service);
-        await messaging.stop(config.SHUTDOWN_TIMEOUT_MS / 2);
+        await messaging.stop((config.SHUTDOWN_TIMEOUT_MS - config.SHUTDOWN_DRAIN_MS) / 2);
         await changes.stop();
         await rateLimitCounters.close();
         await dataSource.destroy();

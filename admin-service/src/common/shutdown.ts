@@ -9,8 +9,9 @@ export const AFTER_SHUTDOWN = Symbol('AFTER_SHUTDOWN');
 
 /**
  * Starts the relay with the application and stops everything in order on `app.close()`: readiness
- * turns 503, the consumer stops taking deliveries and lets in-flight ones commit and ack, the relay
- * finishes its batch; Nest then closes HTTP (in-flight requests finish), and the database goes last.
+ * turns 503 (and an API keeps serving for SHUTDOWN_DRAIN_MS, while load balancers take it out),
+ * the consumer stops taking deliveries and lets in-flight ones commit and ack, the relay finishes
+ * its batch; Nest then closes HTTP (in-flight requests finish), and the database goes last.
  */
 @Injectable()
 export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -19,7 +20,7 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     private readonly dataSource: DataSource,
     private readonly lifecycle: Lifecycle,
     @Inject(EVENTS_TRANSPORT) private readonly transport: EventsTransport | null,
-    @Inject(ADMIN_CONFIG) private readonly config: { SHUTDOWN_TIMEOUT_MS: number },
+    @Inject(ADMIN_CONFIG) private readonly config: { SHUTDOWN_TIMEOUT_MS: number; SHUTDOWN_DRAIN_MS: number; RUN_HTTP: boolean },
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(AFTER_SHUTDOWN) private readonly afterShutdown: (() => Promise<void>) | null,
   ) {}
@@ -30,8 +31,10 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.lifecycle.draining = true;
-    this.logger.info({ signal }, 'shutting down: draining deliveries, the outbox and requests');
-    const budget = Math.floor(this.config.SHUTDOWN_TIMEOUT_MS / 2);
+    const drainMs = this.config.RUN_HTTP ? this.config.SHUTDOWN_DRAIN_MS : 0;
+    this.logger.info({ signal, drainMs }, 'shutting down: draining deliveries, the outbox and requests');
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+    const budget = Math.floor((this.config.SHUTDOWN_TIMEOUT_MS - drainMs) / 2);
     await this.transport?.close(budget);
     await this.messaging.stop(budget);
   }

@@ -1,16 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { TokensService } from '@catalogue/admin-service/dist/auth/tokens.service';
-import { loadSigningKey } from '@catalogue/admin-service/dist/auth/signing-key';
-import { fixedKeys } from '@catalogue/admin-service/dist/auth/signing-keys';
-import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { migrateSchema } from '@catalogue/migrations';
-import { createLogger, topologyFor } from '@catalogue/shared';
+import { topologyFor } from '@catalogue/shared';
 import { FaultProxy } from '@catalogue/shared/testing';
 import amqplib from 'amqplib';
 import mysql from 'mysql2/promise';
 import type { Databases } from './checker';
 import { PrivateMariaDb, PrivateRabbitMq, freePort } from './servers';
 import { ServiceProcess } from './service-process';
+import { staffCredentials } from './staff-token';
 import { hs256CustomerTokens, type WorkloadTargets } from './workload';
 
 export const FAULT_JWT_SECRET = 'fault-tests-secret-0123456789abcdef0123456789';
@@ -69,11 +65,8 @@ export class FaultSystem {
     };
     await Promise.all(Object.values(this.proxies).map((p) => p.start()));
 
-    // One signing key for every admin process, so tokens outlive the restarts the faults cause.
-    const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const tokenConfig = loadAdminConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-    const tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'faults', level: 'silent' }))), tokenConfig);
-    this.staffToken = (await tokens.issue('fault-tests', 'staff', 86_400)).token;
+    const { signingKey, staffToken } = await staffCredentials();
+    this.staffToken = staffToken;
 
     const [mainPort, adminPort] = [await freePort(), await freePort()];
     const common = {

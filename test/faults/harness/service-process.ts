@@ -9,6 +9,13 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
+export interface ServiceProcessOptions {
+  /** `main` runs the API (dist/main.js); `consumer` the consumer-only process (dist/consumer.js), whose `port` is its OPS_PORT. */
+  entry?: 'main' | 'consumer';
+  /** What `start()` waits for: a path answering 2xx on `port`. */
+  readyPath?: string;
+}
+
 /** One service as a real child process, started from its compiled entry point as in production. */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -21,10 +28,15 @@ export class ServiceProcess {
     readonly name: 'main' | 'admin',
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly options: ServiceProcessOptions = {},
   ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
   }
 
   get running(): boolean {
@@ -33,9 +45,10 @@ export class ServiceProcess {
 
   /** Starts the process (optionally with extra settings, e.g. a crash point) and waits until it serves. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
-    const entry = path.join(REPO, `${this.name}-service/dist/main.js`);
+    const entry = path.join(REPO, `${this.name}-service/dist/${this.options.entry ?? 'main'}.js`);
+    const portVar = this.options.entry === 'consumer' ? 'OPS_PORT' : 'PORT';
     const child = spawn(process.execPath, [entry], {
-      env: { PATH: process.env.PATH ?? '', ...this.env, PORT: String(this.port), ...extraEnv },
+      env: { PATH: process.env.PATH ?? '', ...this.env, [portVar]: String(this.port), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -52,7 +65,7 @@ export class ServiceProcess {
     for (;;) {
       if (!this.running) throw new Error(`${this.name}-service exited during start-up:\n${this.tail()}`);
       try {
-        const res = await fetch(`${this.url}/ready`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`${this.url}${this.options.readyPath ?? '/ready'}`, { signal: AbortSignal.timeout(1000) });
         if (res.ok) return;
       } catch {
         // not listening yet

@@ -74,6 +74,12 @@ export const commonEnvShape = {
   /** How often the consuming process prunes its inbox. */
   INBOX_PRUNE_INTERVAL_MS: positiveIntVar(3_600_000),
   SHUTDOWN_TIMEOUT_MS: positiveIntVar(10000),
+  /**
+   * How long a stopping API process keeps serving after its readiness turns 503, before it closes
+   * its listener: a load balancer that checks readiness (HAProxy) takes it out meanwhile, so no
+   * request meets a closing connection. 0 where the platform does it (Kubernetes' preStop pause).
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
 } as const;
 
 const DEV_RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -86,6 +92,8 @@ type CommonEnv = {
   DB_PASSWORD?: string;
   DB_SECRET_ID?: string;
   RABBITMQ_URL?: string;
+  SHUTDOWN_TIMEOUT_MS?: number;
+  SHUTDOWN_DRAIN_MS?: number;
 };
 
 /**
@@ -102,6 +110,9 @@ export function refineCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
   }
   if (env.OUTBOX_RETRY_MAX_MS < env.OUTBOX_RETRY_BASE_MS) {
     ctx.addIssue({ code: 'custom', path: ['OUTBOX_RETRY_MAX_MS'], message: 'must be at least OUTBOX_RETRY_BASE_MS' });
+  }
+  if (env.SHUTDOWN_DRAIN_MS !== undefined && env.SHUTDOWN_TIMEOUT_MS !== undefined && env.SHUTDOWN_DRAIN_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['SHUTDOWN_DRAIN_MS'], message: 'must be shorter than SHUTDOWN_TIMEOUT_MS, which bounds the whole shutdown' });
   }
 }
 

@@ -152,8 +152,13 @@ export function addressKey(address: string | undefined): string {
   return ipKeyGenerator(address ?? 'unknown');
 }
 
-/** Explicit limits so slow or idle clients cannot hold connections (slowloris). */
-export const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 } as const;
+/**
+ * Explicit limits so slow clients cannot hold connections (slowloris). An idle keep-alive
+ * connection is kept longer than the load balancers in front keep theirs (HAProxy's
+ * http-keep-alive, an ALB's or nginx's 60 s): the side that may reuse a connection must be the
+ * one that closes it, or a request sent as the service closes it fails (a 502 or a reset).
+ */
+export const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000 } as const;
 
 export function applyServerTimeouts(server: Server): Server {
   server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import { redactUrl } from '../config/env';
@@ -42,7 +43,9 @@ export class Broker {
       connectionOptions: {
         noDelay: true,
         timeout: 5000,
-        clientProperties: { connection_name: options.connectionName },
+        // Host and pid too: the management UI (and the cluster tests) then tell which pod or
+        // process holds a connection and its unacknowledged deliveries.
+        clientProperties: { connection_name: `${options.connectionName} (${hostname()} pid ${process.pid})` },
       },
     });
     const log = options.logger;
