@@ -4,7 +4,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { migrateSchema } from '@catalogue/migrations';
 import { EventTypes } from '@catalogue/shared';
+import { createTestDatabase } from '@catalogue/shared/testing';
 import { publishedUpToNow, startAdmin, type AdminUnderTest } from '../test-support';
 import { DEMO_PRODUCTS, seedDemoCatalogue } from './demo-catalogue';
 
@@ -79,6 +81,32 @@ describe('the demo catalogue', () => {
       }
     } finally {
       await fresh.stop();
+    }
+  });
+
+  test('the seed command (npm run setup, compose) creates the users and the demo catalogue once, then leaves them', async () => {
+    const db = await createTestDatabase('seed');
+    try {
+      await migrateSchema('admin', db.credentials);
+      const seed = () =>
+        spawnSync(process.execPath, [path.resolve(__dirname, '../seed.js')], {
+          env: { PATH: process.env.PATH, NODE_ENV: 'development', LOG_LEVEL: 'silent', ...db.env, DEMO_PICTURES_URL: 'http://127.0.0.1:5000/demo' },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+      const first = seed();
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /admin users: 8 created, 0 already there/);
+      assert.match(first.stdout, new RegExp(`demo catalogue: ${DEMO_PRODUCTS.length} products created, pictures at http://127\\.0\\.0\\.1:5000/demo/`));
+      const again = seed();
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /demo catalogue: not added, the catalogue already has products/);
+      const rows: { n: number; events: number }[] = await admin.db.query(
+        `SELECT (SELECT COUNT(*) FROM \`${db.credentials.database}\`.products) AS n, (SELECT COUNT(*) FROM \`${db.credentials.database}\`.outbox WHERE event_type = 'product_created') AS events`,
+      );
+      assert.deepEqual([Number(rows[0]!.n), Number(rows[0]!.events)], [DEMO_PRODUCTS.length, DEMO_PRODUCTS.length], 'each product with its event, waiting for a relay');
+    } finally {
+      await db.drop();
     }
   });
 
