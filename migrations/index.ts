@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { InitialAdminSchema1732000000000 } from './admin/1732000000000-InitialAdminSchema';
 import { AppliedLikesAndInboxAge1797000000000 } from './admin/1797000000000-AppliedLikesAndInboxAge';
 import { ProductSearchAdmin1796032504000 } from './admin/1796032504000-ProductSearch';
+import { UnlikeTombstones1798200000000 } from './admin/1798200000000-UnlikeTombstones';
 import { UserCredentials1733000000000 } from './admin/1733000000000-UserCredentials';
 import { InitialMainSchema1732000000000 } from './main/1732000000000-InitialMainSchema';
 import { ProductSearchMain1796032504000 } from './main/1796032504000-ProductSearch';
@@ -9,12 +10,27 @@ import { ProductChanges1796200000000 } from './main/1796200000000-ProductChanges
 import { OutboxRetryAndInboxAgeMain1797000000000 } from './main/1797000000000-OutboxRetryAndInboxAge';
 import { UserRevocationsMain1797100000000 } from './main/1797100000000-UserRevocations';
 import { UserRevocation1797100000000 } from './admin/1797100000000-UserRevocation';
+import { RemovedLikes1798200000000 } from './main/1798200000000-RemovedLikes';
 
 export type SchemaName = 'main' | 'admin';
 
 export const MIGRATIONS: Record<SchemaName, (new () => object)[]> = {
-  main: [InitialMainSchema1732000000000, ProductSearchMain1796032504000, ProductChanges1796200000000, OutboxRetryAndInboxAgeMain1797000000000, UserRevocationsMain1797100000000],
-  admin: [InitialAdminSchema1732000000000, UserCredentials1733000000000, ProductSearchAdmin1796032504000, AppliedLikesAndInboxAge1797000000000, UserRevocation1797100000000],
+  main: [
+    InitialMainSchema1732000000000,
+    ProductSearchMain1796032504000,
+    ProductChanges1796200000000,
+    OutboxRetryAndInboxAgeMain1797000000000,
+    UserRevocationsMain1797100000000,
+    RemovedLikes1798200000000,
+  ],
+  admin: [
+    InitialAdminSchema1732000000000,
+    UserCredentials1733000000000,
+    ProductSearchAdmin1796032504000,
+    AppliedLikesAndInboxAge1797000000000,
+    UserRevocation1797100000000,
+    UnlikeTombstones1798200000000,
+  ],
 };
 
 export interface MigrationTarget {

@@ -1,6 +1,7 @@
 // `npm run setup`: provisions the local databases, their users, the broker topology and each
 // service's own broker user (`npm run provision`), applies migrations, generates the development
-// token signing key, and seeds a few users. Safe to run again.
+// token signing key, and seeds a few users and, while the catalogue is empty, the demo products
+// (admin-service/src/seed.ts). Safe to run again.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ await ensureManagementApi(process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0
 const run = (script, env = process.env) => execFileSync(process.execPath, [script], { stdio: 'inherit', env });
 run('migrations/dist/provision.js');
 run('migrations/dist/cli.js');
-run('admin-service/dist/users/seed.js', withDevDefaults(DEV_ADMIN));
+run('admin-service/dist/seed.js', withDevDefaults(DEV_ADMIN));
 
 /**
  * Provisioning talks to RabbitMQ's management HTTP API. Its plugin ships with the broker but is

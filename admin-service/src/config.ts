@@ -71,6 +71,14 @@ const schema = z
     LOGIN_DELAY_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** Product writes allowed per minute per client address. */
     WRITES_PER_MINUTE: positiveIntVar(120),
+    /**
+     * Development seed only: where browsers find the demo catalogue's pictures (main serves them
+     * with the storefront at /demo/). The seeded products' image addresses start with it.
+     */
+    DEMO_PICTURES_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .transform((url) => (url.endsWith('/') ? url : `${url}/`))
+      .default('http://localhost:5000/demo/'),
     /** Test-only: kill the process at a named moment (fault tests). Refused in production. */
     CRASH_POINT: z.enum(CRASH_POINTS).optional(),
   })

@@ -1,7 +1,7 @@
 import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type TokenRole, type Topology } from '@catalogue/shared';
+import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type ProductUnliked, type TokenRole, type Topology } from '@catalogue/shared';
 import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, waitForConsumer, type TestDatabase } from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -115,6 +115,13 @@ export async function readyMessages(queue: string): Promise<number> {
 export async function publishLike(admin: AdminUnderTest, data: ProductLiked['data'], id?: string): Promise<ProductLiked> {
   const event = createEvent(EventTypes.ProductLiked, data, id ? { id } : {});
   await publishRaw(admin.topology.mainExchange, EventTypes.ProductLiked, JSON.stringify(event), { messageId: event.id, type: event.type });
+  return event;
+}
+
+/** Publishes the removal of a like the way main's relay would (a fresh event id unless given). */
+export async function publishUnlike(admin: AdminUnderTest, data: ProductUnliked['data'], id?: string): Promise<ProductUnliked> {
+  const event = createEvent(EventTypes.ProductUnliked, data, id ? { id } : {});
+  await publishRaw(admin.topology.mainExchange, EventTypes.ProductUnliked, JSON.stringify(event), { messageId: event.id, type: event.type });
   return event;
 }
 

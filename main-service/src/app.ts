@@ -25,11 +25,12 @@ import { authenticate, requireRole } from './http/auth.middleware';
 import { errorHandler, routeNotFound } from './http/errors.middleware';
 import { LEGACY_PREFIX, mainApiDocument } from './http/openapi';
 import { LikesRepository } from './likes/likes.repository';
-import { likeRateLimits, likesRouter } from './likes/likes.router';
+import { likeRateLimits, likesRouter, unlikesRouter } from './likes/likes.router';
 import { meRouter } from './likes/me.router';
 import { operationsRouter } from './operations/operations.router';
 import { metricsRouter } from './metrics/metrics.router';
 import { LikesService } from './likes/likes.service';
+import { UnlikesService } from './likes/unlikes.service';
 import { likesInternalRouter } from './likes/likes.internal.router';
 import { LiveStreams, type LiveSettings } from './live/live-streams';
 import { liveRouter, streamOpenLimit } from './live/live.router';
@@ -150,16 +151,13 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
     crash,
   });
-  const likes = new LikesService(
-    new LikesRepository(dataSource),
-    changeFeed,
-    createTransactionRunner(dataSource, { idempotent: true }),
-    () => {
-      changedHere();
-      messaging.announce();
-    },
-    crash,
-  );
+  const likesRepository = new LikesRepository(dataSource);
+  const likesCommitted = () => {
+    changedHere();
+    messaging.announce();
+  };
+  const likes = new LikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
+  const unlikes = new UnlikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
   // Every call to admin has its timeout and breaker: the JWKS (integrated with its own cooldown),
   // the development users call, the sign-in pass-through and the resync's snapshot.
   const tokenKey = config.tokenKey.kind === 'jwks' ? { ...config.tokenKey, breaker: adminBreaker(config, 'admin_jwks', config.ADMIN_TIMEOUT_MS, metrics) } : config.tokenKey;
@@ -195,6 +193,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   for (const prefix of API_PREFIXES) {
     app.use(`${prefix}/products`, productsRouter(products, searchLimit), likesRouter(likes, authenticated, likeLimits, metrics));
   }
+  app.use('/api/products', unlikesRouter(unlikes, authenticated, likeLimits, metrics));
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   const signInBreaker = adminBreaker(config, 'admin_sign_in', config.LOGIN_TIMEOUT_MS, metrics);
   app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, signInBreaker, Math.ceil(config.ADMIN_BREAKER_HALF_OPEN_MS / 1000), config.CLIENT_ADDRESS_SECRET?.[0]));
@@ -204,7 +203,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use(authenticated);
   app.use('/api/me', meRouter(likes));
   app.use('/api/operations', requireRole('staff'), operationsRouter(messaging));
-  app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes));
+  app.use('/internal/products', requireRole('staff'), productsInternalRouter(products), likesInternalRouter(likes, unlikes));
   app.use(routeNotFound);
   app.use(errorHandler(logger));
   return { app, tokens, messaging, lifecycle, metrics, resync, changes, live, rateLimitCounters, revokedUsers };

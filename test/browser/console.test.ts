@@ -10,7 +10,7 @@ import { startImageServer } from './support/images';
 import { startServers, type RunningSystem } from './support/servers';
 import { PEOPLE } from './support/people';
 import { fillSignIn, signInToConsole } from './support/session';
-
+import { eventuallyOnPage, textOf } from './support/waits';
 
 let system: RunningSystem;
 let images: Awaited<ReturnType<typeof startImageServer>>;
@@ -131,13 +131,157 @@ describe('the admin console at /admin', () => {
       await page.getByLabel('Search products by title').fill('');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByLabel('Sort').selectOption({ label: 'Title Z–A' });
-      await eventually(async () => (await page.locator('tbody th').first().textContent())?.startsWith('Floor lamp'), { what: 'Floor lamp first, Z to A' });
+      await eventuallyOnPage(page, async () => (await textOf(page.locator('tbody th').first()))?.startsWith('Floor lamp'), 'Floor lamp first, Z to A');
+      assert.doesNotMatch(page.url(), /q=/, 'the cleared search stays cleared when the sort changes right after');
+      assert.equal(await page.locator('tbody tr').count(), 20, 'every product, not only those of the search');
       assert.equal(await row(page, 'Floor lamp').locator('td[data-label="Likes"]').textContent(), '0');
-      await screenshot(page, 'console-products');
+      await screenshot(page, 'console-products-sorted');
     } finally {
       await page.context().close();
     }
   });
+
+  test('paging lives in the address, and an edit returns to the list as it was left: search, sort, page and its Previous', async () => {
+    const staff = await staffToken();
+    for (let i = 1; i <= 24; i++) await createProduct(system, staff, `Stool ${String(i).padStart(2, '0')}`, images.url(`Stool ${i}`));
+    const page = await openConsole('/products?q=stool&sort=title');
+    try {
+      await row(page, 'Stool 01').waitFor();
+      await page.getByRole('button', { name: 'Next →' }).click();
+      await row(page, 'Stool 21').waitFor();
+      assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 2');
+      assert.match(page.url(), /q=stool/);
+      assert.match(page.url(), /sort=title/);
+      assert.match(page.url(), /(cursor|after)=/, 'the page is in the address');
+      await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'products-list-title', { what: 'the focus on the new page' });
+      await page.reload();
+      await row(page, 'Stool 21').waitFor();
+      assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 2', 'a reload keeps the page');
+
+      await page.getByRole('link', { name: 'Edit Stool 22' }).click();
+      await page.getByLabel('Title', { exact: true }).fill('Stool 22 (oak)');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved “Stool 22 (oak)”.' }).waitFor();
+      await row(page, 'Stool 22 \\(oak\\)').waitFor();
+      assert.equal(await page.getByLabel('Search products by title').inputValue(), 'stool', 'the search it came from');
+      assert.equal(await page.getByLabel('Sort').inputValue(), 'title', 'the sort it came from');
+      assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 2', 'the page it came from');
+
+      await page.getByRole('link', { name: 'Edit Stool 23' }).click();
+      await page.getByRole('link', { name: 'Cancel' }).click();
+      await row(page, 'Stool 23').waitFor();
+      assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 2');
+
+      await page.getByRole('button', { name: '← Previous' }).click();
+      await row(page, 'Stool 01').waitFor();
+      assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 1');
+      assert.doesNotMatch(page.url(), /(cursor|after)=/);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('a later page opened by its address alone shows no page number it cannot know, and offers the first page', async () => {
+    const staff = await staffToken();
+    for (let i = 1; i <= 21; i++) await createProduct(system, staff, `Bench ${String(i).padStart(2, '0')}`, images.url(`Bench ${i}`));
+    const first = await fetch(`${system.adminUrl}/api/products?limit=20&q=bench&sort=title`, { headers: { authorization: `Bearer ${staff}` } });
+    const next = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
+    assert.ok(next);
+    const address = new URL(next, system.adminUrl).searchParams;
+    address.delete('limit');
+    const page = await openConsole(`/products?${address.toString()}`);
+    try {
+      await row(page, 'Bench 21').waitFor();
+      assert.equal(await page.locator('.pager [aria-current="page"]').count(), 0);
+      await page.getByRole('button', { name: '← First page' }).click();
+      await row(page, 'Bench 01').waitFor();
+      assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 1');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('the edit page of a product that does not exist, or of an id that is not one, says so and shows no form', async () => {
+    const page = await openConsole('/products/2147480000/edit', DESKTOP, { bypassCSP: true });
+    try {
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.match((await alert.textContent()) ?? '', /There is no product 2147480000: it may have been deleted\./);
+      assert.equal(await page.locator('form').count(), 0, 'no form to fill in for nothing');
+      assert.equal(await page.getByRole('button', { name: 'Save changes' }).count(), 0);
+      assert.deepEqual(await accessibilityProblems(page), []);
+      await page.getByRole('link', { name: 'Back to the products' }).click();
+      await page.getByRole('heading', { name: 'Products', exact: true }).waitFor();
+
+      await page.goto(`${system.adminUrl}/admin/products/lamp/edit`);
+      await page.getByRole('alert').filter({ hasText: '“lamp” is not a product id' }).waitFor();
+      assert.equal(await page.locator('form').count(), 0);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('the form previews the picture, says when it cannot be loaded, and still saves; the table shows the same tile as the storefront', async () => {
+    const page = await openConsole('/products/new', DESKTOP, { bypassCSP: true });
+    try {
+      await page.getByLabel('Title', { exact: true }).fill('Mystery box');
+      await page.getByLabel('Image URL').fill(images.url('Mystery box'));
+      const preview = page.locator('.image-preview img');
+      await preview.waitFor();
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('.image-preview img');
+        return img !== null && img.complete && img.naturalWidth > 0;
+      });
+      assert.equal(await preview.getAttribute('src'), images.url('Mystery box'));
+
+      // An address nothing answers at (a closed port on this machine).
+      const unreachable = 'http://127.0.0.1:9/mystery-box.png';
+      await page.getByLabel('Image URL').fill(unreachable);
+      const note = page.locator('#image-preview-note');
+      await note.filter({ hasText: 'This picture could not be loaded from that address. You can still save it' }).waitFor({ timeout: 15_000 });
+      assert.equal(await note.getAttribute('role'), 'status');
+      assert.match((await page.getByLabel('Image URL').getAttribute('aria-describedby')) ?? '', /image-preview-note/, 'read out with the field');
+      assert.equal(await page.locator('.image-preview').getByRole('img', { name: 'No picture of Mystery box' }).textContent(), 'M');
+      assert.deepEqual(await accessibilityProblems(page), []);
+      await screenshot(page, 'console-image-preview');
+
+      await page.getByRole('button', { name: 'Create product' }).click();
+      await page.getByRole('status').filter({ hasText: 'Created “Mystery box”.' }).waitFor();
+      await page.getByLabel('Search products by title').fill('mystery');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await row(page, 'Mystery box').locator('.image-fallback').waitFor();
+      assert.equal(await row(page, 'Mystery box').locator('img').count(), 0, 'no broken-image icon in the table');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  for (const [how, session] of [
+    ['a token admin refuses', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', expiresAt: Date.now() + 600_000, user: { id: 1, email: PEOPLE.staff.email, role: 'staff' } }],
+    ['a token that expired while the page was closed', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', expiresAt: Date.now() - 60_000, user: { id: 1, email: PEOPLE.staff.email, role: 'staff' } }],
+  ] as const) {
+    test(`a session with ${how} ends out loud: the sign-in form says so, and signing in goes on where it was`, async () => {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      await context.addInitScript((value) => {
+        if (!sessionStorage.getItem('seeded')) {
+          localStorage.setItem('catalogue.console.session', value);
+          sessionStorage.setItem('seeded', 'yes');
+        }
+      }, JSON.stringify(session));
+      const page = await context.newPage();
+      try {
+        await page.goto(`${system.adminUrl}/admin/users`);
+        await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
+        await page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to go on where you were.' }).waitFor();
+        await fillSignIn(page, PEOPLE.staff);
+        await page.getByRole('heading', { name: 'Users' }).waitFor();
+        assert.equal(await page.getByText('Your session has ended').count(), 0);
+        await eventually(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Users', { what: "the focus on the page's heading after signing in" });
+      } finally {
+        await context.close();
+      }
+    });
+  }
 
   test('the users page lists the users with their roles', async () => {
     const page = await openConsole('/users');
@@ -259,7 +403,6 @@ describe('the admin console at /admin', () => {
     try {
       await page.locator('tbody tr').first().waitFor();
       assert.equal(await horizontalOverflow(page), 0, 'products page');
-      await screenshot(page, 'console-products-phone');
       await page.getByRole('link', { name: 'New product' }).click();
       await page.getByLabel('Title', { exact: true }).waitFor();
       assert.equal(await horizontalOverflow(page), 0, 'product form');

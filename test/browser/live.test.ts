@@ -89,6 +89,29 @@ describe('the storefront, live', () => {
     await screenshot(watcher, 'storefront-live');
   });
 
+  test('a like taken back in one page goes down in another open page too, without a reload (unlike in two tabs)', async () => {
+    const [liker, watcher] = await Promise.all([openStorefront(), openStorefront()]);
+    await signInToStorefront(liker, PEOPLE.bob);
+    await indicator(watcher).filter({ hasText: 'Live' }).waitFor();
+    const button = (pressed: boolean) => card(liker, 'Kettle').getByRole('button', { name: 'Like Kettle', pressed });
+
+    const liked = liker.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith('/like'));
+    await button(false).click();
+    assert.equal((await liked).status(), 200);
+    await likesOf(watcher, 'Kettle').filter({ hasText: /^1 like$/ }).waitFor({ timeout: 10_000 });
+
+    const unliked = liker.waitForResponse((res) => res.request().method() === 'DELETE' && res.url().endsWith('/like'));
+    await button(true).click();
+    assert.equal((await unliked).status(), 204);
+    const answeredAt = Date.now();
+    await likesOf(watcher, 'Kettle').filter({ hasText: /^0 likes$/ }).waitFor({ timeout: 10_000 });
+    const shownAfter = Date.now() - answeredAt;
+    assert.ok(shownAfter < 5000, `the other page showed it ${shownAfter} ms after the unlike was answered`);
+    await button(false).waitFor();
+    assert.equal(await likesOf(liker, 'Kettle').textContent(), '0 likes', "the liker's own page counts it once");
+    assert.ok(await notReloaded(watcher));
+  });
+
   test('a product created, renamed and deleted in the console appears, changes and goes on the open storefront', async () => {
     const storefront = await openStorefront();
     const consolePage = await newPage();
@@ -151,7 +174,7 @@ describe('the storefront, live', () => {
 });
 
 describe("the console's product table, live", () => {
-  test('like counts rise as people like, without a reload', async () => {
+  test('like counts rise as people like, and fall as they take likes back, without a reload', async () => {
     const consolePage = await newPage();
     await consolePage.goto(`${system.adminUrl}/admin/products`);
     await signInToConsole(consolePage, PEOPLE.staff);
@@ -165,6 +188,10 @@ describe("the console's product table, live", () => {
     const res = await fetch(`${system.mainUrl}/api/products/${teapot.id}/like`, { method: 'POST', headers: { authorization: `Bearer ${await system.tokenFor('console-watched', 'customer')}` } });
     assert.equal(res.status, 200);
     await mirror.locator('td[data-label="Likes"]').filter({ hasText: String(before + 1) }).waitFor({ timeout: 20_000 });
+    // And fall when the like is taken back (admin counts it down from main's product_unliked).
+    const undo = await fetch(`${system.mainUrl}/api/products/${teapot.id}/like`, { method: 'DELETE', headers: { authorization: `Bearer ${await system.tokenFor('console-watched', 'customer')}` } });
+    assert.equal(undo.status, 204);
+    await mirror.locator('td[data-label="Likes"]').filter({ hasText: String(before) }).waitFor({ timeout: 20_000 });
     assert.ok(await notReloaded(consolePage));
   });
 });

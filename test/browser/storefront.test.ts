@@ -1,31 +1,58 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { DEMO_PRODUCTS, seedDemoCatalogue } from '@catalogue/admin-service/dist/products/demo-catalogue';
+import { eventually } from '@catalogue/shared/testing';
 import { accessibilityProblems } from './support/accessibility';
 import { DESKTOP, horizontalOverflow, launchBrowser, PHONE, screenshot } from './support/browser';
-import { createProduct, type CreatedProduct } from './support/catalogue';
-import { startImageServer } from './support/images';
 import { startServers, type RunningSystem } from './support/servers';
 import { PEOPLE, type Person } from './support/people';
-import { fillSignIn, signInToStorefront } from './support/session';
+import { fillSignIn, signInToConsole, signInToStorefront } from './support/session';
+import { eventuallyOnPage } from './support/waits';
 
-const NAMES = ['Desk lamp', 'Teapot', 'Armchair', 'Bookshelf', 'Rug', 'Kettle', 'Mirror', 'Vase', 'Clock', 'Plant pot', 'Cushion', 'Candle', 'Stool', 'Blanket'];
-
+/**
+ * The storefront over the demo catalogue (36 products, 3 pages of 12), seeded as `npm run setup`
+ * seeds it, with its pictures served by main itself at /demo/: these screenshots are the README's.
+ */
 let system: RunningSystem;
-let images: Awaited<ReturnType<typeof startImageServer>>;
 let browser: Browser;
-let products: CreatedProduct[];
+
+const FIRST_PAGE = DEMO_PRODUCTS.slice(0, 12).map((p) => p.title);
+const SECOND_PAGE = DEMO_PRODUCTS.slice(12, 24).map((p) => p.title);
+const LIKED_BY_OTHERS: [string, number][] = [
+  ['Walnut floor lamp', 3],
+  ['Velvet armchair', 5],
+  ['Blue stoneware mug', 2],
+  ['Glass carafe', 1],
+  ['Terracotta plant pot', 4],
+  ['Station wall clock', 2],
+];
 
 before(async () => {
-  [system, images, browser] = await Promise.all([startServers(), startImageServer(), launchBrowser()]);
-  const staff = await system.tokenFor('1', 'staff');
-  products = [];
-  for (const name of NAMES) products.push(await createProduct(system, staff, name, images.url(name)));
+  [system, browser] = await Promise.all([startServers(), launchBrowser()]);
+  assert.equal(await seedDemoCatalogue(system.adminDataSource, `${system.mainUrl}/demo/`), DEMO_PRODUCTS.length);
+  // admin's relay publishes them, main's consumer applies them.
+  await eventually(async () => ((await (await fetch(`${system.mainUrl}/api/products?limit=100`)).json()) as unknown[]).length === DEMO_PRODUCTS.length, {
+    what: 'the demo catalogue in main',
+    timeoutMs: 30_000,
+  });
+  // A few likes from other people, so the pictures show a catalogue in use (never on the products the tests count).
+  const listed = (await (await fetch(`${system.mainUrl}/api/products?limit=100`)).json()) as { id: number; title: string }[];
+  for (const [title, people] of LIKED_BY_OTHERS) {
+    const product = listed.find((p) => p.title === title)!;
+    for (let i = 0; i < people; i++) {
+      const res = await fetch(`${system.mainUrl}/api/products/${product.id}/like`, { method: 'POST', headers: { authorization: `Bearer ${await system.tokenFor(`shopper-${i}`, 'customer')}` } });
+      assert.equal(res.status, 200);
+    }
+  }
+  const total = LIKED_BY_OTHERS.reduce((sum, [, people]) => sum + people, 0);
+  await eventually(async () => Number(((await system.adminDataSource.query('SELECT SUM(likes) AS n FROM products')) as { n: number }[])[0]!.n) === total, {
+    what: "the likes counted in admin (the console's pictures show them)",
+  });
 });
 
 after(async () => {
   await browser?.close();
-  await images?.stop();
   await system?.stop();
 });
 
@@ -41,67 +68,151 @@ function card(page: Page, title: string) {
   return page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
 }
 
+const likeButton = (page: Page, title: string, pressed?: boolean) => card(page, title).getByRole('button', { name: `Like ${title}`, exact: true, ...(pressed === undefined ? {} : { pressed }) });
+const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
+/** Every picture on the page has loaded (none is the browser's broken-image icon). */
+const picturesLoaded = (page: Page) =>
+  page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('main img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 15_000 });
+const announced = (page: Page) => page.locator('p.visually-hidden[role="status"]');
+
 describe('the storefront at /', () => {
-  test('shows products with their pictures, titles and like counts, twelve to a page', async () => {
+  test('shows the demo catalogue with its pictures, titles and like counts, twelve to a page, and moves the focus to each new page', async () => {
     const page = await openStorefront();
     try {
-      await page.getByRole('heading', { name: 'Desk lamp' }).waitFor();
-      assert.equal(await page.locator('.gallery > li').count(), 12);
-      const lamp = card(page, 'Desk lamp');
+      await page.getByRole('heading', { name: FIRST_PAGE[0] }).waitFor();
+      assert.deepEqual(await page.locator('.gallery h3').allTextContents(), FIRST_PAGE);
+      const lamp = card(page, FIRST_PAGE[0]!);
       assert.equal(await lamp.locator('.likes').textContent(), '0 likes');
-      const picture = lamp.getByRole('img', { name: 'Desk lamp' });
-      assert.equal(await picture.getAttribute('src'), products[0]!.image);
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.gallery img')].every((img) => img.complete && img.naturalWidth > 0));
+      const picture = lamp.getByRole('img', { name: FIRST_PAGE[0] });
+      assert.equal(await picture.getAttribute('src'), `${system.mainUrl}/demo/${DEMO_PRODUCTS[0]!.picture}`);
+      await picturesLoaded(page);
+      assert.equal(await page.locator('.image-fallback').count(), 0, 'every picture loaded from main');
       await screenshot(page, 'storefront');
 
       await page.getByRole('button', { name: 'Next →' }).click();
-      await page.getByRole('heading', { name: 'Blanket' }).waitFor();
-      assert.deepEqual(await page.locator('.gallery h3').allTextContents(), ['Stool', 'Blanket']);
+      await page.getByRole('heading', { name: SECOND_PAGE[0] }).waitFor();
+      assert.deepEqual(await page.locator('.gallery h3').allTextContents(), SECOND_PAGE);
+      assert.equal(await page.locator('[aria-current="page"]').textContent(), 'Page 2');
+      await eventually(async () => (await focusedId(page)) === 'gallery-title', { what: "the focus on the new page's heading" });
+      assert.equal(await page.locator('#gallery-title').textContent(), 'Products, page 2');
       assert.match(page.url(), /after=/, 'the page is in the address bar, so a reload keeps it');
       await page.reload();
-      await page.getByRole('heading', { name: 'Blanket' }).waitFor();
+      await page.getByRole('heading', { name: SECOND_PAGE[0] }).waitFor();
+      assert.equal(await page.locator('[aria-current="page"]').textContent(), 'Page 2', 'this tab came from page 1: it still knows');
 
       await page.getByRole('button', { name: '← Previous' }).click();
-      await page.getByRole('heading', { name: 'Desk lamp' }).waitFor();
+      await page.getByRole('heading', { name: FIRST_PAGE[0] }).waitFor();
+      await eventually(async () => (await focusedId(page)) === 'gallery-title', { what: 'the focus on the first page heading' });
     } finally {
       await page.context().close();
     }
   });
 
-  test('a customer signs in, likes a product: the count rises at once, and it is still liked after a reload', async () => {
+  test('a later page opened by its link alone shows no page number it cannot know, and offers the first page', async () => {
+    const first = await fetch(`${system.mainUrl}/api/products?limit=12`);
+    const next = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
+    assert.ok(next, 'the first page links to the next');
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${system.mainUrl}/${new URL(next, system.mainUrl).search}`);
+      await page.getByRole('heading', { name: SECOND_PAGE[0] }).waitFor();
+      assert.equal(await page.locator('[aria-current="page"]').count(), 0, 'no "Page N" guessed');
+      await page.getByRole('button', { name: '← First page' }).click();
+      await page.getByRole('heading', { name: FIRST_PAGE[0] }).waitFor();
+      assert.equal(await page.locator('[aria-current="page"]').textContent(), 'Page 1');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a picture that cannot be loaded shows a tile with the title's first letter, never a broken image", async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      const teapot = DEMO_PRODUCTS.find((p) => p.title === 'Ceramic teapot')!;
+      await page.route(`**/demo/${teapot.picture}`, (route) => route.abort('connectionrefused'));
+      await page.goto(`${system.mainUrl}/`);
+      const tile = card(page, teapot.title).getByRole('img', { name: 'No picture of Ceramic teapot' });
+      await tile.waitFor();
+      assert.equal(await tile.textContent(), 'C');
+      await picturesLoaded(page);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a customer likes a product and takes the like back: a toggle that counts at once, stays reachable, and both survive a reload', async () => {
     const page = await openStorefront(DESKTOP, PEOPLE.alice);
+    const title = 'Ceramic teapot';
     try {
-      const teapot = card(page, 'Teapot');
-      const likeButton = teapot.getByRole('button', { name: 'Like Teapot' });
-      // The page shows the like at once; the reload below must come after the API has answered.
-      const answered = page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith('/like'));
-      await likeButton.click();
-      await teapot.getByRole('button', { name: 'Liked Teapot' }).waitFor();
-      assert.equal(await teapot.locator('.likes').textContent(), '1 like');
-      assert.equal(await teapot.getByRole('button', { name: 'Liked Teapot' }).getAttribute('aria-pressed'), 'true');
-
-      assert.equal((await answered).status(), 200);
-      await page.reload();
-      const again = card(page, 'Teapot');
-      await again.getByRole('button', { name: 'Liked Teapot' }).waitFor();
-      assert.equal(await again.locator('.likes').textContent(), '1 like', 'the API counted it');
-      assert.ok(await again.getByRole('button', { name: 'Liked Teapot' }).isDisabled());
-      assert.ok(await card(page, 'Armchair').getByRole('button', { name: 'Like Armchair' }).isEnabled(), 'other products are not marked');
+      const answered = (method: string) => page.waitForResponse((res) => res.request().method() === method && res.url().endsWith('/like'));
+      const liked = answered('POST');
+      await likeButton(page, title, false).click();
+      await likeButton(page, title, true).waitFor();
+      assert.equal(await card(page, title).locator('.likes').textContent(), '1 like');
+      assert.equal((await liked).status(), 200);
+      await eventually(async () => (await announced(page).textContent()) === 'You like Ceramic teapot. 1 like.', { what: 'the like announced' });
+      assert.equal(await likeButton(page, title, true).isEnabled(), true, 'a pressed toggle stays usable');
+      await picturesLoaded(page);
       await screenshot(page, 'storefront-liked');
+
+      await page.reload();
+      await likeButton(page, title, true).waitFor();
+      assert.equal(await card(page, title).locator('.likes').textContent(), '1 like', 'the API counted it');
+      assert.equal(await likeButton(page, 'Rattan stool', false).count(), 1, 'other products are not marked');
+
+      const unliked = answered('DELETE');
+      await likeButton(page, title, true).click();
+      await likeButton(page, title, false).waitFor();
+      assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes');
+      assert.equal((await unliked).status(), 204);
+      await eventually(async () => (await announced(page).textContent()) === 'You no longer like Ceramic teapot. 0 likes.', { what: 'the unlike announced' });
+      await page.reload();
+      await likeButton(page, title, false).waitFor();
+      assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes', 'the API took it back');
     } finally {
       await page.context().close();
     }
   });
 
-  test('a visitor who is not signed in is asked to sign in when liking, with a labelled form', async () => {
+  test('a like pressed before signing in opens the sign-in form, is made once signed in, and the focus returns to its button', async () => {
     const page = await openStorefront(DESKTOP, undefined, { bypassCSP: true });
+    const title = 'Jute rug';
     try {
-      await card(page, 'Rug').getByRole('button', { name: 'Like Rug (sign in first)' }).click();
+      await page.getByRole('button', { name: 'Next →' }).click();
+      await card(page, title).waitFor();
+      await card(page, title).getByRole('button', { name: `Like ${title} (sign in first)` }).click();
       await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
       assert.ok(await page.getByLabel('Email').isVisible());
-      assert.ok(await page.getByLabel('Password').isVisible());
-      assert.equal(await card(page, 'Rug').locator('.likes').textContent(), '0 likes', 'nothing was counted');
+      assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes', 'nothing was counted yet');
       assert.deepEqual(await accessibilityProblems(page), []);
+
+      const liked = page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith('/like'));
+      await fillSignIn(page, PEOPLE.bob);
+      await page.getByText(`Signed in as ${PEOPLE.bob.email}`).waitFor();
+      assert.equal((await liked).status(), 200, 'the like was made after signing in');
+      await likeButton(page, title, true).waitFor();
+      assert.equal(await card(page, title).locator('.likes').textContent(), '1 like');
+      const rug = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+      assert.equal(rug, `Like ${title}`, "the focus is back on the product's button");
+      const rows: { n: number }[] = await system.mainDataSource.query("SELECT COUNT(*) AS n FROM likes l JOIN products p ON p.id = l.product_id WHERE p.title = ?", [title]);
+      assert.equal(Number(rows[0]!.n), 1, 'liked once');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('closing the sign-in form puts the focus back on what opened it', async () => {
+    const page = await openStorefront();
+    try {
+      const armchair = card(page, 'Velvet armchair').getByRole('button', { name: 'Like Velvet armchair (sign in first)' });
+      await armchair.click();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await eventually(async () => (await focusedId(page)) === (await armchair.getAttribute('id')), { what: 'the focus on the like button' });
+      await page.getByRole('banner').getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await eventually(async () => (await focusedId(page)) === 'banner-sign-in', { what: "the focus on the banner's Sign in" });
     } finally {
       await page.context().close();
     }
@@ -122,28 +233,37 @@ describe('the storefront at /', () => {
     }
   });
 
-  test('a session the API no longer accepts ends with a message, and liking asks to sign in again', async () => {
-    const context = await browser.newContext({ viewport: DESKTOP });
+  for (const [how, stale] of [
     // What a tab holds after admin's signing key changed: a well-formed session whose token main refuses.
-    const stale = { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl', expiresAt: Date.now() + 600_000, user: { id: 2, email: PEOPLE.alice.email, role: 'customer' } };
-    await context.addInitScript((value) => {
-      if (!sessionStorage.getItem('seeded')) {
-        localStorage.setItem('catalogue.storefront.session', value);
-        sessionStorage.setItem('seeded', 'yes');
+    ['the API no longer accepts', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl', expiresAt: Date.now() + 600_000, user: { id: 2, email: PEOPLE.alice.email, role: 'customer' } }],
+    // A tab opened again after the token's time ran out.
+    ['that expired while the page was closed', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl', expiresAt: Date.now() - 60_000, user: { id: 2, email: PEOPLE.alice.email, role: 'customer' } }],
+  ] as const) {
+    test(`a session ${how} ends out loud: the sign-in form says the session ended`, async () => {
+      const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+      await context.addInitScript((value) => {
+        if (!sessionStorage.getItem('seeded')) {
+          localStorage.setItem('catalogue.storefront.session', value);
+          sessionStorage.setItem('seeded', 'yes');
+        }
+      }, JSON.stringify(stale));
+      const page = await context.newPage();
+      try {
+        await page.goto(`${system.mainUrl}/`);
+        await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
+        const notice = page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to like products.' });
+        await notice.waitFor();
+        assert.match((await page.getByLabel('Email').getAttribute('aria-describedby')) ?? '', new RegExp(String(await notice.getAttribute('id'))), 'read out with the first field');
+        assert.equal(await page.getByText('Signed in as').count(), 0);
+        assert.deepEqual(await accessibilityProblems(page), []);
+        await fillSignIn(page, PEOPLE.alice);
+        await page.getByText(`Signed in as ${PEOPLE.alice.email}`).waitFor();
+        assert.equal(await notice.count(), 0, 'the message goes with the form');
+      } finally {
+        await context.close();
       }
-    }, JSON.stringify(stale));
-    const page = await context.newPage();
-    try {
-      await page.goto(`${system.mainUrl}/`);
-      await page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to like products.' }).waitFor();
-      assert.equal(await page.getByText('Signed in as').count(), 0);
-      await card(page, 'Vase').getByRole('button', { name: 'Like Vase (sign in first)' }).click();
-      await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
-      assert.equal(await card(page, 'Vase').locator('.likes').textContent(), '0 likes');
-    } finally {
-      await context.close();
-    }
-  });
+    });
+  }
 
   test('says clearly when the API answers an error, and when it cannot be reached', async () => {
     const context = await browser.newContext({ viewport: DESKTOP });
@@ -165,28 +285,45 @@ describe('the storefront at /', () => {
 
       await page.unroute('**/api/products?*');
       await page.getByRole('button', { name: 'Try again' }).click();
-      await page.getByRole('heading', { name: 'Desk lamp' }).waitFor();
+      await page.getByRole('heading', { name: FIRST_PAGE[0] }).waitFor();
       assert.equal(await page.getByRole('alert').count(), 0, 'the message goes once the API answers');
     } finally {
       await context.close();
     }
   });
 
-  test('can be used by keyboard alone, and axe finds no WCAG 2.1 AA problem (labels, names, contrast)', async () => {
+  test('can be used by keyboard alone, liked buttons included, and axe finds no WCAG 2.1 AA problem', async () => {
     const page = await openStorefront(DESKTOP, PEOPLE.bob, { bypassCSP: true });
+    const title = FIRST_PAGE[0]!;
     try {
       // From the top of a fresh page load (the session survives it).
       await page.reload();
-      await card(page, 'Desk lamp').getByRole('button').waitFor();
+      await likeButton(page, title).waitFor();
       const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+      const pressed = () => page.evaluate(() => document.activeElement?.getAttribute('aria-pressed'));
       await page.keyboard.press('Tab');
       assert.equal(await focused(), 'Skip to products');
       await page.keyboard.press('Tab');
       assert.equal(await focused(), 'Sign out');
       await page.keyboard.press('Tab');
-      assert.equal(await focused(), 'Like Desk lamp');
+      assert.equal(await focused(), `Like ${title}`);
       await page.keyboard.press('Enter');
-      await card(page, 'Desk lamp').getByRole('button', { name: 'Liked Desk lamp' }).waitFor();
+      await likeButton(page, title, true).waitFor();
+      assert.equal(await focused(), `Like ${title}`, 'the pressed button keeps the focus');
+      assert.equal(await pressed(), 'true');
+      assert.deepEqual(await accessibilityProblems(page), []);
+
+      // A liked product's button is reached like any other (a disabled one would be skipped).
+      await page.reload();
+      await likeButton(page, title, true).waitFor();
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+      assert.equal(await focused(), `Like ${title}`);
+      assert.equal(await pressed(), 'true');
+      await page.keyboard.press('Space');
+      await likeButton(page, title, false).waitFor();
+      assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes');
+      // Counts are not live regions: only the person's own action is announced, once.
+      assert.equal(await page.locator('.likes[aria-live]').count(), 0);
       assert.deepEqual(await accessibilityProblems(page), []);
     } finally {
       await page.context().close();
@@ -196,15 +333,35 @@ describe('the storefront at /', () => {
   test('fits a phone: one column, nothing scrolls sideways, buttons large enough to tap', async () => {
     const page = await openStorefront(PHONE, PEOPLE.alice);
     try {
-      await page.getByRole('heading', { name: 'Desk lamp' }).waitFor();
+      await page.getByRole('heading', { name: FIRST_PAGE[0] }).waitFor();
       assert.equal(await horizontalOverflow(page), 0);
-      const button = await card(page, 'Mirror').getByRole('button').boundingBox();
+      const button = await likeButton(page, 'Oak dining chair').boundingBox();
       assert.ok(button && button.height >= 44, 'a tap target at least 44px high');
-      const [first, second] = await Promise.all([card(page, 'Desk lamp').boundingBox(), card(page, 'Teapot').boundingBox()]);
+      const [first, second] = await Promise.all([card(page, FIRST_PAGE[0]!).boundingBox(), card(page, FIRST_PAGE[1]!).boundingBox()]);
       assert.ok(first && second && second.y > first.y, 'cards stack in one column');
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('main img')].slice(0, 2).every((img) => img.complete && img.naturalWidth > 0));
       await screenshot(page, 'storefront-phone');
     } finally {
       await page.context().close();
+    }
+  });
+});
+
+describe('the console over the demo catalogue', () => {
+  test('lists the products with their pictures, on a desktop and a phone', async () => {
+    for (const viewport of [DESKTOP, PHONE]) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      try {
+        await page.goto(`${system.adminUrl}/admin/products`);
+        await signInToConsole(page, PEOPLE.staff);
+        await eventuallyOnPage(page, async () => (await page.locator('tbody tr').count()) === 20, 'a page of 20 demo products');
+        await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('tbody img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 15_000 });
+        assert.equal(await page.locator('tbody .image-fallback').count(), 0);
+        await screenshot(page, viewport === PHONE ? 'console-products-phone' : 'console-products');
+      } finally {
+        await context.close();
+      }
     }
   });
 });

@@ -286,7 +286,7 @@ describe('docker-compose.yml', () => {
   });
 
   test("docs/deploy.md gives the seed's user count", () => {
-    const seed = readRepoFile('admin-service/src/users/seed.ts');
+    const seed = readRepoFile('admin-service/src/seed.ts');
     const users = seed.slice(seed.indexOf('const SEED_USERS'), seed.indexOf('] as const')).match(/\{ email:/g)?.length;
     assert.ok(users && users > 0);
     assert.ok(readRepoFile('docs/deploy.md').includes(`\`seed\` (${users} development users`), `docs/deploy.md says seed makes ${users} users`);

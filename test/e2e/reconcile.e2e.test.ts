@@ -177,6 +177,34 @@ describe('reconcile: compare main with admin and repair through events', () => {
     assert.equal(await adminLikes(id), 4);
   });
 
+  test('an unlike admin missed shows as extra likes in admin, and a repair takes the like back once (twice changes nothing)', async () => {
+    const id = await createInAdmin('Unliked');
+    for (const user of ['u1', 'u2']) await like(id, user);
+    const [taken] = await likeIds(id, ['u1']);
+    await request(system.main.app).delete(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('u1')}`).expect(204);
+    await eventually(async () => (await adminLikes(id)) === 1, { what: 'the unlike applied in admin' });
+    // As if the product_unliked never reached admin: the like counted and not taken back, the event unknown.
+    const [removal] = (await system.main.dataSource.query('SELECT unlike_id FROM removed_likes WHERE like_id = ?', [taken])) as { unlike_id: string }[];
+    await system.admin.dataSource.query('DELETE FROM processed_events WHERE event_id = ?', [removal!.unlike_id]);
+    await system.admin.dataSource.query('UPDATE applied_likes SET unliked_at = NULL WHERE like_id = ?', [taken]);
+    await system.admin.dataSource.query('UPDATE products SET likes = likes + 1 WHERE id = ?', [id]);
+
+    const report = await reconcile(client, { repair: true });
+    const item = report.drift.find((d) => d.productId === id);
+    assert.equal(item?.kind, 'likes_extra_in_admin', JSON.stringify(report.drift));
+    assert.equal(item?.detail, 'admin counts 2, main has only 1 likes (and 1 taken back)');
+    assert.ok(report.repaired.includes(item!));
+    await noDriftLeft();
+    assert.equal(await adminLikes(id), 1);
+    await reconcile(client, { repair: true });
+    await staff(request(main()).post(`/internal/products/${id}/likes/announce`)).expect(202);
+    await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: "main's outbox drained" });
+    await eventually(async () => ((await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id = ?', [removal!.unlike_id])) as unknown[]).length === 1, {
+      what: 'the re-announced unlike processed by admin',
+    });
+    assert.equal(await adminLikes(id), 1, 'taken back once');
+  });
+
   test('what events cannot repair is reported as such and the command exits 1 even with --repair', async () => {
     const id = await createInAdmin('Overcounted');
     await system.admin.dataSource.query('UPDATE products SET likes = 5 WHERE id = ?', [id]);
@@ -213,7 +241,7 @@ describe('GET /internal/products/snapshot on main and POST /internal/products/:i
     const id = await createInAdmin('Audited');
     await like(id, 'audit-1');
     const res = await staff(request(main()).get(`/internal/products/snapshot?after=${id - 1}&limit=1`)).expect(200);
-    assert.deepEqual(res.body.items, [{ id, title: 'Audited', image: 'https://img.example/r.png', version: 1, deleted: false, likes: 1, likeRows: 1 }]);
+    assert.deepEqual(res.body.items, [{ id, title: 'Audited', image: 'https://img.example/r.png', version: 1, deleted: false, likes: 1, likeRows: 1, removedLikes: 0 }]);
     const bad = await staff(request(main()).get('/internal/products/snapshot?limit=5000')).expect(400);
     assert.equal(bad.body.details[0].field, 'limit');
   });
@@ -223,7 +251,7 @@ describe('GET /internal/products/snapshot on main and POST /internal/products/:i
     await like(id, 'ann-1');
     await like(id, 'ann-2');
     const res = await staff(request(main()).post(`/internal/products/${id}/likes/announce`)).expect(202);
-    assert.deepEqual(res.body, { productId: id, announced: 2 });
+    assert.deepEqual(res.body, { productId: id, announced: 2, removalsAnnounced: 0 });
     await staff(request(main()).post('/internal/products/x/likes/announce')).expect(400);
     assert.equal((await staff(request(main()).post('/internal/products/2000000000/likes/announce')).expect(202)).body.announced, 0);
     await eventually(async () => (await adminLikes(id)) === 2);

@@ -145,7 +145,7 @@ async function oneShot(what: 'provision' | 'migrate' | 'seed'): Promise<{ code: 
   const name = containerName(what);
   started.push(name);
   const image = what === 'seed' ? imageRef('admin-service') : imageRef('migrations');
-  const command = { provision: ['node', 'dist/provision.js'], migrate: [], seed: ['node', 'dist/users/seed.js'] }[what];
+  const command = { provision: ['node', 'dist/provision.js'], migrate: [], seed: ['node', 'dist/seed.js'] }[what];
   const result = await engine.docker(['run', `--name=${name}`, ...HARDENED, ...environment(what), image, ...command], { check: false, timeoutMs: 300_000 });
   return { code: result.code, output: `${result.stdout}${result.stderr}` };
 }
@@ -217,9 +217,10 @@ describe('the three images, built on this machine', () => {
     assert.match(migrate.output, /admin .*applied/);
   });
 
-  test("the admin image's seed creates the development users", () => {
+  test("the admin image's seed creates the development users and the demo catalogue", () => {
     assert.equal(seed.code, 0);
     assert.match(seed.output, /admin users: \d+ created/);
+    assert.match(seed.output, /demo catalogue: \d+ products created/);
   });
 });
 

@@ -145,6 +145,7 @@ describe('docker-compose.yml, run with docker-compose and this machine\'s overri
     assert.match(await logs(engine, containerOf('provision')), /provision: done/);
     assert.match(await logs(engine, containerOf('migrate')), /main .*applied[\s\S]*admin .*applied|admin .*applied[\s\S]*main .*applied/);
     assert.match(await logs(engine, containerOf('seed')), /admin users: 8 created/);
+    assert.match(await logs(engine, containerOf('seed')), /demo catalogue: \d+ products created/);
   });
 
   test('starts in the order depends_on sets: servers healthy, provision and migrate done, admin healthy, then the rest', async () => {

@@ -1,5 +1,7 @@
+import type { Server } from 'node:http';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ServiceMessaging, type Logger } from '@catalogue/shared';
+import { HttpAdapterHost } from '@nestjs/core';
+import { endKeepAliveWhileClosing, ServiceMessaging, type Logger } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { EventsTransport } from './events.transport';
 import { ADMIN_CONFIG, LOGGER, Lifecycle } from './tokens';
@@ -11,7 +13,8 @@ export const AFTER_SHUTDOWN = Symbol('AFTER_SHUTDOWN');
  * Starts the relay with the application and stops everything in order on `app.close()`: readiness
  * turns 503 (and an API keeps serving for SHUTDOWN_DRAIN_MS, while load balancers take it out),
  * the consumer stops taking deliveries and lets in-flight ones commit and ack, the relay finishes
- * its batch; Nest then closes HTTP (in-flight requests finish), and the database goes last.
+ * its batch; Nest then closes HTTP (in-flight requests finish, each keep-alive connection ends with
+ * its answer), and the database goes last.
  */
 @Injectable()
 export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -23,6 +26,7 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     @Inject(ADMIN_CONFIG) private readonly config: { SHUTDOWN_TIMEOUT_MS: number; SHUTDOWN_DRAIN_MS: number; RUN_HTTP: boolean },
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(AFTER_SHUTDOWN) private readonly afterShutdown: (() => Promise<void>) | null,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,6 +41,10 @@ export class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplica
     const budget = Math.floor((this.config.SHUTDOWN_TIMEOUT_MS - drainMs) / 2);
     await this.transport?.close(budget);
     await this.messaging.stop(budget);
+    // Nest closes the server next. Its keep-alive connections (kept 65 s idle: SERVER_TIMEOUTS)
+    // must end with their answers, or close() waits for them past the deadline.
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (this.config.RUN_HTTP && server) endKeepAliveWhileClosing(server);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,13 +4,32 @@ import type { EntityManager } from 'typeorm';
 // `applied_likes` holds the id of every like admin has applied (counted, or kept aside as
 // unmatched). Unlike the inbox it is never pruned, so a like delivered again long after (reconcile
 // re-announces a product's likes under their original ids) is recognised and not counted twice.
-// Decision record 0011.
+// Decision record 0011. It also records unlikes by the like's id (0024): `unliked_at` on a row
+// means the like was taken back; a row that starts with it set is a tombstone for a like that has
+// not arrived yet, which then finds its id taken and counts for nothing.
 
 /** Records likes as applied; returns how many of them were not applied before. */
 export async function markLikesApplied(tx: EntityManager, likeIds: string[]): Promise<number> {
   if (likeIds.length === 0) return 0;
   const result = await tx.query('INSERT IGNORE INTO applied_likes (like_id) VALUES ?', [likeIds.map((id) => [id])]);
   return affectedRows(result);
+}
+
+/**
+ * Marks an applied like as taken back; true when this call did (so the count goes down once), false
+ * when the like was taken back before or has not been applied.
+ */
+export async function markLikeTakenBack(tx: EntityManager, likeId: string): Promise<boolean> {
+  const result = await tx.query('UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL', [likeId]);
+  return affectedRows(result) > 0;
+}
+
+/**
+ * Records that a like was taken back before it arrived: its id is then taken, so the like, when it
+ * comes, is not counted. Does nothing for a like already recorded either way.
+ */
+export async function leaveUnlikeTombstone(tx: EntityManager, likeId: string): Promise<void> {
+  await tx.query('INSERT IGNORE INTO applied_likes (like_id, unliked_at) VALUES (?, CURRENT_TIMESTAMP(3))', [likeId]);
 }
 
 /**

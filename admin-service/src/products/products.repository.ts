@@ -3,7 +3,7 @@ import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, q
 import { DataSource, type EntityManager } from 'typeorm';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
-import { markLikesApplied } from './applied-likes';
+import { leaveUnlikeTombstone, markLikesApplied, markLikeTakenBack } from './applied-likes';
 import type { ProductFilters } from './product-filters';
 
 export interface Product {
@@ -45,7 +45,22 @@ function filterConditions(filters: ProductFilters): Sql[] {
   return conditions;
 }
 
-/** Explicit SQL over admin's products: every write is one statement, likes only ever grow in SQL. */
+/** A new product's row (version 1, no likes); returns its id. Needs no settings, so a seed can call it too. */
+export async function insertProduct(tx: EntityManager, input: ProductInput): Promise<number> {
+  const result: { insertId: number } = await tx.query('INSERT INTO products (title, image) VALUES (?, ?)', [input.title, input.image]);
+  return Number(result.insertId);
+}
+
+/**
+ * Whether admin has ever had a product (deleted ones too), read with a lock on the first row, or
+ * on the empty table's end, that holds until the transaction ends: a second caller waits.
+ */
+export async function anyProductLocked(tx: EntityManager): Promise<boolean> {
+  const rows: unknown[] = await tx.query('SELECT id FROM products ORDER BY id LIMIT 1 FOR UPDATE');
+  return rows.length > 0;
+}
+
+/** Explicit SQL over admin's products: every write is one statement, like counts change only in SQL. */
 @Injectable()
 export class ProductsRepository {
   constructor(
@@ -69,10 +84,6 @@ export class ProductsRepository {
     return rows[0];
   }
 
-  async insert(tx: EntityManager, input: ProductInput): Promise<number> {
-    const result: { insertId: number } = await tx.query('INSERT INTO products (title, image) VALUES (?, ?)', [input.title, input.image]);
-    return Number(result.insertId);
-  }
 
   /** Returns the product and its new version, or undefined when there is no live product with that id. */
   async update(tx: EntityManager, id: number, input: ProductInput): Promise<(Product & { version: number }) | undefined> {
@@ -93,6 +104,26 @@ export class ProductsRepository {
   /** Records likes as applied (counted or set aside), each once; returns how many were new. */
   markLikesApplied(tx: EntityManager, likeIds: string[]): Promise<number> {
     return markLikesApplied(tx, likeIds);
+  }
+
+  markLikeTakenBack(tx: EntityManager, likeId: string): Promise<boolean> {
+    return markLikeTakenBack(tx, likeId);
+  }
+
+  leaveUnlikeTombstone(tx: EntityManager, likeId: string): Promise<void> {
+    return leaveUnlikeTombstone(tx, likeId);
+  }
+
+  /** Counts one like off a live product (never below zero). */
+  async removeLike(tx: EntityManager, id: number): Promise<boolean> {
+    const result = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [id]);
+    return affectedRows(result) > 0;
+  }
+
+  /** Forgets a like kept aside as unmatched; true when it was one (it was then never counted). */
+  async forgetUnmatchedLike(tx: EntityManager, likeId: string): Promise<boolean> {
+    const result = await tx.query('DELETE FROM unmatched_likes WHERE event_id = ?', [likeId]);
+    return affectedRows(result) > 0;
   }
 
   /** True when a live product took the like. */

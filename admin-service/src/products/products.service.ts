@@ -11,6 +11,7 @@ import {
   type ListQuery,
   type ServiceMetrics,
   type ProductLiked,
+  type ProductUnliked,
   type AdminSnapshotRow,
   type SnapshotPage,
   type SnapshotQuery,
@@ -20,7 +21,7 @@ import {
 import { DataSource, type EntityManager } from 'typeorm';
 import { LOGGER, METRICS } from '../common/tokens';
 import type { ProductFilters } from './product-filters';
-import { ProductsRepository, type Product, type ProductInput, type ProductSnapshotRow } from './products.repository';
+import { insertProduct, ProductsRepository, type Product, type ProductInput, type ProductSnapshotRow } from './products.repository';
 
 export const PRODUCTS_PATH = '/api/products';
 
@@ -56,11 +57,7 @@ export class ProductsService {
   }
 
   async create(input: ProductInput): Promise<Product> {
-    const product = await this.runInTransaction(async (tx) => {
-      const id = await this.products.insert(tx, input);
-      await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
-      return { id, ...input, likes: 0 };
-    });
+    const product = await this.runInTransaction((tx) => addProduct(tx, input));
     this.metrics.productsCreated.inc();
     this.messaging.announce();
     return product;
@@ -118,6 +115,24 @@ export class ProductsService {
     this.logger.info({ events: unmatched.length }, 'likes for unknown products recorded as unmatched');
   }
 
+  /**
+   * Takes a like back inside the consumer's transaction, by the like's id in admin's ledger
+   * (decision 0024): a counted like is counted down once, however often the unlike comes; an
+   * unlike that arrives before its like leaves a tombstone, so the like counts for nothing when it
+   * comes. Either order ends with the like not counted.
+   */
+  async recordUnlike(event: ProductUnliked, tx: EntityManager): Promise<void> {
+    const { likeId, productId } = event.data;
+    if (await this.products.markLikeTakenBack(tx, likeId)) {
+      // A like kept aside (its product unknown here) was never counted: nothing to count down.
+      if (await this.products.forgetUnmatchedLike(tx, likeId)) return;
+      // A product deleted since keeps its last count, as it keeps its likes.
+      await this.products.removeLike(tx, productId);
+      return;
+    }
+    await this.products.leaveUnlikeTombstone(tx, likeId);
+  }
+
   /** A page of every product, tombstones included, for main's resync and for reconciliation. */
   async snapshot(query: SnapshotQuery): Promise<SnapshotPage<AdminSnapshotRow>> {
     const rows = await this.products.snapshot(query.after, query.limit + 1);
@@ -143,6 +158,13 @@ export class ProductsService {
     this.logger.info({ productId: id, version: row.version, deleted: row.deleted }, 'product re-announced for repair');
     return toSnapshotRow(row);
   }
+}
+
+/** A new product and its product_created event, in the caller's transaction: how every product comes to be. */
+export async function addProduct(tx: EntityManager, input: ProductInput): Promise<Product> {
+  const id = await insertProduct(tx, input);
+  await addToOutbox(tx, createEvent(EventTypes.ProductCreated, { id, ...input, version: 1 }));
+  return { id, ...input, likes: 0 };
 }
 
 function toSnapshotRow(row: ProductSnapshotRow): AdminSnapshotRow {

@@ -1,7 +1,8 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { SignInForm, useSession } from '@catalogue/web-kit';
 import { ApiContext, authorisedCall } from './api';
+import { FlashContext } from './flash';
 import { OperationsPage } from './pages/OperationsPage';
 import { ProductFormPage } from './pages/ProductFormPage';
 import { ProductsPage } from './pages/ProductsPage';
@@ -10,8 +11,22 @@ import { UsersPage } from './pages/UsersPage';
 export const SESSION_KEY = 'catalogue.console.session';
 
 export function App() {
-  const { session, signIn, signOut } = useSession(SESSION_KEY, '/api/auth/login');
-  const call = useMemo(() => (session ? authorisedCall(session.token, signOut) : null), [session, signOut]);
+  const { session, ended, signIn, signOut, endSession } = useSession(SESSION_KEY, '/api/auth/login');
+  // A refused token ends the session and brings back the sign-in form, saying why.
+  const call = useMemo(() => (session ? authorisedCall(session.token, endSession) : null), [session, endSession]);
+  const [flashMessage, showFlash] = useState<string | null>(null);
+  const flash = useMemo(() => ({ message: flashMessage, show: showFlash }), [flashMessage]);
+
+  // The sign-in form held the focus and is gone: the page it opens onto takes it, at its heading.
+  const [signedInHere, setSignedInHere] = useState(false);
+  useEffect(() => {
+    if (!signedInHere || !session) return;
+    setSignedInHere(false);
+    const heading = document.querySelector<HTMLElement>('#content h2');
+    if (!heading) return;
+    heading.tabIndex = -1;
+    heading.focus();
+  }, [signedInHere, session]);
 
   return (
     <>
@@ -37,7 +52,16 @@ export function App() {
         )}
       </header>
       <main id="content">
-        {!session && <SignInForm title="Staff sign-in" onSignIn={signIn} />}
+        {!session && (
+          <SignInForm
+            title="Staff sign-in"
+            onSignIn={async (email, password) => {
+              await signIn(email, password);
+              setSignedInHere(true);
+            }}
+            notice={ended ? 'Your session has ended. Sign in again to go on where you were.' : null}
+          />
+        )}
         {session && session.user.role !== 'staff' && (
           <div className="error" role="alert">
             <p>
@@ -47,6 +71,7 @@ export function App() {
         )}
         {session && session.user.role === 'staff' && call && (
           <ApiContext.Provider value={call}>
+            <FlashContext.Provider value={flash}>
             <Routes>
               <Route path="/" element={<Navigate to="/products" replace />} />
               <Route path="/products" element={<ProductsPage />} />
@@ -56,6 +81,7 @@ export function App() {
               <Route path="/operations" element={<OperationsPage />} />
               <Route path="*" element={<p className="notice">There is no page here. Pick one from the menu.</p>} />
             </Routes>
+            </FlashContext.Provider>
           </ApiContext.Provider>
         )}
       </main>

@@ -113,10 +113,32 @@ const stream: ApiPaths = {
   },
 };
 
+/** Taking a like back: new with this system, so under /api only. */
+const unlike: ApiPaths = {
+  '/api/products/{id}/like': {
+    delete: {
+      tags: ['likes'],
+      summary: "Take back the token's subject's like of a product (idempotent).",
+      description:
+        "204 whether or not there was a like to take back. A removed like lowers the count at once and `product_unliked` (with the like's id) tells admin, which counts it down once. Liking again later is a new like. Shares the like limits (LIKES_PER_MINUTE_PER_USER, LIKES_PER_MINUTE_PER_ADDRESS).",
+      requestParams: { path: productIdPathSchema },
+      responses: {
+        204: { description: 'No like of this user remains on the product.' },
+        ...errorResponses(400, [401, 'No valid token, or one revoked since (code token_revoked).'], [403, 'A service credential (snapshot reader) may not unlike.'], [404, 'No such product, or it was deleted.'], 429, [
+          503,
+          "The token signing keys (admin's JWKS) are unreachable, or the database is unavailable.",
+        ]),
+      },
+    },
+  },
+};
+
 const paths: ApiPaths = {
   ...stream,
   ...products,
   ...mirrorPaths(products, '/api', LEGACY_PREFIX, `Also under ${LEGACY_PREFIX} for clients of the system this one replaced (only the product list, one product, the like and the health report are).`),
+  // The like and its taking back share a path; only the like is mirrored under the old prefix.
+  '/api/products/{id}/like': { ...products['/api/products/{id}/like'], ...unlike['/api/products/{id}/like'] },
   '/api/auth/login': {
     post: {
       tags: ['auth'],

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { endKeepAliveWhileClosing } from '@catalogue/shared';
 import type { MainService } from '../app';
 
 /**
@@ -6,15 +7,19 @@ import type { MainService } from '../app';
  * answers 503, requests are still served for `drainMs` (SHUTDOWN_DRAIN_MS: a load balancer checking
  * readiness takes the replica out meanwhile), then the server accepts no more connections, the
  * live streams end (each told when to reconnect, which it does through the balancer to another
- * replica), idle keep-alive connections close. Resolves once the last connection has closed:
- * requests in flight finish first. Without ending the streams, server.close() would wait on them
+ * replica), keep-alive connections close as their answers end. Resolves once the last connection
+ * has closed: requests in flight finish first. Without ending the streams, server.close() would wait on them
  * for as long as their readers stay.
  */
 export async function stopServing(server: Server, service: Pick<MainService, 'lifecycle' | 'live'>, drainMs = 0): Promise<void> {
   service.lifecycle.draining = true;
   if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  await service.live.closeAll();
-  server.closeIdleConnections();
-  await closed;
+  const stopEnding = endKeepAliveWhileClosing(server);
+  try {
+    await service.live.closeAll();
+    await closed;
+  } finally {
+    stopEnding();
+  }
 }

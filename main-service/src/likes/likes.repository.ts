@@ -48,7 +48,34 @@ export class LikesRepository {
     return rows.map((row) => ({ id: row.id, userId: row.user_id, createdAt: row.created_at }));
   }
 
-  /** Which of these products the user has liked (live or not: a like is never undone). */
+  /** The user's like of a product, locked until the transaction ends (an unlike removes it). */
+  async lockLikeOf(tx: EntityManager, productId: number, userId: string): Promise<{ id: string; createdAt: Date } | undefined> {
+    const rows: { id: string; created_at: Date }[] = await tx.query('SELECT id, created_at FROM likes WHERE product_id = ? AND user_id = ? FOR UPDATE', [productId, userId]);
+    return rows[0] ? { id: rows[0].id, createdAt: rows[0].created_at } : undefined;
+  }
+
+  /** Counts one like off a live product; false when the product is not live. */
+  async decrementLiveProduct(tx: EntityManager, productId: number): Promise<boolean> {
+    const result = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [productId]);
+    return affectedRows(result) > 0;
+  }
+
+  /** Moves a like from `likes` to `removed_likes`, keeping its id and the id of the event that announced its removal. */
+  async moveToRemoved(tx: EntityManager, like: { id: string; productId: number; userId: string; createdAt: Date }, unlikeId: string): Promise<void> {
+    await tx.query('INSERT INTO removed_likes (like_id, unlike_id, product_id, user_id, liked_at) VALUES (?, ?, ?, ?, ?)', [like.id, unlikeId, like.productId, like.userId, like.createdAt]);
+    await tx.query('DELETE FROM likes WHERE id = ?', [like.id]);
+  }
+
+  /** One page of a product's removed likes in like id order, for re-announcing their removal. */
+  async pageOfRemoved(tx: EntityManager, productId: number, afterLikeId: string, limit: number): Promise<{ likeId: string; unlikeId: string; userId: string; removedAt: Date }[]> {
+    const rows: { like_id: string; unlike_id: string; user_id: string; removed_at: Date }[] = await tx.query(
+      'SELECT like_id, unlike_id, user_id, removed_at FROM removed_likes WHERE product_id = ? AND like_id > ? ORDER BY like_id LIMIT ?',
+      [productId, afterLikeId, limit],
+    );
+    return rows.map((row) => ({ likeId: row.like_id, unlikeId: row.unlike_id, userId: row.user_id, removedAt: row.removed_at }));
+  }
+
+  /** Which of these products the user likes now (a like taken back is no longer among them). */
   async likedAmong(userId: string, productIds: number[]): Promise<number[]> {
     const rows: { product_id: number }[] = await this.dataSource.query('SELECT product_id FROM likes WHERE user_id = ? AND product_id IN (?)', [userId, productIds]);
     return rows.map((r) => Number(r.product_id));

@@ -24,6 +24,8 @@ export interface ProductAuditRow {
   deleted: boolean;
   likes: number;
   likeRows: number;
+  /** Likes taken back (removed_likes): what a repair can re-announce when admin counts too many. */
+  removedLikes: number;
 }
 
 export interface ListedProduct {
@@ -102,10 +104,11 @@ export class ProductsRepository {
   }
 
   async audit(afterId: number, limit: number): Promise<ProductAuditRow[]> {
-    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null; like_rows: number | string }[] =
+    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null; like_rows: number | string; removed_likes: number | string }[] =
       await this.dataSource.query(
         `SELECT p.id, p.title, p.image, p.version, p.likes, p.deleted_at,
-                (SELECT COUNT(*) FROM likes l WHERE l.product_id = p.id) AS like_rows
+                (SELECT COUNT(*) FROM likes l WHERE l.product_id = p.id) AS like_rows,
+                (SELECT COUNT(*) FROM removed_likes r WHERE r.product_id = p.id) AS removed_likes
            FROM products p WHERE p.id > ? ORDER BY p.id LIMIT ?`,
         [afterId, limit],
       );
@@ -117,6 +120,7 @@ export class ProductsRepository {
       deleted: row.deleted_at !== null,
       likes: Number(row.likes),
       likeRows: Number(row.like_rows),
+      removedLikes: Number(row.removed_likes),
     }));
   }
 }

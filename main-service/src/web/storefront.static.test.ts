@@ -16,6 +16,8 @@ describe('the storefront at /', () => {
     mkdirSync(path.join(root, 'assets'));
     writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>storefront</title>');
     writeFileSync(path.join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
+    mkdirSync(path.join(root, 'demo'));
+    writeFileSync(path.join(root, 'demo', 'lamp.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>');
     mkdirSync(path.join(root, 'api'));
     writeFileSync(path.join(root, 'api', 'stray.json'), '{}');
     [main, unbuilt] = await Promise.all([startMain({}, { storefrontRoot: root }), startMain({}, { storefrontRoot: path.join(root, 'missing') })]);
@@ -36,6 +38,15 @@ describe('the storefront at /', () => {
   test('serves hashed assets cached for a year', async () => {
     const res = await request(main.app).get('/assets/index-abc123.js').expect(200);
     assert.match(res.headers['cache-control'] ?? '', /max-age=31536000, immutable/);
+  });
+
+  test("serves the demo catalogue's pictures at /demo/ to any page as images that can run nothing, cached for a day", async () => {
+    const res = await request(main.app).get('/demo/lamp.svg').expect(200);
+    assert.match(res.headers['content-type'] ?? '', /^image\/svg\+xml/);
+    assert.equal(res.headers['cache-control'], 'public, max-age=86400');
+    assert.match(res.headers['content-security-policy'] ?? '', /default-src 'none'.*sandbox/);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', "the console, on admin's origin, shows them too");
   });
 
   test('keeps the API beside it, closed by default: any other path, and no file under /api, answers 401 to an anonymous caller', async () => {

@@ -11,7 +11,7 @@ const PAGE_POLICY =
 
 /**
  * The storefront's static files at `/`. Hashed assets are cached for a year; index.html is always
- * revalidated so a deploy is seen at once. The policy allows images from anywhere over http(s)
+ * revalidated so a deploy is seen at once; the demo catalogue's pictures (`/demo/*.svg`) a day. The policy allows images from anywhere over http(s)
  * (product pictures live elsewhere) and scripts, styles and API calls only from this origin.
  */
 export function storefrontRouter(root: string, logger: Logger): Router {
@@ -31,7 +31,14 @@ export function storefrontRouter(root: string, logger: Logger): Router {
         res.setHeader('Referrer-Policy', 'same-origin');
       } else if (file.includes(`${path.sep}assets${path.sep}`)) {
         res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      } else if (file.includes(`${path.sep}demo${path.sep}`)) {
+        // The demo catalogue's pictures (development data): not hashed, so cached for a day only;
+        // shown by the console too, on admin's origin (helmet's default policy is same-origin).
+        res.setHeader('Cache-Control', 'public, max-age=86400');
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
       }
+      // An SVG opened on its own is a document: it may draw, never run script or load anything.
+      if (file.endsWith('.svg')) res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
     },
   });
   // API paths never name a file: they skip the file system.

@@ -1,12 +1,40 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { SignInForm, useSession } from '@catalogue/web-kit';
-import { Gallery } from './Gallery';
+import { Gallery, GALLERY_HEADING_ID } from './Gallery';
+import { likeButtonId } from './ProductCard';
 
 export const SESSION_KEY = 'catalogue.storefront.session';
 
+const SESSION_ENDED = 'Your session has ended. Sign in again to like products.';
+
+/** Who opened the sign-in form: the banner's button, or a product's Like (made once signed in). */
+type SignInRequest = { from: 'banner' } | { from: 'like'; productId: number };
+
 export function App() {
-  const { session, signIn, signOut } = useSession(SESSION_KEY, '/api/auth/login');
-  const [signingIn, setSigningIn] = useState(false);
+  const { session, ended, signIn, signOut, endSession, dismissEnded } = useSession(SESSION_KEY, '/api/auth/login');
+  const [request, setRequest] = useState<SignInRequest | null>(null);
+  const [pendingLike, setPendingLike] = useState<number | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const bannerSignIn = useRef<HTMLButtonElement>(null);
+  // A session that ended (expired, or refused by the API) brings the form back, saying so.
+  const showForm = !session && (request !== null || ended);
+
+  const announce = useCallback((text: string) => setAnnouncement(text), []);
+  const onPendingLikeDone = useCallback(() => setPendingLike(null), []);
+
+  // Where the focus goes when the form closes without signing in: back to what opened it.
+  const [returnFocusTo, setReturnFocusTo] = useState<string | null>(null);
+  useEffect(() => {
+    if (returnFocusTo === null) return;
+    setReturnFocusTo(null);
+    (document.getElementById(returnFocusTo) ?? bannerSignIn.current)?.focus();
+  }, [returnFocusTo]);
+
+  const close = () => {
+    setReturnFocusTo(request?.from === 'like' ? likeButtonId(request.productId) : 'banner-sign-in');
+    setRequest(null);
+    dismissEnded();
+  };
 
   return (
     <>
@@ -26,26 +54,40 @@ export function App() {
               </button>
             </>
           ) : (
-            !signingIn && (
-              <button type="button" className="primary" onClick={() => setSigningIn(true)}>
+            !showForm && (
+              <button type="button" id="banner-sign-in" ref={bannerSignIn} className="primary" onClick={() => setRequest({ from: 'banner' })}>
                 Sign in
               </button>
             )
           )}
         </nav>
       </header>
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
       <main id="content">
-        {!session && signingIn && (
+        {showForm && (
           <SignInForm
             title="Sign in to like products"
+            notice={ended ? SESSION_ENDED : null}
             onSignIn={async (email, password) => {
-              await signIn(email, password);
-              setSigningIn(false);
+              const signedIn = await signIn(email, password);
+              announce(`Sign-in succeeded for ${signedIn.user.email}.`);
+              if (request?.from === 'like') setPendingLike(request.productId);
+              else setReturnFocusTo(GALLERY_HEADING_ID);
+              setRequest(null);
             }}
-            onCancel={() => setSigningIn(false)}
+            onCancel={close}
           />
         )}
-        <Gallery session={session} onSessionExpired={signOut} onWantsSignIn={() => setSigningIn(true)} />
+        <Gallery
+          session={session}
+          onSessionEnded={endSession}
+          onWantsSignIn={(productId) => setRequest({ from: 'like', productId })}
+          pendingLike={pendingLike}
+          onPendingLikeDone={onPendingLikeDone}
+          announce={announce}
+        />
       </main>
     </>
   );

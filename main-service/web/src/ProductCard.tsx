@@ -1,46 +1,42 @@
-import { useState } from 'react';
+import { ProductImage } from '@catalogue/web-kit';
 import type { Product } from './api';
 
 interface Props {
   product: Product;
   liked: boolean;
   signedIn: boolean;
-  /** Resolves to a message when the like failed. */
-  onLike(product: Product): Promise<string | null>;
+  /** Why the last like or unlike of this product failed, if it did. */
+  error: string | null;
+  onToggleLike(product: Product): void;
 }
 
-export function ProductCard({ product, liked, signedIn, onLike }: Props) {
-  const [error, setError] = useState<string | null>(null);
-  const [imageFailed, setImageFailed] = useState(false);
+/** The id of a product's like button, so focus can be put back on it (after signing in, say). */
+export const likeButtonId = (productId: number) => `like-${productId}`;
+
+/**
+ * One product. The like button is a toggle (aria-pressed) that stays focusable when pressed, and
+ * keeps its name whatever its state, as toggle buttons should. The count is not a live region:
+ * on a busy page every like from anyone would be read out; the gallery announces the person's own.
+ */
+export function ProductCard({ product, liked, signedIn, error, onToggleLike }: Props) {
   const titleId = `product-${product.id}-title`;
   const likesLabel = `${product.likes} ${product.likes === 1 ? 'like' : 'likes'}`;
 
   return (
     <li className="product card" aria-labelledby={titleId} data-product-id={product.id}>
-      {imageFailed ? (
-        <div className="image placeholder" role="img" aria-label={`No picture of ${product.title}`}>
-          {product.title.slice(0, 1).toUpperCase()}
-        </div>
-      ) : (
-        <img className="image" src={product.image} alt={product.title} width={400} height={300} loading="lazy" decoding="async" onError={() => setImageFailed(true)} />
-      )}
+      <ProductImage className="image" src={product.image} title={product.title} width={400} height={300} />
       <h3 id={titleId}>{product.title}</h3>
       <div className="like-row">
-        <span className="likes" aria-live="polite">
-          {likesLabel}
-        </span>
+        <span className="likes">{likesLabel}</span>
         <button
+          id={likeButtonId(product.id)}
           type="button"
           className={liked ? 'liked' : 'primary'}
           aria-pressed={liked}
-          disabled={liked}
-          aria-label={liked ? `Liked ${product.title}` : signedIn ? `Like ${product.title}` : `Like ${product.title} (sign in first)`}
-          onClick={async () => {
-            setError(null);
-            setError(await onLike(product));
-          }}
+          aria-label={signedIn ? `Like ${product.title}` : `Like ${product.title} (sign in first)`}
+          onClick={() => onToggleLike(product)}
         >
-          <span aria-hidden="true">{liked ? '♥' : '♡'}</span> {liked ? 'Liked' : 'Like'}
+          <span aria-hidden="true">{liked ? '♥' : '♡'}</span> Like
         </button>
       </div>
       {error && (

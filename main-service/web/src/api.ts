@@ -34,3 +34,8 @@ export async function likedAmong(productIds: number[], token: string, signal: Ab
 export async function like(productId: number, token: string): Promise<void> {
   await callApi(`/api/products/${productId}/like`, { method: 'POST', token });
 }
+
+/** Takes the like back; succeeds too when there was none (the API is idempotent). */
+export async function unlike(productId: number, token: string): Promise<void> {
+  await callApi(`/api/products/${productId}/like`, { method: 'DELETE', token });
+}

@@ -1,11 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { PageErrorBoundary } from '@catalogue/web-kit';
 import '@catalogue/web-kit/base.css';
 import './storefront.css';
 import { App } from './App';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <PageErrorBoundary>
+      <App />
+    </PageErrorBoundary>
   </StrictMode>,
 );

@@ -12,6 +12,7 @@ const inMain = (id: number, over: Partial<MainSnapshotRow> = {}): MainSnapshotRo
   version: 1,
   likes: 0,
   likeRows: 0,
+  removedLikes: 0,
   ...over,
 });
 
@@ -38,7 +39,20 @@ describe('findDrift', () => {
     assert.deepEqual(drift?.repair, { action: 'announce_product', productId: 1, atLeastVersion: 6 });
   });
 
-  test('likes admin has not counted are repaired by main re-announcing them; extra likes in admin are only reported', () => {
+  test('extra likes in admin are repaired by main re-announcing the likes taken back, when it has any (an unlike admin missed)', () => {
+    const drift = findDrift([live(1, 1, 3), live(2, 1, 1)], [inMain(1, { likes: 2, likeRows: 2, removedLikes: 1 }), inMain(2, { likes: 2, likeRows: 2, removedLikes: 4 })]);
+    assert.deepEqual(
+      drift.map((d) => [d.productId, d.kind, d.repair?.action]),
+      [
+        [1, 'likes_extra_in_admin', 'announce_likes'],
+        // Missing ones are repaired the same way: the re-announce carries both likes and removals.
+        [2, 'likes_missing_in_admin', 'announce_likes'],
+      ],
+    );
+    assert.match(drift[0]!.detail, /admin counts 3, main has only 2 likes \(and 1 taken back\)/);
+  });
+
+  test('likes admin has not counted are repaired by main re-announcing them; extra likes in admin with no removal in main are only reported', () => {
     const drift = findDrift([live(1, 1, 1), live(2, 1, 5)], [inMain(1, { likes: 3, likeRows: 3 }), inMain(2, { likes: 2, likeRows: 2 })]);
     assert.deepEqual(
       drift.map((d) => [d.productId, d.kind, d.repair?.action]),

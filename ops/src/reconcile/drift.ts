@@ -1,6 +1,6 @@
 import type { AdminSnapshotRow, MainSnapshotRow } from '@catalogue/shared';
 
-/** What a repair does: admin re-announces a product, or main re-announces a product's likes. */
+/** What a repair does: admin re-announces a product, or main re-announces a product's likes and their removals. */
 export type Repair = { action: 'announce_product'; productId: number; atLeastVersion: number } | { action: 'announce_likes'; productId: number };
 
 export type DriftKind =
@@ -23,7 +23,8 @@ export interface Drift {
 
 /**
  * Compares admin's products (the truth for products) with main's copy and admin's like counts
- * with main's like rows (the truth for likes). Pure: the same two snapshots give the same drift.
+ * with main's like rows (the truth for likes: a like taken back has left them). Pure: the same two
+ * snapshots give the same drift.
  */
 export function findDrift(adminRows: AdminSnapshotRow[], mainRows: MainSnapshotRow[]): Drift[] {
   const mainById = new Map(mainRows.map((row) => [row.id, row]));
@@ -52,10 +53,19 @@ export function findDrift(adminRows: AdminSnapshotRow[], mainRows: MainSnapshotR
       const shown = differing.map((field) => `${field} ${JSON.stringify(main[field])} in main, ${JSON.stringify(admin[field])} in admin`).join('; ');
       drift.push({ kind: 'stale_in_main', productId, detail: shown, repair: announce(productId, main) });
     }
+    const removed = main.removedLikes > 0 ? ` (and ${main.removedLikes} taken back)` : '';
     if (admin.likes < main.likeRows) {
-      drift.push({ kind: 'likes_missing_in_admin', productId, detail: `admin counts ${admin.likes}, main has ${main.likeRows} likes`, repair: { action: 'announce_likes', productId } });
+      drift.push({ kind: 'likes_missing_in_admin', productId, detail: `admin counts ${admin.likes}, main has ${main.likeRows} likes${removed}`, repair: { action: 'announce_likes', productId } });
     } else if (admin.likes > main.likeRows) {
-      drift.push({ kind: 'likes_extra_in_admin', productId, detail: `admin counts ${admin.likes}, main has only ${main.likeRows} likes` });
+      // Repairable only as far as main's removals go: admin may have missed an unlike, and
+      // re-announcing them takes back exactly the ones it still counts (decision 0024). Without
+      // any, nothing main holds can explain the extra.
+      drift.push({
+        kind: 'likes_extra_in_admin',
+        productId,
+        detail: `admin counts ${admin.likes}, main has only ${main.likeRows} likes${removed}`,
+        ...(main.removedLikes > 0 ? { repair: { action: 'announce_likes' as const, productId } } : {}),
+      });
     }
   }
   for (const main of mainRows) {

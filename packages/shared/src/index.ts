@@ -50,3 +50,4 @@ export * from './http/client-address';
 export * from './messaging/provision';
 export * from './runtime/batcher';
 export { activeTraceCarrier, type TraceCarrier } from './observability/trace-context';
+export * from './http/closing';

@@ -5,10 +5,12 @@ interface Props {
   onSignIn(email: string, password: string): Promise<unknown>;
   title?: string;
   onCancel?: () => void;
+  /** Said above the fields, e.g. why the person is asked to sign in (again). */
+  notice?: string | null;
 }
 
 /** Email and password, with the API's answer in words: wrong credentials, too many tries, server down. */
-export function SignInForm({ onSignIn, title = 'Sign in', onCancel }: Props) {
+export function SignInForm({ onSignIn, title = 'Sign in', onCancel, notice }: Props) {
   const id = useId();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -30,9 +32,24 @@ export function SignInForm({ onSignIn, title = 'Sign in', onCancel }: Props) {
   return (
     <form className="card sign-in" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
       <h2 id={`${id}-title`}>{title}</h2>
+      {notice && (
+        <p className="notice" role="status" id={`${id}-notice`}>
+          {notice}
+        </p>
+      )}
       <div className="field">
         <label htmlFor={`${id}-email`}>Email</label>
-        <input id={`${id}-email`} type="email" autoComplete="username" autoFocus required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <input
+          id={`${id}-email`}
+          type="email"
+          autoComplete="username"
+          autoFocus
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          // The first field takes the focus: a screen reader reads the notice with it.
+          aria-describedby={notice ? `${id}-notice` : undefined}
+        />
       </div>
       <div className="field">
         <label htmlFor={`${id}-password`}>Password</label>

@@ -62,10 +62,26 @@ export async function callApi<T>(path: string, options: CallOptions = {}): Promi
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'unreachable', UNREACHABLE);
   }
-  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
+  const body = response.status === 204 ? undefined : await readJson(response, options.signal);
   if (!response.ok) throw errorFrom(response.status, body);
+  // A success whose body is not JSON (a proxy's page, a cut-off answer) is no data to show.
+  if (response.status !== 204 && body === undefined) throw new ApiError(response.status, 'unexpected', 'The server sent an answer this page cannot read. Try again in a moment.');
   const next = nextLink(response.headers.get('link'));
   return next ? { data: body as T, next, headers: response.headers } : { data: body as T, headers: response.headers };
+}
+
+/**
+ * The body as JSON, or undefined when it is not JSON. A call given up while its body was still
+ * arriving throws its AbortError: it must never pass for an answer without a body (a page would
+ * then show an old request's empty answer over a newer one's).
+ */
+async function readJson(response: Response, signal: AbortSignal | undefined): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch (err) {
+    if (signal?.aborted || (err instanceof DOMException && err.name === 'AbortError')) throw err;
+    return undefined;
+  }
 }
 
 function errorFrom(status: number, body: unknown): ApiError {

@@ -16,17 +16,24 @@ interface LoginAnswer {
   user: Session['user'];
 }
 
+type Stored = { session: Session; ended: false } | { session: null; ended: boolean };
+
 /**
  * The signed-in person, kept in localStorage under one key per app so a reload keeps the session.
  * Only the bearer token and public profile are stored; the token expires on its own.
+ *
+ * `ended` is true when the session ended without the person asking: the token expired (while the
+ * page was open, or while it was closed), or an API refused it (`endSession`, on a 401). The
+ * page says so next to its sign-in form; signing in again, or out, clears it.
  */
 export function useSession(storageKey: string, loginPath: string) {
-  const [session, setSession] = useState<Session | null>(() => readSession(storageKey));
+  const [state, setState] = useState<Stored>(() => readSession(storageKey));
+  const { session } = state;
 
   useEffect(() => {
     if (!session) return;
     const left = session.expiresAt - Date.now();
-    const timer = setTimeout(() => setSession(null), Math.max(0, left));
+    const timer = setTimeout(() => setState({ session: null, ended: true }), Math.max(0, left));
     return () => clearTimeout(timer);
   }, [session]);
 
@@ -39,23 +46,29 @@ export function useSession(storageKey: string, loginPath: string) {
     async (email: string, password: string): Promise<Session> => {
       const { data } = await callApi<LoginAnswer>(loginPath, { method: 'POST', body: { email, password } });
       const next: Session = { token: data.token, user: data.user, expiresAt: Date.now() + data.expiresIn * 1000 - 5_000 };
-      setSession(next);
+      setState({ session: next, ended: false });
       return next;
     },
     [loginPath],
   );
-  const signOut = useCallback(() => setSession(null), []);
-  return { session, signIn, signOut };
+  const signOut = useCallback(() => setState({ session: null, ended: false }), []);
+  /** The API refused the token (401): the session is over, and the page should say so. */
+  const endSession = useCallback(() => setState((current) => (current.session ? { session: null, ended: true } : current)), []);
+  /** The person has seen the message (e.g. closed the sign-in form). */
+  const dismissEnded = useCallback(() => setState((current) => (current.ended ? { session: null, ended: false } : current)), []);
+  return { session, ended: state.ended, signIn, signOut, endSession, dismissEnded };
 }
 
-function readSession(storageKey: string): Session | null {
+function readSession(storageKey: string): Stored {
   try {
     const raw = localStorage.getItem(storageKey);
-    if (!raw) return null;
+    if (!raw) return { session: null, ended: false };
     const parsed = JSON.parse(raw) as Session;
-    if (typeof parsed.token !== 'string' || typeof parsed.expiresAt !== 'number' || parsed.expiresAt <= Date.now()) return null;
-    return parsed;
+    if (typeof parsed.token !== 'string' || typeof parsed.expiresAt !== 'number') return { session: null, ended: false };
+    // A session that expired while the page was closed: the person was signed in, and is not now.
+    if (parsed.expiresAt <= Date.now()) return { session: null, ended: true };
+    return { session: parsed, ended: false };
   } catch {
-    return null;
+    return { session: null, ended: false };
   }
 }

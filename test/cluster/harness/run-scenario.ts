@@ -85,7 +85,7 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
   }
 
   const writes = emptyTally();
-  for (const op of workload.history.operations.slice(from)) addTo(writes, op.type === 'like' ? 'POST main like' : `${op.type} admin product`, op.http);
+  for (const op of workload.history.operations.slice(from)) addTo(writes, op.type === 'like' ? 'POST main like' : op.type === 'unlike' ? 'DELETE main like' : `${op.type} admin product`, op.http);
   const tally = merge(writes, reads);
 
   await system.waitForQuiescence();

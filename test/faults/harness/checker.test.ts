@@ -9,8 +9,12 @@ import { History, type Invocation, type Operation, type Status } from './history
  */
 interface Rows {
   likes?: { id: string; product_id: number; user_id: string }[];
+  /** main's removed_likes. */
+  removed?: { like_id: string; product_id: number; user_id: string }[];
   main?: Product[];
   admin?: Product[];
+  /** admin's applied_likes; by default what a correct admin holds for `likes` and `removed`. */
+  ledger?: { like_id: string; taken_back: number }[];
 }
 interface Product {
   id: number;
@@ -22,8 +26,10 @@ interface Product {
 }
 
 function databases(rows: Rows): Databases {
+  const ledger = rows.ledger ?? [...(rows.likes ?? []).map((l) => ({ like_id: l.id, taken_back: 0 })), ...(rows.removed ?? []).map((r) => ({ like_id: r.like_id, taken_back: 1 }))];
+  const tables: Record<string, unknown[]> = { likes: rows.likes ?? [], removed_likes: rows.removed ?? [], applied_likes: ledger };
   const reader = (products: Product[] | undefined) => ({
-    query: async (sql: string) => [sql.includes('FROM likes') ? (rows.likes ?? []) : (products ?? [])],
+    query: async (sql: string) => [tables[/FROM (\w+)/.exec(sql)![1]!] ?? products ?? []],
   });
   return { main: reader(rows.main) as unknown as Databases['main'], admin: reader(rows.admin) as unknown as Databases['admin'] };
 }
@@ -45,6 +51,10 @@ function update(history: History, productId: number, title: string, status: Stat
 }
 function like(history: History, productId: number, userId: string, status: Status, at: number, likeId?: string) {
   return record(history, { type: 'like', process: 'p', productId, userId }, status, at, at + 5, likeId ? { likeId } : {});
+}
+
+function unlike(history: History, productId: number, userId: string, status: Status, invokedAt: number, completedAt = invokedAt + 5) {
+  return record(history, { type: 'unlike', process: 'p', productId, userId }, status, invokedAt, completedAt);
 }
 
 describe('the checker', () => {
@@ -129,6 +139,83 @@ describe('the checker', () => {
     const gone = await check(deleted, databases({ main: [], admin: [product(1, 'A', { version: 2, deleted_at: new Date() })] }));
     assert.equal(gone.lost, 1, JSON.stringify(gone.anomalies));
     assert.match(gone.anomalies[0]!.text, /tombstone/);
+  });
+
+  test('a like taken back with an ok unlike is absent, removed once and taken back in admin; liking again after it is a new like', async () => {
+    const h = new History();
+    create(h, 'A', 'ok', 0, 1);
+    like(h, 1, 'u1', 'ok', 10, 'L1');
+    unlike(h, 1, 'u1', 'ok', 20);
+    like(h, 1, 'u2', 'ok', 30, 'L2');
+    unlike(h, 1, 'u2', 'ok', 40);
+    like(h, 1, 'u2', 'ok', 50, 'L3');
+    unlike(h, 1, 'u3', 'ok', 60); // nothing to take back: 204 all the same
+    const verdict = await check(
+      h,
+      databases({
+        likes: [{ id: 'L3', product_id: 1, user_id: 'u2' }],
+        removed: [
+          { like_id: 'L1', product_id: 1, user_id: 'u1' },
+          { like_id: 'L2', product_id: 1, user_id: 'u2' },
+        ],
+        main: [product(1, 'A', { likes: 1 })],
+        admin: [product(1, 'A', { likes: 1 })],
+      }),
+    );
+    assert.equal(verdict.valid, true, JSON.stringify(verdict.anomalies));
+  });
+
+  test('a like still there after an unlike answered ok is lost; a like and an unlike at once may end either way', async () => {
+    const h = new History();
+    create(h, 'A', 'ok', 0, 1);
+    like(h, 1, 'u1', 'ok', 10, 'L1');
+    unlike(h, 1, 'u1', 'ok', 20);
+    const kept = await check(h, databases({ likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A', { likes: 1 })], admin: [product(1, 'A', { likes: 1 })] }));
+    assert.equal(kept.lost, 1, JSON.stringify(kept.anomalies));
+    assert.match(kept.anomalies[0]!.text, /unlike #\d+ was answered ok \(absent\), but the state is liked \(L1\)/);
+
+    const racing = new History();
+    create(racing, 'A', 'ok', 0, 1);
+    like(racing, 1, 'u1', 'ok', 10, 'L1');
+    unlike(racing, 1, 'u1', 'ok', 12, 30); // invoked before the like was answered
+    const either = await check(racing, databases({ likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A', { likes: 1 })], admin: [product(1, 'A', { likes: 1 })] }));
+    assert.equal(either.valid, true, JSON.stringify(either.anomalies));
+  });
+
+  test('a removal nobody asked for, or one only a failed unlike asked for, is unexpected', async () => {
+    const h = new History();
+    create(h, 'A', 'ok', 0, 1);
+    like(h, 1, 'u1', 'ok', 10, 'L1');
+    unlike(h, 1, 'u1', 'fail', 20);
+    const verdict = await check(h, databases({ removed: [{ like_id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A')], admin: [product(1, 'A')] }));
+    assert.equal(verdict.valid, false);
+    assert.match(verdict.anomalies.map((a) => a.text).join('\n'), /was taken back, but no unlike answered ok or unanswered asked for it/);
+  });
+
+  test("admin's ledger must agree: an unlike admin never applied is lost, a like admin took back that main still has is unexpected", async () => {
+    const h = new History();
+    create(h, 'A', 'ok', 0, 1);
+    like(h, 1, 'u1', 'ok', 10, 'L1');
+    unlike(h, 1, 'u1', 'ok', 20);
+    like(h, 1, 'u2', 'ok', 30, 'L2');
+    // Counts that balance by accident: admin missed the removal of L1 and took back L2 instead.
+    const verdict = await check(
+      h,
+      databases({
+        likes: [{ id: 'L2', product_id: 1, user_id: 'u2' }],
+        removed: [{ like_id: 'L1', product_id: 1, user_id: 'u1' }],
+        ledger: [
+          { like_id: 'L1', taken_back: 0 },
+          { like_id: 'L2', taken_back: 1 },
+        ],
+        main: [product(1, 'A', { likes: 1 })],
+        admin: [product(1, 'A', { likes: 1 })],
+      }),
+    );
+    assert.equal(verdict.lost, 1, JSON.stringify(verdict.anomalies));
+    assert.equal(verdict.unexpected, 1, JSON.stringify(verdict.anomalies));
+    assert.match(verdict.anomalies.map((a) => a.text).join('\n'), /admin never applied the removal of like L1/);
+    assert.match(verdict.anomalies.map((a) => a.text).join('\n'), /admin took back like L2/);
   });
 
   test('dead letters make a history invalid', async () => {

@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import type { CreateOperation, DeleteOperation, History, LikeOperation, Operation, UpdateOperation } from './history';
+import type { CreateOperation, DeleteOperation, History, LikeOperation, Operation, UnlikeOperation, UpdateOperation } from './history';
 
 /**
  * Judges a recorded History (history.ts) against both services' databases once the system is
@@ -18,8 +18,10 @@ import type { CreateOperation, DeleteOperation, History, LikeOperation, Operatio
  * operation explains (a failed operation took effect, a deleted product came back);
  * `recovered` = an info operation that did take effect (allowed).
  *
- * Adding an operation type (e.g. `unlike`): give it an effect in `likeEffect` or `productEffect`
- * below; the register rules stay as they are.
+ * Adding an operation type: give it an effect in `likeEffect` or `productEffect` below; the
+ * register rules stay as they are. An unlike writes "absent" to its user x product register, so a
+ * like answered ok that an unlike may have followed is not lost, and an unlike answered ok after
+ * which the like is still there is; admin's like ledger must agree with main's likes and removals.
  */
 export interface Databases {
   main: Pick<Pool, 'query'>;
@@ -55,6 +57,18 @@ interface LikeRow {
   user_id: string;
 }
 
+interface RemovedLikeRow {
+  like_id: string;
+  product_id: number;
+  user_id: string;
+}
+
+/** Admin's ledger of likes it applied (decision 0011), with the ones taken back (0024). */
+interface LedgerRow {
+  like_id: string;
+  taken_back: number;
+}
+
 interface ProductRow {
   id: number;
   title: string;
@@ -75,8 +89,12 @@ const ABSENT: RegisterState = { key: 'absent', describe: 'absent' };
 /** What an operation writes to its register, or undefined when it writes nothing (a wildcard: `*`). */
 type Effect = RegisterState | undefined;
 
-/** A like writes "liked, with this id"; an info like's id is unknown, so it matches any like. */
-function likeEffect(op: LikeOperation): Effect {
+/**
+ * A like writes "liked, with this id"; an info like's id is unknown, so it matches any like. An
+ * unlike writes "absent" (nothing to take back is absent too).
+ */
+function likeEffect(op: LikeOperation | UnlikeOperation): Effect {
+  if (op.type === 'unlike') return ABSENT;
   return op.likeId ? { key: `liked:${op.likeId}`, describe: `liked (${op.likeId})` } : { key: 'liked:*', describe: 'liked' };
 }
 
@@ -131,14 +149,18 @@ async function rows<T>(db: Pick<Pool, 'query'>, sql: string): Promise<T[]> {
 
 export async function check(history: History, dbs: Databases, options: { deadLettered?: () => Promise<number> } = {}): Promise<Verdict> {
   const report = new Report();
-  const [likeRows, mainProducts, adminProducts] = await Promise.all([
+  const [likeRows, removedRows, mainProducts, adminProducts, ledger] = await Promise.all([
     rows<LikeRow>(dbs.main, 'SELECT id, product_id, user_id FROM likes'),
+    rows<RemovedLikeRow>(dbs.main, 'SELECT like_id, product_id, user_id FROM removed_likes'),
     rows<ProductRow>(dbs.main, 'SELECT id, title, image, version, likes, deleted_at FROM products'),
     rows<ProductRow>(dbs.admin, 'SELECT id, title, image, version, likes, deleted_at FROM products'),
+    rows<LedgerRow>(dbs.admin, 'SELECT like_id, unliked_at IS NOT NULL AS taken_back FROM applied_likes'),
   ]);
   report.verdict.checked = { operations: history.operations.length, likeRows: likeRows.length, adminProducts: adminProducts.length, mainProducts: mainProducts.length };
 
-  checkLikes(report, history.of('like'), likeRows);
+  const likeOps = [...history.of('like'), ...history.of('unlike')].sort((a, b) => a.index - b.index);
+  checkLikes(report, likeOps, likeRows);
+  checkRemovals(report, likeOps, likeRows, removedRows, ledger);
   checkProducts(report, history, adminProducts);
   checkReplication(report, likeRows, mainProducts, adminProducts);
   report.verdict.deadLettered = (await options.deadLettered?.()) ?? 0;
@@ -146,10 +168,15 @@ export async function check(history: History, dbs: Databases, options: { deadLet
   return report.verdict;
 }
 
-/** Each user x product in main: the like row, if any, must be explained; ok likes must be there. */
-function checkLikes(report: Report, likes: LikeOperation[], likeRows: LikeRow[]): void {
-  const pair = (productId: number, userId: string) => `${productId}/${userId}`;
-  const opsByPair = new Map<string, LikeOperation[]>();
+const pair = (productId: number, userId: string) => `${productId}/${userId}`;
+
+/**
+ * Each user x product in main: the like row, if any, must be explained; ok likes must be there
+ * unless an unlike may have come after them, and ok unlikes must have left it absent unless a like
+ * may have come after them.
+ */
+function checkLikes(report: Report, likes: (LikeOperation | UnlikeOperation)[], likeRows: LikeRow[]): void {
+  const opsByPair = new Map<string, (LikeOperation | UnlikeOperation)[]>();
   for (const op of likes) {
     const key = pair(op.productId, op.userId);
     opsByPair.set(key, [...(opsByPair.get(key) ?? []), op]);
@@ -161,6 +188,33 @@ function checkLikes(report: Report, likes: LikeOperation[], likeRows: LikeRow[])
   }
   for (const [key, row] of rowByPair) {
     if (!opsByPair.has(key)) report.add('unexpected', `like row ${row.id} (${key}) matches no request`);
+  }
+}
+
+/**
+ * Likes taken back: each of main's removals was asked for (an ok or info unlike of that user x
+ * product), and never of a like main still has; admin's ledger holds every like main has as
+ * counted and every removal as taken back (a like it never applied, or an unlike it missed or
+ * applied twice, would otherwise only show as a count that happens to balance).
+ */
+function checkRemovals(report: Report, likes: (LikeOperation | UnlikeOperation)[], likeRows: LikeRow[], removed: RemovedLikeRow[], ledger: LedgerRow[]): void {
+  const unlikesByPair = new Map<string, UnlikeOperation[]>();
+  for (const op of likes) if (op.type === 'unlike') unlikesByPair.set(pair(op.productId, op.userId), [...(unlikesByPair.get(pair(op.productId, op.userId)) ?? []), op]);
+  const liveIds = new Set(likeRows.map((row) => row.id));
+  const ledgerById = new Map(ledger.map((row) => [row.like_id, Number(row.taken_back) === 1]));
+  for (const row of removed) {
+    const key = pair(Number(row.product_id), row.user_id);
+    const asked = (unlikesByPair.get(key) ?? []).filter((op) => op.status !== 'fail');
+    if (asked.length === 0) report.add('unexpected', `like ${row.like_id} (${key}) was taken back, but no unlike answered ok or unanswered asked for it`, unlikesByPair.get(key));
+    if (liveIds.has(row.like_id)) report.add('unexpected', `like ${row.like_id} (${key}) is both in main's likes and among its removed likes`);
+    const takenBack = ledgerById.get(row.like_id);
+    if (takenBack === undefined) report.add('lost', `admin's ledger has no record of like ${row.like_id} (${key}), which main took back`);
+    else if (!takenBack) report.add('lost', `admin never applied the removal of like ${row.like_id} (${key})`);
+  }
+  for (const row of likeRows) {
+    const takenBack = ledgerById.get(row.id);
+    if (takenBack === undefined) report.add('lost', `admin never applied like ${row.id} (${pair(Number(row.product_id), row.user_id)})`);
+    else if (takenBack) report.add('unexpected', `admin took back like ${row.id} (${pair(Number(row.product_id), row.user_id)}), which main still has`);
   }
 }
 

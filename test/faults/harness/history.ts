@@ -34,6 +34,13 @@ export interface LikeOperation extends OperationBase {
   likeId?: string;
 }
 
+/** DELETE /api/products/:id/like in main: takes the user's like back (204 whether or not there was one). */
+export interface UnlikeOperation extends OperationBase {
+  type: 'unlike';
+  productId: number;
+  userId: string;
+}
+
 /** POST /api/products in admin. Titles are unique per operation, so a title names its writer. */
 export interface CreateOperation extends OperationBase {
   type: 'create';
@@ -57,7 +64,7 @@ export interface DeleteOperation extends OperationBase {
   productId: number;
 }
 
-export type Operation = LikeOperation | CreateOperation | UpdateOperation | DeleteOperation;
+export type Operation = LikeOperation | UnlikeOperation | CreateOperation | UpdateOperation | DeleteOperation;
 export type OperationType = Operation['type'];
 
 /** What a caller describes when it invokes an operation (the rest is filled in by the history). */

@@ -5,8 +5,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Slows links for `holdMs`. Proven by the proxies (they delayed traffic) and, after quiescence, by
- * the likes: those in flight during the window were accepted, and those sent inside it took at
- * least `minLikeMs` (median).
+ * the likes: those in flight during the window were accepted, and those sent while it had at least
+ * `minLikeMs` left took at least `minLikeMs` (median).
  */
 async function slowLinks(ctx: FaultContext, links: ('mainBroker' | 'adminBroker' | 'mainDb' | 'adminDb')[], latencyMs: number, jitterMs: number, holdMs: number, minLikeMs: number): Promise<OutcomeCheck> {
   const { system, workload, evidence, random } = ctx;
@@ -23,7 +23,9 @@ async function slowLinks(ctx: FaultContext, links: ('mainBroker' | 'adminBroker'
   return async () => {
     const ok = workload.history.operations.filter((op) => op.type === 'like' && op.status === 'ok');
     const inFlight = ok.filter((op) => op.invokedAt < end && op.completedAt! > start);
-    const sentDuring = inFlight.filter((op) => op.invokedAt >= start);
+    // Sent while the links stayed slow for at least `minLikeMs` more: one sent just before they
+    // healed is answered at the healed speed and says nothing about the slow links.
+    const sentDuring = inFlight.filter((op) => op.invokedAt >= start && op.invokedAt <= end - minLikeMs);
     evidence.require(inFlight.length >= 3, 'likes in flight while the links were slow were accepted', inFlight.length);
     const durations = sentDuring.map((op) => op.completedAt! - op.invokedAt);
     evidence.require(sentDuring.length >= 1 && median(durations) >= minLikeMs, `likes sent during the fault were accepted and took at least ${minLikeMs} ms (median)`, { likes: sentDuring.length, medianMs: Math.round(median(durations)) });

@@ -6,8 +6,10 @@ import type { ServiceProcess } from './service-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends likes (or admin changes) until the service exits at its crash point; returns its exit code. */
-async function driveUntilCrash({ workload, random }: FaultContext, service: ServiceProcess, trigger: 'like' | 'product-change'): Promise<number | null> {
+type Trigger = 'like' | 'unlike' | 'product-change';
+
+/** Sends likes (liked and taken back, for unlikes) or admin changes until the service exits at its crash point; returns its exit code. */
+async function driveUntilCrash({ workload, random }: FaultContext, service: ServiceProcess, trigger: Trigger): Promise<number | null> {
   const deadline = Date.now() + 20_000;
   const exit = service.exited(25_000);
   let exited = false;
@@ -15,8 +17,14 @@ async function driveUntilCrash({ workload, random }: FaultContext, service: Serv
   for (let n = 0; !exited && Date.now() < deadline; n++) {
     const live = workload.liveProducts();
     // The seeded generator, so FAULT_SEED replays the same requests.
-    if (trigger === 'like') await workload.like(live[Math.floor(random() * live.length)]!, `crash-${n}-${Math.floor(random() * 1e9)}`, 'crash-driver');
-    else await workload.create('crash-driver');
+    if (trigger === 'product-change') {
+      await workload.create('crash-driver');
+    } else {
+      const productId = live[Math.floor(random() * live.length)]!;
+      const userId = `crash-${n}-${Math.floor(random() * 1e9)}`;
+      const liked = await workload.like(productId, userId, 'crash-driver');
+      if (trigger === 'unlike' && liked.status === 'ok') await workload.unlike(productId, userId, 'crash-driver');
+    }
     await sleep(50);
   }
   return (await exit).code;
@@ -27,7 +35,7 @@ async function driveUntilCrash({ workload, random }: FaultContext, service: Serv
  * `duplicate` says where the crash must leave a duplicate that an inbox then drops: in the other
  * service's consumer (a message published twice) or in the crashed one's (a delivery redelivered).
  */
-function crashScenario(serviceName: 'main' | 'admin', point: CrashPoint, trigger: 'like' | 'product-change', proves: string, duplicate?: 'other' | 'same'): Scenario {
+function crashScenario(serviceName: 'main' | 'admin', point: CrashPoint, trigger: Trigger, proves: string, duplicate?: 'other' | 'same'): Scenario {
   return {
     name: `crash ${serviceName} at ${point}`,
     proves,
@@ -111,6 +119,7 @@ export const PROCESS_SCENARIOS: Scenario[] = [
     },
   },
   crashScenario('main', 'after-like-commit', 'like', 'main dies right after a like commits, before the relay hears of it: the sweep publishes it after the restart'),
+  crashScenario('main', 'after-unlike-commit', 'unlike', 'main dies right after an unlike commits, before the relay hears of it: the sweep publishes product_unliked after the restart and admin counts the like down once'),
   crashScenario('main', 'after-publish-before-confirm', 'like', "main dies once the broker holds a like's message, before the relay sees the confirm: it is published again and admin's inbox drops the copy", 'other'),
   crashScenario('main', 'after-confirm-before-mark-sent', 'like', "main dies after the confirms, before deleting the rows: republished, admin's inbox drops the copies", 'other'),
   crashScenario('main', 'after-consume-commit-before-ack', 'product-change', "main dies after applying a product change, before the ack: redelivered, main's inbox drops it", 'same'),

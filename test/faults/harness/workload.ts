@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { History, statusOf, type CreateOperation, type DeleteOperation, type LikeOperation, type UpdateOperation } from './history';
+import { History, statusOf, type CreateOperation, type DeleteOperation, type LikeOperation, type UnlikeOperation, type UpdateOperation } from './history';
 
 /**
  * The fault tests' client: concurrent likes (new and repeated users x products) against main and
@@ -118,6 +118,14 @@ export class Workload {
     return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code }, answer.body?.like?.id ? { likeId: answer.body.like.id } : {});
   }
 
+  /** Takes a user's like of a product back. */
+  async unlike(productId: number, userId: string, process = 'driver'): Promise<UnlikeOperation> {
+    const op = this.history.invoke<UnlikeOperation>({ type: 'unlike', process, productId, userId });
+    const token = await this.targets.customerToken(userId);
+    const answer = await this.call(`${this.base('main')}/api/products/${productId}/like`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code });
+  }
+
   async create(process = 'driver'): Promise<CreateOperation> {
     const input = { title: this.title('Product'), image: `https://img.example/${Math.floor(this.random() * 100)}.png` };
     const op = this.history.invoke<CreateOperation>({ type: 'create', process, ...input });
@@ -170,8 +178,10 @@ export class Workload {
   }
 
   /**
-   * Runs `likeWorkers` concurrent likers (a third of their likes repeat an earlier user x product)
-   * and `adminWorkers` admin workers (one by default) for `durationMs`.
+   * Runs `likeWorkers` concurrent likers and `adminWorkers` admin workers (one by default) for
+   * `durationMs`. A liker's request takes back an earlier user x product's like one time in five;
+   * otherwise it likes, a third of the time an earlier user x product again (already liked, or
+   * liked again after an unlike: a new like id).
    */
   async run(options: { durationMs: number; likeWorkers?: number; adminWorkers?: number }): Promise<void> {
     const until = Date.now() + options.durationMs;
@@ -179,8 +189,12 @@ export class Workload {
       while (Date.now() < until) {
         const live = this.liveProducts();
         if (live.length === 0) break;
-        const previous = this.likes.length > 0 && this.random() < 0.33 ? this.pick(this.likes) : undefined;
-        const op = await this.like(previous?.productId ?? this.pick(live), previous?.userId ?? `user-${this.userCounter++}`, `liker-${n}`);
+        const roll = this.random();
+        const previous = this.likes.length > 0 && roll < 0.53 ? this.pick(this.likes) : undefined;
+        const op =
+          previous && roll < 0.2
+            ? await this.unlike(previous.productId, previous.userId, `liker-${n}`)
+            : await this.like(previous?.productId ?? this.pick(live), previous?.userId ?? `user-${this.userCounter++}`, `liker-${n}`);
         // No answer (main down or cut off): a short pause instead of thousands of refused requests.
         if (op.status === 'info') await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -197,10 +211,11 @@ export class Workload {
     ]);
   }
 
-  /** Operations answered ok from `from` on: likes, and admin writes. */
-  okCounts(from = 0): { likes: number; admin: number } {
+  /** Operations answered ok from `from` on: likes, unlikes, and admin writes. */
+  okCounts(from = 0): { likes: number; unlikes: number; admin: number } {
     const ops = this.history.operations.slice(from).filter((op) => op.status === 'ok');
-    return { likes: ops.filter((op) => op.type === 'like').length, admin: ops.filter((op) => op.type !== 'like').length };
+    const count = (...types: string[]) => ops.filter((op) => types.includes(op.type)).length;
+    return { likes: count('like'), unlikes: count('unlike'), admin: count('create', 'update', 'delete') };
   }
 
   summary(from = 0): string {

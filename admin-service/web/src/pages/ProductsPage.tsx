@@ -1,8 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { Link, useLocation, useSearchParams } from 'react-router';
-import { LiveIndicator, messageOf, type LiveStatus } from '@catalogue/web-kit';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { LiveIndicator, messageOf, ProductImage, type LiveStatus } from '@catalogue/web-kit';
 import { useApi, type Product } from '../api';
-import { firstPageUrl, loadProductsPage, SORTS } from './productQuery';
+import { useFlash } from '../flash';
+import { addressOfPage, CURSOR_PARAMS, loadProductsPage, menuSort, pageUrlOf, SORTS } from './productQuery';
 
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
 
@@ -14,32 +15,56 @@ type Load = { state: 'loading' } | { state: 'failed'; message: string } | { stat
  */
 const POLL_SECONDS = 5;
 
+/**
+ * What the list's history entry remembers besides its address: its page number (a cursor does
+ * not say how deep it is) and whether the entry before it is the previous page.
+ */
+interface ListState {
+  page?: number;
+  afterPrevious?: boolean;
+}
+
+/**
+ * What a form opened from the list knows of it: that the entry before the form is the list as it
+ * was left (search, sort, page), to go back to; and its address, for the links.
+ */
+export interface ListReturn {
+  search: string;
+}
+
 export function ProductsPage() {
   const call = useApi();
   const location = useLocation();
+  const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
+  const listState = (location.state as ListState | null) ?? {};
   const q = params.get('q') ?? '';
-  const sort = params.get('sort') ?? '';
+  const sort = menuSort(params.get('sort') ?? '');
+  const later = CURSOR_PARAMS.some((name) => params.has(name));
+  // The first page is page 1; a later one opened by its address alone has no known number.
+  const pageNumber = later ? listState.page : 1;
+  const pageUrl = pageUrlOf(params);
   const [draft, setDraft] = useState(q);
-  /** The pages after the first that were opened with Next, for Previous; only for this search. */
-  const [later, setLater] = useState<{ first: string; pages: string[] }>({ first: '', pages: [] });
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [reload, setReload] = useState(0);
   const [confirming, setConfirming] = useState<number | null>(null);
-  const [flash, setFlash] = useState<string | null>((location.state as { flash?: string } | null)?.flash ?? null);
+  // A message left by the form (Saved, Created) is taken once, for this visit of the list.
+  const left = useFlash();
+  const [flash, setFlash] = useState<string | null>(left.message);
+  const takeFlash = left.show;
+  useEffect(() => takeFlash(null), [takeFlash]);
 
   useEffect(() => setDraft(q), [q]);
 
-  const first = firstPageUrl(q, sort);
-  const trail = [first, ...(later.first === first ? later.pages : [])];
-  const pageUrl = trail[trail.length - 1]!;
-  const goNext = (url: string) => setLater({ first, pages: [...trail.slice(1), url] });
-  const goPrevious = () => setLater({ first, pages: trail.slice(1, -1) });
   useEffect(() => {
     const abort = new AbortController();
     setLoad({ state: 'loading' });
+    // Every answer checks it is still wanted: a page left behind (a new search, sort or page) must
+    // never show over the one asked for since.
     loadProductsPage(call, pageUrl, q, sort, abort.signal).then(
-      (page) => setLoad({ state: 'ready', ...page }),
+      (page) => {
+        if (!abort.signal.aborted) setLoad({ state: 'ready', ...page });
+      },
       (err: unknown) => {
         if (!abort.signal.aborted) setLoad({ state: 'failed', message: messageOf(err) });
       },
@@ -57,6 +82,7 @@ export function ProductsPage() {
       loadProductsPage(call, pageUrl, q, sort, abort.signal).then(
         (page) => {
           reading = undefined;
+          if (abort.signal.aborted) return;
           setPolling('polling');
           // Only over a page already shown: a page still loading, or failed, is left to its own load.
           setLoad((current) => (current.state === 'ready' ? { state: 'ready', ...page } : current));
@@ -73,20 +99,51 @@ export function ProductsPage() {
     };
   }, [call, pageUrl, q, sort]);
 
+  // After Next or Previous the table's caption takes the focus, so keyboard and screen-reader users start at the new rows.
+  const caption = useRef<HTMLHeadingElement>(null);
+  const moved = useRef(false);
+  useEffect(() => {
+    if (!moved.current || load.state === 'loading') return;
+    moved.current = false;
+    caption.current?.focus();
+  }, [load.state]);
+
+  /** A new search or sort starts at the first page; the flash of an earlier action goes. */
+  function changeQuery(change: (next: URLSearchParams) => void) {
+    setParams((current) => {
+      const next = new URLSearchParams(current);
+      for (const name of CURSOR_PARAMS) next.delete(name);
+      change(next);
+      return next;
+    });
+  }
+
+  function goNext(nextUrl: string) {
+    moved.current = true;
+    setParams(addressOfPage(nextUrl), { state: { page: pageNumber === undefined ? undefined : pageNumber + 1, afterPrevious: true } satisfies ListState });
+  }
+
+  function goPrevious() {
+    moved.current = true;
+    if (listState.afterPrevious) {
+      void navigate(-1);
+      return;
+    }
+    changeQuery(() => undefined);
+  }
+
   function search(event: FormEvent) {
     event.preventDefault();
-    const next = new URLSearchParams(params);
-    if (draft.trim()) next.set('q', draft.trim());
-    else next.delete('q');
-    setParams(next);
+    const words = draft.trim();
+    changeQuery((next) => (words ? next.set('q', words) : next.delete('q')));
   }
 
   function changeSort(value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set('sort', value);
-    else next.delete('sort');
-    setParams(next);
+    changeQuery((next) => (value ? next.set('sort', value) : next.delete('sort')));
   }
+
+  const sortLabel = SORTS.find((s) => s.value === sort)?.label ?? 'Default order';
+  const here: ListReturn = { search: location.search };
 
   async function remove(product: Product) {
     setConfirming(null);
@@ -105,7 +162,7 @@ export function ProductsPage() {
       <div className="page-head">
         <h2 id="products-title">Products</h2>
         <LiveIndicator status={polling} subject="Like counts" pollSeconds={POLL_SECONDS} />
-        <Link className="button primary" to="/products/new">
+        <Link className="button primary" to="/products/new" state={{ returnTo: here }}>
           New product
         </Link>
       </div>
@@ -133,6 +190,11 @@ export function ProductsPage() {
           </select>
         </div>
       </div>
+      <h3 className="list-title" id="products-list-title" ref={caption} tabIndex={-1}>
+        {sortLabel}
+        {q && <> matching “{q}”</>}
+        {pageNumber !== undefined && <>, page {pageNumber}</>}
+      </h3>
       {load.state === 'ready' && load.degraded && (
         <p className="notice">This server does not search or sort yet, so the console filtered and sorted the products it read; the order holds within each page only.</p>
       )}
@@ -149,7 +211,7 @@ export function ProductsPage() {
       {load.state === 'ready' && load.products.length > 0 && (
         <div className="table-wrap">
           <table>
-            <caption className="visually-hidden">Products, {SORTS.find((s) => s.value === sort)?.label ?? 'oldest first'}</caption>
+            <caption className="visually-hidden">Products, {sortLabel}</caption>
             <thead>
               <tr>
                 <th scope="col">Image</th>
@@ -164,7 +226,7 @@ export function ProductsPage() {
               {load.products.map((product) => (
                 <tr key={product.id} data-product-id={product.id}>
                   <td>
-                    <img src={product.image} alt="" width={48} height={36} loading="lazy" className="thumb" />
+                    <ProductImage className="thumb" src={product.image} title={product.title} width={48} height={36} decorative loading="eager" />
                   </td>
                   <th scope="row">
                     {product.title} <span className="hint">#{product.id}</span>
@@ -182,7 +244,7 @@ export function ProductsPage() {
                       </div>
                     ) : (
                       <div className="actions">
-                        <Link className="button" to={`/products/${product.id}/edit`} aria-label={`Edit ${product.title}`}>
+                        <Link className="button" to={`/products/${product.id}/edit`} state={{ returnTo: here }} aria-label={`Edit ${product.title}`}>
                           Edit
                         </Link>
                         <button type="button" onClick={() => setConfirming(product.id)} aria-label={`Delete ${product.title}`}>
@@ -198,10 +260,10 @@ export function ProductsPage() {
         </div>
       )}
       <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={trail.length <= 1} onClick={goPrevious}>
-          ← Previous
+        <button type="button" disabled={!later} onClick={goPrevious}>
+          {later && !listState.afterPrevious ? '← First page' : '← Previous'}
         </button>
-        <span>Page {trail.length}</span>
+        {pageNumber !== undefined && <span aria-current="page">Page {pageNumber}</span>}
         <button type="button" disabled={!(load.state === 'ready' && load.next)} onClick={() => load.state === 'ready' && load.next && goNext(load.next)}>
           Next →
         </button>

@@ -13,14 +13,39 @@ export const SORTS = [
 
 export const PAGE_SIZE = 20;
 
-export function firstPageUrl(q: string, sort: string): string {
+/** Where in the list a page is: the API's own cursor (`after` or `cursor`), mirrored in the address. */
+export const CURSOR_PARAMS = ['after', 'cursor'] as const;
+
+/**
+ * The API URL of the page the console's address names: its search, sort and cursor (the Link
+ * header's own query, mirrored when Next was pressed), with the page size.
+ */
+export function pageUrlOf(address: URLSearchParams): string {
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (q) params.set('q', q);
-  if (sort) params.set('sort', sort);
+  for (const name of ['q', 'sort', ...CURSOR_PARAMS]) {
+    const value = address.get(name);
+    if (value) params.set(name, value);
+  }
   return `/api/products?${params.toString()}`;
 }
 
+/** The console address of the page a Link header points to (its query without the page size). */
+export function addressOfPage(apiUrl: string): URLSearchParams {
+  const params = new URL(apiUrl, window.location.origin).searchParams;
+  params.delete('limit');
+  return params;
+}
+
 const DEFAULT_DIRECTION: Record<string, 'asc' | 'desc'> = { newest: 'desc', title: 'asc', likes: 'desc' };
+
+/**
+ * The sort as the menu names it: the API spells a sort in full in its Link headers (`title:asc`),
+ * the menu by its key alone when the direction is the key's own (`title`).
+ */
+export function menuSort(sort: string): string {
+  const [key = '', direction] = sort.split(':');
+  return direction !== undefined && DEFAULT_DIRECTION[key] === direction ? key : sort;
+}
 
 /** Compares two products by a sort key alone (ties are equal), or undefined for an unknown sort. */
 function byKey(sort: string): ((a: Product, b: Product) => number) | undefined {

@@ -10,6 +10,7 @@ const SUMMARIES: Record<EventType, string> = {
   product_updated: "admin-service committed a change to a product's title or image (or re-announced it under a new version).",
   product_deleted: 'admin-service deleted a product; main keeps a tombstone with this version.',
   product_liked: 'main-service committed a like (or re-announced it under its original id).',
+  product_unliked: "main-service committed taking a like back (carries the like's id; admin counts it down once, or keeps a tombstone when the like has not arrived yet).",
   user_changed: "admin-service changed a user's role or disabled flag: tokens issued before it are revoked.",
 };
 
@@ -17,7 +18,7 @@ const EXCHANGE_OF = { admin: 'adminEvents', main: 'mainEvents' } as const;
 const QUEUE_OF: Record<ConsumerName, 'mainQueue' | 'adminQueue'> = { main: 'mainQueue', admin: 'adminQueue' };
 const RECEIVERS: Record<ConsumerName, string> = {
   main: 'main-service applies it: a product change to its copy (an older version than it holds is ignored, a delete leaves a tombstone), a user change to its list of revoked tokens.',
-  admin: 'admin-service counts it once (likes = likes + 1; applied_likes keeps a late redelivery from counting twice).',
+  admin: 'admin-service counts it once (a like: likes = likes + 1; an unlike: likes = likes - 1 for a counted like, a tombstone otherwise; applied_likes keeps a late redelivery from counting twice).',
 };
 
 export type AsyncApiDocument = Record<string, unknown> & { channels: Record<string, { address: string; messages: Record<string, unknown> } & Record<string, unknown>>; operations: Record<string, unknown> };

@@ -7,6 +7,7 @@ export const EventTypes = {
   ProductUpdated: 'product_updated',
   ProductDeleted: 'product_deleted',
   ProductLiked: 'product_liked',
+  ProductUnliked: 'product_unliked',
   UserChanged: 'user_changed',
 } as const;
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
@@ -17,6 +18,7 @@ export const EVENT_SOURCE: Record<EventType, 'admin' | 'main'> = {
   product_updated: 'admin',
   product_deleted: 'admin',
   product_liked: 'main',
+  product_unliked: 'main',
   user_changed: 'admin',
 };
 
@@ -62,6 +64,21 @@ export const productLikedSchema = z.strictObject({
 });
 
 /**
+ * A like taken back. `likeId` is the like's own id (its product_liked event id), so the consumer
+ * can match the two whatever order they arrive in; the event id is the removal's own.
+ */
+export const productUnlikedSchema = z.strictObject({
+  ...envelope,
+  type: z.literal(EventTypes.ProductUnliked),
+  source: z.literal('main'),
+  data: z.strictObject({
+    likeId: z.uuid(),
+    productId: productIdSchema,
+    userId: z.string().min(1).max(USER_ID_MAX),
+  }),
+});
+
+/**
  * A user's role or disabled flag changed at admin. Every such change raises the user's token
  * version: tokens carrying an older `ver` are no longer accepted, on admin at once and on main as
  * soon as this event is applied (decision record 0019).
@@ -78,7 +95,14 @@ export const userChangedSchema = z.strictObject({
   }),
 });
 
-export const catalogueEventSchema = z.discriminatedUnion('type', [productCreatedSchema, productUpdatedSchema, productDeletedSchema, productLikedSchema, userChangedSchema]);
+export const catalogueEventSchema = z.discriminatedUnion('type', [
+  productCreatedSchema,
+  productUpdatedSchema,
+  productDeletedSchema,
+  productLikedSchema,
+  productUnlikedSchema,
+  userChangedSchema,
+]);
 
 /** Each event type's schema, for documents generated from them (docs/asyncapi.yaml). */
 export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
@@ -86,6 +110,7 @@ export const EVENT_SCHEMAS: Record<EventType, z.ZodType> = {
   product_updated: productUpdatedSchema,
   product_deleted: productDeletedSchema,
   product_liked: productLikedSchema,
+  product_unliked: productUnlikedSchema,
   user_changed: userChangedSchema,
 };
 
@@ -94,6 +119,7 @@ export type ProductCreated = z.infer<typeof productCreatedSchema>;
 export type ProductUpdated = z.infer<typeof productUpdatedSchema>;
 export type ProductDeleted = z.infer<typeof productDeletedSchema>;
 export type ProductLiked = z.infer<typeof productLikedSchema>;
+export type ProductUnliked = z.infer<typeof productUnlikedSchema>;
 export type UserChanged = z.infer<typeof userChangedSchema>;
 export type EventOf<T extends EventType> = Extract<CatalogueEvent, { type: T }>;
 

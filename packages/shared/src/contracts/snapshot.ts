@@ -26,6 +26,8 @@ export const mainSnapshotRowSchema = z.object({
   likes: countSchema,
   /** Rows in the likes table for this product: what admin's count must equal. */
   likeRows: countSchema,
+  /** Likes taken back (decision 0024); absent from a main older than unlikes. */
+  removedLikes: countSchema.default(0),
 });
 export type MainSnapshotRow = z.infer<typeof mainSnapshotRowSchema>;
 

@@ -13,6 +13,7 @@ import type { EventEmitter } from 'node:events';
  */
 export const CRASH_POINTS = [
   'after-like-commit',
+  'after-unlike-commit',
   'after-publish-before-confirm',
   'after-confirm-before-mark-sent',
   'after-consume-commit-before-ack',

@@ -10,7 +10,7 @@ export interface Topology {
   deadLetterExchange: string;
   /** Main's queue of product changes; named as in the system we replace. */
   mainQueue: string;
-  /** Admin's queue of likes. */
+  /** Admin's queue of likes (and likes taken back). */
   adminQueue: string;
   mainDeadLetterQueue: string;
   adminDeadLetterQueue: string;
@@ -33,7 +33,7 @@ export function topologyFor(namespace: string): Topology {
 /** What each consumer's queue receives. */
 export const SUBSCRIPTIONS: Record<ConsumerName, { from: 'adminExchange' | 'mainExchange'; events: EventType[] }> = {
   main: { from: 'adminExchange', events: [EventTypes.ProductCreated, EventTypes.ProductUpdated, EventTypes.ProductDeleted, EventTypes.UserChanged] },
-  admin: { from: 'mainExchange', events: [EventTypes.ProductLiked] },
+  admin: { from: 'mainExchange', events: [EventTypes.ProductLiked, EventTypes.ProductUnliked] },
 };
 
 export function queueOf(topology: Topology, consumer: ConsumerName): string {

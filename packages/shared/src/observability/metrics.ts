@@ -64,6 +64,8 @@ export class ServiceMetrics {
 
   readonly likesAccepted: Counter;
   readonly likesRejected: Counter<'reason'>;
+  readonly unlikesAccepted: Counter<'removed'>;
+  readonly unlikesRejected: Counter<'reason'>;
   readonly productsCreated: Counter;
   readonly productsUpdated: Counter;
   readonly productsDeleted: Counter;
@@ -186,6 +188,13 @@ export class ServiceMetrics {
 
     this.likesAccepted = new Counter({ name: name('likes_accepted_total'), help: 'Likes recorded.', registers });
     this.likesRejected = new Counter({ name: name('likes_rejected_total'), help: 'Likes refused, by reason (the error code answered).', labelNames: ['reason'], registers });
+    this.unlikesAccepted = new Counter({
+      name: name('unlikes_accepted_total'),
+      help: 'Unlikes answered 204, by whether a like was there to remove (removed="true") or not (an unlike is idempotent).',
+      labelNames: ['removed'],
+      registers,
+    });
+    this.unlikesRejected = new Counter({ name: name('unlikes_rejected_total'), help: 'Unlikes refused, by reason (the error code answered).', labelNames: ['reason'], registers });
     this.productsCreated = new Counter({ name: name('products_created_total'), help: 'Products created.', registers });
     this.productsUpdated = new Counter({ name: name('products_updated_total'), help: 'Products updated.', registers });
     this.productsDeleted = new Counter({ name: name('products_deleted_total'), help: 'Products deleted.', registers });
@@ -253,6 +262,8 @@ export class ServiceMetrics {
 
     // Series that exist from the start read as 0 instead of "no data", so rate() and alerts work at once.
     for (const reason of LIKE_REJECTION_REASONS) this.likesRejected.labels(reason).inc(0);
+    for (const reason of LIKE_REJECTION_REASONS.filter((r) => r !== 'already_liked')) this.unlikesRejected.labels(reason).inc(0);
+    for (const removed of ['true', 'false']) this.unlikesAccepted.labels(removed).inc(0);
     for (const type of ALL_EVENT_TYPES) {
       this.eventsPublished.labels(type).inc(0);
       this.eventsConsumed.labels(type).inc(0);
