@@ -182,10 +182,10 @@ const paths: ApiPaths = {
   '/internal/products/{id}/likes/announce': {
     post: {
       tags: ['internal'],
-      summary: 'Staff: put every like of the product back in the outbox under its original id (reconcile --repair).',
+      summary: 'Staff: put every like of the product, and every like taken back, back in the outbox under its original id (reconcile --repair).',
       description: "Admin's inbox drops the likes it already counted and counts the rest.",
       requestParams: { path: productIdPathSchema },
-      responses: { 202: json(z.object({ productId: z.number().int(), announced: z.number().int().min(0) }), 'Committed to the outbox.'), ...errorResponses(400, 401, 403, 413) },
+      responses: { 202: json(z.object({ productId: z.number().int(), announced: z.number().int().min(0), removalsAnnounced: z.number().int().min(0) }), 'Committed to the outbox: the likes, and the likes taken back (product_unliked), under their original ids.'), ...errorResponses(400, 401, 403, 413) },
     },
   },
   '/livez': { get: { tags: ['operations'], summary: 'Liveness: the process answers; touches no dependency.', ...PUBLIC, responses: { 200: json(livenessSchema, 'Alive.') } } },
