@@ -189,6 +189,21 @@ describe('the storefront at /', () => {
       assert.deepEqual(await accessibilityProblems(page), []);
 
       const liked = page.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith('/like'));
+      // The worst order, made certain: the question "which of these do I like?" asked on signing in is
+      // answered by the server before the like is made, and reaches the page after the like's answer.
+      // The page must not take that older answer for the newer truth.
+      let likesRead!: () => void;
+      const likesReadFirst = new Promise<void>((resolve) => (likesRead = resolve));
+      await page.route('**/api/products/*/like', async (route) => {
+        await likesReadFirst;
+        await route.continue();
+      });
+      await page.route('**/api/me/likes?*', async (route) => {
+        const response = await route.fetch();
+        likesRead();
+        await liked;
+        await route.fulfill({ response });
+      });
       await fillSignIn(page, PEOPLE.bob);
       await page.getByText(`Signed in as ${PEOPLE.bob.email}`).waitFor();
       assert.equal((await liked).status(), 200, 'the like was made after signing in');

@@ -30,6 +30,9 @@ export function Gallery({ session, onSessionEnded, onWantsSignIn, pendingLike, o
   const [errors, setErrors] = useState<Map<number, string>>(new Map());
   /** Products whose like or unlike is on its way: another press waits, so the two cannot cross. */
   const busy = useRef(new Set<number>());
+  /** When each product was last pressed (a counter, not a clock): an answer about likes asked for before
+   * a press says nothing about that product, even if the press has finished by the time it arrives. */
+  const presses = useRef({ count: 0, last: new Map<number, number>() });
   const token = session?.token;
 
   const ids = load.state === 'ready' ? load.products.map((p) => p.id).join(',') : '';
@@ -40,12 +43,14 @@ export function Gallery({ session, onSessionEnded, onWantsSignIn, pendingLike, o
       return;
     }
     const abort = new AbortController();
+    const askedAfter = presses.current.count;
     likedAmong(ids.split(',').map(Number), token, abort.signal).then(
-      // A product whose like or unlike is on its way keeps what the page shows: the answer may predate it.
+      // A product pressed since the question was asked keeps what the page shows: the answer may predate it.
       (found) =>
         setLiked((current) => {
           const next = new Set(found);
-          for (const id of busy.current) {
+          for (const [id, pressedAt] of presses.current.last) {
+            if (pressedAt <= askedAfter) continue;
             if (current.has(id)) next.add(id);
             else next.delete(id);
           }
@@ -95,6 +100,7 @@ export function Gallery({ session, onSessionEnded, onWantsSignIn, pendingLike, o
     async (product: Product, wantLiked: boolean, sessionToken: string) => {
       if (busy.current.has(product.id)) return;
       busy.current.add(product.id);
+      presses.current.last.set(product.id, ++presses.current.count);
       setError(product.id, null);
       markLiked(product.id, wantLiked);
       changeLikes(product.id, wantLiked ? +1 : -1);
