@@ -109,4 +109,21 @@ describe('what the services publish and consume is in docs/asyncapi.yaml', () =>
     );
     assertOnContract(liked, 'mainEvents');
   });
+
+  test('main publishes product_unliked as documented', async () => {
+    const productId = freshProductId();
+    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Unliked', 'https://img.example/u.png', 1)", [productId]);
+    const token = await tokenFor('contract-unliker');
+    await request(main.app).post(`/api/products/${productId}/like`).set('authorization', `Bearer ${token}`).expect(200);
+    await request(main.app).delete(`/api/products/${productId}/like`).set('authorization', `Bearer ${token}`).expect(204);
+    const seen: CatalogueEvent[] = [];
+    const unliked = await eventually(
+      async () => {
+        for (const message of await drainQueue(main.messaging.topology.adminQueue)) seen.push(JSON.parse(message.content.toString('utf8')) as CatalogueEvent);
+        return seen.find((e) => e.type === EventTypes.ProductUnliked && e.data.productId === productId);
+      },
+      { what: 'the unlike on the broker' },
+    );
+    assertOnContract(unliked, 'mainEvents');
+  });
 });
