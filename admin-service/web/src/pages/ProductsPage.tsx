@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useLocation } from 'react-router';
 import { LiveIndicator, messageOf, ProductImage, type LiveStatus } from '@catalogue/web-kit';
 import { useApi, type Product } from '../api';
 import { useFlash } from '../flash';
-import { addressOfPage, CURSOR_PARAMS, loadProductsPage, menuSort, pageUrlOf, SORTS } from './productQuery';
+import { Pager, useAddressPaging } from './addressPaging';
+import { loadProductsPage, menuSort, pageUrlOf, SORTS } from './productQuery';
 
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
 
@@ -16,15 +17,6 @@ type Load = { state: 'loading' } | { state: 'failed'; message: string } | { stat
 const POLL_SECONDS = 5;
 
 /**
- * What the list's history entry remembers besides its address: its page number (a cursor does
- * not say how deep it is) and whether the entry before it is the previous page.
- */
-interface ListState {
-  page?: number;
-  afterPrevious?: boolean;
-}
-
-/**
  * What a form opened from the list knows of it: that the entry before the form is the list as it
  * was left (search, sort, page), to go back to; and its address, for the links.
  */
@@ -35,17 +27,13 @@ export interface ListReturn {
 export function ProductsPage() {
   const call = useApi();
   const location = useLocation();
-  const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
-  const listState = (location.state as ListState | null) ?? {};
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const paging = useAddressPaging(load.state === 'loading');
+  const { params, pageNumber, firstPageWith } = paging;
   const q = params.get('q') ?? '';
   const sort = menuSort(params.get('sort') ?? '');
-  const later = CURSOR_PARAMS.some((name) => params.has(name));
-  // The first page is page 1; a later one opened by its address alone has no known number.
-  const pageNumber = later ? listState.page : 1;
   const pageUrl = pageUrlOf(params);
   const [draft, setDraft] = useState(q);
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [reload, setReload] = useState(0);
   const [confirming, setConfirming] = useState<number | null>(null);
   // A message left by the form (Saved, Created) is taken once, for this visit of the list.
@@ -99,47 +87,15 @@ export function ProductsPage() {
     };
   }, [call, pageUrl, q, sort]);
 
-  // After Next or Previous the table's caption takes the focus, so keyboard and screen-reader users start at the new rows.
-  const caption = useRef<HTMLHeadingElement>(null);
-  const moved = useRef(false);
-  useEffect(() => {
-    if (!moved.current || load.state === 'loading') return;
-    moved.current = false;
-    caption.current?.focus();
-  }, [load.state]);
-
-  /** A new search or sort starts at the first page; the flash of an earlier action goes. */
-  function changeQuery(change: (next: URLSearchParams) => void) {
-    setParams((current) => {
-      const next = new URLSearchParams(current);
-      for (const name of CURSOR_PARAMS) next.delete(name);
-      change(next);
-      return next;
-    });
-  }
-
-  function goNext(nextUrl: string) {
-    moved.current = true;
-    setParams(addressOfPage(nextUrl), { state: { page: pageNumber === undefined ? undefined : pageNumber + 1, afterPrevious: true } satisfies ListState });
-  }
-
-  function goPrevious() {
-    moved.current = true;
-    if (listState.afterPrevious) {
-      void navigate(-1);
-      return;
-    }
-    changeQuery(() => undefined);
-  }
-
+  // A new search or sort starts at the first page.
   function search(event: FormEvent) {
     event.preventDefault();
     const words = draft.trim();
-    changeQuery((next) => (words ? next.set('q', words) : next.delete('q')));
+    firstPageWith((next) => (words ? next.set('q', words) : next.delete('q')));
   }
 
   function changeSort(value: string) {
-    changeQuery((next) => (value ? next.set('sort', value) : next.delete('sort')));
+    firstPageWith((next) => (value ? next.set('sort', value) : next.delete('sort')));
   }
 
   const sortLabel = SORTS.find((s) => s.value === sort)?.label ?? 'Default order';
@@ -190,7 +146,7 @@ export function ProductsPage() {
           </select>
         </div>
       </div>
-      <h3 className="list-title" id="products-list-title" ref={caption} tabIndex={-1}>
+      <h3 className="list-title" id="products-list-title" ref={paging.landing} tabIndex={-1}>
         {sortLabel}
         {q && <> matching “{q}”</>}
         {pageNumber !== undefined && <>, page {pageNumber}</>}
@@ -259,15 +215,7 @@ export function ProductsPage() {
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={!later} onClick={goPrevious}>
-          {later && !listState.afterPrevious ? '← First page' : '← Previous'}
-        </button>
-        {pageNumber !== undefined && <span aria-current="page">Page {pageNumber}</span>}
-        <button type="button" disabled={!(load.state === 'ready' && load.next)} onClick={() => load.state === 'ready' && load.next && goNext(load.next)}>
-          Next →
-        </button>
-      </nav>
+      <Pager paging={paging} next={load.state === 'ready' ? load.next : undefined} />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { ApiError } from '@catalogue/web-kit';
 import type { Call, Product } from '../api';
+import { apiPageUrl } from './addressPaging';
 
 /** The API's `sort` values (`key[:asc|desc]`); empty is its default order (oldest first, or best match when searching). */
 export const SORTS = [
@@ -13,27 +14,9 @@ export const SORTS = [
 
 export const PAGE_SIZE = 20;
 
-/** Where in the list a page is: the API's own cursor (`after` or `cursor`), mirrored in the address. */
-export const CURSOR_PARAMS = ['after', 'cursor'] as const;
-
-/**
- * The API URL of the page the console's address names: its search, sort and cursor (the Link
- * header's own query, mirrored when Next was pressed), with the page size.
- */
+/** The API URL of the products page the console's address names: its search, sort and cursor. */
 export function pageUrlOf(address: URLSearchParams): string {
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  for (const name of ['q', 'sort', ...CURSOR_PARAMS]) {
-    const value = address.get(name);
-    if (value) params.set(name, value);
-  }
-  return `/api/products?${params.toString()}`;
-}
-
-/** The console address of the page a Link header points to (its query without the page size). */
-export function addressOfPage(apiUrl: string): URLSearchParams {
-  const params = new URL(apiUrl, window.location.origin).searchParams;
-  params.delete('limit');
-  return params;
+  return apiPageUrl('/api/products', address, PAGE_SIZE, ['q', 'sort']);
 }
 
 const DEFAULT_DIRECTION: Record<string, 'asc' | 'desc'> = { newest: 'desc', title: 'asc', likes: 'desc' };
