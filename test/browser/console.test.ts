@@ -297,6 +297,62 @@ describe('the admin console at /admin', () => {
     }
   });
 
+  test('paging on the users page lives in the address: a reload keeps the page, Back and Previous step back, and a page opened by its address alone offers the first page', async () => {
+    // 55 more than the three people: two pages of the console's 50.
+    const tag = Date.now();
+    const readers = Array.from({ length: 55 }, (_, i) => ({ email: `reader-${tag}-${String(i + 1).padStart(2, '0')}@example.com`, name: `Reader ${i + 1}` }));
+    await system.addUsers(readers);
+    const lastReader = readers.at(-1)!.email;
+    const page = await openConsole('/users');
+    const user = (p: Page, email: string) => p.getByRole('row').filter({ has: p.getByRole('rowheader', { name: email, exact: true }) });
+    const pageLabel = (p: Page) => p.locator('.pager [aria-current="page"]');
+    try {
+      await user(page, PEOPLE.alice.email).waitFor();
+      assert.equal(await pageLabel(page).textContent(), 'Page 1');
+      assert.equal(await page.locator('tbody tr').count(), 50);
+      await page.getByRole('button', { name: 'Next →' }).click();
+      await user(page, lastReader).waitFor();
+      assert.equal(await user(page, PEOPLE.alice.email).count(), 0);
+      assert.equal(await pageLabel(page).textContent(), 'Page 2');
+      const secondPage = new URL(page.url());
+      assert.match(secondPage.search, /^\?after=\d+$/, "the API's cursor is in the address");
+      await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'users-list-title', { what: 'the focus on the new page' });
+
+      await page.reload();
+      await user(page, lastReader).waitFor();
+      assert.equal(await pageLabel(page).textContent(), 'Page 2', 'a reload keeps the page and its number');
+
+      await page.goBack();
+      await user(page, PEOPLE.alice.email).waitFor();
+      assert.equal(await pageLabel(page).textContent(), 'Page 1', "the browser's Back steps back a page");
+      assert.doesNotMatch(page.url(), /after=/);
+      await page.goForward();
+      await user(page, lastReader).waitFor();
+      assert.equal(await pageLabel(page).textContent(), 'Page 2');
+      await page.getByRole('button', { name: '← Previous' }).click();
+      await user(page, PEOPLE.alice.email).waitFor();
+      assert.equal(await pageLabel(page).textContent(), 'Page 1');
+      assert.equal(await page.getByRole('button', { name: '← Previous' }).isDisabled(), true);
+
+      // A shared link: the address names the cursor, not how deep it is.
+      const shared = await openConsole(`/users${secondPage.search}`, DESKTOP, { bypassCSP: true });
+      try {
+        await user(shared, lastReader).waitFor();
+        assert.equal(await pageLabel(shared).count(), 0, 'no guessed page number');
+        assert.equal(await shared.locator('#users-list-title').textContent(), 'In id order');
+        assert.deepEqual(await accessibilityProblems(shared), []);
+        await shared.getByRole('button', { name: '← First page' }).click();
+        await user(shared, PEOPLE.alice.email).waitFor();
+        assert.equal(await pageLabel(shared).textContent(), 'Page 1');
+        assert.equal(await shared.locator('#users-list-title').textContent(), 'In id order, page 1');
+      } finally {
+        await shared.context().close();
+      }
+    } finally {
+      await page.context().close();
+    }
+  });
+
   test("the operations page shows each service's health, the outbox backlogs and the dead-letter queues", async () => {
     // A message main cannot read: its consumer dead-letters it.
     await publishRaw(system.topology.adminExchange, 'product_created', 'not json', { messageId: 'poison-1' });

@@ -24,6 +24,8 @@ export interface RunningSystem {
   topology: Topology;
   /** A token signed by admin's key, as sign-in issues it: for arranging data through the APIs. */
   tokenFor(subject: string, role: Role): Promise<string>;
+  /** Adds customers as `npm run setup` seeds users (admin's users have no public sign-up route). */
+  addUsers(users: { email: string; name: string }[]): Promise<void>;
   /**
    * Stops main as SIGTERM does (live streams ended, connections closed, consumer stopped), runs
    * `whileDown`, then starts a new main on the same port, database and broker namespace.
@@ -64,7 +66,8 @@ export async function startServers(): Promise<RunningSystem> {
   await adminApp.startAllMicroservices();
   const adminServer: http.Server = await adminApp.listen(0, '127.0.0.1');
   const adminUrl = `http://127.0.0.1:${(adminServer.address() as AddressInfo).port}`;
-  await adminApp.get(UsersService).ensureUsers(Object.values(PEOPLE).map((p) => ({ email: p.email, name: p.name, password: p.password, role: p.role })));
+  const users = adminApp.get(UsersService);
+  await users.ensureUsers(Object.values(PEOPLE).map((p) => ({ email: p.email, name: p.name, password: p.password, role: p.role })));
   const tokens = adminApp.get(TokensService);
 
   const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json` });
@@ -92,6 +95,9 @@ export async function startServers(): Promise<RunningSystem> {
     mainDataSource,
     topology: topologyFor(ns.namespace),
     tokenFor: async (subject, role) => (await tokens.issue(subject, role)).token,
+    async addUsers(added) {
+      await users.ensureUsers(added);
+    },
     async restartMain(whileDown) {
       await stopMain(main);
       try {

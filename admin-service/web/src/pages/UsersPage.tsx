@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { messageOf } from '@catalogue/web-kit';
 import { useApi } from '../api';
+import { apiPageUrl, Pager, useAddressPaging } from './addressPaging';
 
 interface User {
   id: number;
@@ -11,18 +12,23 @@ interface User {
 
 type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; users: User[]; next?: string };
 
+/** The API's own default page size, which its Link headers carry on. */
+const PAGE_SIZE = 50;
+
 export function UsersPage() {
   const call = useApi();
-  const [trail, setTrail] = useState<string[]>(['/api/users?limit=50']);
   const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const paging = useAddressPaging(load.state === 'loading');
   const [attempt, setAttempt] = useState(0);
-  const pageUrl = trail[trail.length - 1]!;
+  const pageUrl = apiPageUrl('/api/users', paging.params, PAGE_SIZE);
 
   useEffect(() => {
     const abort = new AbortController();
     setLoad({ state: 'loading' });
     call<User[]>(pageUrl, { signal: abort.signal }).then(
-      ({ data, next }) => setLoad({ state: 'ready', users: data, ...(next ? { next } : {}) }),
+      ({ data, next }) => {
+        if (!abort.signal.aborted) setLoad({ state: 'ready', users: data, ...(next ? { next } : {}) });
+      },
       (err: unknown) => {
         if (!abort.signal.aborted) setLoad({ state: 'failed', message: messageOf(err) });
       },
@@ -33,6 +39,10 @@ export function UsersPage() {
   return (
     <section aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
+      <h3 className="list-title" id="users-list-title" ref={paging.landing} tabIndex={-1}>
+        In id order
+        {paging.pageNumber !== undefined && <>, page {paging.pageNumber}</>}
+      </h3>
       {load.state === 'loading' && <p className="hint">Loading users…</p>}
       {load.state === 'failed' && (
         <div className="error" role="alert">
@@ -69,15 +79,7 @@ export function UsersPage() {
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>
-          ← Previous
-        </button>
-        <span>Page {trail.length}</span>
-        <button type="button" disabled={!(load.state === 'ready' && load.next)} onClick={() => load.state === 'ready' && load.next && setTrail((t) => [...t, load.next!])}>
-          Next →
-        </button>
-      </nav>
+      <Pager paging={paging} next={load.state === 'ready' ? load.next : undefined} />
     </section>
   );
 }
