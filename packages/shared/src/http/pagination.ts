@@ -15,7 +15,7 @@ export const pageQuerySchema = z.object({
     .min(1, 'must be at least 1')
     .default(PAGE_LIMIT_DEFAULT)
     .transform((n) => Math.min(n, PAGE_LIMIT_MAX)),
-  after: z.coerce.number({ error: 'must be a product id' }).int('must be a product id').min(0, 'must be a product id').max(2_147_483_647).optional(),
+  after: z.coerce.number({ error: 'must be the id of a row in the list' }).int('must be the id of a row in the list').min(0, 'must be the id of a row in the list').max(2_147_483_647).optional(),
 });
 
 export type PageQuery = z.infer<typeof pageQuerySchema>;
