@@ -6,11 +6,14 @@ import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadAdminConfig } from '@catalogue/admin-service/dist/config';
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
+import { mainApiDocument } from '@catalogue/main-service/dist/http/openapi';
+import { adminApiDocument } from '@catalogue/admin-service/dist/openapi';
 import { loadProvisionConfig } from '@catalogue/migrations';
 import { amqpNamespaceVar, queueOf, topologyFor } from '@catalogue/shared';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry, type Program } from './support/code-facts';
 import { unknownEnvNames } from './support/env-check';
 import { readRepoFile, readYaml } from './support/files';
+import { routeOf, type Ingress } from './support/ingress';
 import { containerEnv, kustomize, podTemplate, validateSchema, type Container, type KubeObject } from './support/kube';
 
 const OVERLAYS = readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays'));
@@ -34,6 +37,23 @@ const SECRET_STAND_INS: Record<string, string> = {
   // Keyed by Secret and key where a key name means something else elsewhere.
   'catalogue-redis/url': 'rediss://:stand-in@redis:6380',
 };
+
+const INGRESS_COMPONENT = 'deploy/k8s/components/ingress-nginx';
+const NGINX = 'nginx.ingress.kubernetes.io';
+/** ingress-nginx's own default read, send and connect timeouts (60 s): what "ordinary" means here. */
+const ORDINARY_TIMEOUT_SECONDS = 60;
+/** The live stream, the one long-lived response (main's OpenAPI document lists it; checked below). */
+const STREAM_PATH = '/api/products/stream';
+/** The files a built web app is made of, relative to its dist folder; index.html is served as the page itself. */
+const builtFiles = (dist: string) => {
+  const files = readdirSync(join(REPO_ROOT, dist), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name !== 'index.html')
+    .map((entry) => relative(join(REPO_ROOT, dist), join(entry.parentPath, entry.name)));
+  assert.ok(files.length > 0, `${dist} is built (npm run build)`);
+  return files;
+};
+
+const documentedPaths = (document: { paths?: object }) => Object.keys(document.paths ?? {});
 
 const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
 const named = (objects: KubeObject[], kind: string, name: string) => {
@@ -300,6 +320,116 @@ for (const overlay of OVERLAYS) {
       }
     });
 
+    describe('with the optional ingress-nginx component', () => {
+      const withIngress = renderWithComponent(`deploy/k8s/overlays/${overlay}`, INGRESS_COMPONENT, `catalogue-${overlay}`);
+      const ingresses = byKind(withIngress, 'Ingress') as Ingress[];
+      const ingressNamed = (name: string) => named(ingresses, 'Ingress', name) as Ingress;
+      const hostOf = (name: string) => ingressNamed(name).spec.rules[0]!.host;
+      const mainHost = hostOf('main-service');
+      const adminHost = hostOf('admin-service');
+
+      test('every object passes its schema; three Ingresses of class nginx, each host sent to its own API on a port its Service has, under TLS', async () => {
+        for (const object of withIngress) await assert.doesNotReject(validateSchema(object), `${object.kind} ${object.metadata.name}`);
+        assert.deepEqual(ingresses.map((i) => i.metadata.name).sort(), ['admin-service', 'main-service', 'main-service-stream']);
+        assert.equal(hostOf('main-service-stream'), mainHost, 'the stream is on the storefront host');
+        assert.notEqual(mainHost, adminHost);
+        const apiOfHost = new Map([[mainHost, 'main-service'], [adminHost, 'admin-service']]);
+        for (const ingress of ingresses) {
+          const name = ingress.metadata.name;
+          assert.equal(ingress.metadata.namespace, `catalogue-${overlay}`, name);
+          assert.equal(ingress.spec.ingressClassName, 'nginx', name);
+          const tlsHosts = new Set(ingress.spec.tls?.flatMap((t) => t.hosts) ?? []);
+          for (const rule of ingress.spec.rules) {
+            assert.ok(tlsHosts.has(rule.host), `${name}: ${rule.host} is served over TLS`);
+            for (const path of rule.http.paths) {
+              const backend = path.backend.service;
+              assert.equal(backend.name, apiOfHost.get(rule.host), `${name}: ${rule.host}${path.path} goes to its API`);
+              const service = named(withIngress, 'Service', backend.name);
+              const ports = (service.spec as { ports: { name?: string; port: number }[] }).ports;
+              assert.ok(
+                ports.some((p) => (backend.port.name !== undefined ? p.name === backend.port.name : p.port === backend.port.number)),
+                `${name}: Service ${backend.name} has port ${backend.port.name ?? backend.port.number}`,
+              );
+              const selector = (service.spec as { selector: Record<string, string> }).selector;
+              assert.ok(matches(selector, podTemplate(named(withIngress, 'Deployment', backend.name)).metadata.labels), `${backend.name} selects its API's pods`);
+            }
+          }
+        }
+      });
+
+      test('the stream alone is unbuffered with read and send timeouts far above the heartbeat; every other path keeps the ordinary ones', () => {
+        const main = withStandIns(containerEnv(onlyContainer(named(withIngress, 'Deployment', 'main-service')), withIngress));
+        const heartbeatSeconds = loadMainConfig(main).LIVE_HEARTBEAT_SECONDS;
+        assert.ok(documentedPaths(mainApiDocument()).includes(STREAM_PATH), `main serves ${STREAM_PATH}`);
+        const stream = routeOf(ingresses, mainHost, STREAM_PATH);
+        assert.equal(stream?.ingress.metadata.name, 'main-service-stream', 'the stream has an Ingress of its own');
+        assert.equal(stream.path.pathType, 'Exact');
+        const annotations = stream.ingress.metadata.annotations ?? {};
+        assert.equal(annotations[`${NGINX}/proxy-buffering`], 'off');
+        for (const timeout of ['proxy-read-timeout', 'proxy-send-timeout']) {
+          assert.ok(Number(annotations[`${NGINX}/${timeout}`]) >= 10 * heartbeatSeconds, `${timeout} is at least ten heartbeats (${heartbeatSeconds} s each)`);
+        }
+        for (const ingress of ingresses.filter((i) => i !== stream.ingress)) {
+          const own = ingress.metadata.annotations ?? {};
+          assert.notEqual(own[`${NGINX}/proxy-buffering`], 'off', `${ingress.metadata.name} buffers`);
+          for (const timeout of ['proxy-read-timeout', 'proxy-send-timeout', 'proxy-connect-timeout']) {
+            const value = own[`${NGINX}/${timeout}`];
+            assert.ok(value === undefined || Number(value) <= ORDINARY_TIMEOUT_SECONDS, `${ingress.metadata.name}: ${timeout} ${value} is ordinary`);
+          }
+        }
+        for (const neighbour of ['/api/products', '/api/products/7', '/api/products/7/like', '/api/products/stream/x']) {
+          assert.equal(routeOf(ingresses, mainHost, neighbour)?.ingress.metadata.name, 'main-service', `${neighbour} keeps the ordinary timeouts`);
+        }
+      });
+
+      test('routes the pages, their files and the APIs, never the probes, /metrics, /internal or the JWKS', () => {
+        for (const ingress of ingresses) {
+          for (const path of ingress.spec.rules.flatMap((r) => r.http.paths)) {
+            assert.ok(!(path.pathType === 'Prefix' && path.path.replace(/\/+$/, '') === ''), `${ingress.metadata.name}: a Prefix / would route everything`);
+            assert.notEqual(path.pathType, 'ImplementationSpecific', `${ingress.metadata.name}: ${path.path} matches as the controller likes`);
+          }
+        }
+        // Each service's OpenAPI document lists every path it answers, probes and internal ones included.
+        const documented = { main: mainApiDocument(), admin: adminApiDocument() };
+        for (const [service, host, api] of [['main', mainHost, 'main-service'], ['admin', adminHost, 'admin-service']] as const) {
+          const paths = documentedPaths(documented[service]).map((p) => p.replace(/\{[^}]+\}/g, '7'));
+          for (const forbidden of ['/metrics', '/livez', '/readyz', '/ready']) assert.ok(paths.includes(forbidden), `${service} documents ${forbidden}`);
+          assert.ok(paths.some((p) => p.startsWith('/internal/')), `${service} documents its internal routes`);
+          for (const path of paths) {
+            const route = routeOf(ingresses, host, path);
+            if (/^\/(?:api|flask\/api)\//.test(path)) assert.equal(route?.path.backend.service.name, api, `${host}${path} is routed to ${api}`);
+            else assert.equal(route, undefined, `${host}${path} stays inside the cluster`);
+          }
+        }
+        assert.equal(routeOf(ingresses, mainHost, '/metrics/x'), undefined);
+        assert.equal(routeOf(ingresses, mainHost, '/internal/products/7/likes'), undefined);
+        // The pages and every file they load.
+        const routedTo = (host: string, path: string) => routeOf(ingresses, host, path)?.path.backend.service.name;
+        assert.equal(routedTo(mainHost, '/'), 'main-service');
+        assert.equal(routedTo(mainHost, '/api/docs/'), 'main-service');
+        for (const file of builtFiles('main-service/web/dist')) assert.equal(routedTo(mainHost, `/${file}`), 'main-service', `the storefront's ${file}`);
+        for (const page of ['/admin', '/admin/', '/admin/products/3/edit']) assert.equal(routedTo(adminHost, page), 'admin-service', page);
+        for (const file of builtFiles('admin-service/web/dist')) assert.equal(routedTo(adminHost, `/admin/${file}`), 'admin-service', `the console's ${file}`);
+        assert.equal(routeOf(ingresses, adminHost, '/'), undefined);
+      });
+
+      test('the host patch the component documents moves every Ingress to the overlay\'s hosts', () => {
+        const patches = readRepoFile(`${INGRESS_COMPONENT}/kustomization.yaml`)
+          .split('\n')
+          .filter((line) => line.startsWith('#   '))
+          .map((line) => line.slice(4))
+          .join('\n');
+        assert.match(patches, /^patches:/);
+        const patched = byKind(renderWithComponent(`deploy/k8s/overlays/${overlay}`, INGRESS_COMPONENT, `catalogue-${overlay}`, patches), 'Ingress') as Ingress[];
+        const hosts = (i: Ingress) => [...i.spec.rules.map((r) => r.host), ...(i.spec.tls ?? []).flatMap((t) => t.hosts)];
+        assert.equal(patched.length, ingresses.length);
+        for (const ingress of patched) {
+          const expected = ingress.metadata.labels?.['catalogue/host'] === 'admin' ? 'admin.example.org' : 'shop.example.org';
+          assert.deepEqual(new Set(hosts(ingress)), new Set([expected]), ingress.metadata.name);
+        }
+      });
+    });
+
     test('the ServiceMonitor scrapes /metrics on ports the Services name', () => {
       const monitor = named(objects, 'ServiceMonitor', 'catalogue');
       const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
@@ -360,13 +490,13 @@ describe('scripts/k8s-release.sh', () => {
 });
 
 /** An overlay with a component added, as an operator would add it: rendered from a throwaway kustomization. */
-function renderWithComponent(overlayDir: string, componentDir: string, namespace: string) {
+function renderWithComponent(overlayDir: string, componentDir: string, namespace: string, extra = '') {
   const dir = mkdtempSync(join(tmpdir(), 'component-'));
   try {
     const rel = (path: string) => relative(dir, join(REPO_ROOT, path));
     writeFileSync(
       join(dir, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources:\n  - ${rel(overlayDir)}\ncomponents:\n  - ${rel(componentDir)}\n`,
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources:\n  - ${rel(overlayDir)}\ncomponents:\n  - ${rel(componentDir)}\n${extra}`,
     );
     return kustomize(dir);
   } finally {

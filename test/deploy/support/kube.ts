@@ -22,11 +22,12 @@ type Models = Record<string, (data: never) => Validator>;
 
 // kubernetes-models ships ES modules only (no require condition), so it is imported dynamically.
 async function loadModels(): Promise<Models> {
-  const [apps, autoscaling, batch, core, policy, monitoring, keda] = await Promise.all([
+  const [apps, autoscaling, batch, core, networking, policy, monitoring, keda] = await Promise.all([
     import('kubernetes-models/apps/v1'),
     import('kubernetes-models/autoscaling/v2'),
     import('kubernetes-models/batch/v1'),
     import('kubernetes-models/v1'),
+    import('kubernetes-models/networking.k8s.io/v1'),
     import('kubernetes-models/policy/v1'),
     import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'),
     import('@kubernetes-models/keda/keda.sh/v1alpha1'),
@@ -37,6 +38,7 @@ async function loadModels(): Promise<Models> {
     'v1/ConfigMap': (d) => new core.ConfigMap(d),
     'batch/v1/Job': (d) => new batch.Job(d),
     'autoscaling/v2/HorizontalPodAutoscaler': (d) => new autoscaling.HorizontalPodAutoscaler(d),
+    'networking.k8s.io/v1/Ingress': (d) => new networking.Ingress(d),
     'policy/v1/PodDisruptionBudget': (d) => new policy.PodDisruptionBudget(d),
     'monitoring.coreos.com/v1/ServiceMonitor': (d) => new monitoring.ServiceMonitor(d),
     'monitoring.coreos.com/v1/PrometheusRule': (d) => new monitoring.PrometheusRule(d),
