@@ -113,8 +113,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 export async function drainQueue(queue: string, options: { max?: number } = {}): Promise<amqplib.GetMessage[]> {
   const connection = await amqplib.connect(TEST_RABBITMQ_URL);
   const messages: amqplib.GetMessage[] = [];
+  // A channel the broker closes (a queue not there, or not there yet) also emits 'error': without a
+  // listener that is an uncaught exception, when the rejected get below is what callers handle.
+  connection.on('error', () => undefined);
   try {
     const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
     for (let i = 0; i < (options.max ?? 1000); i++) {
       const message = await channel.get(queue, { noAck: true });
       if (!message) break;
