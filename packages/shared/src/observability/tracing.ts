@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { InMemorySpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /*
@@ -16,9 +15,6 @@ interface Started {
 }
 
 let started: Started | undefined;
-
-/** Probes and scrapes make no traces: they would bury the requests that matter. */
-const UNTRACED_PATHS = new Set(['/metrics', '/livez', '/readyz', '/ready', '/api/health', '/flask/api/health']);
 
 /** True when the environment asks for traces: an exporter is configured and the SDK is not disabled. */
 export function tracingRequested(env: Env): boolean {
@@ -50,7 +46,7 @@ export function startTracing(options: StartTracingOptions): boolean {
   const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
   const { IngressSampler, samplingPolicyFrom } = require('./sampling') as typeof import('./sampling');
   const { maskedMySQL2Instrumentation } = require('./sql-masking') as typeof import('./sql-masking');
-  const { routeTemplateOf, UNMATCHED_ROUTE } = require('./http-metrics') as typeof import('./http-metrics');
+  const { setRequestAdmission } = require('./request-tracing') as typeof import('./request-tracing');
   const { insideRecordingSpan } = require('./trace-context') as typeof import('./trace-context');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -65,27 +61,19 @@ export function startTracing(options: StartTracingOptions): boolean {
     metricReaders: [],
     logRecordProcessors: [],
     // Only what a trace from a request to its effects needs (docs/decisions/0026): the request's
-    // span, the SQL under it, and our own messaging spans (trace-context.ts). Express, NestJS and
-    // amqplib instrumentations cost every request and message their wrapping, traced or not.
+    // span (request-tracing.ts), the SQL under it, calls to the other service, and our own messaging
+    // spans (trace-context.ts). The Express, NestJS and amqplib instrumentations, and the HTTP
+    // instrumentation's server side, cost every request and message their wrapping, traced or not.
     instrumentations: [
-      new HttpInstrumentation({
-        // Decided before the instrumentation does any work: a request not traced costs one draw.
-        ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? '') || !sampler.admitRequest(),
-        // A call to another service is traced only as part of a traced request or message.
-        ignoreOutgoingRequestHook: () => !insideRecordingSpan(),
-        // The route template the HTTP metrics captured names the span (what the Express instrumentation did).
-        applyCustomAttributesOnSpan: (span, req) => {
-          const route = routeTemplateOf(req as IncomingMessage);
-          if (route === UNMATCHED_ROUTE) return;
-          span.setAttribute('http.route', route);
-          span.updateName(`${req.method ?? 'GET'} ${route}`);
-        },
-      }),
+      // Outgoing calls only, and only inside a traced request or message: the incoming request's span
+      // is ours (request-tracing.ts), made only for a request the sampler admits.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: () => !insideRecordingSpan() }),
       // Statements without their values, and only inside a traced request or message.
       maskedMySQL2Instrumentation(MySQL2Instrumentation, insideRecordingSpan),
     ],
   });
   sdk.start();
+  setRequestAdmission(() => sampler.admitRequest());
   started = sdk;
   return true;
 }
