@@ -1,6 +1,7 @@
 // `npm start`: runs both services (each with its consumer and outbox relay) for local development,
 // with the development credentials that `npm run setup` created. Ctrl-C stops both gracefully.
 import { spawn } from 'node:child_process';
+import { withServiceNodeOptions } from '@catalogue/shared/node-options';
 import { DEV_ADMIN, DEV_MAIN, withDevDefaults } from './dev-env.mjs';
 
 /** A snapshot-reader credential for main's resync from admin's internal snapshot (nothing else), signed with the development key. */
@@ -24,7 +25,9 @@ const services = [
 ];
 
 const children = services.map(({ name, entry, env }) => {
-  const child = spawn(process.execPath, [entry], { env: withDevDefaults(env), stdio: ['ignore', 'inherit', 'inherit'] });
+  // The same V8 heap bounds as the images (docs/decisions/0026).
+  const childEnv = withDevDefaults(env);
+  const child = spawn(process.execPath, [entry], { env: { ...childEnv, NODE_OPTIONS: withServiceNodeOptions(childEnv.NODE_OPTIONS) }, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
     console.log(`${name} exited (${signal ?? code})`);
     if (!stopping) stop(code ?? 1);

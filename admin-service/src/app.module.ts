@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { accessLog, apiDocsRouter, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
+import { accessLog, apiDocsRouter, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, requestTracing, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { LOGIN_PATH } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
@@ -119,8 +119,9 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
   });
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  // Metrics first: they capture the route template the access log reports.
-  app.use(httpMetricsMiddleware(metrics), accessLog(deps.logger, config));
+  // The request's span (only when it is sampled), then metrics: they capture the route template
+  // the access log and the span report.
+  app.use(requestTracing(), httpMetricsMiddleware(metrics), accessLog(deps.logger, config));
   app.use(...securityHeaders(config));
   app.use(jsonBody('16kb'));
   // Express middleware runs before Nest's guards: limits hold for anonymous and signed-in callers alike.

@@ -1,6 +1,7 @@
 // Both services as the README runs them: the built dist entry files as child processes, in
 // production mode, logging at warn, each on the bench's own database and broker namespace.
 import { randomBytes } from 'node:crypto';
+import { withServiceNodeOptions } from '@catalogue/shared/node-options';
 import { TEST_DB } from '@catalogue/shared/testing';
 import { freePort, waitForHttp } from './ports.mjs';
 import path from 'node:path';
@@ -37,6 +38,7 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     ...extraEnv,
   };
+  common.NODE_OPTIONS = withServiceNodeOptions(common.NODE_OPTIONS); // the images' V8 heap bounds (decision 0026)
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service to bench-results/profiles on exit.
   const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`, `--cpu-prof-name=${label}-NAME.cpuprofile`] : [];
   const argsFor = (name) => nodeArgs.map((a) => a.replace('NAME', name));

@@ -8,6 +8,7 @@ import {
   crashAt,
   DependencyBreaker,
   httpMetricsMiddleware,
+  requestTracing,
   messagingMetrics,
   messagingSettingsFrom,
   RateLimitCounters,
@@ -179,8 +180,9 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
-  // Metrics first: they capture the route template the access log reports.
-  app.use(httpMetricsMiddleware(metrics), accessLog(logger, config));
+  // The request's span (only when it is sampled), then metrics: they capture the route template
+  // the access log and the span report.
+  app.use(requestTracing(), httpMetricsMiddleware(metrics), accessLog(logger, config));
   app.use(...securityHeaders(config));
   app.use(express.json({ limit: '16kb' }));
   const authenticated = authenticate(users);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { SERVICE_NODE_OPTIONS } from '@catalogue/shared/node-options';
 import { DockerfileParser, type Copy, type Env, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { defaultPort, REPO_ROOT, servedPaths, sourceOfEntry } from './support/code-facts';
@@ -92,6 +93,17 @@ for (const image of IMAGES) {
         for (const workspace of WORKSPACES) assert.ok(copied.has(`${workspace}/package.json`), `${args(stage[0]!)}: ${workspace}/package.json before npm ci`);
       }
     });
+
+    if (image.serves) {
+      test("runs every process with the services' V8 heap bounds, exactly as npm start and the bench do", () => {
+        const options = final
+          .filter((i) => i.getKeyword() === 'ENV')
+          .flatMap((i) => (i as Env).getProperties())
+          .filter((p) => p.getName() === 'NODE_OPTIONS')
+          .map((p) => (p.getValue() ?? '').replace(/^"|"$/g, ''));
+        assert.deepEqual(options, [SERVICE_NODE_OPTIONS]);
+      });
+    }
 
     test('runs as the non-root node user', () => {
       const users = find('USER');

@@ -2,6 +2,7 @@ import { spans } from '../support/memory-tracing'; // first: instrumentation mus
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { trace } from '@opentelemetry/api';
 import request from 'supertest';
 import { UsersService } from '@catalogue/admin-service/dist/users/users.service';
 import { eventually } from '@catalogue/shared/testing';
@@ -47,8 +48,12 @@ describe('traces carry no SQL values', () => {
     await request(system.main.app).post(`/api/products/${product.body.id}/like`).set('authorization', `Bearer ${token}`).expect(400);
     // A duplicate key: the database's error message quotes the value.
     const duplicate = `dup-${secret}`;
-    await system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]);
-    await assert.rejects(system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]));
+    // Inside a traced span, as a request's statements run: statements outside one are not traced at all.
+    await trace.getTracer('test').startActiveSpan('duplicate key', async (span) => {
+      await system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]);
+      await assert.rejects(system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]));
+      span.end();
+    });
     await eventually(async () => (await system.admin.dataSource.query('SELECT likes FROM products WHERE id = ?', [product.body.id]))[0]?.likes === 1, { what: 'the like counted in admin' });
 
     const text = recorded();

@@ -36,6 +36,7 @@ export * from './db/product-list';
 export * from './db/time-limit';
 export * from './observability/metrics';
 export * from './observability/http-metrics';
+export { requestTracing } from './observability/request-tracing';
 export * from './observability/access-log';
 export * from './observability/messaging-metrics';
 export * from './observability/ops-server';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVICE_NODE_OPTIONS } from '@catalogue/shared/node-options';
 import path from 'node:path';
 import { guardAgainstOrphans, killIfStill } from './servers';
 
@@ -48,7 +49,8 @@ export class ServiceProcess {
     const entry = path.join(REPO, `${this.name}-service/dist/${this.options.entry ?? 'main'}.js`);
     const portVar = this.options.entry === 'consumer' ? 'OPS_PORT' : 'PORT';
     const child = spawn(process.execPath, [entry], {
-      env: { PATH: process.env.PATH ?? '', ...this.env, [portVar]: String(this.port), ...extraEnv },
+      // With the V8 heap bounds the images ship (docs/decisions/0026): faults must hold under them.
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...this.env, [portVar]: String(this.port), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -40,6 +40,23 @@ describe('IngressSampler: a caller from the internet cannot choose what we trace
     assert.equal(decide(sampler, withParent(false, false), SpanKind.INTERNAL), SamplingDecision.NOT_RECORD);
   });
 
+  test('a request is admitted (or not) before any span work, once: its SERVER span takes that decision without drawing again', () => {
+    let draws = 0;
+    let next = 0.05;
+    const random = () => {
+      draws++;
+      return next;
+    };
+    const sampler = new IngressSampler(samplingPolicyFrom({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }), random);
+    assert.equal(sampler.admitRequest(), true);
+    next = 0.99; // a second draw would refuse it
+    assert.equal(decide(sampler, withParent(false, true), SpanKind.SERVER), SamplingDecision.RECORD_AND_SAMPLED);
+    assert.equal(draws, 1);
+    assert.equal(sampler.admitRequest(), false, 'at 10%, a draw of 0.99 is not traced');
+    assert.equal(new IngressSampler(samplingPolicyFrom({ OTEL_TRACES_SAMPLER: 'always_off' })).admitRequest(), false);
+    assert.equal(new IngressSampler(samplingPolicyFrom({})).admitRequest(), true);
+  });
+
   test('a trace that starts here is decided by the configured sampler', () => {
     assert.equal(decide(new IngressSampler(samplingPolicyFrom({ OTEL_TRACES_SAMPLER: 'always_off' })), context.active(), SpanKind.SERVER), SamplingDecision.NOT_RECORD);
     assert.equal(decide(new IngressSampler(samplingPolicyFrom({})), ROOT_CONTEXT, SpanKind.SERVER), SamplingDecision.RECORD_AND_SAMPLED);

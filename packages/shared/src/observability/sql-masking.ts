@@ -32,12 +32,31 @@ function maskingStatusMessages(tracer: Tracer): Tracer {
   return wrapped;
 }
 
-/** The mysql2 instrumentation recording masked statements and masked error messages: no value reaches a trace. */
-export function maskedMySQL2Instrumentation(Base: typeof MySQL2Instrumentation): MySQL2Instrumentation {
+type QueryFunction = (this: unknown, ...args: unknown[]) => unknown;
+/** The instrumentation's (private) factory of its patched `query`/`execute`, called when mysql2 loads. */
+type PatchQuery = (format: unknown, isPrepared: boolean) => (original: QueryFunction) => QueryFunction;
+
+/**
+ * The mysql2 instrumentation recording masked statements and masked error messages (no value
+ * reaches a trace), and only for statements inside a recorded span: for any other statement
+ * (a request not sampled, a background poll) the driver's own `query` runs untouched, without the
+ * instrumentation's attributes, masking, span and callback wrapping.
+ */
+export function maskedMySQL2Instrumentation(Base: typeof MySQL2Instrumentation, traced: () => boolean): MySQL2Instrumentation {
   class Masked extends Base {
     protected override get tracer(): Tracer {
       return maskingStatusMessages(super.tracer);
     }
   }
-  return new Masked({ maskStatement: true, maskStatementHook: maskSqlText });
+  const instrumentation = new Masked({ maskStatement: true, maskStatementHook: maskSqlText });
+  const target = instrumentation as unknown as { _patchQuery: PatchQuery };
+  if (typeof target._patchQuery !== 'function') throw new Error('the mysql2 instrumentation has no _patchQuery to gate: check its version');
+  const patchQuery = target._patchQuery.bind(instrumentation);
+  target._patchQuery = (format, isPrepared) => (original) => {
+    const instrumented = patchQuery(format, isPrepared)(original);
+    return function query(this: unknown, ...args: unknown[]) {
+      return (traced() ? instrumented : original).apply(this, args);
+    };
+  };
+  return instrumentation;
 }

@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 
 /**
@@ -7,7 +7,11 @@ import { suppressTracing } from '@opentelemetry/core';
  */
 const tracer = () => trace.getTracer('@catalogue/messaging');
 
-/** The options key under which the relay hands its own trace context to the amqplib instrumentation's publish hook. */
+/**
+ * The options key under which the relay hands its trace context along with a publish. Read by
+ * nothing since the amqplib instrumentation is gone (docs/decisions/0026); kept until the relay
+ * (outbox.ts) stops passing it.
+ */
 export const OUTBOX_TRACE_CARRIER = Symbol.for('catalogue.outbox.trace-carrier');
 
 export type TraceCarrier = Record<string, string>;
@@ -17,6 +21,11 @@ export function activeTraceCarrier(): TraceCarrier | null {
   const carrier: TraceCarrier = {};
   propagation.inject(context.active(), carrier);
   return Object.keys(carrier).length > 0 ? carrier : null;
+}
+
+/** True inside a span that is being recorded: instrumentation below it is worth its cost only then. */
+export function insideRecordingSpan(): boolean {
+  return trace.getSpan(context.active())?.isRecording() === true;
 }
 
 /** Runs `work` with no span recorded for it or below it: the relay's polling would otherwise start a trace every sweep. */
@@ -45,11 +54,13 @@ export interface PublishSpanInfo {
 
 /**
  * Publishes inside a PRODUCER span that continues the stored trace, with `traceparent` in the
- * headers handed to `publish`. The carrier also rides on the options under OUTBOX_TRACE_CARRIER so
- * the amqplib instrumentation's hook can put it back if that instrumentation injected another.
+ * headers handed to `publish`.
  */
 export async function withPublishSpan(info: PublishSpanInfo, publish: (headers: TraceCarrier, carrierKey: { [OUTBOX_TRACE_CARRIER]: TraceCarrier }) => Promise<void>): Promise<void> {
-  const parent = info.stored ? propagation.extract(ROOT_CONTEXT, info.stored) : ROOT_CONTEXT;
+  // The relay continues traces, it never starts one: a row written outside a traced request
+  // (not sampled, or no request at all) is published with no span and no traceparent.
+  const parent = info.stored ? propagation.extract(ROOT_CONTEXT, info.stored) : undefined;
+  if (!parent || !sampled(parent)) return untraced(() => publish({}, { [OUTBOX_TRACE_CARRIER]: {} }));
   const span = tracer().startSpan(
     `publish ${info.exchange}`,
     {
@@ -89,12 +100,11 @@ export interface ConsumeSpanInfo {
 /**
  * Runs a delivery's processing inside a CONSUMER span continuing the producer's trace from the
  * message's `traceparent`; spans of the handler (its database statements) become its children.
- * When the amqplib instrumentation already opened a span for this delivery in the same trace, ours
- * nests under it so the trace stays one line.
  */
 export async function withConsumeSpan<T>(info: ConsumeSpanInfo, work: (span: Span) => Promise<T>): Promise<T> {
   const extracted = propagation.extract(ROOT_CONTEXT, carrierFrom(info.headers));
-  const parent = sameTrace(context.active(), extracted) ? context.active() : extracted;
+  // Nor does the consumer: a message from outside a traced request costs no span at all.
+  if (!sampled(extracted)) return untraced(() => work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT)));
   const span = tracer().startSpan(
     `process ${info.queue}`,
     {
@@ -109,10 +119,10 @@ export async function withConsumeSpan<T>(info: ConsumeSpanInfo, work: (span: Spa
         ...(info.messageId ? { 'messaging.message.id': info.messageId } : {}),
       },
     },
-    parent,
+    extracted,
   );
   try {
-    return await context.with(trace.setSpan(parent, span), () => work(span));
+    return await context.with(trace.setSpan(extracted, span), () => work(span));
   } catch (err) {
     failed(span, err);
     throw err;
@@ -121,10 +131,10 @@ export async function withConsumeSpan<T>(info: ConsumeSpanInfo, work: (span: Spa
   }
 }
 
-function sameTrace(a: Context, b: Context): boolean {
-  const x = trace.getSpanContext(a);
-  const y = trace.getSpanContext(b);
-  return x !== undefined && y !== undefined && x.traceId === y.traceId;
+/** Whether the context carries a span (local or from a message) that its trace records. */
+function sampled(ctx: Context): boolean {
+  const span = trace.getSpanContext(ctx);
+  return span !== undefined && isSpanContextValid(span) && (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 }
 
 function failed(span: Span, err: unknown): void {

@@ -1,10 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import type { InMemorySpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { OUTBOX_TRACE_CARRIER, type TraceCarrier } from './trace-context';
 
 /*
  * Tracing setup. Every entry file imports its service's `tracing.ts` first, because
- * auto-instrumentation patches express, mysql2, amqplib and http as they are first required. It is
+ * instrumentation patches http and mysql2 as they are first required. It is
  * configured only by the standard OTEL_* variables, read by the SDK itself (the one place outside
  * config.ts that reads the environment, since it must run before config can load). With no
  * exporter endpoint, or OTEL_SDK_DISABLED=true, the SDK is not even loaded.
@@ -17,9 +15,6 @@ interface Started {
 }
 
 let started: Started | undefined;
-
-/** Probes and scrapes make no traces: they would bury the requests that matter. */
-const UNTRACED_PATHS = new Set(['/metrics', '/livez', '/readyz', '/ready', '/api/health', '/flask/api/health']);
 
 /** True when the environment asks for traces: an exporter is configured and the SDK is not disabled. */
 export function tracingRequested(env: Env): boolean {
@@ -48,46 +43,39 @@ export function startTracing(options: StartTracingOptions): boolean {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-  const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
   const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
-  const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
   const { IngressSampler, samplingPolicyFrom } = require('./sampling') as typeof import('./sampling');
   const { maskedMySQL2Instrumentation } = require('./sql-masking') as typeof import('./sql-masking');
+  const { setRequestAdmission } = require('./request-tracing') as typeof import('./request-tracing');
+  const { insideRecordingSpan } = require('./trace-context') as typeof import('./trace-context');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
+  // OTEL_TRACES_SAMPLER's rate, but a caller's traceparent never decides whether we trace (sampling.ts).
+  const sampler = new IngressSampler(samplingPolicyFrom(env));
   const sdk = new NodeSDK({
     // The SDK's env detector reads OTEL_SERVICE_NAME; our default only fills in when it is unset.
     serviceName: env.OTEL_SERVICE_NAME ? undefined : options.defaultServiceName,
     spanProcessors: options.spanProcessors,
-    // OTEL_TRACES_SAMPLER's rate, but a caller's traceparent never decides whether we trace (sampling.ts).
-    sampler: new IngressSampler(samplingPolicyFrom(env)),
+    sampler,
     // Metrics go through Prometheus and logs through stdout: only traces leave by OTLP.
     metricReaders: [],
     logRecordProcessors: [],
+    // Only what a trace from a request to its effects needs (docs/decisions/0026): the request's
+    // span (request-tracing.ts), the SQL under it, calls to the other service, and our own messaging
+    // spans (trace-context.ts). The Express, NestJS and amqplib instrumentations, and the HTTP
+    // instrumentation's server side, cost every request and message their wrapping, traced or not.
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? '') }),
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
-      new NestInstrumentation(),
-      // Statements without their values, error messages without the values they quote.
-      maskedMySQL2Instrumentation(MySQL2Instrumentation),
-      new AmqplibInstrumentation({ publishHook: keepOutboxTraceContext }),
+      // Outgoing calls only, and only inside a traced request or message: the incoming request's span
+      // is ours (request-tracing.ts), made only for a request the sampler admits.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: () => !insideRecordingSpan() }),
+      // Statements without their values, and only inside a traced request or message.
+      maskedMySQL2Instrumentation(MySQL2Instrumentation, insideRecordingSpan),
     ],
   });
   sdk.start();
+  setRequestAdmission(() => sampler.admitRequest());
   started = sdk;
   return true;
-}
-
-/**
- * The amqplib instrumentation injects the context that is active when amqplib's publish finally
- * runs. amqp-connection-manager may run it later from its own queue, in another message's context,
- * so the relay's own carrier is put back: the consumer always continues the outbox row's trace.
- */
-function keepOutboxTraceContext(_span: unknown, info: { options?: { headers?: Record<string, unknown> } & { [OUTBOX_TRACE_CARRIER]?: TraceCarrier } }): void {
-  const carrier = info.options?.[OUTBOX_TRACE_CARRIER];
-  if (!carrier || !info.options) return;
-  info.options.headers = { ...info.options.headers, ...carrier };
 }
 
 /** Flushes spans still buffered and stops the SDK; bounded so a dead collector cannot hold up shutdown. */
