@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addLikesStatement, addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
+import { addLikesStatement, addLikesToLiveProducts, affectedRows, runStatements, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
@@ -137,9 +137,8 @@ export class ProductsRepository {
    * away (rolled back) unless every like was new: how many likes were new, how many products live.
    */
   async markAppliedAndAddLikes(tx: EntityManager, likeIds: string[], counts: Map<number, number>): Promise<{ applied: number; live: number }> {
-    const statements = [markLikesAppliedStatement(likeIds), addLikesStatement(counts)];
-    const results: unknown[] = await tx.query(statements.map((s) => s.sql).join(';\n'), statements.flatMap((s) => s.params ?? []));
-    return { applied: affectedRows(results[0]), live: affectedRows(results[1]) };
+    const [applied, live] = await runStatements(tx, [markLikesAppliedStatement(likeIds), addLikesStatement(counts)]);
+    return { applied: affectedRows(applied), live: affectedRows(live) };
   }
 
   /** Adds each live product's likes in one statement; returns how many of the products were live. */

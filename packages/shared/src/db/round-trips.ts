@@ -68,13 +68,28 @@ export async function inFewRoundTrips<T>(
   }
 }
 
-/** Sends statements as one query; a single statement's result is wrapped, so callers always get one per statement. */
-async function send(runner: QueryRunner, statements: readonly Statement[]): Promise<unknown[]> {
+/**
+ * Sends statements in one round trip and returns each one's result, in order. A pool that does not
+ * allow several statements per query (one not made by createDataSourceOptions) gets them one at a
+ * time: the same effect, only slower.
+ */
+export async function runStatements(manager: EntityManager, statements: readonly Statement[]): Promise<unknown[]> {
   if (statements.length === 0) return [];
-  const sql = statements.map((s) => s.sql).join(';\n');
-  const params = statements.flatMap((s) => s.params ?? []);
-  const result: unknown = await runner.query(sql, params);
-  return statements.length === 1 ? [result] : (result as unknown[]);
+  if (statements.length === 1 || !allowsMultipleStatements(manager)) {
+    const results: unknown[] = [];
+    for (const { sql, params } of statements) results.push(await manager.query(sql, params as unknown[]));
+    return results;
+  }
+  const result: unknown = await manager.query(statements.map((s) => s.sql).join(';\n'), statements.flatMap((s) => s.params ?? []));
+  return result as unknown[];
+}
+
+function allowsMultipleStatements(manager: EntityManager): boolean {
+  return (manager.connection.options as { multipleStatements?: boolean }).multipleStatements === true;
+}
+
+function send(runner: QueryRunner, statements: readonly Statement[]): Promise<unknown[]> {
+  return runStatements(runner.manager, statements);
 }
 
 /**
