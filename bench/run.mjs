@@ -1,5 +1,5 @@
-// `npm run bench`: calibration, then scenarios 1-10 (1-7 of issue 6, 8 search, 9 live streams, 10 the
-// access log) against both services started as the
+// `npm run bench`: calibration, then scenarios 1-11 (1-7 of issue 6, 8 search, 9 live streams, 10 the
+// access log, 11 propagation at idle) against both services started as the
 // README starts them. Prints a table and writes bench-results/*.json. Never part of `npm test`.
 //
 // Settings (environment of the bench itself): BENCH_SECONDS (timed part of each run, default 12),
@@ -7,10 +7,11 @@
 // "1,2,5": run only those scenarios; the calibration they are compared with always runs),
 // BENCH_CPU_PROF=1 (V8 CPU profiles of both services in bench-results/profiles; summarise them with
 // `node bench/profile-summary.mjs <file>`), BENCH_SERVICE_ENV (JSON of extra service settings, for
-// experiments only), BENCH_STREAMS (scenario 9's open streams, default 1000).
+// experiments only), BENCH_STREAMS (scenario 9's open streams, default 1000), BENCH_IDLE_SAMPLES
+// (scenario 11's operations per path, default 60).
 //
 // `--scenario <id or name>[,...]` does what BENCH_ONLY does, by number or name: `npm run bench --
-// --scenario streams` runs scenario 9 alone. Scenarios that compare only with themselves (9, 10) skip
+// --scenario streams` runs scenario 9 alone. Scenarios that compare only with themselves (9, 10, 11) skip
 // the calibration when they run alone.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -35,9 +36,10 @@ import { brokerOutage } from './scenarios/7-broker-outage.mjs';
 import { search } from './scenarios/8-search.mjs';
 import { streams } from './scenarios/9-streams.mjs';
 import { accessLogTax } from './scenarios/10-access-log.mjs';
+import { idlePropagation } from './scenarios/11-idle-propagation.mjs';
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
-const SCENARIO_NAMES = { list: '1', likes: '2', hot: '3', 'admin-writes': '4', propagation: '5', observability: '6', outage: '7', search: '8', streams: '9', 'access-log': '10' };
+const SCENARIO_NAMES = { list: '1', likes: '2', hot: '3', 'admin-writes': '4', propagation: '5', observability: '6', outage: '7', search: '8', streams: '9', 'access-log': '10', 'idle-propagation': '11' };
 const config = {
   seconds: num('BENCH_SECONDS', 12),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 3),
@@ -58,11 +60,13 @@ const SCENARIOS = [
   ['7', 'outage', '7. likes, broker cut 15 s', brokerOutage],
   ['9', 'streams', '9. likes with 1,000 live streams open', streams],
   ['10', 'accessLog', '10. product list, access log on vs off', accessLogTax],
+  // After every scenario that reads the seeded list: it creates products of its own.
+  ['11', 'idlePropagation', '11. propagation at idle, one operation at a time', idlePropagation],
   // Last: it adds 10,000 products to main's copy, which would change every scenario after it.
   ['8', 'search', '8. search, 10,000 products (cache off)', search],
 ];
 /** Scenarios whose figures are ratios to a run of their own, not to the calibration. */
-const SELF_CALIBRATED = new Set(['9', '10']);
+const SELF_CALIBRATED = new Set(['9', '10', '11']);
 
 /** BENCH_ONLY, or `--scenario` (ids or names), as a set of scenario ids. */
 function selected() {

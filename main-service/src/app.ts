@@ -157,7 +157,7 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     changedHere();
     messaging.announce();
   };
-  const likes = new LikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
+  const likes = new LikesService(likesRepository, changeFeed, dataSource, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
   const unlikes = new UnlikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
   // Every call to admin has its timeout and breaker: the JWKS (integrated with its own cooldown),
   // the development users call, the sign-in pass-through and the resync's snapshot.

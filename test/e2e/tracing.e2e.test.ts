@@ -58,6 +58,9 @@ async function productInBoth(title: string): Promise<number> {
   return id;
 }
 
+/** Admin's counter update: the one-like form, or the batch form (a delivery alone takes it too; decision 0025). */
+const COUNTER_UPDATE = /UPDATE products SET likes = likes \+ (\?|CASE id)/;
+
 describe('one trace per change, across both services and RabbitMQ', () => {
   test('a like: main HTTP request -> outbox -> publish -> admin consume -> the counter update, parent to child', async () => {
     const id = await productInBoth('Traced lamp');
@@ -65,7 +68,7 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     const likeId = res.body.like.id as string;
 
     const update = await eventually(
-      async () => statementSpans(system.databases.admin, /UPDATE products SET likes = likes \+ \?/).find((s) => lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.message.id'] === likeId)),
+      async () => statementSpans(system.databases.admin, COUNTER_UPDATE).find((s) => lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.message.id'] === likeId)),
       { what: "admin's counter update under the like's consumer span" },
     );
     const chain = lineage(update);

@@ -1,4 +1,4 @@
-import { affectedRows, EventTypes, type ForgottenEvent } from '@catalogue/shared';
+import { affectedRows, EventTypes, type ForgottenEvent, type Statement } from '@catalogue/shared';
 import type { EntityManager } from 'typeorm';
 
 // `applied_likes` holds the id of every like admin has applied (counted, or kept aside as
@@ -11,8 +11,13 @@ import type { EntityManager } from 'typeorm';
 /** Records likes as applied; returns how many of them were not applied before. */
 export async function markLikesApplied(tx: EntityManager, likeIds: string[]): Promise<number> {
   if (likeIds.length === 0) return 0;
-  const result = await tx.query('INSERT IGNORE INTO applied_likes (like_id) VALUES ?', [likeIds.map((id) => [id])]);
-  return affectedRows(result);
+  const { sql, params } = markLikesAppliedStatement(likeIds);
+  return affectedRows(await tx.query(sql, params as unknown[]));
+}
+
+/** markLikesApplied's statement, for a caller that sends it with others in one round trip; at least one id. */
+export function markLikesAppliedStatement(likeIds: readonly string[]): Statement {
+  return { sql: 'INSERT IGNORE INTO applied_likes (like_id) VALUES ?', params: [likeIds.map((id) => [id])] };
 }
 
 /**

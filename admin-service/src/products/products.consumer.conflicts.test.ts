@@ -32,8 +32,12 @@ async function timesProcessed(eventId: string): Promise<number> {
   return rows.length;
 }
 
-/** The consumer's statement that counts a like (it waits there while the product row is locked). */
-const COUNT_LIKE = 'UPDATE products SET likes = likes + 1 WHERE id = ';
+/**
+ * The consumer's statement that counts likes on this product (it waits there while the product row
+ * is locked): the batch form (`+ CASE id ... WHERE id IN (...)`), which a delivery alone takes too,
+ * or the one-like form of the one-by-one path.
+ */
+const countsLikeOn = (product: number) => `^UPDATE products SET likes = likes \\+ (1 WHERE id = ${product} |CASE id WHEN ${product} THEN )`;
 
 /**
  * Resolves once one of the service's connections runs the like's counter update on this product: with
@@ -44,9 +48,9 @@ const COUNT_LIKE = 'UPDATE products SET likes = likes + 1 WHERE id = ';
 async function consumerWaitsForALock(product: number): Promise<void> {
   await eventually(
     async () => {
-      const rows: unknown[] = await admin.db.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> ? AND INFO LIKE ?', [
+      const rows: unknown[] = await admin.db.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> ? AND INFO REGEXP ?', [
         other.threadId,
-        `${COUNT_LIKE}${product} %`,
+        countsLikeOn(product),
       ]);
       return rows.length > 0;
     },

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addLikesToLiveProducts, affectedRows, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
+import { addLikesStatement, addLikesToLiveProducts, affectedRows, runStatements, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
-import { leaveUnlikeTombstone, markLikesApplied, markLikeTakenBack } from './applied-likes';
+import { leaveUnlikeTombstone, markLikesApplied, markLikesAppliedStatement, markLikeTakenBack } from './applied-likes';
 import type { ProductFilters } from './product-filters';
 
 export interface Product {
@@ -130,6 +130,15 @@ export class ProductsRepository {
   async addLike(tx: EntityManager, id: number): Promise<boolean> {
     const result = await tx.query('UPDATE products SET likes = likes + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
     return affectedRows(result) > 0;
+  }
+
+  /**
+   * markLikesApplied then addLikes in one round trip (decision 0025), for a batch that is thrown
+   * away (rolled back) unless every like was new: how many likes were new, how many products live.
+   */
+  async markAppliedAndAddLikes(tx: EntityManager, likeIds: string[], counts: Map<number, number>): Promise<{ applied: number; live: number }> {
+    const [applied, live] = await runStatements(tx, [markLikesAppliedStatement(likeIds), addLikesStatement(counts)]);
+    return { applied: affectedRows(applied), live: affectedRows(live) };
   }
 
   /** Adds each live product's likes in one statement; returns how many of the products were live. */

@@ -105,10 +105,16 @@ export class ProductsService {
   async recordLikes(events: ProductLiked[], tx: EntityManager): Promise<void> {
     // Rare (a like re-announced after its inbox row was pruned): the consumer then rolls this batch
     // back and applies its likes one by one, where each finds out for itself.
-    if ((await this.products.markLikesApplied(tx, events.map((e) => e.id))) !== events.length) throw new Error('some of these likes were applied before');
     const counts = new Map<number, number>();
     for (const { data } of events) counts.set(data.productId, (counts.get(data.productId) ?? 0) + 1);
-    if ((await this.products.addLikes(tx, counts)) === counts.size) return;
+    // Both statements in one round trip: when the ledger knew a like, the count is rolled back with the rest.
+    const { applied, live: liveCount } = await this.products.markAppliedAndAddLikes(
+      tx,
+      events.map((e) => e.id),
+      counts,
+    );
+    if (applied !== events.length) throw new Error('some of these likes were applied before');
+    if (liveCount === counts.size) return;
     const live = await this.products.liveIds(tx, [...counts.keys()]);
     const unmatched = events.filter((e) => !live.has(e.data.productId));
     await this.products.recordUnmatchedLikes(tx, unmatched.map((e) => ({ eventId: e.id, productId: e.data.productId, userId: e.data.userId })));

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { addLikesToLiveProducts, affectedRows, liveProductIds } from '@catalogue/shared';
+import { addLikesToLiveProducts, affectedRows, liveProductIds, type Statement } from '@catalogue/shared';
 
 export interface LikeRow {
   id: string;
@@ -17,8 +17,13 @@ export class LikesRepository {
    * checked for length before they reach the batch.
    */
   async insertNew(tx: EntityManager, likes: LikeRow[]): Promise<number> {
-    const result = await tx.query('INSERT IGNORE INTO likes (id, product_id, user_id) VALUES ?', [likes.map((l) => [l.id, l.productId, l.userId])]);
-    return affectedRows(result);
+    const { sql, params } = this.insertNewStatement(likes);
+    return affectedRows(await tx.query(sql, params as unknown[]));
+  }
+
+  /** insertNew's statement, for a batch sent in one round trip; its affected rows are the likes that went in. */
+  insertNewStatement(likes: readonly LikeRow[]): Statement {
+    return { sql: 'INSERT IGNORE INTO likes (id, product_id, user_id) VALUES ?', params: [likes.map((l) => [l.id, l.productId, l.userId])] };
   }
 
   /** Which of these like ids are stored. */

@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   activeTraceCarrier,
   addAllToOutbox,
+  addLikesStatement,
+  affectedRows,
+  inFewRoundTrips,
+  isCommitOutcomeUnknown,
+  isTransientDbError,
+  outboxInsertStatement,
   addToOutbox,
   AppError,
   createEvent,
@@ -13,8 +19,10 @@ import {
   type CrashHook,
   type TraceCarrier,
   type TransactionRunner,
+  transactionErrorKind,
+  transactionErrors,
 } from '@catalogue/shared';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { ProductChangesRepository } from '../products/product-changes.repository';
 import type { LikeRow, LikesRepository } from './likes.repository';
 
@@ -51,6 +59,7 @@ export class LikesService {
   constructor(
     private readonly likes: LikesRepository,
     private readonly feed: ProductChangesRepository,
+    private readonly dataSource: DataSource,
     private readonly runInTransaction: TransactionRunner,
     private readonly announce: () => void,
     private readonly crash: CrashHook,
@@ -68,26 +77,59 @@ export class LikesService {
   }
 
   private async commit(batch: PendingLike[]): Promise<BatchOutcome<LikeReceipt>[]> {
-    let outcomes: BatchOutcome<LikeReceipt>[];
-    let attempt = 0;
+    let outcomes: BatchOutcome<LikeReceipt>[] | undefined;
+    // Set when the first try's COMMIT round trip broke: it may have committed, so what is stored decides.
+    let mayHaveCommitted = false;
     try {
-      outcomes = await this.runInTransaction(async (tx) => {
-        attempt++;
-        return this.apply(tx, batch, attempt > 1);
-      });
+      outcomes = await this.commitAllNew(batch);
     } catch (err) {
-      if (err instanceof AlreadyCommitted) {
-        outcomes = await this.outcomesOfCommitted(batch);
-      } else {
-        // Rolled back as a whole: nothing of it is stored, so each like is tried alone and only
-        // the like that cannot commit fails.
-        if (batch.length === 1) throw err;
-        return Promise.all(batch.map((p) => this.commit([p]).then((o) => o[0]!, (error: unknown): BatchOutcome<LikeReceipt> => ({ ok: false, error }))));
+      mayHaveCommitted = isCommitOutcomeUnknown(err);
+      // Counted as the retry it is (a deadlock, a lost connection): the careful path below tries again.
+      if (isTransientDbError(err)) transactionErrors.retried(transactionErrorKind(err));
+    }
+    if (!outcomes) {
+      let attempt = 0;
+      try {
+        outcomes = await this.runInTransaction(async (tx) => {
+          attempt++;
+          return this.apply(tx, batch, mayHaveCommitted || attempt > 1);
+        });
+      } catch (err) {
+        if (err instanceof AlreadyCommitted) {
+          outcomes = await this.outcomesOfCommitted(batch);
+        } else {
+          // Rolled back as a whole: nothing of it is stored, so each like is tried alone and only
+          // the like that cannot commit fails.
+          if (batch.length === 1) throw err;
+          return Promise.all(batch.map((p) => this.commit([p]).then((o) => o[0]!, (error: unknown): BatchOutcome<LikeReceipt> => ({ ok: false, error }))));
+        }
       }
     }
     this.crash('after-like-commit');
     this.announce();
     return outcomes;
+  }
+
+  /**
+   * The common case in two round trips (decision 0025): every like new and every product live. The
+   * transaction opens with all four statements of a batch (likes, counts, outbox, feed row last)
+   * and commits in the second round trip. Anything else (a like the user already has, a product
+   * main does not have or has deleted) is rolled back and answers undefined: `apply` then finds out
+   * which like is which, as before. Errors are thrown as they are, for the same fallback.
+   */
+  private async commitAllNew(batch: PendingLike[]): Promise<BatchOutcome<LikeReceipt>[] | undefined> {
+    const counts = countByProduct(batch);
+    const opening = [
+      this.likes.insertNewStatement(batch.map((p) => p.receipt)),
+      addLikesStatement(counts),
+      outboxInsertStatement(batch.map((p) => ({ event: p.event, traceContext: p.traceContext }))),
+      this.feed.recordLikesStatement([...counts.keys()]),
+    ];
+    return inFewRoundTrips(this.dataSource, { opening }, async ([inserted, counted], tx) => {
+      if (affectedRows(inserted) !== batch.length || affectedRows(counted) !== counts.size) return undefined;
+      await tx.commit();
+      return batch.map((p) => outcomeOf(p.receipt, 'recorded'));
+    });
   }
 
   private async apply(tx: EntityManager, batch: PendingLike[], retried: boolean): Promise<BatchOutcome<LikeReceipt>[]> {

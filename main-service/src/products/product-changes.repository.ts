@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { affectedRows, isConflictError } from '@catalogue/shared';
+import { affectedRows, isConflictError, type Statement } from '@catalogue/shared';
 
 /** What happened to main's copy of a product: it appeared, changed, went, or its like count rose. */
 export type ProductChangeKind = 'created' | 'updated' | 'deleted' | 'likes';
@@ -63,7 +63,13 @@ export class ProductChangesRepository {
   /** One row per product whose count a batch of likes raised; one multi-row statement for the batch. */
   async recordLikes(tx: EntityManager, productIds: readonly number[]): Promise<void> {
     if (productIds.length === 0) return;
-    await tx.query('INSERT INTO product_changes (product_id, kind) VALUES ?', [productIds.map((id) => [id, 'likes'])]);
+    const { sql, params } = this.recordLikesStatement(productIds);
+    await tx.query(sql, params as unknown[]);
+  }
+
+  /** recordLikes's statement, for a batch sent in one round trip; at least one product. */
+  recordLikesStatement(productIds: readonly number[]): Statement {
+    return { sql: 'INSERT INTO product_changes (product_id, kind) VALUES ?', params: [productIds.map((id) => [id, 'likes'])] };
   }
 
   /** The highest id written so far (0 for an empty feed). */

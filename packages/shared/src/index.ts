@@ -10,6 +10,7 @@ export * from './db/data-source';
 export * from './db/rotating-pool';
 export * from './db/errors';
 export * from './db/transaction';
+export * from './db/round-trips';
 export * from './db/like-counts';
 export * from './http/errors';
 export * from './http/pagination';

@@ -36,6 +36,9 @@ export function createDataSourceOptions(settings: DataSourceSettings): DataSourc
     charset: 'utf8mb4_unicode_ci',
     poolSize: settings.poolSize,
     connectTimeout: 5000,
+    // The hot write paths send a transaction's opening and its COMMIT with their statements
+    // (db/round-trips.ts, decision 0025). Every statement is a constant with `?` placeholders.
+    multipleStatements: true,
     extra: {
       waitForConnections: true,
       queueLimit: 1000,

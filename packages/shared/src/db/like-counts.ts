@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Statement } from './round-trips';
 import { affectedRows } from './transaction';
 
 // Both schemas keep a `products` table with a `likes` counter and a `deleted_at` tombstone; these are
@@ -9,13 +10,22 @@ import { affectedRows } from './transaction';
  * live products only. Returns how many of the products were live.
  */
 export async function addLikesToLiveProducts(tx: EntityManager, counts: Map<number, number>): Promise<number> {
+  const { sql, params } = addLikesStatement(counts);
+  return affectedRows(await tx.query(sql, params as unknown[]));
+}
+
+/**
+ * addLikesToLiveProducts's statement, for a caller that sends it with others in one round trip;
+ * its affected rows are the live products among `counts` (every count is at least 1, so each
+ * matched row changes). At least one product.
+ */
+export function addLikesStatement(counts: ReadonlyMap<number, number>): Statement {
   const ids = [...counts.keys()];
   const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
-  const result = await tx.query(`UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`, [
-    ...ids.flatMap((id) => [id, counts.get(id)]),
-    ids,
-  ]);
-  return affectedRows(result);
+  return {
+    sql: `UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`,
+    params: [...ids.flatMap((id) => [id, counts.get(id)]), ids],
+  };
 }
 
 /** Which of these products are live (not tombstoned). */

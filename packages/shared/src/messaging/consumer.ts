@@ -2,8 +2,9 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import { parseEvent, type CatalogueEvent, type EventType } from '../contracts/events';
-import { dbErrorKind, isTransientDbError } from '../db/errors';
-import { affectedRows, createTransactionRunner, type TransactionRunner } from '../db/transaction';
+import { dbErrorKind, isConflictError, isTransientDbError } from '../db/errors';
+import { inFewRoundTrips } from '../db/round-trips';
+import { affectedRows, createTransactionRunner, transactionErrorKind, transactionErrors, type TransactionRunner } from '../db/transaction';
 import { MicroBatcher, type BatchOutcome } from '../runtime/batcher';
 import type { Logger } from '../logging/logger';
 import type { Broker } from './broker';
@@ -185,35 +186,14 @@ export class EventConsumer {
    * every event of that batch down the one-by-one path, so each gets exactly its own outcome.
    */
   private async applyBatch(items: { event: CatalogueEvent; handler: EventHandler }[]): Promise<BatchOutcome<ConsumeOutcome>[]> {
-    if (items.length > 1) {
+    // A deadlock with another batch is retried as a whole; anything else goes one by one at once.
+    for (let attempt = 1; ; attempt++) {
       try {
-        return await this.runInTransaction(async (tx) => {
-          const fresh = [...new Map(items.map((item) => [item.event.id, item.event])).values()];
-          const inserted = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', [fresh.map((e) => [e.id, e.type])]);
-          if (affectedRows(inserted) !== fresh.length) throw new Error('some events were processed before');
-          const firstOfId = new Set<string>();
-          const outcomes: BatchOutcome<ConsumeOutcome>[] = items.map(({ event }) => {
-            if (firstOfId.has(event.id)) return { ok: true, value: 'duplicate' };
-            firstOfId.add(event.id);
-            return { ok: true, value: 'applied' };
-          });
-          // Handlers are chosen by type, so every event of a type has the same one.
-          const byType = new Map<EventType, { handler: EventHandler; events: CatalogueEvent[] }>();
-          for (const { event, handler } of items) {
-            if (!firstOfId.delete(event.id)) continue; // each id once, in delivery order
-            const group = byType.get(event.type) ?? { handler, events: [] };
-            group.events.push(event);
-            byType.set(event.type, group);
-          }
-          for (const [type, { handler, events }] of byType) {
-            const many = this.options.batchHandlers?.[type];
-            if (many) await many(events, tx);
-            else for (const event of events) await handler(event, tx);
-          }
-          return outcomes;
-        });
-      } catch {
+        return await this.applyTogether(items);
+      } catch (err) {
         // Rolled back as a whole: nothing of the batch was applied, so one by one is safe.
+        if (!isConflictError(err) || attempt >= 3) break;
+        transactionErrors.retried(transactionErrorKind(err));
       }
     }
     return Promise.all(
@@ -224,6 +204,42 @@ export class EventConsumer {
         ),
       ),
     );
+  }
+
+  /**
+   * The common case, also for a delivery alone: one transaction whose opening carries the inbox
+   * insert and whose COMMIT is its own round trip (decision 0025); each type's batch handler when
+   * it has one. Throws (rolled back) on anything unusual, for the one-by-one path.
+   */
+  private async applyTogether(items: { event: CatalogueEvent; handler: EventHandler }[]): Promise<BatchOutcome<ConsumeOutcome>[]> {
+    const fresh = [...new Map(items.map((item) => [item.event.id, item.event])).values()];
+    const opening = [{ sql: 'INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', params: [fresh.map((e) => [e.id, e.type])] }];
+    return inFewRoundTrips(this.options.dataSource, { opening }, async ([inserted], tx) => {
+      // A delivery alone that was processed before: nothing to apply (rolled back, nothing written).
+      if (items.length === 1 && affectedRows(inserted) === 0) return [{ ok: true, value: 'duplicate' as const }];
+      if (affectedRows(inserted) !== fresh.length) throw new Error('some events were processed before');
+      const firstOfId = new Set<string>();
+      const outcomes: BatchOutcome<ConsumeOutcome>[] = items.map(({ event }) => {
+        if (firstOfId.has(event.id)) return { ok: true, value: 'duplicate' };
+        firstOfId.add(event.id);
+        return { ok: true, value: 'applied' };
+      });
+      // Handlers are chosen by type, so every event of a type has the same one.
+      const byType = new Map<EventType, { handler: EventHandler; events: CatalogueEvent[] }>();
+      for (const { event, handler } of items) {
+        if (!firstOfId.delete(event.id)) continue; // each id once, in delivery order
+        const group = byType.get(event.type) ?? { handler, events: [] };
+        group.events.push(event);
+        byType.set(event.type, group);
+      }
+      for (const [type, { handler, events }] of byType) {
+        const many = this.options.batchHandlers?.[type];
+        if (many) await many(events, tx.manager);
+        else for (const event of events) await handler(event, tx.manager);
+      }
+      await tx.commit();
+      return outcomes;
+    });
   }
 
   /** Records the event id and applies the effect in one transaction; waits out database outages. */

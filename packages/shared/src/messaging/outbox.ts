@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { CatalogueEvent } from '../contracts/events';
 import type { Logger } from '../logging/logger';
 import { activeTraceCarrier, markActiveSpanFailed, untraced, withPublishSpan, type TraceCarrier } from '../observability/trace-context';
+import { inFewRoundTrips, type Statement } from '../db/round-trips';
 import { armConfirmCrash, noCrash, type CrashHook } from './crash-points';
 import type { MessagingObserver } from './observer';
 import { ReturnedMessages } from './returns';
@@ -35,6 +36,9 @@ export async function addToOutbox(tx: EntityManager, event: CatalogueEvent, trac
   ]);
 }
 
+const CLAIM_SQL =
+  'SELECT id, event_id, event_type, payload, trace_context, attempts, ROUND(UNIX_TIMESTAMP(created_at) * 1000) AS committed_at_ms FROM outbox WHERE next_attempt_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED';
+
 /** The column's width (VARCHAR(1024) in the initial migrations). */
 const TRACE_CONTEXT_MAX = 1024;
 
@@ -50,16 +54,23 @@ function storableCarrier(carrier: TraceCarrier | null): string | null {
 }
 
 /** Records several events in one statement (a batch of likes), in the caller's transaction. */
-export async function addAllToOutbox(tx: EntityManager, entries: { event: CatalogueEvent; traceContext?: TraceCarrier | null }[]): Promise<void> {
+export async function addAllToOutbox(tx: EntityManager, entries: OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.query('INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES ?', [
-    entries.map(({ event, traceContext }) => [
-      event.id,
-      event.type,
-      JSON.stringify(event),
-      storableCarrier(traceContext ?? null),
-    ]),
-  ]);
+  const { sql, params } = outboxInsertStatement(entries);
+  await tx.query(sql, params as unknown[]);
+}
+
+export interface OutboxEntry {
+  event: CatalogueEvent;
+  traceContext?: TraceCarrier | null;
+}
+
+/** addAllToOutbox's statement, for a caller that sends it with others in one round trip (db/round-trips.ts); at least one entry. */
+export function outboxInsertStatement(entries: readonly OutboxEntry[]): Statement {
+  return {
+    sql: 'INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES ?',
+    params: [entries.map(({ event, traceContext }) => [event.id, event.type, JSON.stringify(event), storableCarrier(traceContext ?? null)])],
+  };
 }
 
 export interface OutboxRelayOptions {
@@ -212,34 +223,39 @@ export class OutboxRelay {
     // The polling itself is not traced; each publish continues the trace stored with its row.
     // Rows the broker confirmed in this claim: if the claim then rolls back they are published again.
     let confirmedInClaim = 0;
-    const claim = untraced(() => this.options.dataSource.transaction('READ COMMITTED', async (tx) => {
-      const rows: OutboxRow[] = await tx.query(
-        'SELECT id, event_id, event_type, payload, trace_context, attempts, ROUND(UNIX_TIMESTAMP(created_at) * 1000) AS committed_at_ms FROM outbox WHERE next_attempt_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
-        [this.batchSize],
-      );
-      if (rows.length === 0) return { claimed: 0, error: undefined };
-      const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
-      const confirmed: string[] = [];
-      const returned: OutboxRow[] = [];
-      let firstError: unknown;
-      results.forEach((result, i) => {
-        const row = rows[i]!;
-        if (result.status === 'fulfilled' && result.value === 'returned') {
-          returned.push(row);
-        } else if (result.status === 'fulfilled') {
-          confirmed.push(row.id);
-          this.options.observer?.published?.(row.event_type, 1);
-        } else {
-          firstError ??= result.reason;
-          this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
+    // Two round trips: the claim opens the transaction, the DELETE travels with the COMMIT.
+    const claim = untraced(() =>
+      inFewRoundTrips(this.options.dataSource, { isolation: 'READ COMMITTED', opening: [{ sql: CLAIM_SQL, params: [this.batchSize] }] }, async ([claimed], tx) => {
+        const rows = claimed as OutboxRow[];
+        if (rows.length === 0) {
+          await tx.commit();
+          return { claimed: 0, error: undefined };
         }
-      });
-      confirmedInClaim = confirmed.length;
-      this.crash('after-confirm-before-mark-sent');
-      if (confirmed.length > 0) await tx.query('DELETE FROM outbox WHERE id IN (?)', [confirmed]);
-      if (returned.length > 0) await this.parkUnroutable(tx, returned);
-      return { claimed: rows.length, error: firstError };
-    }));
+        const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
+        const confirmed: string[] = [];
+        const returned: OutboxRow[] = [];
+        let firstError: unknown;
+        results.forEach((result, i) => {
+          const row = rows[i]!;
+          if (result.status === 'fulfilled' && result.value === 'returned') {
+            returned.push(row);
+          } else if (result.status === 'fulfilled') {
+            confirmed.push(row.id);
+            this.options.observer?.published?.(row.event_type, 1);
+          } else {
+            firstError ??= result.reason;
+            this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
+          }
+        });
+        confirmedInClaim = confirmed.length;
+        this.crash('after-confirm-before-mark-sent');
+        await tx.commit([
+          ...(confirmed.length > 0 ? [{ sql: 'DELETE FROM outbox WHERE id IN (?)', params: [confirmed] }] : []),
+          ...(returned.length > 0 ? [this.parkUnroutable(returned)] : []),
+        ]);
+        return { claimed: rows.length, error: firstError };
+      }),
+    );
     const outcome = await claim.catch((err: unknown) => {
       if (confirmedInClaim > 0) this.options.observer?.claimRolledBack?.(confirmedInClaim);
       throw err;
@@ -253,12 +269,8 @@ export class OutboxRelay {
    * Rows the broker returned keep their place in the outbox but are not claimed again before
    * their backoff ends, so they never hold up the rows behind them; counted and logged per batch.
    */
-  private async parkUnroutable(tx: EntityManager, rows: OutboxRow[]): Promise<void> {
+  private parkUnroutable(rows: OutboxRow[]): Statement {
     const delays = rows.map((row) => [row.id, Math.round(unroutableRetryDelayMs(Number(row.attempts), this.unroutableRetry) * 1000)]);
-    await tx.query(
-      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL (CASE id ${delays.map(() => 'WHEN ? THEN ?').join(' ')} END) MICROSECOND WHERE id IN (?)`,
-      [...delays.flat(), rows.map((row) => row.id)],
-    );
     const byType = new Map<string, number>();
     for (const row of rows) byType.set(row.event_type, (byType.get(row.event_type) ?? 0) + 1);
     for (const [type, count] of byType) this.options.observer?.unroutable?.(type, count);
@@ -266,6 +278,10 @@ export class OutboxRelay {
       { exchange: this.options.exchange, events: Object.fromEntries(byType), eventIds: rows.slice(0, 10).map((row) => row.event_id) },
       'the broker returned events as unroutable (no queue bound for their routing key); they stay in the outbox and are retried with backoff',
     );
+    return {
+      sql: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL (CASE id ${delays.map(() => 'WHEN ? THEN ?').join(' ')} END) MICROSECOND WHERE id IN (?)`,
+      params: [...delays.flat(), rows.map((row) => row.id)],
+    };
   }
 
   /** Publishes one row mandatory and waits for its confirm: routed, or returned unroutable. */
