@@ -1,0 +1,141 @@
+// The open-loop load generator, in a process of its own so the bench's bookkeeping (pollers, RSS
+// and CPU sampling, the database observers) never delays a send. It offers a fixed rate on a
+// schedule fixed in advance (request i is due at start + i / rate) whatever the answers do, and
+// measures each request from the time it was DUE, not from when it went out: a stall in the
+// service shows in every request it delayed, so there is no coordinated omission.
+//
+// Input (env OPEN_LOOP, JSON): { url, rate, seconds, warmupSeconds, sockets, timeoutMs, requestsFile }.
+// requestsFile holds a JSON array of { method, path, headers, body? }; request i is entry i mod length.
+// Output: one IPC message { type: 'result', ... } then exit.
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+
+const settings = JSON.parse(process.env.OPEN_LOOP);
+const { rate, seconds, warmupSeconds, sockets, timeoutMs } = settings;
+const target = new URL(settings.url);
+const requests = JSON.parse(readFileSync(settings.requestsFile, 'utf8'));
+/** A send this much after its due time means the generator itself fell behind (counted, and judged). */
+const LATE_MS = 10;
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, scheduling: 'fifo' });
+const intervalMs = 1000 / rate;
+const total = Math.floor(rate * (warmupSeconds + seconds));
+const warmupCount = Math.floor(rate * warmupSeconds);
+
+const latencies = [];
+const sendLags = [];
+const statusCodes = {};
+const failures = {};
+let measured = 0;
+let completed = 0;
+let lateSends = 0;
+let waitedForSocket = 0;
+let inFlight = 0;
+let maxInFlight = 0;
+let finishedAt = 0;
+let outstanding = 0;
+
+function send(index, dueAt) {
+  const now = performance.now();
+  const counted = index >= warmupCount;
+  const spec = requests[index % requests.length];
+  const lag = now - dueAt;
+  if (counted) {
+    measured++;
+    sendLags.push(lag);
+    if (lag > LATE_MS) lateSends++;
+    // Every socket busy: the agent queues it, and its wait counts in its latency (it is late).
+    if (inFlight >= sockets) waitedForSocket++;
+  }
+  inFlight++;
+  outstanding++;
+  maxInFlight = Math.max(maxInFlight, inFlight);
+  const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
+  const headers = { ...spec.headers, 'content-length': String(body?.length ?? 0) };
+  let settled = false;
+  const done = (status, failure) => {
+    if (settled) return;
+    settled = true;
+    inFlight--;
+    outstanding--;
+    const end = performance.now();
+    finishedAt = end;
+    if (counted) {
+      if (status !== undefined) statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+      if (failure) failures[failure] = (failures[failure] ?? 0) + 1;
+      else if (status >= 200 && status < 300) {
+        completed++;
+        latencies.push(end - dueAt);
+      }
+    }
+    if (outstanding === 0 && scheduled === total) finish();
+  };
+  const req = http.request({ agent, host: target.hostname, port: target.port, method: spec.method, path: spec.path, headers }, (res) => {
+    res.on('data', () => undefined);
+    res.on('end', () => done(res.statusCode));
+    res.on('error', (err) => done(res.statusCode, err.code ?? err.message));
+  });
+  req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+  req.on('error', (err) => done(undefined, err.code ?? err.message));
+  req.end(body);
+}
+
+let scheduled = 0;
+let startAt = 0;
+
+function tick() {
+  const now = performance.now();
+  while (scheduled < total && startAt + scheduled * intervalMs <= now) {
+    send(scheduled, startAt + scheduled * intervalMs);
+    scheduled++;
+  }
+  if (scheduled < total) setTimeout(tick, Math.max(0, startAt + scheduled * intervalMs - performance.now()));
+}
+
+const cpuAtStart = process.cpuUsage();
+let finished = false;
+function finish() {
+  if (finished) return;
+  finished = true;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const sorted = latencies.sort((a, b) => a - b);
+  const lags = sendLags.sort((a, b) => a - b);
+  const at = (list, q) => (list.length ? round(list[Math.min(list.length - 1, Math.floor(q * list.length))]) : null);
+  const measuredSeconds = (finishedAt - (startAt + warmupCount * intervalMs)) / 1000;
+  process.send({
+    type: 'result',
+    offeredRate: rate,
+    offered: measured,
+    completed,
+    // Answers per second over the measured schedule plus the tail it took to answer its last request.
+    achievedRate: measuredSeconds > 0 ? round(completed / measuredSeconds) : null,
+    p50Ms: at(sorted, 0.5),
+    p90Ms: at(sorted, 0.9),
+    p99Ms: at(sorted, 0.99),
+    p999Ms: at(sorted, 0.999),
+    maxMs: sorted.length ? round(sorted[sorted.length - 1]) : null,
+    meanMs: sorted.length ? round(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null,
+    errors: measured - completed,
+    statusCodes,
+    failures,
+    lateSends,
+    lateSendMs: LATE_MS,
+    sendLagP99Ms: at(lags, 0.99),
+    sendLagMaxMs: lags.length ? round(lags[lags.length - 1]) : null,
+    waitedForSocket,
+    maxInFlight,
+    sockets,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  });
+  agent.destroy();
+  process.disconnect();
+}
+
+function round(n) {
+  return Math.round(n * 10) / 10;
+}
+
+// Start a little ahead so the first due times are not already past when the loop runs.
+startAt = performance.now() + 20;
+setTimeout(tick, 20);
+if (total === 0) finish();
