@@ -168,7 +168,7 @@ async function main() {
    * made (main's likes table). With `drain`, the phase also waits (up to 15 s) for admin to apply
    * every like, so the CPU per like includes the relay, the broker and admin's consumer.
    */
-  async function beginPhase(name) {
+  async function beginPhase(name, { perLike = true } = {}) {
     const before = await mainLikes().catch(() => null);
     const endRss = sampler.begin(name);
     const endCpu = cpu.begin();
@@ -189,10 +189,10 @@ async function main() {
       const rss = endRss();
       const usage = endCpu();
       if (generatorCpuSeconds !== undefined) usage.seconds.generator = Math.round(generatorCpuSeconds * 100) / 100;
-      const likes = before === null || likesAfter === null ? 0 : likesAfter - before;
-      const perLike = (cpuSeconds) => Math.round((cpuSeconds * 1000 * 1000) / likes) / 1000;
-      const msPerLike = likes > 0 ? Object.fromEntries(Object.entries(usage.seconds).map(([k, v]) => [k, perLike(v)])) : undefined;
-      if (msPerLike) msPerLike.all = perLike(Object.values(usage.seconds).reduce((sum, v) => sum + v, 0));
+      const likes = !perLike || before === null || likesAfter === null ? 0 : likesAfter - before;
+      const msOf = (cpuSeconds) => Math.round((cpuSeconds * 1000 * 1000) / likes) / 1000;
+      const msPerLike = likes > 0 ? Object.fromEntries(Object.entries(usage.seconds).map(([k, v]) => [k, msOf(v)])) : undefined;
+      if (msPerLike) msPerLike.all = msOf(Object.values(usage.seconds).reduce((sum, v) => sum + v, 0));
       const phase = { phase: name, ...usage, likes, msPerLike, drained, pendingAtEnd, rssAtStartMb: roundAll(sampler.phaseStarts[name]), rssPeakMb: roundAll(rss), rssPeakExact: sampler.exactPeak[name] };
       scenarioPhases.push(phase);
       return rss;
@@ -213,8 +213,11 @@ async function main() {
       const result = await fn();
       return { ...result, rssMb: await end({ drain, generatorCpuSeconds: result?.generatorCpuSeconds }) };
     },
-    /** A phase ended by the caller: returns an async function giving its peak RSS. */
-    phaseStart: (name) => beginPhase(name),
+    /**
+     * A phase ended by the caller: returns an async function giving its peak RSS. `perLike: false`
+     * when the phase's CPU is not for the likes it makes (scenario 7's drain works off a backlog).
+     */
+    phaseStart: (name, options) => beginPhase(name, options),
     /** Messages waiting in one of the run's queues (e.g. 'adminQueue'), read with a passive declare. */
     async queueDepth(name) {
       const connection = await amqplib.connect(RABBITMQ_URL);

@@ -28,7 +28,7 @@ export async function brokerOutage(ctx) {
     const adminAtRestore = await adminApplied();
 
     // Nothing but the drain runs now: poll until the outbox is empty and admin has every like.
-    const end = await ctx.phaseStart('7-drain');
+    const end = await ctx.phaseStart('7-drain', { perLike: false });
     let drainedMs = null;
     let caughtUpMs = null;
     const total = await mainLikes();
