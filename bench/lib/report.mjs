@@ -18,6 +18,7 @@ function rssCell(rss) {
 /** The scenario's own criteria (not the memory ones the bench adds), as the table's target cell. */
 function targetText(r) {
   if (r.calibration) return '';
+  if (r.floorText) return r.floorText;
   const own = (r.verdicts ?? []).filter((c) => !c.criterion.includes('RSS') && c.criterion !== 'no failed request');
   return own.length ? own.map((c) => c.criterion).join('; ') : 'no floor';
 }

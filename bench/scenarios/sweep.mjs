@@ -50,6 +50,7 @@ export async function sweep(ctx) {
     rssMb,
     ratio: null,
     sweep: works,
+    floorText: 'valid runs only (each level: generator on schedule, no failed request)',
     checks,
   };
 }
