@@ -353,7 +353,7 @@ async function main() {
   console.log(`\n${markdown}\n`);
   console.log(`Verdicts, one criterion a line:\n\n${report.verdictTable}\n`);
   for (const r of sweeps) console.log(`Sweep (open loop, latency from each request's due time):\n\n${sweepTable(r.sweep)}\n`);
-  console.log(`CPU seconds per process and phase (/proc/<pid>/stat; MariaDB and RabbitMQ are shared with other sessions):\n\n${cpuReport.seconds}\n`);
+  console.log(`CPU seconds per process and phase (/proc/<pid>/stat; MariaDB and RabbitMQ are shared with other sessions), and each service's RSS at the phase's start → its peak:\n\n${cpuReport.seconds}\n`);
   if (cpuReport.perLike) console.log(`CPU milliseconds per like:\n\n${cpuReport.perLike}\n`);
   console.log(`Settings that changed the services (beyond NODE_ENV=production, LOG_LEVEL=warn, the bench's own databases and broker namespace):`);
   console.log(`  every start: ${JSON.stringify(report.serviceSettings.benchOverrides)}`);

@@ -4,6 +4,9 @@
 // measures each request from the time it was DUE, not from when it went out: a stall in the
 // service shows in every request it delayed, so there is no coordinated omission.
 //
+// Requests due while every socket is busy wait in a queue of its own (their wait is part of their
+// latency); one not sent within the timeout of its due time is given up and counted (`notSent`).
+//
 // Input (env OPEN_LOOP, JSON): { url, rate, seconds, warmupSeconds, sockets, timeoutMs, requestsFile }.
 // requestsFile holds a JSON array of { method, path, headers, body? }; request i is entry i mod length.
 // Output: one IPC message { type: 'result', ... } then exit.
@@ -30,25 +33,61 @@ let measured = 0;
 let completed = 0;
 let lateSends = 0;
 let waitedForSocket = 0;
+let notSent = 0;
 let inFlight = 0;
 let maxInFlight = 0;
+let maxQueued = 0;
+/** Requests due while every socket was busy, oldest first: sent as sockets free up, late. */
+const queue = [];
+/** Index of the queue's oldest entry (an index, not shift(): the queue can hold many thousands). */
+let queueHead = 0;
 let finishedAt = 0;
 let outstanding = 0;
 
-function send(index, dueAt) {
-  const now = performance.now();
+/**
+ * A request falls due: sent now if a socket is free, else queued (its wait counts in its latency,
+ * since latency runs from the due time). One that could not be sent within the timeout of its due
+ * time is given up and counted (`notSent`), so an overloaded service cannot stretch the run forever.
+ */
+function due(index, dueAt) {
   const counted = index >= warmupCount;
-  const spec = requests[index % requests.length];
-  const lag = now - dueAt;
   if (counted) {
     measured++;
+    // How late the generator itself is (its timer ran late), apart from any wait for a socket.
+    const lag = performance.now() - dueAt;
     sendLags.push(lag);
     if (lag > LATE_MS) lateSends++;
-    // Every socket busy: the agent queues it, and its wait counts in its latency (it is late).
-    if (inFlight >= sockets) waitedForSocket++;
   }
-  inFlight++;
   outstanding++;
+  if (inFlight < sockets) {
+    send(index, dueAt, counted);
+    return;
+  }
+  if (counted) waitedForSocket++;
+  queue.push([index, dueAt, counted]);
+  maxQueued = Math.max(maxQueued, queue.length - queueHead);
+}
+
+function sendQueued() {
+  while (queueHead < queue.length && inFlight < sockets) {
+    const [index, dueAt, counted] = queue[queueHead];
+    queue[queueHead++] = undefined;
+    if (performance.now() - dueAt > timeoutMs) {
+      outstanding--;
+      if (counted) {
+        notSent++;
+        failures['not sent within the timeout'] = (failures['not sent within the timeout'] ?? 0) + 1;
+      }
+      continue;
+    }
+    send(index, dueAt, counted);
+  }
+  if (outstanding === 0 && scheduled === total) finish();
+}
+
+function send(index, dueAt, counted) {
+  const spec = requests[index % requests.length];
+  inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
   const headers = { ...spec.headers, 'content-length': String(body?.length ?? 0) };
@@ -68,7 +107,7 @@ function send(index, dueAt) {
         latencies.push(end - dueAt);
       }
     }
-    if (outstanding === 0 && scheduled === total) finish();
+    sendQueued();
   };
   const req = http.request({ agent, host: target.hostname, port: target.port, method: spec.method, path: spec.path, headers }, (res) => {
     res.on('data', () => undefined);
@@ -86,8 +125,9 @@ let startAt = 0;
 function tick() {
   const now = performance.now();
   while (scheduled < total && startAt + scheduled * intervalMs <= now) {
-    send(scheduled, startAt + scheduled * intervalMs);
+    // Counted before the call: a request that completes at once must not see the schedule unfinished.
     scheduled++;
+    due(scheduled - 1, startAt + (scheduled - 1) * intervalMs);
   }
   if (scheduled < total) setTimeout(tick, Math.max(0, startAt + scheduled * intervalMs - performance.now()));
 }
@@ -123,7 +163,9 @@ function finish() {
     sendLagP99Ms: at(lags, 0.99),
     sendLagMaxMs: lags.length ? round(lags[lags.length - 1]) : null,
     waitedForSocket,
+    notSent,
     maxInFlight,
+    maxQueued,
     sockets,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
   });

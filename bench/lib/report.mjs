@@ -65,14 +65,15 @@ const CPU_COLUMNS = [
   ['generator', 'open-loop generator'],
 ];
 
-/** CPU seconds per process per phase, and CPU ms per like where the phase made likes. */
+/** CPU seconds per process per phase (with each service's RSS before → peak), and CPU ms per like where the phase made likes. */
 export function cpuTables(phases) {
-  const seconds = [['Phase', 'wall s', ...CPU_COLUMNS.map(([, name]) => `${name} CPU-s`), 'likes'], []];
+  const seconds = [['Phase', 'wall s', ...CPU_COLUMNS.map(([, name]) => `${name} CPU-s`), 'likes', 'RSS MB main before → peak', 'RSS MB admin before → peak'], []];
   seconds[1] = seconds[0].map(() => '---');
   const perLike = [['Phase', 'likes/s over the phase', ...CPU_COLUMNS.map(([, name]) => `${name} ms/like`), 'all ms/like', 'admin caught up'], []];
   perLike[1] = perLike[0].map(() => '---');
   for (const p of phases) {
-    seconds.push([p.phase, fmt(p.wallSeconds, 1), ...CPU_COLUMNS.map(([key]) => fmt(p.seconds[key], 2)), p.likes ? String(p.likes) : '']);
+    const rss = (name) => (p.rssPeakMb?.[name] === undefined ? '—' : `${fmt(p.rssAtStartMb?.[name])} → ${fmt(p.rssPeakMb[name])}${p.rssPeakExact?.[name] ? '' : ' (sampled)'}`);
+    seconds.push([p.phase, fmt(p.wallSeconds, 1), ...CPU_COLUMNS.map(([key]) => fmt(p.seconds[key], 2)), p.likes ? String(p.likes) : '', rss('main'), rss('admin')]);
     if (p.msPerLike) {
       perLike.push([
         p.phase,
@@ -88,12 +89,12 @@ export function cpuTables(phases) {
 
 /** The sweep's rows: p50/p99 from due time at each share of the measured capacity. */
 export function sweepTable(sweep) {
-  const lines = [['Work', 'capacity/s (closed loop)', 'share', 'offered/s', 'achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'sent > 10 ms late', 'waited for a socket', 'errors']];
+  const lines = [['Work', 'capacity/s (closed loop)', 'share', 'offered/s', 'achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'sent > 10 ms late', 'waited for a socket', 'not sent (timeout)', 'errors']];
   lines.push(lines[0].map(() => '---'));
   for (const work of sweep) {
     for (const level of work.levels) {
       const r = level.result;
-      lines.push([work.work, fmt(work.capacity), `${Math.round(level.share * 100)}%`, fmt(r.offeredRate), fmt(r.achievedRate), fmt(r.p50Ms, 1), fmt(r.p90Ms, 1), fmt(r.p99Ms, 1), fmt(r.p999Ms, 1), fmt(r.maxMs, 1), fmt(r.lateSends), fmt(r.waitedForSocket), fmt(r.errors)]);
+      lines.push([work.work, fmt(work.capacity), `${Math.round(level.share * 100)}%`, fmt(r.offeredRate), fmt(r.achievedRate), fmt(r.p50Ms, 1), fmt(r.p90Ms, 1), fmt(r.p99Ms, 1), fmt(r.p999Ms, 1), fmt(r.maxMs, 1), fmt(r.lateSends), fmt(r.waitedForSocket), fmt(r.notSent), fmt(r.errors)]);
     }
   }
   return markdown(lines);
