@@ -10,8 +10,8 @@
 // Input (env OPEN_LOOP, JSON): { url, rate, seconds, warmupSeconds, sockets, timeoutMs, requestsFile }.
 // requestsFile holds a JSON array of { method, path, headers, body? }; request i is entry i mod length.
 // Output: one IPC message { type: 'result', ... } then exit.
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
+import { RawHttpPool, requestBytes } from './raw-http.mjs';
 
 const settings = JSON.parse(process.env.OPEN_LOOP);
 const { rate, seconds, warmupSeconds, sockets, timeoutMs } = settings;
@@ -20,7 +20,9 @@ const requests = JSON.parse(readFileSync(settings.requestsFile, 'utf8'));
 /** A send this much after its due time means the generator itself fell behind (counted, and judged). */
 const LATE_MS = 10;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, scheduling: 'fifo' });
+const pool = new RawHttpPool({ host: target.hostname, port: target.port, size: sockets, timeoutMs });
+/** Prepared bytes per request spec, made on first use (a list of likes is used once each). */
+const prepared = new Map();
 const intervalMs = 1000 / rate;
 const total = Math.floor(rate * (warmupSeconds + seconds));
 const warmupCount = Math.floor(rate * warmupSeconds);
@@ -59,7 +61,7 @@ function due(index, dueAt) {
     if (lag > LATE_MS) lateSends++;
   }
   outstanding++;
-  if (inFlight < sockets) {
+  if (pool.hasFree()) {
     send(index, dueAt, counted);
     return;
   }
@@ -69,7 +71,7 @@ function due(index, dueAt) {
 }
 
 function sendQueued() {
-  while (queueHead < queue.length && inFlight < sockets) {
+  while (queueHead < queue.length && pool.hasFree()) {
     const [index, dueAt, counted] = queue[queueHead];
     queue[queueHead++] = undefined;
     if (performance.now() - dueAt > timeoutMs) {
@@ -86,15 +88,16 @@ function sendQueued() {
 }
 
 function send(index, dueAt, counted) {
-  const spec = requests[index % requests.length];
+  const at = index % requests.length;
+  let bytes = prepared.get(at);
+  if (!bytes) {
+    bytes = requestBytes(requests[at], pool.hostHeader);
+    // Keep only what will be sent again (the list's one request), not each like's.
+    if (requests.length < 1000) prepared.set(at, bytes);
+  }
   inFlight++;
   maxInFlight = Math.max(maxInFlight, inFlight);
-  const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
-  const headers = { ...spec.headers, 'content-length': String(body?.length ?? 0) };
-  let settled = false;
-  const done = (status, failure) => {
-    if (settled) return;
-    settled = true;
+  pool.request(bytes, (status, failure) => {
     inFlight--;
     outstanding--;
     const end = performance.now();
@@ -107,16 +110,9 @@ function send(index, dueAt, counted) {
         latencies.push(end - dueAt);
       }
     }
-    sendQueued();
-  };
-  const req = http.request({ agent, host: target.hostname, port: target.port, method: spec.method, path: spec.path, headers }, (res) => {
-    res.on('data', () => undefined);
-    res.on('end', () => done(res.statusCode));
-    res.on('error', (err) => done(res.statusCode, err.code ?? err.message));
+    // Off this stack: a connection that failed at once must not recurse through the queue.
+    queueMicrotask(sendQueued);
   });
-  req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
-  req.on('error', (err) => done(undefined, err.code ?? err.message));
-  req.end(body);
 }
 
 let scheduled = 0;
@@ -169,7 +165,7 @@ function finish() {
     sockets,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
   });
-  agent.destroy();
+  pool.destroy();
   process.disconnect();
 }
 
