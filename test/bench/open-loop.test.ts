@@ -66,3 +66,55 @@ test('open loop: a 1 s stall shows in every request due during it', async () => 
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+interface RawPool {
+  hostHeader: string;
+  hasFree(): boolean;
+  request(bytes: Buffer, callback: (status: number | undefined, failure?: string) => void): void;
+  destroy(): void;
+}
+
+test("open loop's HTTP client: frames Content-Length, chunked and 204 answers on one kept-alive connection", async () => {
+  const raw = (await import(pathToFileURL(join(REPO_ROOT, 'bench', 'lib', 'raw-http.mjs')).href)) as {
+    RawHttpPool: new (options: Record<string, unknown>) => RawPool;
+    requestBytes: (spec: Record<string, unknown>, host: string) => Buffer;
+  };
+  const connections = new Set<unknown>();
+  const bodies: string[] = [];
+  const server = http.createServer((req, res) => {
+    connections.add(req.socket);
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk));
+    req.on('end', () => {
+      bodies.push(body);
+      if (req.url === '/chunked') {
+        res.write('x'.repeat(20_000));
+        setTimeout(() => res.end('y'), 20);
+      } else if (req.url === '/empty') {
+        res.statusCode = 204;
+        res.end();
+      } else {
+        res.statusCode = 201;
+        res.end(JSON.stringify({ ok: true, pad: 'z'.repeat(70_000) }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const pool = new raw.RawHttpPool({ host: '127.0.0.1', port, size: 1, timeoutMs: 5000 });
+  const send = (spec: Record<string, unknown>) =>
+    new Promise<[number | undefined, string | undefined]>((resolve) => pool.request(raw.requestBytes(spec, pool.hostHeader), (status, failure) => resolve([status, failure])));
+  try {
+    assert.deepEqual(await send({ method: 'POST', path: '/json', headers: { 'content-type': 'application/json' }, body: '{"a":1}' }), [201, undefined]);
+    assert.deepEqual(await send({ method: 'GET', path: '/chunked' }), [200, undefined]);
+    assert.deepEqual(await send({ method: 'GET', path: '/empty' }), [204, undefined]);
+    assert.deepEqual(await send({ method: 'GET', path: '/json' }), [201, undefined]);
+    assert.deepEqual(bodies, ['{"a":1}', '', '', '']);
+    assert.equal(connections.size, 1, 'one connection, kept alive across the four');
+    assert.ok(pool.hasFree());
+  } finally {
+    pool.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
