@@ -358,9 +358,13 @@ async function main() {
   console.log(`Settings that changed the services (beyond NODE_ENV=production, LOG_LEVEL=warn, the bench's own databases and broker namespace):`);
   console.log(`  every start: ${JSON.stringify(report.serviceSettings.benchOverrides)}`);
   console.log(`  BENCH_SERVICE_ENV: ${Object.keys(BENCH_SERVICE_ENV).length ? JSON.stringify(report.serviceSettings.benchServiceEnv) : 'unset'}`);
+  // Per start: every shared setting that differs from NODE_ENV=production, LOG_LEVEL=warn and the
+  // fixed overrides (its own extra settings, BENCH_SERVICE_ENV, anything else such as NODE_OPTIONS).
+  const base = { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...report.serviceSettings.benchOverrides };
   for (const start of report.serviceStarts) {
+    const changed = Object.fromEntries(Object.entries(start.env).filter(([k, v]) => base[k] !== v));
     const flags = [...new Set([...start.nodeArgs.main, ...start.nodeArgs.admin])];
-    console.log(`  start "${start.label}": ${Object.keys(start.extraEnv).length ? JSON.stringify(start.extraEnv) : 'no extra settings'}${flags.length ? `; node flags ${flags.join(' ')}` : ''}; broker ${start.brokerUrl}; idle RSS main ${start.idleRssMb.main} / admin ${start.idleRssMb.admin} MB`);
+    console.log(`  start "${start.label}": ${Object.keys(changed).length ? JSON.stringify(changed) : 'no other settings'}${flags.length ? `; node flags ${flags.join(' ')}` : ''}; broker ${start.brokerUrl}; idle RSS main ${start.idleRssMb.main} / admin ${start.idleRssMb.admin} MB`);
   }
   console.log('');
   for (const [, key] of SCENARIOS) {

@@ -81,6 +81,8 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     settings: {
       label,
       extraEnv: redact(extraEnv),
+      // Read at the end, so whatever was added to the shared settings on the way (NODE_OPTIONS...) shows.
+      env: redact(Object.fromEntries(Object.entries(common).filter(([k]) => !PER_RUN.has(k)))),
       brokerUrl: redactUrl(brokerUrl),
       nodeArgs: { main: nodeFlags(main.child.spawnargs), admin: nodeFlags(admin.child.spawnargs) },
     },
@@ -94,6 +96,8 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
 }
 
 const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|KEY/i;
+/** Where the run's own databases, broker and ports are: not settings. */
+const PER_RUN = new Set(['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'RABBITMQ_URL', 'AMQP_NAMESPACE']);
 export function redact(env) {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, SECRET.test(k) ? '<redacted>' : /^\w+:\/\//.test(v) ? redactUrl(v) : v]));
 }
