@@ -63,6 +63,13 @@ export function rssChecks(rssMb, limit = RSS_UNDER_LOAD_MB, what = 'peak RSS und
 export function scenarioChecks(result) {
   if (result.skipped) return [];
   if (Array.isArray(result.checks)) return result.checks;
+  // A list of { criterion, value, limit, pass } under `verdicts` (an early style): kept line by line.
+  if (Array.isArray(result.verdicts)) {
+    const lines = result.verdicts.map((v) => ({ criterion: v.limit === undefined ? v.criterion : `${v.criterion} ≤ ${v.limit}`, measured: v.value == null ? 'not measured' : String(v.value), value: v.value ?? null, pass: v.value == null ? null : Boolean(v.pass) }));
+    if (result.pass !== undefined && result.pass !== lines.every((l) => l.pass === true)) lines.push(holds(result.targetText ?? 'scenario passed', result.pass));
+    if (result.errors !== undefined) lines.push(noErrors(result));
+    return lines;
+  }
   if (result.pass !== undefined) return [holds(result.targetText ?? 'scenario passed', result.pass)];
   if (result.target != null) return [atLeast(`ratio to ${result.ratioTo ?? 'its reference'}`, result.ratio, result.target, 'x')];
   return [];
