@@ -156,6 +156,8 @@ async function main() {
   report.cpuProcesses = { ...shared.pids, bench: process.pid, notMeasured: shared.missing };
   /** The phases (RSS, CPU, likes) of the scenario that is running; attached to its result. */
   let scenarioPhases = [];
+  /** Phase ends still settling (see phaseStart). */
+  let phaseEnds = [];
   /** The service starts a scenario ran on (labels into report.serviceStarts). */
   let scenarioStarts = [];
   let currentStart;
@@ -220,7 +222,12 @@ async function main() {
      */
     phaseStart(name, options) {
       const started = beginPhase(name, options);
-      return (endOptions) => started.then((end) => end(endOptions));
+      return (endOptions) => {
+        const ended = started.then((end) => end(endOptions));
+        // A scenario may end a phase without awaiting it: the verdicts wait for it.
+        phaseEnds.push(ended);
+        return ended;
+      };
     },
     /** Messages waiting in one of the run's queues (e.g. 'adminQueue'), read with a passive declare. */
     async queueDepth(name) {
@@ -306,10 +313,12 @@ async function main() {
       if ((id === '2' && !config.rate) || (!report.calibration.insertCommit && ['3', '4', '5', '6', '7'].includes(id))) await calibrateStorage();
       log(`scenario ${label}`);
       scenarioPhases = [];
+      phaseEnds = [];
       scenarioStarts = ctx.services ? [currentStart] : [];
       try {
         if (!ctx.services) await ctx.startServices();
         const result = await run(ctx);
+        await Promise.all(phaseEnds);
         // Every criterion on its own line: the scenario's own, then peak RSS under load per service.
         // A scenario that kept no `rssMb` of its own is judged on its phases' peaks.
         const rssMb = result.rssMb ?? peaksOf(scenarioPhases);
