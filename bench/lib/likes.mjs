@@ -14,20 +14,27 @@ export class LikeTraffic {
    * product sees each user at most once.
    */
   spread(productIds, onLiked) {
-    const capacity = productIds.length * this.tokens.length;
     return [
       {
         method: 'POST',
-        setupRequest: (req) => {
-          const i = this.spreadNext++;
-          if (i >= capacity) throw new Error('out of unique (product, user) pairs: mint more tokens');
-          const productId = productIds[i % productIds.length];
-          const user = Math.floor(i / productIds.length);
-          return { ...req, path: `/api/products/${productId}/like`, headers: { authorization: `Bearer ${this.tokens[user]}` } };
-        },
+        setupRequest: (req) => ({ ...req, ...this.nextSpread(productIds) }),
         ...(onLiked ? { onResponse: (status, body) => status === 200 && onLiked(JSON.parse(body).like.id) } : {}),
       },
     ];
+  }
+
+  /** The next spread like as { path, headers }; shared by closed- and open-loop load. */
+  nextSpread(productIds) {
+    const i = this.spreadNext++;
+    if (i >= productIds.length * this.tokens.length) throw new Error('out of unique (product, user) pairs: mint more tokens');
+    const productId = productIds[i % productIds.length];
+    const user = Math.floor(i / productIds.length);
+    return { path: `/api/products/${productId}/like`, headers: { authorization: `Bearer ${this.tokens[user]}` } };
+  }
+
+  /** `count` spread likes as plain request specs, for the open-loop generator (each used once). */
+  takeSpread(productIds, count) {
+    return Array.from({ length: count }, () => ({ method: 'POST', ...this.nextSpread(productIds) }));
   }
 
   /** Every like on one product, each from a new user. */

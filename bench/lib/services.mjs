@@ -9,6 +9,25 @@ import { ROOT, startChild } from './processes.mjs';
 
 const CLIENT_ADDRESS_SECRET = randomBytes(32).toString('base64url');
 
+/** Settings the bench gives every service start beyond `npm start`'s (recorded in each report). */
+export const BENCH_OVERRIDES = {
+  // The load is a few clients from one address with many users: the per-user and per-address
+  // limits (30 and 120 likes a minute, 120 admin writes) would answer 429s, not measure anything.
+  LIKES_PER_MINUTE_PER_USER: '1000000',
+  LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
+  WRITES_PER_MINUTE: '1000000',
+  // Production requires it (main vouches for client addresses to admin with it); fresh per run.
+  CLIENT_ADDRESS_SECRET: CLIENT_ADDRESS_SECRET,
+  // Scenario 8's searches come from one address too (the list cache is off there, so each is a
+  // search the per-address limit counts: at 120 a minute it answered 429s, not results).
+  SEARCHES_PER_MINUTE_PER_ADDRESS: '1000000',
+  // Scenario 9 opens its 1,000 live streams from one address too.
+  LIVE_STREAMS_PER_ADDRESS: '100000',
+  LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS: '1000000',
+};
+/** BENCH_SERVICE_ENV: extra service settings for experiments (recorded in each report). */
+export const BENCH_SERVICE_ENV = process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {};
+
 /**
  * Starts admin then main (main's development fallback never runs in production, but admin first
  * keeps the order of `npm start`). `extraEnv` is added to both (tracing settings for scenario 6).
@@ -24,18 +43,9 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     DB_PASSWORD: TEST_DB.password,
     RABBITMQ_URL: brokerUrl,
     AMQP_NAMESPACE: namespace,
-    // The load is a few clients from one address with many users: the per-user and per-address
-    // limits (30 and 120 likes a minute, 120 admin writes) would answer 429s, not measure anything.
-    LIKES_PER_MINUTE_PER_USER: '1000000',
-    LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
-    WRITES_PER_MINUTE: '1000000',
-    // Production requires it (main vouches for client addresses to admin with it); fresh per run.
-    CLIENT_ADDRESS_SECRET: CLIENT_ADDRESS_SECRET,
-    // Scenario 9 opens its 1,000 live streams from one address too.
-    LIVE_STREAMS_PER_ADDRESS: '100000',
-    LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS: '1000000',
+    ...BENCH_OVERRIDES,
     // For experiments only (e.g. '{"DB_POOL_SIZE":"20"}'); a recorded run leaves it unset.
-    ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
+    ...BENCH_SERVICE_ENV,
     ...extraEnv,
   };
   common.NODE_OPTIONS = withServiceNodeOptions(common.NODE_OPTIONS); // the images' V8 heap bounds (decision 0026)
@@ -68,6 +78,16 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
   return {
     main,
     admin,
+    // What this start changed, for the report (never secrets: only the settings named here, and the
+    // node flags each process really got).
+    settings: {
+      label,
+      extraEnv: redact(extraEnv),
+      // Read at the end, so whatever was added to the shared settings on the way (NODE_OPTIONS...) shows.
+      env: redact(Object.fromEntries(Object.entries(common).filter(([k]) => !PER_RUN.has(k)))),
+      brokerUrl: redactUrl(brokerUrl),
+      nodeArgs: { main: nodeFlags(main.child.spawnargs), admin: nodeFlags(admin.child.spawnargs) },
+    },
     mainUrl,
     adminUrl,
     async stop() {
@@ -76,3 +96,21 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     },
   };
 }
+
+const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|KEY/i;
+/** Where the run's own databases, broker and ports are: not settings. */
+const PER_RUN = new Set(['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'RABBITMQ_URL', 'AMQP_NAMESPACE']);
+export function redact(env) {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, SECRET.test(k) ? '<redacted>' : /^\w+:\/\//.test(v) ? redactUrl(v) : v]));
+}
+function redactUrl(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<not a URL>';
+  }
+}
+/** The flags node got before the entry file (spawnargs: node, ...flags, entry, ...args). */
+const nodeFlags = (spawnargs) => spawnargs.slice(1, spawnargs.findIndex((a, i) => i > 0 && !a.startsWith('-')));

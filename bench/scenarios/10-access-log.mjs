@@ -3,6 +3,7 @@
 // which the bench writes to bench-results/logs) as a ratio to the same load with it off
 // (ACCESS_LOG_LEVEL=silent), each on freshly started services, back to back.
 import { measure } from '../lib/load.mjs';
+import { atLeast, noErrors } from '../lib/verdicts.mjs';
 
 const ON = { LOG_LEVEL: 'info', ACCESS_LOG_LEVEL: 'info' };
 const OFF = { LOG_LEVEL: 'info', ACCESS_LOG_LEVEL: 'silent' };
@@ -20,7 +21,7 @@ export async function accessLogTax(ctx) {
     ...on,
     ratio: on.rps / off.rps,
     ratioTo: 'same list load, access log off',
-    target: 0.85,
+    checks: [atLeast('throughput, access log on vs off', on.rps / off.rps, 0.85, 'x'), noErrors(on)],
     extra: { offRps: off.rps, offP99Ms: off.p99Ms },
   };
 }

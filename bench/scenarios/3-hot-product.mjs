@@ -2,6 +2,7 @@
 import { measure } from '../lib/load.mjs';
 import { sleep } from '../lib/ports.mjs';
 import { scalar } from '../lib/infra.mjs';
+import { below, noErrors } from '../lib/verdicts.mjs';
 
 export async function hotProduct(ctx) {
   const { config, services, db } = ctx;
@@ -33,9 +34,7 @@ export async function hotProduct(ctx) {
     ...result,
     ratio: likeRate > 0 ? consumedRate / likeRate : null,
     ratioTo: 'like rate (admin applied / main committed)',
-    target: null,
-    pass: caughtUpMs !== null && caughtUpMs < 1000 && result.errors === 0,
-    targetText: 'admin caught up < 1 s after load',
+    checks: [below('admin caught up after the load', caughtUpMs, 1000, 'ms'), noErrors(result)],
     extra: { ...pipeline, likeRate, consumedRate, lagAtEndEvents: lagAtEnd, caughtUpMs, finalMain: atEnd.main, finalAdmin: await adminLikes() },
   };
 }

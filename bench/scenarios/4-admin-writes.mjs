@@ -1,5 +1,6 @@
 // 4. Admin creates and updates (each a transaction with its outbox row), against raw insert-commit.
 import { measure } from '../lib/load.mjs';
+import { noErrors } from '../lib/verdicts.mjs';
 
 export async function adminWrites(ctx) {
   const { config, services } = ctx;
@@ -25,5 +26,5 @@ export async function adminWrites(ctx) {
   const result = await ctx.phase('4-admin', () =>
     measure({ url: services.adminUrl, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds, requests }),
   );
-  return { ...result, ratio: result.rps / ctx.calibration.insertCommit.rps, ratioTo: 'raw insert-commit', target: null };
+  return { ...result, ratio: result.rps / ctx.calibration.insertCommit.rps, ratioTo: 'raw insert-commit', checks: [noErrors(result)] };
 }

@@ -6,6 +6,7 @@
 // local OTLP sink so the exporters do their real work.
 import { startOtlpSink } from '../lib/otlp-sink.mjs';
 import { likesSpread } from './2-likes.mjs';
+import { atLeast, noErrors } from '../lib/verdicts.mjs';
 
 /** Tracing off whatever else is set: the SDK is not even loaded. */
 const TRACING_OFF = { OTEL_SDK_DISABLED: 'true' };
@@ -38,7 +39,7 @@ export async function observabilityTax(ctx) {
       ...traced,
       ratio: traced.rps / off.rps,
       ratioTo: 'same load, tracing off (metrics on in both)',
-      target: 0.85,
+      checks: [atLeast('throughput, tracing 10% vs off', traced.rps / off.rps, 0.85, 'x'), noErrors(traced)],
       extra: { offRps: off.rps, offP99Ms: off.p99Ms, otlpExports: { ...sink.counts }, metricsBytes: scrape.length },
     };
   } finally {

@@ -5,6 +5,7 @@ import { startBrokerProxy } from '../lib/fault-proxy.mjs';
 import { scalar } from '../lib/infra.mjs';
 import { measure } from '../lib/load.mjs';
 import { sleep } from '../lib/ports.mjs';
+import { holds } from '../lib/verdicts.mjs';
 
 export async function brokerOutage(ctx) {
   const { config, db } = ctx;
@@ -27,7 +28,7 @@ export async function brokerOutage(ctx) {
     const adminAtRestore = await adminApplied();
 
     // Nothing but the drain runs now: poll until the outbox is empty and admin has every like.
-    const end = ctx.phaseStart('7-drain');
+    const end = await ctx.phaseStart('7-drain', { perLike: false });
     let drainedMs = null;
     let caughtUpMs = null;
     const total = await mainLikes();
@@ -36,16 +37,18 @@ export async function brokerOutage(ctx) {
       if (caughtUpMs === null && (await adminApplied()) >= total) caughtUpMs = performance.now() - restored;
       await sleep(50);
     }
-    const rss = end();
+    const rss = await end();
     const adminNow = await adminApplied();
     return {
       ...during,
       rssMb: maxRss(before.rssMb, during.rssMb, rss),
       ratio: before.rps > 0 ? during.rps / before.rps : null,
       ratioTo: 'like rate before the outage',
-      target: null,
-      pass: during.errors === 0 && drainedMs !== null && caughtUpMs !== null,
-      targetText: 'no like refused; backlog drains',
+      checks: [
+        holds('no like refused during the cut', during.errors === 0, `${during.errors} refused`),
+        holds('outbox backlog drained after the cut', drainedMs !== null, drainedMs === null ? 'not within 120 s' : `${backlog} rows in ${(drainedMs / 1000).toFixed(1)} s`),
+        holds('admin caught up after the cut', caughtUpMs !== null, caughtUpMs === null ? 'not within 120 s' : `in ${(caughtUpMs / 1000).toFixed(1)} s`),
+      ],
       extra: {
         beforeRps: before.rps,
         backlogRows: backlog,
