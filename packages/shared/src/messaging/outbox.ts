@@ -289,7 +289,7 @@ export class OutboxRelay {
     const stored = row.trace_context ? parseCarrier(row.trace_context) : null;
     const { exchange } = this.options;
     let outcome: 'routed' | 'returned' = 'routed';
-    await withPublishSpan({ exchange, routingKey: row.event_type, messageId: row.event_id, stored }, async (headers, carrierKey) => {
+    await withPublishSpan({ exchange, routingKey: row.event_type, messageId: row.event_id, stored }, async (headers) => {
       const settle = this.returns.expect(row.event_id);
       try {
         // Resolves on the broker's confirm (see armConfirmCrash for the crash point in between).
@@ -302,7 +302,6 @@ export class OutboxRelay {
           timestamp: Math.floor(Date.now() / 1000),
           headers: { ...headers, [COMMITTED_AT_HEADER]: Number(row.committed_at_ms) },
           timeout: this.options.confirmTimeoutMs,
-          ...carrierKey,
         });
       } finally {
         // The return, if any, came before the confirm on the same channel.

@@ -7,13 +7,6 @@ import { suppressTracing } from '@opentelemetry/core';
  */
 const tracer = () => trace.getTracer('@catalogue/messaging');
 
-/**
- * The options key under which the relay hands its trace context along with a publish. Read by
- * nothing since the amqplib instrumentation is gone (docs/decisions/0026); kept until the relay
- * (outbox.ts) stops passing it.
- */
-export const OUTBOX_TRACE_CARRIER = Symbol.for('catalogue.outbox.trace-carrier');
-
 export type TraceCarrier = Record<string, string>;
 
 /** The active trace context as W3C headers (`traceparent`, `tracestate`), or null when there is none. */
@@ -56,11 +49,11 @@ export interface PublishSpanInfo {
  * Publishes inside a PRODUCER span that continues the stored trace, with `traceparent` in the
  * headers handed to `publish`.
  */
-export async function withPublishSpan(info: PublishSpanInfo, publish: (headers: TraceCarrier, carrierKey: { [OUTBOX_TRACE_CARRIER]: TraceCarrier }) => Promise<void>): Promise<void> {
+export async function withPublishSpan(info: PublishSpanInfo, publish: (headers: TraceCarrier) => Promise<void>): Promise<void> {
   // The relay continues traces, it never starts one: a row written outside a traced request
   // (not sampled, or no request at all) is published with no span and no traceparent.
   const parent = info.stored ? propagation.extract(ROOT_CONTEXT, info.stored) : undefined;
-  if (!parent || !sampled(parent)) return untraced(() => publish({}, { [OUTBOX_TRACE_CARRIER]: {} }));
+  if (!parent || !sampled(parent)) return untraced(() => publish({}));
   const span = tracer().startSpan(
     `publish ${info.exchange}`,
     {
@@ -80,7 +73,7 @@ export async function withPublishSpan(info: PublishSpanInfo, publish: (headers: 
   const headers: TraceCarrier = {};
   propagation.inject(active, headers);
   try {
-    await context.with(active, () => publish(headers, { [OUTBOX_TRACE_CARRIER]: { ...headers } }));
+    await context.with(active, () => publish(headers));
   } catch (err) {
     failed(span, err);
     throw err;
