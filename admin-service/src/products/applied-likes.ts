@@ -11,7 +11,7 @@ import type { EntityManager } from 'typeorm';
 /** Records likes as applied; returns how many of them were not applied before. */
 export async function markLikesApplied(tx: EntityManager, likeIds: string[]): Promise<number> {
   if (likeIds.length === 0) return 0;
-  const result = await tx.query('INSERT IGNORE INTO applied_likes (like_id) VALUES ?', [likeIds.map((id) => [id])]);
+  const result: unknown = await tx.query('INSERT IGNORE INTO applied_likes (like_id) VALUES ?', [likeIds.map((id) => [id])]);
   return affectedRows(result);
 }
 
@@ -20,7 +20,7 @@ export async function markLikesApplied(tx: EntityManager, likeIds: string[]): Pr
  * when the like was taken back before or has not been applied.
  */
 export async function markLikeTakenBack(tx: EntityManager, likeId: string): Promise<boolean> {
-  const result = await tx.query('UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL', [likeId]);
+  const result: unknown = await tx.query('UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL', [likeId]);
   return affectedRows(result) > 0;
 }
 

@@ -17,7 +17,7 @@ export class LikesRepository {
    * checked for length before they reach the batch.
    */
   async insertNew(tx: EntityManager, likes: LikeRow[]): Promise<number> {
-    const result = await tx.query('INSERT IGNORE INTO likes (id, product_id, user_id) VALUES ?', [likes.map((l) => [l.id, l.productId, l.userId])]);
+    const result: unknown = await tx.query('INSERT IGNORE INTO likes (id, product_id, user_id) VALUES ?', [likes.map((l) => [l.id, l.productId, l.userId])]);
     return affectedRows(result);
   }
 
@@ -56,7 +56,7 @@ export class LikesRepository {
 
   /** Counts one like off a live product; false when the product is not live. */
   async decrementLiveProduct(tx: EntityManager, productId: number): Promise<boolean> {
-    const result = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [productId]);
+    const result: unknown = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [productId]);
     return affectedRows(result) > 0;
   }
 

@@ -11,7 +11,7 @@ import { affectedRows } from './transaction';
 export async function addLikesToLiveProducts(tx: EntityManager, counts: Map<number, number>): Promise<number> {
   const ids = [...counts.keys()];
   const cases = ids.map(() => 'WHEN ? THEN ?').join(' ');
-  const result = await tx.query(`UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`, [
+  const result: unknown = await tx.query(`UPDATE products SET likes = likes + CASE id ${cases} END WHERE id IN (?) AND deleted_at IS NULL`, [
     ...ids.flatMap((id) => [id, counts.get(id)]),
     ids,
   ]);
