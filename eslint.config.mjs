@@ -54,7 +54,7 @@ export default defineConfig(
   },
 
   {
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    files: ['**/*.test.ts', 'test/**/*.ts', '**/test-support.ts', 'packages/shared/src/testing/**/*.ts'],
     rules: {
       // supertest types every response body as `any`, and tests read fields of it on nearly every
       // line. The shape is checked where it matters: every API test response is validated against
