@@ -1,7 +1,6 @@
 // 1. main's product list, 100 products, against the calibration servers serving the same body.
 // Express hello is measured again right after the list: the list is compared with the mean of the
 // two, so load that other work puts on the machine meanwhile cancels out as far as it can.
-import { calibrateHttp } from '../lib/calibration.mjs';
 import { measure } from '../lib/load.mjs';
 
 export async function productList(ctx) {

@@ -52,7 +52,7 @@ export async function propagation(ctx) {
   }, 1000);
   const started = performance.now();
   let load;
-  let unseen = 0;
+  let unseen;
   try {
     load = await ctx.phase('5-propagation', () =>
       measure({

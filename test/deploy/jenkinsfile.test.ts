@@ -70,7 +70,7 @@ describe('Jenkinsfile', () => {
     const environments = [...jenkinsfile.matchAll(/stage\('Release to ([a-z]+)'\)/g)].map((m) => m[1]!);
     assert.deepEqual([...environments].sort(), readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays')).sort());
     for (const env of environments) {
-      const block = jenkinsfile.slice(jenkinsfile.indexOf(`stage('Release to ${env}')`)).split(/\n        stage\('/)[0]!;
+      const block = jenkinsfile.slice(jenkinsfile.indexOf(`stage('Release to ${env}')`)).split(/\n {8}stage\('/)[0]!;
       assert.match(block, new RegExp(`TARGET = '${env}'`));
       assert.match(block, new RegExp(`KUBECONFIG = credentials\\('catalogue-kubeconfig-${env}'\\)`));
       for (const [stage, step] of [['Provision', 'provision'], ['Migrate', 'migrate'], ['Deploy', 'rollout'], ['Smoke test', 'smoke']]) {
