@@ -92,7 +92,7 @@ describe('Jenkinsfile', () => {
     assert.match(ci, /^npm ci$/m, '.ci/run installs from the lock file');
     assert.match(ci, /^npm test$/m, '.ci/run runs the tests');
     assert.match(ci, /^npm run lint$/m, '.ci/run runs the lint (ESLint and Prettier at zero warnings)');
-    assert.ok(ci.indexOf('npm run lint') < ci.indexOf('npm test'), '.ci/run lints before the long tests');
+    assert.ok(ci.search(/^npm run lint$/m) < ci.search(/^npm test$/m), '.ci/run lints before the long tests');
     for (const command of ["sh 'npm ci'", "sh 'npm run lint'", 'npm test']) assert.ok(jenkinsfile.includes(command), command);
     for (const [, name] of jenkinsfile.matchAll(/npm run ([a-z:-]+)/g)) assert.ok(scripts[name!], `package.json has script ${name}`);
     assert.ok(scripts.test && scripts.lint);
