@@ -73,7 +73,7 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
     await Promise.all([waitForHttp(`${adminUrl}/api/health`, 60_000, admin.alive), waitForHttp(`${mainUrl}/api/health`, 60_000, main.alive)]);
   } catch (err) {
     await Promise.all([main.stop(), admin.stop()]);
-    throw new Error(`services did not start (see bench-results/logs/${label}-*.log): ${err.message}`);
+    throw new Error(`services did not start (see bench-results/logs/${label}-*.log): ${err.message}`, { cause: err });
   }
   return {
     main,

@@ -53,7 +53,7 @@ export async function propagation(ctx) {
   }, 1000);
   const started = performance.now();
   let load;
-  let unseen = 0;
+  let unseen;
   try {
     load = await ctx.phase('5-propagation', () =>
       measure({

@@ -24,9 +24,10 @@ export class UserRevocation1797100000000 implements MigrationInterface {
 }
 
 async function hasColumn(queryRunner: QueryRunner, table: string, column: string): Promise<boolean> {
-  const rows: unknown[] = await queryRunner.query(
+  // QueryRunner.query answers `any`; a SELECT answers an array of rows.
+  const rows = (await queryRunner.query(
     'SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?',
     [table, column],
-  );
+  )) as unknown[];
   return rows.length > 0;
 }

@@ -21,6 +21,7 @@ async function run(): Promise<number> {
   try {
     connection = await amqplib.connect(config.brokerUrl);
   } catch (err) {
+    // eslint-disable-next-line preserve-caught-error -- the cause may name the URL with its password: this error redacts it
     throw new Error(`RabbitMQ at ${redactUrl(config.brokerUrl)} is unreachable: ${(err as Error).message}`);
   }
   connection.on('error', () => undefined);

@@ -153,7 +153,7 @@ for (const [workspace, { roots, build }] of Object.entries(WORKSPACES)) {
 
     if (build) {
       test(`the production build (${build}) compiles every production file and no test or test helper`, () => {
-        const config = ts.getParsedCommandLineOfConfigFile(join(REPO_ROOT, build), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) });
+        const config = ts.getParsedCommandLineOfConfigFile(join(REPO_ROOT, build), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) });
         const compiled = (config?.fileNames ?? []).map((file) => relative(REPO_ROOT, file));
         assert.deepEqual(
           compiled.filter((file) => isTestFile(file)),

@@ -59,7 +59,7 @@ for (const image of IMAGES) {
 
   describe(image.dockerfile, () => {
     test('has no syntax errors or warnings (dockerfile-utils)', () => {
-      const problems = validate(content).map((d) => `${d.range.start.line + 1}: ${d.message}`);
+      const problems = validate(content).map((d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`);
       assert.deepEqual(problems, []);
     });
 

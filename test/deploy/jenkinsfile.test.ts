@@ -70,7 +70,7 @@ describe('Jenkinsfile', () => {
     const environments = [...jenkinsfile.matchAll(/stage\('Release to ([a-z]+)'\)/g)].map((m) => m[1]!);
     assert.deepEqual([...environments].sort(), readdirSync(join(REPO_ROOT, 'deploy/k8s/overlays')).sort());
     for (const env of environments) {
-      const block = jenkinsfile.slice(jenkinsfile.indexOf(`stage('Release to ${env}')`)).split(/\n        stage\('/)[0]!;
+      const block = jenkinsfile.slice(jenkinsfile.indexOf(`stage('Release to ${env}')`)).split(/\n {8}stage\('/)[0]!;
       assert.match(block, new RegExp(`TARGET = '${env}'`));
       assert.match(block, new RegExp(`KUBECONFIG = credentials\\('catalogue-kubeconfig-${env}'\\)`));
       for (const [stage, step] of [['Provision', 'provision'], ['Migrate', 'migrate'], ['Deploy', 'rollout'], ['Smoke test', 'smoke']]) {
@@ -91,6 +91,8 @@ describe('Jenkinsfile', () => {
     const ci = readRepoFile('.ci/run');
     assert.match(ci, /^npm ci$/m, '.ci/run installs from the lock file');
     assert.match(ci, /^npm test$/m, '.ci/run runs the tests');
+    assert.match(ci, /^npm run lint$/m, '.ci/run runs the lint (ESLint and Prettier at zero warnings)');
+    assert.ok(ci.search(/^npm run lint$/m) < ci.search(/^npm test$/m), '.ci/run lints before the long tests');
     for (const command of ["sh 'npm ci'", "sh 'npm run lint'", 'npm test']) assert.ok(jenkinsfile.includes(command), command);
     for (const [, name] of jenkinsfile.matchAll(/npm run ([a-z:-]+)/g)) assert.ok(scripts[name!], `package.json has script ${name}`);
     assert.ok(scripts.test && scripts.lint);

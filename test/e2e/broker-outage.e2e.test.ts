@@ -30,6 +30,7 @@ interface DevEnv {
   DEV_ADMIN: Record<string, string>;
 }
 // The environment `npm start` gives each service (scripts/dev-env.mjs), read from the script itself.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS test loads an ES module synchronously (require(esm), Node 24)
 const dev = require(path.resolve(__dirname, '../../../scripts/dev-env.mjs')) as DevEnv;
 
 const broker = new PrivateRabbitMq();

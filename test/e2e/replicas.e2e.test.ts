@@ -201,7 +201,7 @@ async function throughBalancer(replicas: string[], requests: (() => Promise<Answ
   const statuses: number[] = [];
   for (const send of requests) statuses.push((await send()).status);
   const after = await postsServed(replicas);
-  assert.ok(after.every((count, i) => count > before[i]!), `both replicas answered some of them (before ${before}, after ${after})`);
+  assert.ok(after.every((count, i) => count > before[i]!), `both replicas answered some of them (before ${before.join(', ')}, after ${after.join(', ')})`);
   return statuses;
 }
 

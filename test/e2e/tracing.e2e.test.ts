@@ -17,6 +17,8 @@ after(() => system.stop());
 const OUR_SCOPE = '@catalogue/messaging';
 
 const attr = (span: ReadableSpan, ...names: string[]): unknown => names.map((n) => span.attributes[n]).find((v) => v !== undefined);
+/** A string attribute's value ('' when absent). */
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function byId(): Map<string, ReadableSpan> {
   return new Map(spans.getFinishedSpans().map((s) => [s.spanContext().spanId, s]));
@@ -41,11 +43,11 @@ const describeChain = (chain: ReadableSpan[]) => chain.map((s) => `${SpanKind[s.
 function statementSpans(database: string, statement: RegExp): ReadableSpan[] {
   return spans
     .getFinishedSpans()
-    .filter((s) => s.kind === SpanKind.CLIENT && attr(s, 'db.namespace', 'db.name') === database && statement.test(String(attr(s, 'db.query.text', 'db.statement') ?? '')));
+    .filter((s) => s.kind === SpanKind.CLIENT && attr(s, 'db.namespace', 'db.name') === database && statement.test(text(attr(s, 'db.query.text', 'db.statement'))));
 }
 
 const isServerSpan = (span: ReadableSpan, method: string, path: RegExp) =>
-  span.kind === SpanKind.SERVER && attr(span, 'http.request.method', 'http.method') === method && path.test(String(attr(span, 'url.path', 'http.target') ?? ''));
+  span.kind === SpanKind.SERVER && attr(span, 'http.request.method', 'http.method') === method && path.test(text(attr(span, 'url.path', 'http.target')));
 
 const ours = (span: ReadableSpan, kind: SpanKind) => span.instrumentationScope.name === OUR_SCOPE && span.kind === kind;
 
@@ -140,7 +142,7 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     const before = spans.getFinishedSpans().length;
     await request(system.main.app).get('/metrics').expect(200);
     await request(system.main.app).get('/ready').expect(200);
-    const probes = spans.getFinishedSpans().slice(before).filter((s) => s.kind === SpanKind.SERVER && /\/(metrics|ready)$/.test(String(attr(s, 'url.path', 'http.target') ?? '')));
+    const probes = spans.getFinishedSpans().slice(before).filter((s) => s.kind === SpanKind.SERVER && /\/(metrics|ready)$/.test(text(attr(s, 'url.path', 'http.target'))));
     assert.deepEqual(probes, []);
   });
 });

@@ -19,7 +19,7 @@ let braked: MainUnderTest;
 let admin: AdminUnderTest;
 
 /** Many products with long titles, written by the database itself in one statement. */
-async function fill(dataSource: MainUnderTest['dataSource'] | AdminUnderTest['db'], columns: string): Promise<void> {
+async function fill(dataSource: MainUnderTest['dataSource'], columns: string): Promise<void> {
   await dataSource.query('SET SESSION max_recursive_iterations = 1000000');
   await dataSource.query(
     `INSERT INTO products (${columns}) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)

@@ -77,6 +77,7 @@ export function installResponseCheck(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Test = require('supertest/lib/test.js') as { prototype: SupertestTest & { [INSTALLED]?: true } };
   if (Test.prototype[INSTALLED]) return;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the Test as `this`
   const original = Test.prototype.assert;
   Test.prototype.assert = function (this: SupertestTest, error, res, fn) {
     original.call(this, error, res, (err, result) => {

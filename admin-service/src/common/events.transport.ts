@@ -111,7 +111,7 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
       const handler = this.getHandlerByPattern(pattern);
       if (!handler) continue;
       handlers[pattern] = async (event, tx) => {
-        const result = await handler(event, new EventsContext([tx, event]));
+        const result: unknown = await handler(event, new EventsContext([tx, event]));
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
       };
     }
@@ -124,7 +124,7 @@ export class EventsTransport extends Server implements CustomTransportStrategy {
       const handler = this.getHandlerByPattern(batchOf(pattern));
       if (!handler) continue;
       handlers[pattern] = async (events, tx) => {
-        const result = await handler(events, new EventsContext([tx, events]));
+        const result: unknown = await handler(events, new EventsContext([tx, events]));
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
       };
     }

@@ -112,7 +112,7 @@ export class OperationsService implements OnModuleDestroy {
 
   private async queueDepth(service: string, queue: string): Promise<DeadLetterQueue> {
     try {
-      const channel = (this.channel ??= this.messaging.broker.createChannel('operations', async () => undefined));
+      const channel = (this.channel ??= this.messaging.broker.createChannel('operations', () => Promise.resolve()));
       // The wrapper refuses calls until its channel is open, so wait for that within the same deadline.
       const checked = await withTimeout(
         channel.waitForConnect().then(() => channel.checkQueue(queue)),
@@ -150,7 +150,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
       (err: unknown) => {
         clearTimeout(timer);
-        reject(err);
+        reject(err instanceof Error ? err : new Error('the broker call failed', { cause: err }));
       },
     );
   });

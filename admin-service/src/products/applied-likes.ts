@@ -25,7 +25,7 @@ export function markLikesAppliedStatement(likeIds: readonly string[]): Statement
  * when the like was taken back before or has not been applied.
  */
 export async function markLikeTakenBack(tx: EntityManager, likeId: string): Promise<boolean> {
-  const result = await tx.query('UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL', [likeId]);
+  const result: unknown = await tx.query('UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL', [likeId]);
   return affectedRows(result) > 0;
 }
 

@@ -87,7 +87,7 @@ export class ProductsRepository {
 
   /** Returns the product and its new version, or undefined when there is no live product with that id. */
   async update(tx: EntityManager, id: number, input: ProductInput): Promise<(Product & { version: number }) | undefined> {
-    const result = await tx.query('UPDATE products SET title = ?, image = ?, version = version + 1 WHERE id = ? AND deleted_at IS NULL', [input.title, input.image, id]);
+    const result: unknown = await tx.query('UPDATE products SET title = ?, image = ?, version = version + 1 WHERE id = ? AND deleted_at IS NULL', [input.title, input.image, id]);
     if (affectedRows(result) === 0) return undefined;
     const rows: (Product & { version: number })[] = await tx.query(`SELECT ${COLUMNS}, version FROM products WHERE id = ?`, [id]);
     return rows[0];
@@ -95,7 +95,7 @@ export class ProductsRepository {
 
   /** Returns the version the deletion gave the product, or undefined when it was not live. */
   async softDelete(tx: EntityManager, id: number): Promise<number | undefined> {
-    const result = await tx.query('UPDATE products SET deleted_at = NOW(3), version = version + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
+    const result: unknown = await tx.query('UPDATE products SET deleted_at = NOW(3), version = version + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
     if (affectedRows(result) === 0) return undefined;
     const rows: { version: number }[] = await tx.query('SELECT version FROM products WHERE id = ?', [id]);
     return rows[0]?.version;
@@ -116,19 +116,19 @@ export class ProductsRepository {
 
   /** Counts one like off a live product (never below zero). */
   async removeLike(tx: EntityManager, id: number): Promise<boolean> {
-    const result = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [id]);
+    const result: unknown = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [id]);
     return affectedRows(result) > 0;
   }
 
   /** Forgets a like kept aside as unmatched; true when it was one (it was then never counted). */
   async forgetUnmatchedLike(tx: EntityManager, likeId: string): Promise<boolean> {
-    const result = await tx.query('DELETE FROM unmatched_likes WHERE event_id = ?', [likeId]);
+    const result: unknown = await tx.query('DELETE FROM unmatched_likes WHERE event_id = ?', [likeId]);
     return affectedRows(result) > 0;
   }
 
   /** True when a live product took the like. */
   async addLike(tx: EntityManager, id: number): Promise<boolean> {
-    const result = await tx.query('UPDATE products SET likes = likes + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
+    const result: unknown = await tx.query('UPDATE products SET likes = likes + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
     return affectedRows(result) > 0;
   }
 
@@ -180,7 +180,7 @@ export class ProductsRepository {
    * whatever main holds; undefined when there is no such product.
    */
   async bumpVersion(tx: EntityManager, id: number, atLeastVersion: number): Promise<ProductSnapshotRow | undefined> {
-    const result = await tx.query('UPDATE products SET version = GREATEST(version + 1, ?) WHERE id = ?', [atLeastVersion, id]);
+    const result: unknown = await tx.query('UPDATE products SET version = GREATEST(version + 1, ?) WHERE id = ?', [atLeastVersion, id]);
     if (affectedRows(result) === 0) return undefined;
     const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null }[] = await tx.query(
       'SELECT id, title, image, version, likes, deleted_at FROM products WHERE id = ?',

@@ -50,7 +50,7 @@ export class UsersRepository {
   /** Inserts the users whose email is not taken yet; returns how many were new. */
   async insertMissing(users: NewUser[]): Promise<number> {
     if (users.length === 0) return 0;
-    const result = await this.dataSource.query(
+    const result: unknown = await this.dataSource.query(
       `INSERT IGNORE INTO users (email, name) VALUES ${users.map(() => '(?, ?)').join(', ')}`,
       users.flatMap((u) => [u.email, u.name]),
     );
@@ -68,7 +68,7 @@ export class UsersRepository {
 
   /** Sets a password and role only where none is set yet, so running the seed again changes nothing. */
   async setInitialCredentials(email: string, passwordHash: string, role: Role): Promise<boolean> {
-    const result = await this.dataSource.query('UPDATE users SET password_hash = ?, role = ? WHERE email = ? AND password_hash IS NULL', [passwordHash, role, email]);
+    const result: unknown = await this.dataSource.query('UPDATE users SET password_hash = ?, role = ? WHERE email = ? AND password_hash IS NULL', [passwordHash, role, email]);
     return affectedRows(result) > 0;
   }
 

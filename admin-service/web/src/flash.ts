@@ -7,7 +7,7 @@ import { createContext, useContext } from 'react';
  */
 export interface Flash {
   message: string | null;
-  show(message: string | null): void;
+  show: (message: string | null) => void;
 }
 
 export const FlashContext = createContext<Flash>({ message: null, show: () => undefined });

@@ -13,11 +13,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const { status, body } = toErrorResponse(err);
+    // Express types req.route as `any`: it is the matched route (its template in `path`), if any.
+    const route = (req.route as { path?: string } | undefined)?.path;
     res.locals.errorCode = body.code;
     if (status >= 500) {
       // Our own errors (a dependency down) are expected states, not bugs: no stack needed.
-      if (err instanceof AppError) logger.warn({ code: body.code, method: req.method, route: req.route?.path }, body.message);
-      else logger.error({ err, method: req.method, route: req.route?.path }, 'request failed');
+      if (err instanceof AppError) logger.warn({ code: body.code, method: req.method, route }, body.message);
+      else logger.error({ err, method: req.method, route }, 'request failed');
     }
     // RFC 6750: a 401 names the scheme the caller should use.
     if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer');

@@ -61,7 +61,7 @@ export class LikesRepository {
 
   /** Counts one like off a live product; false when the product is not live. */
   async decrementLiveProduct(tx: EntityManager, productId: number): Promise<boolean> {
-    const result = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [productId]);
+    const result: unknown = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [productId]);
     return affectedRows(result) > 0;
   }
 

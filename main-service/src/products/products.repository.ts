@@ -68,7 +68,7 @@ export class ProductsRepository {
 
   /** Inserts a product seen for the first time; false when a row (live or tombstone) already exists. */
   async insertIfAbsent(tx: EntityManager, product: ProductSnapshot): Promise<boolean> {
-    const result = await tx.query('INSERT IGNORE INTO products (id, title, image, version) VALUES (?, ?, ?, ?)', [
+    const result: unknown = await tx.query('INSERT IGNORE INTO products (id, title, image, version) VALUES (?, ?, ?, ?)', [
       product.id,
       product.title,
       product.image,
@@ -79,7 +79,7 @@ export class ProductsRepository {
 
   /** A tombstone for a product deleted before main ever saw it. */
   async insertTombstoneIfAbsent(tx: EntityManager, id: number, version: number): Promise<boolean> {
-    const result = await tx.query("INSERT IGNORE INTO products (id, title, image, version, deleted_at) VALUES (?, '', '', ?, UTC_TIMESTAMP(3))", [id, version]);
+    const result: unknown = await tx.query("INSERT IGNORE INTO products (id, title, image, version, deleted_at) VALUES (?, '', '', ?, UTC_TIMESTAMP(3))", [id, version]);
     return affectedRows(result) === 1;
   }
 

@@ -58,7 +58,7 @@ export class RevokedUsers {
   static async apply(tx: EntityManager, change: { userId: string; tokenVersion: number; disabled: boolean }): Promise<void> {
     // Two portable statements rather than MySQL-deprecated VALUES() in ON DUPLICATE KEY UPDATE; a
     // later version always wins, so events applied out of order end in the newest state.
-    const inserted = await tx.query('INSERT IGNORE INTO user_revocations (user_id, token_version, disabled, changed_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
+    const inserted: unknown = await tx.query('INSERT IGNORE INTO user_revocations (user_id, token_version, disabled, changed_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
       change.userId,
       change.tokenVersion,
       change.disabled ? 1 : 0,

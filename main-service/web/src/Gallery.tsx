@@ -8,14 +8,14 @@ import { usePaging } from './paging';
 interface Props {
   session: Session | null;
   /** The API refused the token: the app ends the session and asks to sign in again. */
-  onSessionEnded(): void;
+  onSessionEnded: () => void;
   /** Someone not signed in pressed Like: the app opens the sign-in form, then hands the like back. */
-  onWantsSignIn(productId: number): void;
+  onWantsSignIn: (productId: number) => void;
   /** A like asked for before signing in, to make now that there is a session. */
   pendingLike: number | null;
-  onPendingLikeDone(): void;
+  onPendingLikeDone: () => void;
   /** Says something once to screen readers (the app's polite live region). */
-  announce(text: string): void;
+  announce: (text: string) => void;
 }
 
 const FALLBACK_SECONDS = 15;

@@ -7,7 +7,7 @@ interface Props {
   signedIn: boolean;
   /** Why the last like or unlike of this product failed, if it did. */
   error: string | null;
-  onToggleLike(product: Product): void;
+  onToggleLike: (product: Product) => void;
 }
 
 /** The id of a product's like button, so focus can be put back on it (after signing in, say). */

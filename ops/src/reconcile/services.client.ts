@@ -55,7 +55,7 @@ export class ServicesClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new Error(`${service} at ${new URL(base).origin} is unreachable: ${(err as Error).message}`);
+      throw new Error(`${service} at ${new URL(base).origin} is unreachable: ${(err as Error).message}`, { cause: err });
     }
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {

@@ -10,7 +10,7 @@ interface Props {
   /** Empty alternative text: the title is already beside the picture (a table row). */
   decorative?: boolean;
   /** Told whether the picture loaded (true) or not (false), e.g. for a note under a preview. */
-  onLoadResult?(loaded: boolean): void;
+  onLoadResult?: (loaded: boolean) => void;
   /** `eager` for small pictures that are all needed at once (a table's thumbnails). */
   loading?: 'lazy' | 'eager';
 }

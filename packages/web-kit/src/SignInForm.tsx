@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError, messageOf } from './api';
 
 interface Props {
-  onSignIn(email: string, password: string): Promise<unknown>;
+  onSignIn: (email: string, password: string) => Promise<unknown>;
   title?: string;
   onCancel?: () => void;
   /** Said above the fields, e.g. why the person is asked to sign in (again). */
@@ -30,7 +30,7 @@ export function SignInForm({ onSignIn, title = 'Sign in', onCancel, notice }: Pr
   }
 
   return (
-    <form className="card sign-in" onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
+    <form className="card sign-in" onSubmit={(event) => void submit(event)} aria-labelledby={`${id}-title`} noValidate>
       <h2 id={`${id}-title`}>{title}</h2>
       {notice && (
         <p className="notice" role="status" id={`${id}-notice`}>

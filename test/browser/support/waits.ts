@@ -26,6 +26,6 @@ export async function eventuallyOnPage(page: Page, check: () => Promise<boolean 
       .locator('body')
       .innerText({ timeout: 2000 })
       .catch((reason: unknown) => `(the page's text could not be read: ${(reason as Error).message})`);
-    throw new Error(`${(err as Error).message}\nthe page showed:\n${shown.slice(0, 2000)}`);
+    throw new Error(`${(err as Error).message}\nthe page showed:\n${shown.slice(0, 2000)}`, { cause: err });
   }
 }

@@ -203,7 +203,7 @@ export class ClusterSystem {
   async waitForQuiescence(timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let quietSince: number | undefined;
-    let last = '';
+    let last: string;
     for (;;) {
       try {
         const outbox = await this.outboxRows();

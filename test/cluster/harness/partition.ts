@@ -55,7 +55,7 @@ async function nft(args: string[], stdin?: string): Promise<void> {
       child.stdin?.end(stdin);
     });
   } catch (err) {
-    if ((err as Error).message.includes('ENOENT')) throw new Error('nft is missing: install Debian nftables (.ci/run does) to cut a broker node off');
+    if ((err as Error).message.includes('ENOENT')) throw new Error('nft is missing: install Debian nftables (.ci/run does) to cut a broker node off', { cause: err });
     throw err;
   }
 }

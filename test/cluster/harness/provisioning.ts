@@ -50,7 +50,7 @@ export async function provisionCluster(target: ProvisionTarget): Promise<Record<
     await run(process.execPath, [path.join(REPO, 'migrations/dist/provision.js')], { env, timeout: 120_000 });
   } catch (err) {
     const failed = err as { stdout?: string; stderr?: string };
-    throw new Error(`provisioning failed: ${failed.stderr || failed.stdout || (err as Error).message}`);
+    throw new Error(`provisioning failed: ${failed.stderr || failed.stdout || (err as Error).message}`, { cause: err });
   }
   const serviceEnv = (service: 'main' | 'admin') => ({
     DB_USER: users[service].db.user,

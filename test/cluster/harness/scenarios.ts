@@ -167,7 +167,7 @@ const redisStopped: ClusterScenario = {
   fullAvailability: true,
   async inject(system, workload) {
     const stoppedAt = Date.now();
-    let healedAt = stoppedAt;
+    let healedAt: number;
     await system.redis.stop();
     try {
       await whileLikesAccepted(workload, 150);

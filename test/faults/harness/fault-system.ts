@@ -129,7 +129,7 @@ export class FaultSystem {
   async waitForHealthy(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (const service of [this.main, this.admin]) {
-      let last = '';
+      let last: string;
       for (;;) {
         try {
           // The detailed report: readiness needs only the database, a fault needs the broker too.
@@ -182,7 +182,7 @@ export class FaultSystem {
   async waitForQuiescence(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let quietSince: number | undefined;
-    let last = '';
+    let last: string;
     for (;;) {
       try {
         const outbox = await this.outboxRows();

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { check, formatVerdict, type Verdict } from './checker';
 import { Evidence } from './evidence';
 import type { FaultSystem } from './fault-system';
@@ -98,7 +99,7 @@ export async function runScenario(system: FaultSystem, workload: Workload, scena
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       passed: error === undefined,
-      error: error === undefined ? undefined : String((error as Error).stack ?? error),
+      error: error === undefined ? undefined : (error instanceof Error ? (error.stack ?? error.message) : inspect(error)),
       evidence: evidence.items,
       verdict,
       logs: error === undefined ? undefined : { main: system.main.tail(150), admin: system.admin.tail(150) },
@@ -149,7 +150,7 @@ export async function adminBeforeMainEverStarted(system: FaultSystem, workload: 
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       passed: error === undefined,
-      error: error === undefined ? undefined : String((error as Error).stack ?? error),
+      error: error === undefined ? undefined : (error instanceof Error ? (error.stack ?? error.message) : inspect(error)),
       evidence: evidence.items,
       verdict,
       history: { from: 0, to: workload.history.operations.length, summary: workload.summary(), operations: workload.history.operations },

@@ -126,7 +126,7 @@ export function ProductFormPage() {
         </div>
       )}
       {loading.state === 'ready' && (
-        <form className="card product-form" onSubmit={submit} noValidate>
+        <form className="card product-form" onSubmit={(event) => void submit(event)} noValidate>
           {error && (
             <p className="error" role="alert">
               {error}

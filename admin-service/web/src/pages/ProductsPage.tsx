@@ -191,7 +191,7 @@ export function ProductsPage() {
                   <td>
                     {confirming === product.id ? (
                       <div className="actions" role="group" aria-label={`Confirm deleting ${product.title}`}>
-                        <button type="button" className="danger" onClick={() => remove(product)}>
+                        <button type="button" className="danger" onClick={() => void remove(product)}>
                           Yes, delete
                         </button>
                         <button type="button" onClick={() => setConfirming(null)}>

@@ -6,7 +6,7 @@ import { endKeepAliveWhileClosing } from './closing';
 import { applyServerTimeouts } from './security';
 
 /** A server whose answers take a while, and a keep-alive client that keeps sending on one connection. */
-async function busyServer(): Promise<{ server: http.Server; get(): Promise<string | undefined>; received(): Promise<void> }> {
+async function busyServer(): Promise<{ server: http.Server; get: () => Promise<string | undefined>; received: () => Promise<void> }> {
   const server = applyServerTimeouts(http.createServer((_req, res) => setTimeout(() => res.end('ok'), 200)));
   const received = () => new Promise<void>((resolve) => server.once('request', () => resolve()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

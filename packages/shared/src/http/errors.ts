@@ -73,6 +73,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       return { status: 415, body: { code: 'unsupported_encoding', message: 'the request body encoding is not supported' } };
     case 'request.aborted':
       return { status: 400, body: { code: 'request_aborted', message: 'the request was aborted' } };
+    case undefined: // not a body-parser error
     default:
       break;
   }

@@ -226,8 +226,8 @@ function invalid(field: string, reason: string): AppError {
   return AppError.validation([{ field, reason }], 'the query is not valid');
 }
 
-function pick(query: Record<string, unknown>, names: string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
+function pick(query: Record<string, unknown>, names: string[]): Record<string, string | number> {
+  const picked: Record<string, string | number> = {};
   for (const name of names) {
     const value = single(query[name]);
     if (value !== undefined) picked[name] = typeof value === 'string' || typeof value === 'number' ? value : Number.NaN;

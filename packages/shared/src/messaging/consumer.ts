@@ -77,7 +77,7 @@ export class EventConsumer {
     this.batcher = new MicroBatcher({ maxBatch: Math.max(1, options.prefetch), maxConcurrent: 3, run: (items) => this.applyBatch(items) });
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
     this.stopping = false;
     this.channel = this.options.broker.createChannel(`consumer:${this.queue}`, async (channel) => {
       await prepareTopology(channel, this.options.topology, {
@@ -99,6 +99,7 @@ export class EventConsumer {
     });
     // Resolves once connected; the service starts serving before that, so don't wait here.
     void this.channel.waitForConnect().catch(() => undefined);
+    return Promise.resolve();
   }
 
   /** Resolves once the consumer is subscribed to its queue. */
@@ -132,13 +133,14 @@ export class EventConsumer {
   /** One delivery, inside a CONSUMER span that continues the publisher's trace. */
   private handle(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
     const { exchange, routingKey } = message.fields;
-    const { messageId, headers } = message.properties;
+    const { headers } = message.properties;
+    const messageId = textProperty(message.properties.messageId);
     return withConsumeSpan({ queue: this.queue, exchange, routingKey, messageId, headers }, () => this.process(message, delivery));
   }
 
   private async process(message: ConsumeMessage, delivery: DeliveryChannel): Promise<void> {
     const started = performance.now();
-    const typeHint = message.properties.type ?? 'unknown';
+    const typeHint = textProperty(message.properties.type) ?? 'unknown';
     this.options.observer?.delivered?.({ type: typeHint, redelivered: message.fields.redelivered });
     let raw: unknown;
     try {
@@ -247,7 +249,7 @@ export class EventConsumer {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.runInTransaction(async (tx) => {
-          const inserted = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES (?, ?)', [event.id, event.type]);
+          const inserted: unknown = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES (?, ?)', [event.id, event.type]);
           if (affectedRows(inserted) === 0) return 'duplicate' as const;
           await handler(event, tx);
           return 'applied' as const;
@@ -338,4 +340,9 @@ export function publishConfirmed(
       reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
+}
+
+/** amqplib types message properties as `any`; a publisher we do not control may send anything there. */
+function textProperty(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

@@ -25,7 +25,7 @@ export type CrashHook = (point: CrashPoint) => void;
 export const noCrash: CrashHook = () => undefined;
 
 /** A hook that exits the process at `armed` the first time it is reached. */
-export function crashAt(armed: CrashPoint | undefined, exit: (code: number) => never = process.exit): CrashHook {
+export function crashAt(armed: CrashPoint | undefined, exit: (code: number) => never = (code) => process.exit(code)): CrashHook {
   if (!armed) return noCrash;
   return (point) => {
     if (point === armed) {

@@ -72,7 +72,7 @@ export function describeDeadLetter(queue: string, message: GetMessage): DeadLett
   const headers: MessagePropertyHeaders = message.properties.headers ?? {};
   const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as XDeath[]) : [];
   const first = deaths[deaths.length - 1];
-  const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : Buffer.isBuffer(value) ? value.toString('utf8') : String(value));
+  const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value));
   const ours = text(headers[DEAD_LETTER_REASON_HEADER]) !== undefined;
   return {
     queue,
@@ -163,6 +163,17 @@ async function fetchAll(channel: Channel, queue: string, max = 10_000): Promise<
   return messages;
 }
 
+/** The properties a replay keeps from the dead-lettered message. */
+interface CopiedProperties {
+  contentType?: string;
+  contentEncoding?: string;
+  messageId?: string;
+  type?: string;
+  timestamp?: number;
+  correlationId?: string;
+  appId?: string;
+}
+
 /** A confirm channel of its own, so a publish the broker refuses never closes the reading channel. */
 class Publisher {
   closed = false;
@@ -177,7 +188,7 @@ class Publisher {
       this.closed = true;
     });
     channel.on('return', (message: { properties: { headers?: MessagePropertyHeaders } }) => {
-      const id = message.properties.headers?.[REPLAY_ID_HEADER];
+      const id: unknown = message.properties.headers?.[REPLAY_ID_HEADER];
       if (typeof id === 'string') this.returned.add(id);
     });
   }
@@ -191,7 +202,8 @@ class Publisher {
     // Committed for delivery again now: the consumer's lag starts here, not at the first publish.
     const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue, [COMMITTED_AT_HEADER]: Date.now() };
     for (const name of DEAD_LETTER_HEADERS) delete headers[name];
-    const { properties } = message;
+    // amqplib types these properties as `any`: they are copied through as the broker gave them.
+    const properties: CopiedProperties = message.properties;
     await new Promise<void>((resolve, reject) => {
       const onClose = () => done(new Error(`the broker closed the channel (does exchange "${exchange}" exist?)`));
       const timer = setTimeout(() => done(new Error('publish confirm timed out')), timeoutMs);
@@ -199,7 +211,7 @@ class Publisher {
         clearTimeout(timer);
         this.channel.removeListener('close', onClose);
         if (err && this.closed) reject(new Error(`the broker closed the channel (does exchange "${exchange}" exist?)`));
-        else if (err) reject(err instanceof Error ? err : new Error(`the broker refused the message (${String(err)})`));
+        else if (err) reject(err instanceof Error ? err : new Error(`the broker refused the message (${JSON.stringify(err)})`));
         else resolve();
       };
       this.channel.once('close', onClose);

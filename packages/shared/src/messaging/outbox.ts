@@ -143,9 +143,10 @@ export class OutboxRelay {
     this.unroutableRetry = options.unroutableRetry ?? DEFAULT_UNROUTABLE_RETRY;
     // A setup function runs on every (re)connection's new channel, where the returns (and, with a
     // crash point armed, the confirms) arrive.
-    options.channel.addSetup(async (channel: ConfirmChannel) => {
+    options.channel.addSetup((channel: ConfirmChannel) => {
       this.returns.watch(channel);
       armConfirmCrash(channel, this.crash);
+      return Promise.resolve();
     }).catch((err: unknown) => {
       options.logger.warn({ err: (err as Error).message }, 'could not watch the publishing channel for returned messages');
     });
@@ -261,7 +262,7 @@ export class OutboxRelay {
       throw err;
     });
     // Thrown after the commit, so the rows that were confirmed stay marked sent.
-    if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
+    if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error('the broker refused a publish', { cause: outcome.error });
     return outcome.claimed;
   }
 

@@ -164,7 +164,8 @@ export function passwordMatches(stored: { password_hash: string; hashing_algorit
 /** What differs between a queue's arguments and the wanted ones, with numbers compared as numbers. */
 function argumentDifferences(actual: Record<string, unknown>, wanted: Record<string, string | number>): string[] {
   const keys = new Set([...Object.keys(actual), ...Object.keys(wanted)]);
-  return [...keys].filter((key) => String(actual[key] ?? '') !== String(wanted[key] ?? '')).map((key) => `${key}: ${JSON.stringify(actual[key] ?? null)} instead of ${JSON.stringify(wanted[key] ?? null)}`);
+  const text = (value: unknown) => (value == null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+  return [...keys].filter((key) => text(actual[key]) !== text(wanted[key])).map((key) => `${key}: ${JSON.stringify(actual[key] ?? null)} instead of ${JSON.stringify(wanted[key] ?? null)}`);
 }
 
 /** Removes a broker user (tests clean up after themselves). */

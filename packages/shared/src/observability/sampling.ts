@@ -69,7 +69,7 @@ export class IngressSampler implements Sampler {
     if (!parent || !isSpanContextValid(parent)) return this.rootSampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     if (parent.isRemote && spanKind === SpanKind.SERVER) return this.ownDraw();
     if (!this.policy.parentBased) return this.rootSampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
-    return { decision: (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+    return { decision: (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
   }
 
   private ownDraw(): SamplingResult {

@@ -44,7 +44,7 @@ export async function connectDatabaseWithRetry(dataSource: DataSource, logger: L
       const waited = Date.now() - started;
       const reason = (err as { code?: string }).code ?? (err as Error).message;
       if (options.maxWaitMs !== undefined && waited >= options.maxWaitMs) {
-        throw new Error(`${target} is unreachable: ${reason}`);
+        throw new Error(`${target} is unreachable: ${reason}`, { cause: err });
       }
       const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
       // A refused login retries too: with DB_SECRET_ID each attempt may bring the secret's newer value.
