@@ -36,6 +36,7 @@ export async function openLoop({ url, rate, seconds, warmupSeconds, requests, so
         reject(new Error(`open-loop generator exited (${code}) before reporting; see bench-results/logs/open-loop.log`));
       });
     });
+    // eslint-disable-next-line no-unused-vars -- the message's type is dropped from the figures
     const { type, cpuSeconds, ...figures } = result;
     return { mode: 'open-loop', rps: figures.achievedRate, total: figures.completed, ...figures, generatorCpuSeconds: cpuSeconds };
   } finally {

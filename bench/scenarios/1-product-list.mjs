@@ -3,7 +3,6 @@
 // two, so load that other work puts on the machine meanwhile cancels out as far as it can.
 // With `--rate N`, the list is offered N requests a second open loop instead (no floor on
 // throughput then: the figures are the latencies from each request's due time).
-import { calibrateHttp } from '../lib/calibration.mjs';
 import { measure } from '../lib/load.mjs';
 import { openLoop } from '../lib/open-loop.mjs';
 import { atLeast, noErrors, onSchedule } from '../lib/verdicts.mjs';

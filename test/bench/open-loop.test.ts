@@ -84,7 +84,7 @@ test("open loop's HTTP client: frames Content-Length, chunked and 204 answers on
   const server = http.createServer((req, res) => {
     connections.add(req.socket);
     let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk));
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
       bodies.push(body);
       if (req.url === '/chunked') {

@@ -41,10 +41,11 @@ export interface AddressPaging {
   pageNumber: number | undefined;
   /** Previous is the history entry before this one (otherwise it can only offer the first page). */
   previousIsBack: boolean;
-  goNext(nextApiUrl: string): void;
-  goPrevious(): void;
+  // Function-typed properties, not methods: they close over the hook's state and are passed around unbound.
+  goNext: (nextApiUrl: string) => void;
+  goPrevious: () => void;
   /** Changes the address (a new search or sort) and starts again at the first page. */
-  firstPageWith(change: (next: URLSearchParams) => void): void;
+  firstPageWith: (change: (next: URLSearchParams) => void) => void;
   /** The list's title: it takes the focus once the page that Next or Previous asked for is shown. */
   landing: RefObject<HTMLHeadingElement | null>;
 }

@@ -127,7 +127,7 @@ export async function withConsumeSpan<T>(info: ConsumeSpanInfo, work: (span: Spa
 /** Whether the context carries a span (local or from a message) that its trace records. */
 function sampled(ctx: Context): boolean {
   const span = trace.getSpanContext(ctx);
-  return span !== undefined && isSpanContextValid(span) && (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  return span !== undefined && isSpanContextValid(span) && (span.traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
 function failed(span: Span, err: unknown): void {
