@@ -32,7 +32,12 @@ async function reader() {
   const feed = new ProductChangesRepository(dataSource);
   const products = new ProductsService(new ProductsRepository(dataSource), feed, 60_000);
   const metrics = new ServiceMetrics('main', { defaultMetrics: false });
-  const changes = new ProductChanges(feed, { pollMs, retentionSeconds: 300 }, new ProductChangeMetrics(metrics), createLogger({ service: 'bench-reader', level: 'warn' }));
+  const changes = new ProductChanges(
+    feed,
+    { pollMs, retentionSeconds: 300 },
+    new ProductChangeMetrics(metrics),
+    createLogger({ service: 'bench-reader', level: 'warn' }),
+  );
   changes.subscribe((batch) => {
     products.listChanged();
     const at = now();
@@ -54,7 +59,9 @@ async function writer() {
   const dataSource = createDataSource({ credentials: db.credentials, poolSize: 4 });
   await dataSource.initialize();
   const ids = Array.from({ length: total }, (_, i) => i + 1);
-  await dataSource.query('INSERT INTO products (id, title, image, version) VALUES ?', [ids.map((id) => [id, `Item ${id}`, `https://img.example/${id}.png`, 1])]);
+  await dataSource.query('INSERT INTO products (id, title, image, version) VALUES ?', [
+    ids.map((id) => [id, `Item ${id}`, `https://img.example/${id}.png`, 1]),
+  ]);
 
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--reader'], {
     env: { ...process.env, BENCH_DB: JSON.stringify(db.credentials) },
@@ -73,13 +80,21 @@ async function writer() {
   const feed = new ProductChangesRepository(dataSource);
   const products = new ProductsService(new ProductsRepository(dataSource), feed);
   const runInTransaction = createTransactionRunner(dataSource, { idempotent: true });
-  const likes = new LikesService(new LikesRepository(dataSource), feed, runInTransaction, () => undefined, () => undefined);
+  const likes = new LikesService(
+    new LikesRepository(dataSource),
+    feed,
+    runInTransaction,
+    () => undefined,
+    () => undefined,
+  );
   const committed = new Map();
   for (const id of ids) {
     // Random spacing, so commits fall at every phase of the reader's poll.
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 30));
     if (id % 2 === 0) {
-      await runInTransaction((tx) => products.applySnapshot(tx, { id, title: `Renamed ${id}`, image: `https://img.example/${id}.png`, version: 2 }));
+      await runInTransaction((tx) =>
+        products.applySnapshot(tx, { id, title: `Renamed ${id}`, image: `https://img.example/${id}.png`, version: 2 }),
+      );
       committed.set(`updated:${id}`, now());
     } else {
       await likes.like(id, `bench-user-${id}`, null);

@@ -50,7 +50,20 @@ import { idlePropagation } from './scenarios/11-idle-propagation.mjs';
 import { sweep } from './scenarios/sweep.mjs';
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
-const SCENARIO_NAMES = { list: '1', likes: '2', hot: '3', 'admin-writes': '4', propagation: '5', observability: '6', outage: '7', search: '8', streams: '9', 'access-log': '10', 'idle-propagation': '11', sweep: 'sweep' };
+const SCENARIO_NAMES = {
+  list: '1',
+  likes: '2',
+  hot: '3',
+  'admin-writes': '4',
+  propagation: '5',
+  observability: '6',
+  outage: '7',
+  search: '8',
+  streams: '9',
+  'access-log': '10',
+  'idle-propagation': '11',
+  sweep: 'sweep',
+};
 const flagValue = (name) => {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1] : undefined;
@@ -101,7 +114,8 @@ function selected() {
   if (!list) return undefined;
   const ids = list.split(',').map((name) => {
     const known = SCENARIO_NAMES[name.trim()] ?? name.trim();
-    if (!/^\d+$/.test(known) && known !== 'sweep') throw new Error(`unknown scenario "${name}": use a number 1-11 or one of ${Object.keys(SCENARIO_NAMES).join(', ')}`);
+    if (!/^\d+$/.test(known) && known !== 'sweep')
+      throw new Error(`unknown scenario "${name}": use a number 1-11 or one of ${Object.keys(SCENARIO_NAMES).join(', ')}`);
     return known;
   });
   if (process.argv.includes('--sweep')) ids.push('sweep');
@@ -111,7 +125,12 @@ function selected() {
 const log = (message) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 function productBody() {
-  return Array.from({ length: PRODUCTS }, (_, i) => ({ id: i + 1, title: `Product ${i + 1}`, image: `https://img.example/products/${i + 1}.png`, likes: 0 }));
+  return Array.from({ length: PRODUCTS }, (_, i) => ({
+    id: i + 1,
+    title: `Product ${i + 1}`,
+    image: `https://img.example/products/${i + 1}.png`,
+    likes: 0,
+  }));
 }
 
 async function seedProducts(adminUrl, body, staffToken) {
@@ -134,7 +153,12 @@ async function main() {
   }
   const startedAt = new Date().toISOString();
   const wall = performance.now();
-  log(`settings: ${JSON.stringify({ ...config, only: config.only ? [...config.only] : 'all' })}; ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `settings: ${JSON.stringify({ ...config, only: config.only ? [...config.only] : 'all' })}; ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 
   const schemas = await createSchemas();
   const ns = createNamespace();
@@ -199,7 +223,17 @@ async function main() {
       const msOf = (cpuSeconds) => Math.round((cpuSeconds * 1000 * 1000) / likes) / 1000;
       const msPerLike = likes > 0 ? Object.fromEntries(Object.entries(usage.seconds).map(([k, v]) => [k, msOf(v)])) : undefined;
       if (msPerLike) msPerLike.all = msOf(Object.values(usage.seconds).reduce((sum, v) => sum + v, 0));
-      const phase = { phase: name, ...usage, likes, msPerLike, drained, pendingAtEnd, rssAtStartMb: roundAll(sampler.phaseStarts[name]), rssPeakMb: roundAll(rss), rssPeakExact: sampler.exactPeak[name] };
+      const phase = {
+        phase: name,
+        ...usage,
+        likes,
+        msPerLike,
+        drained,
+        pendingAtEnd,
+        rssAtStartMb: roundAll(sampler.phaseStarts[name]),
+        rssPeakMb: roundAll(rss),
+        rssPeakExact: sampler.exactPeak[name],
+      };
       scenarioPhases.push(phase);
       return rss;
     };
@@ -254,7 +288,11 @@ async function main() {
       // Idle memory: started, healthy, nothing asked of them yet.
       await sleep(settleMs);
       const idleRssMb = roundAll({ main: rssMb(services.main.pid), admin: rssMb(services.admin.pid) });
-      const start = { ...services.settings, idleRssMb, checks: rssChecks(idleRssMb, RSS_IDLE_MB, `idle RSS ${settleMs / 1000} s after start`) };
+      const start = {
+        ...services.settings,
+        idleRssMb,
+        checks: rssChecks(idleRssMb, RSS_IDLE_MB, `idle RSS ${settleMs / 1000} s after start`),
+      };
       report.serviceStarts.push(start);
       currentStart = report.serviceStarts.length - 1;
       scenarioStarts.push(currentStart);
@@ -291,30 +329,54 @@ async function main() {
     }
     const listed = await fetch(`${ctx.services.mainUrl}/api/products?limit=100`).then((r) => r.text());
     report.bodyBytes = { calibration: JSON.stringify(body).length, mainList: listed.length };
-    if (listed !== JSON.stringify(body)) log(`note: main's list body (${listed.length} B) differs from the calibration body (${JSON.stringify(body).length} B)`);
+    if (listed !== JSON.stringify(body))
+      log(`note: main's list body (${listed.length} B) differs from the calibration body (${JSON.stringify(body).length} B)`);
 
     // Calibration right before the scenarios it anchors (HTTP before the list, the database and the
     // broker before the likes), with the services idle: on a shared machine the load drifts within
     // minutes, and a ratio is only as good as the closeness of its two runs.
     const httpSettings = { body, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds, sampler };
     const calibrate = !config.only || [...config.only].some((id) => !SELF_CALIBRATED.has(id));
-    for (const [key, kind] of calibrate ? [['bareHttp', 'bare-http'], ['express', 'express-hello'], ['nest', 'nest-hello']] : []) {
+    for (const [key, kind] of calibrate
+      ? [
+          ['bareHttp', 'bare-http'],
+          ['express', 'express-hello'],
+          ['nest', 'nest-hello'],
+        ]
+      : []) {
       log(`calibration: ${kind}`);
       report.calibration[key] = { calibration: true, ...(await calibrateHttp(kind, httpSettings)) };
     }
     ctx.calibrateHttpAgain = (kind) => calibrateHttp(kind, httpSettings);
     ctx.calibrateInsertCommitAgain = () =>
-      calibrateInsertCommit({ database: schemas.calibration, concurrency: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds });
+      calibrateInsertCommit({
+        database: schemas.calibration,
+        concurrency: config.connections,
+        seconds: config.seconds,
+        warmupSeconds: config.warmupSeconds,
+      });
     const calibrateStorage = async () => {
       log('calibration: raw insert-commit (mysql2)');
-      report.calibration.insertCommit = { calibration: true, ...(await calibrateInsertCommit({ database: schemas.calibration, concurrency: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds })) };
+      report.calibration.insertCommit = {
+        calibration: true,
+        ...(await calibrateInsertCommit({
+          database: schemas.calibration,
+          concurrency: config.connections,
+          seconds: config.seconds,
+          warmupSeconds: config.warmupSeconds,
+        })),
+      };
       log('calibration: raw confirmed publish (amqplib)');
-      report.calibration.publish = { calibration: true, ...(await calibratePublish({ brokerUrl: RABBITMQ_URL, namespace: ns.namespace, seconds: Math.min(config.seconds, 8) })) };
+      report.calibration.publish = {
+        calibration: true,
+        ...(await calibratePublish({ brokerUrl: RABBITMQ_URL, namespace: ns.namespace, seconds: Math.min(config.seconds, 8) })),
+      };
     };
 
     for (const [id, key, label, run] of SCENARIOS) {
       if (!runs(id)) continue;
-      if ((id === '2' && !config.rate) || (!report.calibration.insertCommit && ['3', '4', '5', '6', '7'].includes(id))) await calibrateStorage();
+      if ((id === '2' && !config.rate) || (!report.calibration.insertCommit && ['3', '4', '5', '6', '7'].includes(id)))
+        await calibrateStorage();
       log(`scenario ${label}`);
       scenarioPhases = [];
       phaseEnds = [];
@@ -354,7 +416,10 @@ async function main() {
     ...SCENARIOS.filter(([, key]) => report.scenarios[key]).map(([, key]) => [report.scenarios[key].label, report.scenarios[key]]),
   ].filter(([, r]) => r);
   const markdown = table(rows);
-  if (report.calibration.publish) console.log(`publish confirm latency one at a time: p50 ${report.calibration.publish.singleConfirmP50Ms} ms, p99 ${report.calibration.publish.singleConfirmP99Ms} ms`);
+  if (report.calibration.publish)
+    console.log(
+      `publish confirm latency one at a time: p50 ${report.calibration.publish.singleConfirmP50Ms} ms, p99 ${report.calibration.publish.singleConfirmP99Ms} ms`,
+    );
   const ran = SCENARIOS.filter(([, key]) => report.scenarios[key]).map(([, key]) => report.scenarios[key]);
   const verdictGroups = [
     ...ran.map((r) => [r.label, r.failedToRun ? [{ criterion: 'ran to the end', measured: r.skipped, pass: false }] : r.verdicts]),
@@ -372,32 +437,46 @@ async function main() {
   console.log(`\n${markdown}\n`);
   console.log(`Verdicts, one criterion a line:\n\n${report.verdictTable}\n`);
   for (const r of sweeps) console.log(`Sweep (open loop, latency from each request's due time):\n\n${sweepTable(r.sweep)}\n`);
-  console.log(`CPU seconds per process and phase (/proc/<pid>/stat; MariaDB and RabbitMQ are shared with other sessions), and each service's RSS at the phase's start → its peak:\n\n${cpuReport.seconds}\n`);
+  console.log(
+    `CPU seconds per process and phase (/proc/<pid>/stat; MariaDB and RabbitMQ are shared with other sessions), and each service's RSS at the phase's start → its peak:\n\n${cpuReport.seconds}\n`,
+  );
   if (cpuReport.perLike) console.log(`CPU milliseconds per like:\n\n${cpuReport.perLike}\n`);
-  console.log(`Settings that changed the services (beyond NODE_ENV=production, LOG_LEVEL=warn, the bench's own databases and broker namespace):`);
+  console.log(
+    `Settings that changed the services (beyond NODE_ENV=production, LOG_LEVEL=warn, the bench's own databases and broker namespace):`,
+  );
   console.log(`  every start: ${JSON.stringify(report.serviceSettings.benchOverrides)}`);
-  console.log(`  BENCH_SERVICE_ENV: ${Object.keys(BENCH_SERVICE_ENV).length ? JSON.stringify(report.serviceSettings.benchServiceEnv) : 'unset'}`);
+  console.log(
+    `  BENCH_SERVICE_ENV: ${Object.keys(BENCH_SERVICE_ENV).length ? JSON.stringify(report.serviceSettings.benchServiceEnv) : 'unset'}`,
+  );
   // Per start: every shared setting that differs from NODE_ENV=production, LOG_LEVEL=warn and the
   // fixed overrides (its own extra settings, BENCH_SERVICE_ENV, anything else such as NODE_OPTIONS).
   const base = { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...report.serviceSettings.benchOverrides };
   for (const start of report.serviceStarts) {
     const changed = Object.fromEntries(Object.entries(start.env).filter(([k, v]) => base[k] !== v));
     const flags = [...new Set([...start.nodeArgs.main, ...start.nodeArgs.admin])];
-    console.log(`  start "${start.label}": ${Object.keys(changed).length ? JSON.stringify(changed) : 'no other settings'}${flags.length ? `; node flags ${flags.join(' ')}` : ''}; broker ${start.brokerUrl}; idle RSS main ${start.idleRssMb.main} / admin ${start.idleRssMb.admin} MB`);
+    console.log(
+      `  start "${start.label}": ${Object.keys(changed).length ? JSON.stringify(changed) : 'no other settings'}${flags.length ? `; node flags ${flags.join(' ')}` : ''}; broker ${start.brokerUrl}; idle RSS main ${start.idleRssMb.main} / admin ${start.idleRssMb.admin} MB`,
+    );
   }
   console.log('');
   for (const [, key] of SCENARIOS) {
     const extra = report.scenarios[key]?.extra;
     if (extra) console.log(`${key}: ${JSON.stringify(extra)}`);
   }
-  console.log(`\npeak RSS (MB): ${JSON.stringify(Object.fromEntries(Object.entries(sampler.overall).map(([k, v]) => [k, Math.round(v)])))}`);
-  console.log(`load average at start ${report.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${report.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\npeak RSS (MB): ${JSON.stringify(Object.fromEntries(Object.entries(sampler.overall).map(([k, v]) => [k, Math.round(v)])))}`,
+  );
+  console.log(
+    `load average at start ${report.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${report.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   console.log(`wrote ${path.relative(ROOT, file)} in ${report.durationSeconds} s`);
   if (report.failedToRun.length > 0) {
     console.log(`FAILED TO RUN: ${report.failedToRun.join('; ')}`);
     process.exitCode = 1;
   } else if (report.missed.length > 0) {
-    console.log(`${report.missed.length} criteria missed or not measured${config.strict ? ' (--strict: exit 2)' : ' (a verdict, not a failure: exit 0; --strict exits 2)'}`);
+    console.log(
+      `${report.missed.length} criteria missed or not measured${config.strict ? ' (--strict: exit 2)' : ' (a verdict, not a failure: exit 0; --strict exits 2)'}`,
+    );
     if (config.strict) process.exitCode = 2;
   }
 }
@@ -409,7 +488,11 @@ function peaksOf(phases) {
 }
 
 function roundAll(values) {
-  return Object.fromEntries(Object.entries(values ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+  return Object.fromEntries(
+    Object.entries(values ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, Math.round(v * 10) / 10]),
+  );
 }
 
 main().catch((err) => {

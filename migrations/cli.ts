@@ -18,7 +18,9 @@ const schema = z.object({
 
 async function run(): Promise<void> {
   const config = loadConfig(schema, process.env);
-  const wanted = config.MIGRATE_SCHEMAS.split(',').map((s) => s.trim()).filter(Boolean) as SchemaName[];
+  const wanted = config.MIGRATE_SCHEMAS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as SchemaName[];
   for (const name of wanted) {
     const database = name === 'main' ? config.MAIN_DB_NAME : config.ADMIN_DB_NAME;
     const applied = await migrateSchema(name, {

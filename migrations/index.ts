@@ -67,6 +67,13 @@ export async function migrateSchema(schema: SchemaName, target: MigrationTarget)
   }
 }
 
-export { dropRuntimeUser, ensureDatabaseUser, ensureRuntimeUser, ensureSchema, MIGRATION_PRIVILEGES, RUNTIME_PRIVILEGES } from './runtime-users';
+export {
+  dropRuntimeUser,
+  ensureDatabaseUser,
+  ensureRuntimeUser,
+  ensureSchema,
+  MIGRATION_PRIVILEGES,
+  RUNTIME_PRIVILEGES,
+} from './runtime-users';
 export { DEVELOPMENT_PASSWORDS, loadProvisionConfig, type ProvisionConfig } from './provisioning/config';
 export { provisionDatabase } from './provisioning/database';

@@ -23,7 +23,13 @@ before(async () => {
   } finally {
     await root.end();
   }
-  asMain = await mysql.createConnection({ host: TEST_DB.host, port: TEST_DB.port, user: users.main, password: passwords.main, database: main.credentials.database });
+  asMain = await mysql.createConnection({
+    host: TEST_DB.host,
+    port: TEST_DB.port,
+    user: users.main,
+    password: passwords.main,
+    database: main.credentials.database,
+  });
 });
 after(async () => {
   await asMain?.end();
@@ -111,13 +117,32 @@ describe('provisioning a database user that already exists', () => {
     const root = await mysql.createConnection({ ...TEST_DB });
     try {
       await root.query('CREATE USER ?@? IDENTIFIED BY ?', [name, '%', 'dba-password']);
-      const anyHost = async () => ((await root.query('SELECT authentication_string AS hash FROM mysql.user WHERE User = ? AND Host = ?', [name, '%']))[0] as { hash: string }[])[0]?.hash;
+      const anyHost = async () =>
+        (
+          (await root.query('SELECT authentication_string AS hash FROM mysql.user WHERE User = ? AND Host = ?', [name, '%']))[0] as {
+            hash: string;
+          }[]
+        )[0]?.hash;
       const before = await anyHost();
-      assert.equal(await ensureDatabaseUser(root, { name, password: 'provisioned-password' }, { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] }), 'created');
+      assert.equal(
+        await ensureDatabaseUser(
+          root,
+          { name, password: 'provisioned-password' },
+          { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] },
+        ),
+        'created',
+      );
       const [rows] = await root.query('SELECT Host AS host FROM mysql.user WHERE User = ? ORDER BY Host', [name]);
       assert.deepEqual((rows as { host: string }[]).map((r) => r.host).sort(), ['%', '127.0.0.1', 'localhost']);
       assert.notEqual(await anyHost(), before, "the '%' account has the provisioned password too");
-      assert.equal(await ensureDatabaseUser(root, { name, password: 'provisioned-password' }, { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] }), 'unchanged');
+      assert.equal(
+        await ensureDatabaseUser(
+          root,
+          { name, password: 'provisioned-password' },
+          { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] },
+        ),
+        'unchanged',
+      );
     } finally {
       await dropRuntimeUser(root, name);
       await root.end();
@@ -128,7 +153,10 @@ describe('provisioning a database user that already exists', () => {
     const name = uniqueName('tnopw_');
     const root = await mysql.createConnection({ ...TEST_DB });
     try {
-      await assert.rejects(ensureDatabaseUser(root, { name }, { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] }), new RegExp(`database user ${name} does not exist and no password was given`));
+      await assert.rejects(
+        ensureDatabaseUser(root, { name }, { privileges: RUNTIME_PRIVILEGES, databases: [main.credentials.database] }),
+        new RegExp(`database user ${name} does not exist and no password was given`),
+      );
       const [rows] = await root.query('SELECT 1 FROM mysql.user WHERE User = ?', [name]);
       assert.deepEqual(rows, []);
     } finally {

@@ -27,17 +27,24 @@ export async function ensureSchema(connection: Connection, database: string): Pr
  * changes nothing and a development default never resets a password someone set. Idempotent;
  * `connection` is an administrator that may create users and grant.
  */
-export async function ensureDatabaseUser(connection: Connection, user: ProvisionedUser, grant: { privileges: string; databases: string[] }): Promise<ProvisionAction> {
+export async function ensureDatabaseUser(
+  connection: Connection,
+  user: ProvisionedUser,
+  grant: { privileges: string; databases: string[] },
+): Promise<ProvisionAction> {
   const [rows] = await connection.query('SELECT Host AS host FROM mysql.user WHERE User = ?', [user.name]);
   const existing = (rows as { host: string }[]).map((r) => r.host);
-  if (existing.length === 0 && !user.password) throw new Error(`database user ${user.name} does not exist and no password was given to create it`);
+  if (existing.length === 0 && !user.password)
+    throw new Error(`database user ${user.name} does not exist and no password was given to create it`);
   // Tried before any account is added, so the sign-in meets an account that was already there.
-  const reset = existing.length > 0 && !!user.password && !user.passwordIsDefault && !(await passwordWorks(connection, user.name, user.password));
+  const reset =
+    existing.length > 0 && !!user.password && !user.passwordIsDefault && !(await passwordWorks(connection, user.name, user.password));
   const missing = user.password ? HOSTS.filter((host) => !existing.includes(host)) : [];
   for (const host of missing) await connection.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user.name, host, user.password]);
   if (reset) for (const host of existing) await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user.name, host, user.password]);
   for (const host of [...existing, ...missing]) {
-    for (const database of grant.databases) await connection.query(`GRANT ${grant.privileges} ON ${quoteName(database)}.* TO ?@?`, [user.name, host]);
+    for (const database of grant.databases)
+      await connection.query(`GRANT ${grant.privileges} ON ${quoteName(database)}.* TO ?@?`, [user.name, host]);
   }
   return missing.length > 0 ? 'created' : reset ? 'updated' : 'unchanged';
 }
@@ -58,7 +65,12 @@ async function passwordWorks(admin: Connection, user: string, password: string):
  * Creates (or updates the password of) a service's run-time database user, allowed only row
  * operations on its own schema. The password counts as given explicitly.
  */
-export async function ensureRuntimeUser(connection: Connection, database: string, user: string, password: string): Promise<ProvisionAction> {
+export async function ensureRuntimeUser(
+  connection: Connection,
+  database: string,
+  user: string,
+  password: string,
+): Promise<ProvisionAction> {
   return ensureDatabaseUser(connection, { name: user, password }, { privileges: RUNTIME_PRIVILEGES, databases: [database] });
 }
 

@@ -16,7 +16,9 @@ export function auditVerdict(jsonText, { strict = false } = {}) {
     const reason = report?.error?.summary || report?.message || report?.error?.code || 'no report';
     return { ok: !strict, lines: [`npm audit could not run: ${reason}`] };
   }
-  const lines = [`npm audit (production dependencies): ${counts.critical ?? 0} critical, ${counts.high ?? 0} high, ${counts.moderate ?? 0} moderate, ${counts.low ?? 0} low`];
+  const lines = [
+    `npm audit (production dependencies): ${counts.critical ?? 0} critical, ${counts.high ?? 0} high, ${counts.moderate ?? 0} moderate, ${counts.low ?? 0} low`,
+  ];
   const serious = Object.entries(report.vulnerabilities ?? {}).filter(([, finding]) => ['high', 'critical'].includes(finding.severity));
   for (const [name, finding] of serious) lines.push(`  ${finding.severity}: ${name} ${finding.range ?? ''}`.trimEnd());
   const failing = (counts.high ?? 0) + (counts.critical ?? 0) > 0;

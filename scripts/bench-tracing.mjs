@@ -2,7 +2,15 @@
 // with tracing off, exporting to a collector that answers, and exporting to one that never answers.
 // Run after `npm run build`: node scripts/bench-tracing.mjs [requests=3000] [concurrency=16]
 import { migrateSchema } from '../migrations/dist/index.js';
-import { blackHole, createTestDatabase, createTestNamespace, eventually, fakeCollector, freePort, startProcess } from '../packages/shared/dist/testing/index.js';
+import {
+  blackHole,
+  createTestDatabase,
+  createTestNamespace,
+  eventually,
+  fakeCollector,
+  freePort,
+  startProcess,
+} from '../packages/shared/dist/testing/index.js';
 
 const total = Number(process.argv[2] ?? 3000);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -15,7 +23,14 @@ const hole = await blackHole();
 
 async function measure(label, otel) {
   const port = await freePort();
-  const main = startProcess('main-service/dist/main.js', { ...db.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), AMQP_NAMESPACE: ns.namespace, ...otel });
+  const main = startProcess('main-service/dist/main.js', {
+    ...db.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    AMQP_NAMESPACE: ns.namespace,
+    ...otel,
+  });
   const url = `http://127.0.0.1:${port}/api/products?limit=20`;
   await eventually(async () => (await fetch(url).catch(() => undefined))?.ok, { timeoutMs: 30_000 });
   for (let i = 0; i < 300; i++) await fetch(url).then((r) => r.arrayBuffer()); // warm-up
@@ -37,7 +52,9 @@ async function measure(label, otel) {
   const seconds = (performance.now() - started) / 1000;
   durations.sort((a, b) => a - b);
   const pct = (p) => durations[Math.min(durations.length - 1, Math.floor((p / 100) * durations.length))].toFixed(2);
-  console.log(`${label.padEnd(34)} ${(total / seconds).toFixed(0).padStart(6)} req/s  p50 ${pct(50)} ms  p99 ${pct(99)} ms  failed ${failed}`);
+  console.log(
+    `${label.padEnd(34)} ${(total / seconds).toFixed(0).padStart(6)} req/s  p50 ${pct(50)} ms  p99 ${pct(99)} ms  failed ${failed}`,
+  );
   await main.stop('SIGTERM');
 }
 

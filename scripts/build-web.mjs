@@ -19,7 +19,9 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const started = Date.now();
 
 const typeCheck = (app) =>
-  new Promise((resolve) => spawn(process.execPath, [tsc, '-p', `${app}/tsconfig.json`, '--pretty', 'false'], { stdio: 'inherit' }).on('exit', resolve));
+  new Promise((resolve) =>
+    spawn(process.execPath, [tsc, '-p', `${app}/tsconfig.json`, '--pretty', 'false'], { stdio: 'inherit' }).on('exit', resolve),
+  );
 // Incremental and side by side: a rebuild with no web change costs well under a second of CPU.
 const codes = await Promise.all(apps.map(typeCheck));
 if (codes.some((code) => code !== 0)) {

@@ -34,8 +34,50 @@ if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
   process.exit(2);
 }
 
-const ADJECTIVES = ['red', 'blue', 'green', 'Oak', 'walnut', 'linen', 'Café', 'crème', 'vintage', 'modern', 'rustic', 'brass', 'Ölkanne', 'naïve', 'large', 'small', 'XL', 'TV', '4k', 'smart'];
-const NOUNS = ['lamp', 'chair', 'table', 'desk', 'shelf', 'mug', 'poster', 'rug', 'clock', 'mirror', 'vase', 'bench', 'sofa', 'stand', 'cushion', 'frame', 'bowl', 'tray', 'lampshade', 'kettle'];
+const ADJECTIVES = [
+  'red',
+  'blue',
+  'green',
+  'Oak',
+  'walnut',
+  'linen',
+  'Café',
+  'crème',
+  'vintage',
+  'modern',
+  'rustic',
+  'brass',
+  'Ölkanne',
+  'naïve',
+  'large',
+  'small',
+  'XL',
+  'TV',
+  '4k',
+  'smart',
+];
+const NOUNS = [
+  'lamp',
+  'chair',
+  'table',
+  'desk',
+  'shelf',
+  'mug',
+  'poster',
+  'rug',
+  'clock',
+  'mirror',
+  'vase',
+  'bench',
+  'sofa',
+  'stand',
+  'cushion',
+  'frame',
+  'bowl',
+  'tray',
+  'lampshade',
+  'kettle',
+];
 const EXTRAS = ['set', 'edition', 'for the hall', 'with drawer', 'and stool', 'pro', 'mini', '2024', 'classic', 'deluxe'];
 const PROBES = ['lamp', 'oak table', 'cafe creme', 'tv stand', 'walnut desk lamp', 'vintage', 'brass clock set', 'xl'];
 
@@ -61,7 +103,15 @@ function title(n) {
 // Likes skewed toward zero (most products are never liked), as in a real catalogue.
 const likes = () => (rnd() < 0.4 ? 0 : Math.floor(1 / (rnd() + 0.01)));
 
-const conn = await mysql.createConnection({ host: args.host, port: Number(args.port), user: args.user, password: args.password, database: args.database, charset: 'utf8mb4_unicode_ci', timezone: 'Z' });
+const conn = await mysql.createConnection({
+  host: args.host,
+  port: Number(args.port),
+  user: args.user,
+  password: args.password,
+  database: args.database,
+  charset: 'utf8mb4_unicode_ci',
+  timezone: 'Z',
+});
 try {
   const started = Date.now();
   const [[{ maxId }]] = await conn.query('SELECT COALESCE(MAX(id), 0) AS maxId FROM products');
@@ -88,7 +138,16 @@ try {
     );
     probes[q] = Number(n);
   }
-  console.log(JSON.stringify({ schema: args.schema, database: args.database, added: count, firstId: Number(maxId) + 1, seconds: (Date.now() - started) / 1000, probes }));
+  console.log(
+    JSON.stringify({
+      schema: args.schema,
+      database: args.database,
+      added: count,
+      firstId: Number(maxId) + 1,
+      seconds: (Date.now() - started) / 1000,
+      probes,
+    }),
+  );
 } finally {
   await conn.end();
 }

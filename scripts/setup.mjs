@@ -45,7 +45,10 @@ async function ensureManagementApi(url) {
   try {
     execFileSync('rabbitmq-plugins', ['enable', 'rabbitmq_management'], { stdio: 'inherit' });
   } catch (err) {
-    throw new Error(`could not enable rabbitmq_management (run \`rabbitmq-plugins enable rabbitmq_management\` as root or the rabbitmq user): ${err.message}`, { cause: err });
+    throw new Error(
+      `could not enable rabbitmq_management (run \`rabbitmq-plugins enable rabbitmq_management\` as root or the rabbitmq user): ${err.message}`,
+      { cause: err },
+    );
   }
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
     if (await answers()) return;

@@ -27,7 +27,10 @@ const services = [
 const children = services.map(({ name, entry, env }) => {
   // The same V8 heap bounds as the images (docs/decisions/0026).
   const childEnv = withDevDefaults(env);
-  const child = spawn(process.execPath, [entry], { env: { ...childEnv, NODE_OPTIONS: withServiceNodeOptions(childEnv.NODE_OPTIONS) }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [entry], {
+    env: { ...childEnv, NODE_OPTIONS: withServiceNodeOptions(childEnv.NODE_OPTIONS) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.on('exit', (code, signal) => {
     console.log(`${name} exited (${signal ?? code})`);
     if (!stopping) stop(code ?? 1);
@@ -42,7 +45,9 @@ function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('exit', resolve)) : null))).then(() => process.exit(code));
+  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('exit', resolve)) : null))).then(() =>
+    process.exit(code),
+  );
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

@@ -4,7 +4,9 @@
 import { parseArgs } from 'node:util';
 import { DEV_ADMIN, DEV_JWT_KEY_FILE, withDevDefaults } from './dev-env.mjs';
 
-const { values } = parseArgs({ options: { role: { type: 'string', default: 'customer' }, sub: { type: 'string', default: '1' }, ttl: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { role: { type: 'string', default: 'customer' }, sub: { type: 'string', default: '1' }, ttl: { type: 'string' } },
+});
 const env = withDevDefaults(DEV_ADMIN);
 if (!env.JWT_PRIVATE_KEY) {
   console.error(`no signing key: run \`npm run setup\` first (it creates ${DEV_JWT_KEY_FILE}), or set JWT_PRIVATE_KEY`);
@@ -26,5 +28,9 @@ const { createLogger } = await import('@catalogue/shared');
 
 const config = loadAdminConfig(env);
 const key = await loadSigningKey(config, createLogger({ service: 'token', level: 'silent' }));
-const { token } = await new TokensService(fixedKeys(key), config).issue(values.sub, values.role, values.ttl ? Number(values.ttl) : undefined);
+const { token } = await new TokensService(fixedKeys(key), config).issue(
+  values.sub,
+  values.role,
+  values.ttl ? Number(values.ttl) : undefined,
+);
 console.log(token);

@@ -1,7 +1,23 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { accessLog, apiDocsRouter, combineObservers, crashAt, httpMetricsMiddleware, messagingMetrics, requestTracing, messagingSettingsFrom, RateLimitCounters, readOutboxBacklog, securityHeaders, ServiceMessaging, ServiceMetrics, type Logger, type MessagingObserver } from '@catalogue/shared';
+import {
+  accessLog,
+  apiDocsRouter,
+  combineObservers,
+  crashAt,
+  httpMetricsMiddleware,
+  messagingMetrics,
+  requestTracing,
+  messagingSettingsFrom,
+  RateLimitCounters,
+  readOutboxBacklog,
+  securityHeaders,
+  ServiceMessaging,
+  ServiceMetrics,
+  type Logger,
+  type MessagingObserver,
+} from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { LOGIN_PATH } from './auth/auth.controller';
 import { AuthModule } from './auth/auth.module';
@@ -109,14 +125,23 @@ export async function createAdminApp(config: AdminConfig, deps: AdminDependencie
 
   // The token-signing keys are read only by processes that serve HTTP (sign-in, JWKS, the staff guard).
   const signingKeys = config.RUN_HTTP ? await loadSigningKeys(config, deps.logger) : null;
-  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'admin', logger: deps.logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
+  const rateLimitCounters = new RateLimitCounters({
+    url: config.REDIS_URL,
+    service: 'admin',
+    logger: deps.logger,
+    metrics,
+    memoryKeys: config.RATE_LIMIT_MEMORY_KEYS,
+  });
   const limits = adminRateLimits(config, rateLimitCounters, metrics);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys, rateLimitCounters }), {
-    logger: new NestPinoLogger(deps.logger),
-    abortOnError: false,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ ...deps, config, messaging, transport, metrics, signingKeys, rateLimitCounters }),
+    {
+      logger: new NestPinoLogger(deps.logger),
+      abortOnError: false,
+      bodyParser: false,
+    },
+  );
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY_HOPS);
   // The request's span (only when it is sampled), then metrics: they capture the route template

@@ -38,7 +38,10 @@ const schema = z
      * A broker user that may read the dead-letter queues and publish to both exchanges, for the
      * console's replay. Optional: without it replay answers 503. Holds a password: never logged.
      */
-    OPS_RABBITMQ_URL: z.string().regex(/^amqps?:\/\/[^\s]+$/, 'must be an amqp:// or amqps:// URL').optional(),
+    OPS_RABBITMQ_URL: z
+      .string()
+      .regex(/^amqps?:\/\/[^\s]+$/, 'must be an amqp:// or amqps:// URL')
+      .optional(),
     RUN_HTTP: booleanVar(true),
     RUN_CONSUMER: booleanVar(true),
     RUN_RELAY: booleanVar(true),
@@ -50,7 +53,10 @@ const schema = z
      */
     JWT_PRIVATE_KEY_SECRET_ID: z.string().min(1).optional(),
     /** RSA public keys (PEM, one or more) published and accepted besides the signing key: the previous or next key when rotating without Secrets Manager. */
-    JWT_EXTRA_PUBLIC_KEYS: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must hold PEM public keys (SPKI)').optional(),
+    JWT_EXTRA_PUBLIC_KEYS: z
+      .string()
+      .regex(/-----BEGIN PUBLIC KEY-----/, 'must hold PEM public keys (SPKI)')
+      .optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     /** Lifetime of a staff member's token from sign-in: every admin power, so shorter. */
     JWT_STAFF_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
@@ -85,18 +91,32 @@ const schema = z
   .superRefine((env, ctx) => {
     refineCommonEnv(env, ctx);
     const production = env.NODE_ENV === 'production';
-    if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
-    if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (production && env.CRASH_POINT)
+      ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
+    if (production && env.DEV_RANDOM_USER)
+      ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
     if (production && env.RUN_HTTP && !env.CLIENT_ADDRESS_SECRET) {
       // Without it, every storefront sign-in counts under main's address: one guesser would lock out the whole storefront.
-      ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SECRET'], message: "required in production (the same as main's), to tell storefront sign-ins apart" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLIENT_ADDRESS_SECRET'],
+        message: "required in production (the same as main's), to tell storefront sign-ins apart",
+      });
     }
     if (env.JWT_PRIVATE_KEY && env.JWT_PRIVATE_KEY_SECRET_ID) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY_SECRET_ID'], message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_PRIVATE_KEY_SECRET_ID'],
+        message: 'set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_SECRET_ID, not both',
+      });
     }
     // Consumer processes (RUN_HTTP=false) sign nothing and are not given the key.
     if (production && env.RUN_HTTP && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_SECRET_ID) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: 'required in production where HTTP runs (or JWT_PRIVATE_KEY_SECRET_ID)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_PRIVATE_KEY'],
+        message: 'required in production where HTTP runs (or JWT_PRIVATE_KEY_SECRET_ID)',
+      });
     }
   });
 

@@ -71,7 +71,10 @@ before(async () => {
     AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
     AWS_SECRET_ACCESS_KEY: 'local-test-secret-key',
   });
-  await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+  await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, {
+    timeoutMs: 30_000,
+    what: `the consumer's readiness; output: ${consumer.output()}`,
+  });
   // Ready means connected; the queue may still be on its way. Publishing before it exists would drop the message.
   await waitForConsumer(topologyFor(ns.namespace).adminQueue, { timeoutMs: 30_000 });
 });
@@ -93,7 +96,12 @@ describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SI
 
   test('/livez, /readyz and /ready answer 200, and /api/health reports both dependencies as required', async () => {
     for (const path of ['/livez', '/readyz', '/ready']) assert.equal((await fetch(`${ops}${path}`)).status, 200, path);
-    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), { status: 'ok', checks: { database: 'up', broker: 'up' }, required: ['database', 'broker'], draining: false });
+    assert.deepEqual(await (await fetch(`${ops}/api/health`)).json(), {
+      status: 'ok',
+      checks: { database: 'up', broker: 'up' },
+      required: ['database', 'broker'],
+      draining: false,
+    });
   });
 
   test('a like carrying a traceparent is consumed, counted in /metrics, and its span continues that trace', async () => {
@@ -103,26 +111,35 @@ describe("admin's consumer process: ops server on OPS_PORT, traces flushed on SI
       type: like.type,
       headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
     });
-    await eventually(async () => {
-      const body = await (await fetch(`${ops}/metrics`)).text();
-      return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductLiked, service: 'admin' }) === 1;
-    }, { what: 'the consumed like in /metrics' });
+    await eventually(
+      async () => {
+        const body = await (await fetch(`${ops}/metrics`)).text();
+        return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductLiked, service: 'admin' }) === 1;
+      },
+      { what: 'the consumed like in /metrics' },
+    );
     assert.equal(collector.bodies.length, 0, 'spans wait in the batch until shutdown');
   });
 
   test('cut off from the broker it is not ready but still alive, and ready again once the broker is back', async () => {
     brokerProxy.setMode('reset');
     try {
-      const answer = await eventually(async () => {
-        const res = await fetch(`${ops}/readyz`);
-        return res.status === 503 ? await res.json() : undefined;
-      }, { what: 'readiness to notice the broker is gone' });
+      const answer = await eventually(
+        async () => {
+          const res = await fetch(`${ops}/readyz`);
+          return res.status === 503 ? await res.json() : undefined;
+        },
+        { what: 'readiness to notice the broker is gone' },
+      );
       assert.deepEqual(answer, { status: 'unavailable', failing: ['broker'] });
       assert.equal((await fetch(`${ops}/livez`)).status, 200);
     } finally {
       brokerProxy.setMode('pass');
     }
-    await eventually(async () => (await fetch(`${ops}/readyz`)).status === 200, { timeoutMs: 30_000, what: `readiness back with the broker; output: ${consumer.output()}` });
+    await eventually(async () => (await fetch(`${ops}/readyz`)).status === 200, {
+      timeoutMs: 30_000,
+      what: `readiness back with the broker; output: ${consumer.output()}`,
+    });
   });
 
   test('SIGTERM drains, flushes the buffered spans and exits 0', async () => {

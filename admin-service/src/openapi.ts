@@ -35,14 +35,26 @@ const WRITE_ERRORS = [400, 401, 403, 413, 415, 429] as const;
 
 const linkHeader = z.object({ Link: z.string().optional().meta({ description: 'When there is a next page: <...>; rel="next".' }) });
 const role = z.enum(ROLES);
-const userViewSchema = z.object({ id: z.number().int(), email: z.string(), name: z.string(), role, disabled: z.boolean() }).meta({ id: 'User' });
+const userViewSchema = z
+  .object({ id: z.number().int(), email: z.string(), name: z.string(), role, disabled: z.boolean() })
+  .meta({ id: 'User' });
 const userIdPathSchema = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647).meta({ description: 'A user id.' }) });
 
 const operationsReportSchema = z.object({
   checkedAt: z.iso.datetime(),
-  services: z.array(z.object({ service: z.string(), status: z.enum(['ok', 'unavailable', 'unreachable']), checks: z.record(z.string(), z.string()).optional() })),
-  outbox: z.array(z.object({ service: z.string(), pending: z.number().int().nullable(), oldestAt: z.string().nullable(), note: z.string().optional() })),
-  deadLetters: z.array(z.object({ service: z.string(), queue: z.string(), messages: z.number().int().nullable(), note: z.string().optional() })),
+  services: z.array(
+    z.object({
+      service: z.string(),
+      status: z.enum(['ok', 'unavailable', 'unreachable']),
+      checks: z.record(z.string(), z.string()).optional(),
+    }),
+  ),
+  outbox: z.array(
+    z.object({ service: z.string(), pending: z.number().int().nullable(), oldestAt: z.string().nullable(), note: z.string().optional() }),
+  ),
+  deadLetters: z.array(
+    z.object({ service: z.string(), queue: z.string(), messages: z.number().int().nullable(), note: z.string().optional() }),
+  ),
   replay: z.object({ available: z.boolean(), note: z.string() }),
 });
 
@@ -72,7 +84,10 @@ const replayResultSchema = z.object({
 });
 const jwksSchema = z
   .object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.literal('RS256'), use: z.literal('sig') })) })
-  .meta({ description: 'JWK Set: the signing key first, then the next key (published before it signs) and the previous one (until its tokens expire).' });
+  .meta({
+    description:
+      'JWK Set: the signing key first, then the next key (published before it signs) and the previous one (until its tokens expire).',
+  });
 
 const paths: ApiPaths = {
   [LOGIN_PATH]: {
@@ -85,7 +100,14 @@ const paths: ApiPaths = {
       requestBody: { content: { 'application/json': { schema: loginSchema } } },
       responses: {
         200: json(signedInSchema, 'Signed in.'),
-        ...errorResponses(400, [401, 'Wrong email or password (code invalid_credentials).'], [403, 'The account is disabled (code account_disabled).'], 413, 415, 429),
+        ...errorResponses(
+          400,
+          [401, 'Wrong email or password (code invalid_credentials).'],
+          [403, 'The account is disabled (code account_disabled).'],
+          413,
+          415,
+          429,
+        ),
       },
     },
   },
@@ -94,32 +116,49 @@ const paths: ApiPaths = {
       tags: ['auth'],
       summary: "Staff: a credential that reads the product snapshot and nothing else, for main's resync (ADMIN_TOKEN).",
       responses: {
-        200: json(z.object({ token: z.string(), expiresIn: z.number().int().positive(), role: z.literal('snapshot-reader') }), 'The credential.'),
+        200: json(
+          z.object({ token: z.string(), expiresIn: z.number().int().positive(), role: z.literal('snapshot-reader') }),
+          'The credential.',
+        ),
         ...errorResponses(400, 401, 403, 413, 415, 429),
       },
     },
   },
   '/.well-known/jwks.json': {
-    get: { tags: ['auth'], summary: "The public keys that verify admin's tokens (RS256), by kid.", ...PUBLIC, responses: { 200: json(jwksSchema, 'The key set.') } },
+    get: {
+      tags: ['auth'],
+      summary: "The public keys that verify admin's tokens (RS256), by kid.",
+      ...PUBLIC,
+      responses: { 200: json(jwksSchema, 'The key set.') },
+    },
   },
   '/api/products': {
     get: {
       tags: ['products'],
       summary: 'List, search, sort and filter live products, keyset-paginated.',
-      description: 'As main\'s list, plus filters by likes and creation time. Needs staff unless ADMIN_PUBLIC_READS is on.',
+      description: "As main's list, plus filters by likes and creation time. Needs staff unless ADMIN_PUBLIC_READS is on.",
       ...PUBLIC_WHEN_CONFIGURED,
       requestParams: {
         query: listQuerySchema.extend({
           min_likes: productFiltersSchema.shape.min_likes.meta({ description: 'At least this many likes.' }),
-          max_likes: productFiltersSchema.shape.max_likes.meta({ description: 'At most this many likes (max_likes=0: products nobody liked).' }),
-          created_from: productFiltersSchema.shape.created_from.meta({ description: 'Created at or after: a day (YYYY-MM-DD, UTC) or an ISO 8601 date-time with an offset.' }),
-          created_to: productFiltersSchema.shape.created_to.meta({ description: 'Created at or before; a day includes the whole (UTC) day.' }),
+          max_likes: productFiltersSchema.shape.max_likes.meta({
+            description: 'At most this many likes (max_likes=0: products nobody liked).',
+          }),
+          created_from: productFiltersSchema.shape.created_from.meta({
+            description: 'Created at or after: a day (YYYY-MM-DD, UTC) or an ISO 8601 date-time with an offset.',
+          }),
+          created_to: productFiltersSchema.shape.created_to.meta({
+            description: 'Created at or before; a day includes the whole (UTC) day.',
+          }),
         }),
       },
       responses: {
         200: { ...json(productListSchema, 'A page of products.'), headers: linkHeader },
         ...errorResponses(
-          [400, 'The query is not valid (code validation_failed), or the search has too many short or common words (code search_too_costly).'],
+          [
+            400,
+            'The query is not valid (code validation_failed), or the search has too many short or common words (code search_too_costly).',
+          ],
           401,
           403,
           [429, 'Over the per-address limit of searches (code rate_limited).'],
@@ -171,7 +210,8 @@ const paths: ApiPaths = {
     patch: {
       tags: ['users'],
       summary: "Change a user's role or disabled flag; their earlier tokens stop working (user_changed tells main).",
-      description: 'Raises the user\'s token version: tokens issued before are refused at once on admin and on main once it applies user_changed. Staff cannot change themselves.',
+      description:
+        "Raises the user's token version: tokens issued before are refused at once on admin and on main once it applies user_changed. Staff cannot change themselves.",
       requestParams: { path: userIdPathSchema },
       requestBody: { content: { 'application/json': { schema: userPatchSchema } } },
       responses: {
@@ -185,14 +225,18 @@ const paths: ApiPaths = {
       tags: ['users'],
       summary: "A random user's id, for main's development random-user mode (staff only unless DEV_RANDOM_USER is on).",
       ...PUBLIC_WHEN_CONFIGURED,
-      responses: { 200: json(z.object({ id: z.number().int() }), 'A user.'), ...errorResponses(401, 403, [404, 'There are no users yet (code not_found).']) },
+      responses: {
+        200: json(z.object({ id: z.number().int() }), 'A user.'),
+        ...errorResponses(401, 403, [404, 'There are no users yet (code not_found).']),
+      },
     },
   },
   '/api/operations': {
     get: {
       tags: ['operations'],
       summary: 'Health of both services, outbox backlogs and dead-letter depths, for the console.',
-      description: "A part that cannot be read is reported as null with a note, never as an error. main's part is asked with the caller's own token.",
+      description:
+        "A part that cannot be read is reported as null with a note, never as an error. main's part is asked with the caller's own token.",
       responses: { 200: json(operationsReportSchema, 'The report.'), ...errorResponses(401, 403) },
     },
   },
@@ -200,24 +244,32 @@ const paths: ApiPaths = {
     get: {
       tags: ['operations'],
       summary: 'The messages in both dead-letter queues, with their reasons (read without removing them; at most 500 per queue).',
-      responses: { 200: json(deadLettersSchema, "Both queues, main's first."), ...errorResponses(401, 403, [503, 'OPS_RABBITMQ_URL is not set (code replay_not_configured), or the broker is unavailable.']) },
+      responses: {
+        200: json(deadLettersSchema, "Both queues, main's first."),
+        ...errorResponses(401, 403, [503, 'OPS_RABBITMQ_URL is not set (code replay_not_configured), or the broker is unavailable.']),
+      },
     },
   },
   '/api/operations/dead-letters/replay': {
     post: {
       tags: ['operations'],
-      summary: 'Republish chosen dead letters (by id, or all of one queue) to their original exchange; each leaves its queue only once its copy is confirmed.',
+      summary:
+        'Republish chosen dead letters (by id, or all of one queue) to their original exchange; each leaves its queue only once its copy is confirmed.',
       requestBody: { content: { 'application/json': { schema: replaySchema } } },
       responses: {
         200: json(replayResultSchema, 'What was replayed, what failed (still queued) and which ids were not there.'),
-        ...errorResponses(...WRITE_ERRORS, [503, 'OPS_RABBITMQ_URL is not set (code replay_not_configured), or the broker is unavailable.']),
+        ...errorResponses(...WRITE_ERRORS, [
+          503,
+          'OPS_RABBITMQ_URL is not set (code replay_not_configured), or the broker is unavailable.',
+        ]),
       },
     },
   },
   '/internal/products/snapshot': {
     get: {
       tags: ['internal'],
-      summary: "Staff: every product in id order, deleted ones as tombstones, with versions and like counts (main's resync, reconciliation).",
+      summary:
+        "Staff: every product in id order, deleted ones as tombstones, with versions and like counts (main's resync, reconciliation).",
       requestParams: { query: snapshotQuerySchema },
       responses: { 200: json(adminSnapshotPageSchema, 'A page.'), ...errorResponses(400, 401, 403) },
     },
@@ -226,7 +278,8 @@ const paths: ApiPaths = {
     post: {
       tags: ['internal'],
       summary: "Staff: publish the product's current state again under a new version (reconcile --repair).",
-      description: 'Sets version to max(version + 1, atLeastVersion) and commits product_updated (product_deleted for a deleted one) with it.',
+      description:
+        'Sets version to max(version + 1, atLeastVersion) and commits product_updated (product_deleted for a deleted one) with it.',
       requestParams: { path: productIdPathSchema },
       requestBody: { required: false, content: { 'application/json': { schema: reannounceSchema } } },
       responses: { 202: json(adminSnapshotRowSchema, 'Re-announced; the row as it now is.'), ...errorResponses(...WRITE_ERRORS, 404) },
@@ -240,8 +293,22 @@ const paths: ApiPaths = {
       responses: { 200: json(healthReportSchema, 'Ready.'), 503: json(healthReportSchema, 'Not ready.') },
     },
   },
-  '/livez': { get: { tags: ['operations'], summary: 'Liveness: the process answers; touches no dependency.', ...PUBLIC, responses: { 200: json(livenessSchema, 'Alive.') } } },
-  '/ready': { get: { tags: ['operations'], summary: 'Liveness under its older name, kept for existing probes.', ...PUBLIC, responses: { 200: json(livenessSchema, 'Alive.') } } },
+  '/livez': {
+    get: {
+      tags: ['operations'],
+      summary: 'Liveness: the process answers; touches no dependency.',
+      ...PUBLIC,
+      responses: { 200: json(livenessSchema, 'Alive.') },
+    },
+  },
+  '/ready': {
+    get: {
+      tags: ['operations'],
+      summary: 'Liveness under its older name, kept for existing probes.',
+      ...PUBLIC,
+      responses: { 200: json(livenessSchema, 'Alive.') },
+    },
+  },
   '/readyz': {
     get: {
       tags: ['operations'],
@@ -259,7 +326,12 @@ const paths: ApiPaths = {
     },
   },
   [OPENAPI_PATH]: {
-    get: { tags: ['operations'], summary: 'This document (OpenAPI 3.1); /api/docs shows it.', ...PUBLIC, responses: { 200: json(z.record(z.string(), z.unknown()), 'The document.') } },
+    get: {
+      tags: ['operations'],
+      summary: 'This document (OpenAPI 3.1); /api/docs shows it.',
+      ...PUBLIC,
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'The document.') },
+    },
   },
 };
 

@@ -1,5 +1,14 @@
 import type { Server } from 'node:http';
-import { applyServerTimeouts, checkHealth, ConfigError, createLogger, openDatabase, OpsServer, readinessRequires, type ServiceMetrics } from '@catalogue/shared';
+import {
+  applyServerTimeouts,
+  checkHealth,
+  ConfigError,
+  createLogger,
+  openDatabase,
+  OpsServer,
+  readinessRequires,
+  type ServiceMetrics,
+} from '@catalogue/shared';
 import { shutdownTracing } from '@catalogue/shared/tracing';
 import { createAdminApp } from './app.module';
 import { BROKER_STATUS, Lifecycle, METRICS, type BrokerStatus } from './common/tokens';

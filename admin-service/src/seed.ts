@@ -24,7 +24,8 @@ const SEED_USERS = [
 
 async function seed(): Promise<void> {
   const config = loadAdminConfig(process.env);
-  if (config.NODE_ENV === 'production') throw new ConfigError('the development seed (with its documented passwords and demo products) refuses NODE_ENV=production');
+  if (config.NODE_ENV === 'production')
+    throw new ConfigError('the development seed (with its documented passwords and demo products) refuses NODE_ENV=production');
   const credentials = await resolveDatabaseCredentials(config, config.DB_NAME);
   const dataSource = createDataSource({ credentials, poolSize: 1 });
   await dataSource.initialize();

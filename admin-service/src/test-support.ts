@@ -1,8 +1,29 @@
 import amqplib from 'amqplib';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateSchema } from '@catalogue/migrations';
-import { createDataSource, createEvent, createLogger, EventTypes, parseEvent, topologyFor, type CatalogueEvent, type ProductLiked, type ProductUnliked, type TokenRole, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, drainQueue, eventually, publishRaw, TEST_RABBITMQ_URL, waitForConsumer, type TestDatabase } from '@catalogue/shared/testing';
+import {
+  createDataSource,
+  createEvent,
+  createLogger,
+  EventTypes,
+  parseEvent,
+  topologyFor,
+  type CatalogueEvent,
+  type ProductLiked,
+  type ProductUnliked,
+  type TokenRole,
+  type Topology,
+} from '@catalogue/shared';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  drainQueue,
+  eventually,
+  publishRaw,
+  TEST_RABBITMQ_URL,
+  waitForConsumer,
+  type TestDatabase,
+} from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createAdminApp } from './app.module';
@@ -32,13 +53,26 @@ export interface AdminUnderTest {
  * admin-service on a database and a broker namespace of its own, with its consumer subscribed and
  * its relay running, as main.ts starts it (without listening: supertest binds a port itself).
  */
-export async function startAdmin(env: Record<string, string> = {}, options: { waitForConsumer?: boolean; databasePort?: number } = {}): Promise<AdminUnderTest> {
+export async function startAdmin(
+  env: Record<string, string> = {},
+  options: { waitForConsumer?: boolean; databasePort?: number } = {},
+): Promise<AdminUnderTest> {
   const database: TestDatabase = await createTestDatabase('admin');
   await migrateSchema('admin', database.credentials);
   const ns = createTestNamespace();
-  const config = loadAdminConfig({ ...database.env, AMQP_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent', NODE_ENV: 'test', OUTBOX_SWEEP_MS: '200', ...env });
+  const config = loadAdminConfig({
+    ...database.env,
+    AMQP_NAMESPACE: ns.namespace,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    OUTBOX_SWEEP_MS: '200',
+    ...env,
+  });
   // The app may reach its database through another port (a test's fault proxy); the test's own connection never does.
-  const appDataSource = createDataSource({ credentials: { ...database.credentials, port: options.databasePort ?? database.credentials.port }, poolSize: 5 });
+  const appDataSource = createDataSource({
+    credentials: { ...database.credentials, port: options.databasePort ?? database.credentials.port },
+    poolSize: 5,
+  });
   await appDataSource.initialize();
   const db = createDataSource({ credentials: database.credentials, poolSize: 2 });
   await db.initialize();
@@ -72,9 +106,21 @@ export async function startAdmin(env: Record<string, string> = {}, options: { wa
 }
 
 /** Reads main's queue until `found` picks an event out of everything admin published so far. */
-export async function waitForPublished<T extends CatalogueEvent>(admin: AdminUnderTest, found: (event: CatalogueEvent) => event is T, what: string): Promise<T>;
-export async function waitForPublished(admin: AdminUnderTest, found: (event: CatalogueEvent) => boolean, what: string): Promise<CatalogueEvent>;
-export async function waitForPublished(admin: AdminUnderTest, found: (event: CatalogueEvent) => boolean, what: string): Promise<CatalogueEvent> {
+export async function waitForPublished<T extends CatalogueEvent>(
+  admin: AdminUnderTest,
+  found: (event: CatalogueEvent) => event is T,
+  what: string,
+): Promise<T>;
+export async function waitForPublished(
+  admin: AdminUnderTest,
+  found: (event: CatalogueEvent) => boolean,
+  what: string,
+): Promise<CatalogueEvent>;
+export async function waitForPublished(
+  admin: AdminUnderTest,
+  found: (event: CatalogueEvent) => boolean,
+  what: string,
+): Promise<CatalogueEvent> {
   return eventually(
     async () => {
       for (const message of await drainQueue(admin.topology.mainQueue)) {
@@ -121,7 +167,10 @@ export async function publishLike(admin: AdminUnderTest, data: ProductLiked['dat
 /** Publishes the removal of a like the way main's relay would (a fresh event id unless given). */
 export async function publishUnlike(admin: AdminUnderTest, data: ProductUnliked['data'], id?: string): Promise<ProductUnliked> {
   const event = createEvent(EventTypes.ProductUnliked, data, id ? { id } : {});
-  await publishRaw(admin.topology.mainExchange, EventTypes.ProductUnliked, JSON.stringify(event), { messageId: event.id, type: event.type });
+  await publishRaw(admin.topology.mainExchange, EventTypes.ProductUnliked, JSON.stringify(event), {
+    messageId: event.id,
+    type: event.type,
+  });
   return event;
 }
 

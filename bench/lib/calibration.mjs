@@ -38,8 +38,18 @@ export async function calibrateHttp(kind, { body, connections, seconds, warmupSe
  * pooled connection (BEGIN, INSERT, INSERT, COMMIT), `concurrency` transactions in flight.
  */
 export async function calibrateInsertCommit({ database, concurrency, seconds, warmupSeconds }) {
-  const pool = mysql.createPool({ ...TEST_DB, database: database.credentials.database, connectionLimit: concurrency, enableKeepAlive: true });
-  const payload = JSON.stringify({ id: randomUUID(), type: 'product_liked', occurredAt: new Date().toISOString(), data: { productId: 1, userId: 'u' } });
+  const pool = mysql.createPool({
+    ...TEST_DB,
+    database: database.credentials.database,
+    connectionLimit: concurrency,
+    enableKeepAlive: true,
+  });
+  const payload = JSON.stringify({
+    id: randomUUID(),
+    type: 'product_liked',
+    occurredAt: new Date().toISOString(),
+    data: { productId: 1, userId: 'u' },
+  });
   let counting = false;
   let done = 0;
   let errors = 0;
@@ -89,7 +99,14 @@ export async function calibratePublish({ brokerUrl, namespace, seconds, window =
   try {
     const channel = await connection.createConfirmChannel();
     await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    const content = Buffer.from(JSON.stringify({ id: randomUUID(), type: 'product_liked', occurredAt: new Date().toISOString(), data: { productId: 1, userId: 'u' } }));
+    const content = Buffer.from(
+      JSON.stringify({
+        id: randomUUID(),
+        type: 'product_liked',
+        occurredAt: new Date().toISOString(),
+        data: { productId: 1, userId: 'u' },
+      }),
+    );
     let confirmed = 0;
     let failed = 0;
     let inFlight = 0;
@@ -121,13 +138,22 @@ export async function calibratePublish({ brokerUrl, namespace, seconds, window =
     const singleDeadline = Date.now() + 2000;
     while (Date.now() < singleDeadline) {
       const t0 = performance.now();
-      await new Promise((resolve, reject) => channel.publish('', queue, content, { persistent: true }, (err) => (err ? reject(err) : resolve())));
+      await new Promise((resolve, reject) =>
+        channel.publish('', queue, content, { persistent: true }, (err) => (err ? reject(err) : resolve())),
+      );
       single.push(performance.now() - t0);
     }
     const { p50Ms, p99Ms } = percentiles(single);
     await channel.deleteQueue(queue);
     await channel.close();
-    return { rps: round(confirmed / elapsed), total: confirmed, errors: failed, window, singleConfirmP50Ms: p50Ms, singleConfirmP99Ms: p99Ms };
+    return {
+      rps: round(confirmed / elapsed),
+      total: confirmed,
+      errors: failed,
+      window,
+      singleConfirmP50Ms: p50Ms,
+      singleConfirmP99Ms: p99Ms,
+    };
   } finally {
     await connection.close();
     await sleep(10);

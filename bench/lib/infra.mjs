@@ -8,8 +8,16 @@ import { createTestDatabase, createTestNamespace, TEST_DB, TEST_RABBITMQ_URL } f
 export const RABBITMQ_URL = TEST_RABBITMQ_URL;
 
 export async function createSchemas() {
-  const [main, admin, calibration] = await Promise.all([createTestDatabase('bmain'), createTestDatabase('badmin'), createTestDatabase('bcal')]);
-  await Promise.all([migrateSchema('main', main.credentials), migrateSchema('admin', admin.credentials), migrateSchema('main', calibration.credentials)]);
+  const [main, admin, calibration] = await Promise.all([
+    createTestDatabase('bmain'),
+    createTestDatabase('badmin'),
+    createTestDatabase('bcal'),
+  ]);
+  await Promise.all([
+    migrateSchema('main', main.credentials),
+    migrateSchema('admin', admin.credentials),
+    migrateSchema('main', calibration.credentials),
+  ]);
   return {
     main,
     admin,
@@ -51,8 +59,13 @@ export async function sharedServerPids(pool) {
   }
   try {
     const broker = new URL(RABBITMQ_URL);
-    const auth = Buffer.from(`${decodeURIComponent(broker.username || 'guest')}:${decodeURIComponent(broker.password || 'guest')}`).toString('base64');
-    const res = await fetch(`http://${broker.hostname}:15672/api/nodes`, { headers: { authorization: `Basic ${auth}` }, signal: AbortSignal.timeout(3000) });
+    const auth = Buffer.from(
+      `${decodeURIComponent(broker.username || 'guest')}:${decodeURIComponent(broker.password || 'guest')}`,
+    ).toString('base64');
+    const res = await fetch(`http://${broker.hostname}:15672/api/nodes`, {
+      headers: { authorization: `Basic ${auth}` },
+      signal: AbortSignal.timeout(3000),
+    });
     if (!res.ok) throw new Error(`management API answered ${res.status}`);
     const nodes = await res.json();
     const pid = Number(nodes.find((n) => n.running)?.os_pid);

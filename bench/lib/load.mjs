@@ -4,10 +4,13 @@ import autocannon from 'autocannon';
 
 function run(options) {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false }, (err, result) => {
-      if (err) reject(err);
-      else resolve(result);
-    });
+    const instance = autocannon(
+      { ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false },
+      (err, result) => {
+        if (err) reject(err);
+        else resolve(result);
+      },
+    );
     // Without a listener autocannon prints nothing, but keep a handle for callers that stop early.
     instance.on('error', () => undefined);
   });

@@ -26,7 +26,10 @@ export async function openLoop({ url, rate, seconds, warmupSeconds, requests, so
   });
   try {
     const result = await new Promise((resolve, reject) => {
-      const limit = setTimeout(() => reject(new Error('open-loop generator gave no result in time')), (warmupSeconds + seconds + timeoutSeconds + 30) * 1000);
+      const limit = setTimeout(
+        () => reject(new Error('open-loop generator gave no result in time')),
+        (warmupSeconds + seconds + timeoutSeconds + 30) * 1000,
+      );
       worker.child.once('message', (message) => {
         clearTimeout(limit);
         resolve(message);

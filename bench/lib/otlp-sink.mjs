@@ -22,9 +22,10 @@ export async function startOtlpSink() {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     counts,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(resolve);
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }

@@ -14,7 +14,12 @@ const DEFAULT_IDLE_LIMIT_MS = 4000;
 /** The bytes of one request. */
 export function requestBytes({ method, path, headers = {}, body }, host) {
   const payload = body === undefined ? '' : String(body);
-  const lines = [`${method} ${path} HTTP/1.1`, `host: ${host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(payload)}`];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    `host: ${host}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `content-length: ${Buffer.byteLength(payload)}`,
+  ];
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${payload}`);
 }
 
@@ -116,10 +121,13 @@ export class RawHttpPool {
     this.all = Array.from({ length: size }, () => new Connection(this));
     this.free = [...this.all];
     // One sweep for every timeout, not a timer per request.
-    this.sweeper = setInterval(() => {
-      const now = performance.now();
-      for (const c of this.all) if (c.callback && now - c.startedAt > timeoutMs) c.timeOut();
-    }, Math.min(100, timeoutMs));
+    this.sweeper = setInterval(
+      () => {
+        const now = performance.now();
+        for (const c of this.all) if (c.callback && now - c.startedAt > timeoutMs) c.timeOut();
+      },
+      Math.min(100, timeoutMs),
+    );
   }
 
   hasFree() {

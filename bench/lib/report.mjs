@@ -12,7 +12,11 @@ const markdown = (lines) => lines.map((cells) => `| ${cells.join(' | ')} |`).joi
 function rssCell(rss) {
   if (!rss) return '—';
   const parts = ['main', 'admin'].filter((k) => rss[k] !== undefined).map((k) => `${k[0]} ${fmt(rss[k])}`);
-  return parts.length ? parts.join(' / ') : Object.values(rss).map((v) => fmt(v)).join(' / ');
+  return parts.length
+    ? parts.join(' / ')
+    : Object.values(rss)
+        .map((v) => fmt(v))
+        .join(' / ');
 }
 
 /** The scenario's own criteria (not the memory ones the bench adds), as the table's target cell. */
@@ -49,7 +53,10 @@ export function table(rows) {
 
 /** One line per criterion: [[label, checks]] → Markdown. */
 export function verdictTable(groups) {
-  const lines = [['Run', 'Criterion', 'Measured', 'Verdict'], ['---', '---', '---', '---']];
+  const lines = [
+    ['Run', 'Criterion', 'Measured', 'Verdict'],
+    ['---', '---', '---', '---'],
+  ];
   for (const [label, checks] of groups) {
     for (const c of checks) lines.push([label, c.criterion, c.measured, c.pass === true ? 'PASS' : c.pass === false ? 'MISS' : 'n/a']);
   }
@@ -67,13 +74,36 @@ const CPU_COLUMNS = [
 
 /** CPU seconds per process per phase (with each service's RSS before → peak), and CPU ms per like where the phase made likes. */
 export function cpuTables(phases) {
-  const seconds = [['Phase', 'wall s', ...CPU_COLUMNS.map(([, name]) => `${name} CPU-s`), 'likes', 'RSS MB main before → peak', 'RSS MB admin before → peak'], []];
+  const seconds = [
+    [
+      'Phase',
+      'wall s',
+      ...CPU_COLUMNS.map(([, name]) => `${name} CPU-s`),
+      'likes',
+      'RSS MB main before → peak',
+      'RSS MB admin before → peak',
+    ],
+    [],
+  ];
   seconds[1] = seconds[0].map(() => '---');
-  const perLike = [['Phase', 'likes/s over the phase', ...CPU_COLUMNS.map(([, name]) => `${name} ms/like`), 'all ms/like', 'admin caught up'], []];
+  const perLike = [
+    ['Phase', 'likes/s over the phase', ...CPU_COLUMNS.map(([, name]) => `${name} ms/like`), 'all ms/like', 'admin caught up'],
+    [],
+  ];
   perLike[1] = perLike[0].map(() => '---');
   for (const p of phases) {
-    const rss = (name) => (p.rssPeakMb?.[name] === undefined ? '—' : `${fmt(p.rssAtStartMb?.[name])} → ${fmt(p.rssPeakMb[name])}${p.rssPeakExact?.[name] ? '' : ' (sampled)'}`);
-    seconds.push([p.phase, fmt(p.wallSeconds, 1), ...CPU_COLUMNS.map(([key]) => fmt(p.seconds[key], 2)), p.likes ? String(p.likes) : '', rss('main'), rss('admin')]);
+    const rss = (name) =>
+      p.rssPeakMb?.[name] === undefined
+        ? '—'
+        : `${fmt(p.rssAtStartMb?.[name])} → ${fmt(p.rssPeakMb[name])}${p.rssPeakExact?.[name] ? '' : ' (sampled)'}`;
+    seconds.push([
+      p.phase,
+      fmt(p.wallSeconds, 1),
+      ...CPU_COLUMNS.map(([key]) => fmt(p.seconds[key], 2)),
+      p.likes ? String(p.likes) : '',
+      rss('main'),
+      rss('admin'),
+    ]);
     if (p.msPerLike) {
       perLike.push([
         p.phase,
@@ -89,12 +119,44 @@ export function cpuTables(phases) {
 
 /** The sweep's rows: p50/p99 from due time at each share of the measured capacity. */
 export function sweepTable(sweep) {
-  const lines = [['Work', 'capacity/s (closed loop)', 'share', 'offered/s', 'achieved/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'sent > 10 ms late', 'waited for a socket', 'not sent (timeout)', 'errors']];
+  const lines = [
+    [
+      'Work',
+      'capacity/s (closed loop)',
+      'share',
+      'offered/s',
+      'achieved/s',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'sent > 10 ms late',
+      'waited for a socket',
+      'not sent (timeout)',
+      'errors',
+    ],
+  ];
   lines.push(lines[0].map(() => '---'));
   for (const work of sweep) {
     for (const level of work.levels) {
       const r = level.result;
-      lines.push([work.work, fmt(work.capacity), `${Math.round(level.share * 100)}%`, fmt(r.offeredRate), fmt(r.achievedRate), fmt(r.p50Ms, 1), fmt(r.p90Ms, 1), fmt(r.p99Ms, 1), fmt(r.p999Ms, 1), fmt(r.maxMs, 1), fmt(r.lateSends), fmt(r.waitedForSocket), fmt(r.notSent), fmt(r.errors)]);
+      lines.push([
+        work.work,
+        fmt(work.capacity),
+        `${Math.round(level.share * 100)}%`,
+        fmt(r.offeredRate),
+        fmt(r.achievedRate),
+        fmt(r.p50Ms, 1),
+        fmt(r.p90Ms, 1),
+        fmt(r.p99Ms, 1),
+        fmt(r.p999Ms, 1),
+        fmt(r.maxMs, 1),
+        fmt(r.lateSends),
+        fmt(r.waitedForSocket),
+        fmt(r.notSent),
+        fmt(r.errors),
+      ]);
     }
   }
   return markdown(lines);

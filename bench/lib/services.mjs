@@ -50,7 +50,9 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
   };
   common.NODE_OPTIONS = withServiceNodeOptions(common.NODE_OPTIONS); // the images' V8 heap bounds (decision 0026)
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service to bench-results/profiles on exit.
-  const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`, `--cpu-prof-name=${label}-NAME.cpuprofile`] : [];
+  const nodeArgs = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`, `--cpu-prof-name=${label}-NAME.cpuprofile`]
+    : [];
   const argsFor = (name) => nodeArgs.map((a) => a.replace('NAME', name));
   const admin = startChild(`${label}-admin`, 'admin-service/dist/main.js', {
     nodeArgs: argsFor('admin'),
@@ -70,7 +72,10 @@ export async function startServices({ schemas, namespace, brokerUrl, identity, e
   const mainUrl = `http://127.0.0.1:${mainPort}`;
   try {
     // Health answers 200 only with the database and the broker both up.
-    await Promise.all([waitForHttp(`${adminUrl}/api/health`, 60_000, admin.alive), waitForHttp(`${mainUrl}/api/health`, 60_000, main.alive)]);
+    await Promise.all([
+      waitForHttp(`${adminUrl}/api/health`, 60_000, admin.alive),
+      waitForHttp(`${mainUrl}/api/health`, 60_000, main.alive),
+    ]);
   } catch (err) {
     await Promise.all([main.stop(), admin.stop()]);
     throw new Error(`services did not start (see bench-results/logs/${label}-*.log): ${err.message}`, { cause: err });
@@ -101,7 +106,9 @@ const SECRET = /SECRET|PASSWORD|TOKEN|PRIVATE|KEY/i;
 /** Where the run's own databases, broker and ports are: not settings. */
 const PER_RUN = new Set(['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'RABBITMQ_URL', 'AMQP_NAMESPACE']);
 export function redact(env) {
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, SECRET.test(k) ? '<redacted>' : /^\w+:\/\//.test(v) ? redactUrl(v) : v]));
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, SECRET.test(k) ? '<redacted>' : /^\w+:\/\//.test(v) ? redactUrl(v) : v]),
+  );
 }
 function redactUrl(url) {
   try {
@@ -113,4 +120,8 @@ function redactUrl(url) {
   }
 }
 /** The flags node got before the entry file (spawnargs: node, ...flags, entry, ...args). */
-const nodeFlags = (spawnargs) => spawnargs.slice(1, spawnargs.findIndex((a, i) => i > 0 && !a.startsWith('-')));
+const nodeFlags = (spawnargs) =>
+  spawnargs.slice(
+    1,
+    spawnargs.findIndex((a, i) => i > 0 && !a.startsWith('-')),
+  );

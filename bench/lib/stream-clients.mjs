@@ -25,7 +25,15 @@ function open(index) {
         return;
       }
       res.setEncoding('utf8');
-      const stream = { res, ended: false, messages: 0, readyId: undefined, records: index < sample ? [] : undefined, parser: new EventStreamParser(), tail: '' };
+      const stream = {
+        res,
+        ended: false,
+        messages: 0,
+        readyId: undefined,
+        records: index < sample ? [] : undefined,
+        parser: new EventStreamParser(),
+        tail: '',
+      };
       streams.push(stream);
       const finish = () => (stream.ended = true);
       res.on('end', finish);

@@ -13,7 +13,8 @@ export const RSS_IDLE_MB = 150;
 
 const show = (value, unit, digits) => {
   if (value === null || value === undefined || Number.isNaN(value)) return 'not measured';
-  const text = typeof value === 'number' ? value.toFixed(digits ?? (Math.abs(value) < 10 && !Number.isInteger(value) ? 2 : 0)) : String(value);
+  const text =
+    typeof value === 'number' ? value.toFixed(digits ?? (Math.abs(value) < 10 && !Number.isInteger(value) ? 2 : 0)) : String(value);
   return unit === 'x' ? `${text}x` : unit ? `${text} ${unit}` : text;
 };
 const judged = (value, ok) => (value === null || value === undefined || Number.isNaN(value) ? null : ok);
@@ -43,7 +44,12 @@ export const below = (name, value, limit, unit = '', digits) => ({
 });
 
 /** A condition that holds or not, with what was seen. */
-export const holds = (name, ok, measured = ok ? 'yes' : 'no') => ({ criterion: name, measured: String(measured), value: null, pass: Boolean(ok) });
+export const holds = (name, ok, measured = ok ? 'yes' : 'no') => ({
+  criterion: name,
+  measured: String(measured),
+  value: null,
+  pass: Boolean(ok),
+});
 
 /** No failed request (non-2xx, timeout or connection error). */
 export const noErrors = (result) => holds('no failed request', result.errors === 0, `${result.errors ?? 'unknown'} failed`);
@@ -51,7 +57,11 @@ export const noErrors = (result) => holds('no failed request', result.errors ===
 /** Open loop: whether the generator itself kept its schedule (otherwise the rate was not really offered). */
 export function onSchedule(result) {
   const share = result.offered > 0 ? result.lateSends / result.offered : 1;
-  return holds(`generator on schedule (≤ 1% sent > ${result.lateSendMs} ms late)`, share <= 0.01, `${result.lateSends} of ${result.offered} late (send lag p99 ${result.sendLagP99Ms} ms)`);
+  return holds(
+    `generator on schedule (≤ 1% sent > ${result.lateSendMs} ms late)`,
+    share <= 0.01,
+    `${result.lateSends} of ${result.offered} late (send lag p99 ${result.sendLagP99Ms} ms)`,
+  );
 }
 
 /** Peak RSS under load of each service the scenario ran, against the floor. */
@@ -65,8 +75,14 @@ export function scenarioChecks(result) {
   if (Array.isArray(result.checks)) return result.checks;
   // A list of { criterion, value, limit, pass } under `verdicts` (an early style): kept line by line.
   if (Array.isArray(result.verdicts)) {
-    const lines = result.verdicts.map((v) => ({ criterion: v.limit === undefined ? v.criterion : `${v.criterion} ≤ ${v.limit}`, measured: v.value == null ? 'not measured' : String(v.value), value: v.value ?? null, pass: v.value == null ? null : Boolean(v.pass) }));
-    if (result.pass !== undefined && result.pass !== lines.every((l) => l.pass === true)) lines.push(holds(result.targetText ?? 'scenario passed', result.pass));
+    const lines = result.verdicts.map((v) => ({
+      criterion: v.limit === undefined ? v.criterion : `${v.criterion} ≤ ${v.limit}`,
+      measured: v.value == null ? 'not measured' : String(v.value),
+      value: v.value ?? null,
+      pass: v.value == null ? null : Boolean(v.pass),
+    }));
+    if (result.pass !== undefined && result.pass !== lines.every((l) => l.pass === true))
+      lines.push(holds(result.targetText ?? 'scenario passed', result.pass));
     if (result.errors !== undefined) lines.push(noErrors(result));
     return lines;
   }

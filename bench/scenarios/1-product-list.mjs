@@ -13,7 +13,12 @@ export async function productList(ctx) {
   const { config, services } = ctx;
   if (config.rate) return productListAtRate(ctx, config.rate);
   const result = await ctx.phase('1-list', () =>
-    measure({ url: `${services.mainUrl}${LIST_PATH}`, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds }),
+    measure({
+      url: `${services.mainUrl}${LIST_PATH}`,
+      connections: config.connections,
+      seconds: config.seconds,
+      warmupSeconds: config.warmupSeconds,
+    }),
   );
   const after = await ctx.calibrateHttpAgain('express-hello');
   const express = (ctx.calibration.express.rps + after.rps) / 2;
@@ -32,8 +37,13 @@ export async function productList(ctx) {
 export async function productListAtRate(ctx, rate, { phase = `1-list-rate-${rate}`, seconds = ctx.config.seconds } = {}) {
   const { config, services } = ctx;
   const result = await ctx.phase(phase, () =>
-    openLoop({ url: services.mainUrl, rate, seconds, warmupSeconds: config.warmupSeconds, requests: [{ method: 'GET', path: LIST_PATH, headers: {} }] }),
+    openLoop({
+      url: services.mainUrl,
+      rate,
+      seconds,
+      warmupSeconds: config.warmupSeconds,
+      requests: [{ method: 'GET', path: LIST_PATH, headers: {} }],
+    }),
   );
   return { ...result, ratio: null, checks: [onSchedule(result), noErrors(result)] };
 }
-

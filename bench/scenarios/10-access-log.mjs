@@ -11,7 +11,14 @@ const OFF = { LOG_LEVEL: 'info', ACCESS_LOG_LEVEL: 'silent' };
 export async function accessLogTax(ctx) {
   const { config } = ctx;
   const listAt = (services, phase) =>
-    ctx.phase(phase, () => measure({ url: `${services.mainUrl}/api/products?limit=100`, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds }));
+    ctx.phase(phase, () =>
+      measure({
+        url: `${services.mainUrl}/api/products?limit=100`,
+        connections: config.connections,
+        seconds: config.seconds,
+        warmupSeconds: config.warmupSeconds,
+      }),
+    );
   await ctx.stopServices();
   const off = await listAt(await ctx.startServices({ label: 'access-log-off', extraEnv: OFF }), '10-access-log-off');
   await ctx.stopServices();

@@ -55,7 +55,8 @@ export async function idlePropagation(ctx) {
   const createP = percentiles(create);
   const likeP = percentiles(like);
   const likeDbClock = percentiles(await likeDbClockDelays(ctx, likeIds));
-  const pass = createP.p50Ms !== null && likeP.p50Ms !== null && createP.p50Ms <= TARGET_P50_MS && likeP.p50Ms <= TARGET_P50_MS && unseen === 0;
+  const pass =
+    createP.p50Ms !== null && likeP.p50Ms !== null && createP.p50Ms <= TARGET_P50_MS && likeP.p50Ms <= TARGET_P50_MS && unseen === 0;
   return {
     rps: Math.round((2 * SAMPLES * 10) / ((performance.now() - started) / 1000)) / 10,
     total: 2 * SAMPLES,

@@ -12,12 +12,21 @@ export async function hotProduct(ctx) {
   const before = { main: await mainLikes(), admin: await adminLikes() };
   const started = performance.now();
   const result = await ctx.phase('3-hot', () =>
-    measure({ url: services.mainUrl, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds, requests: ctx.traffic.hot(id) }),
+    measure({
+      url: services.mainUrl,
+      connections: config.connections,
+      seconds: config.seconds,
+      warmupSeconds: config.warmupSeconds,
+      requests: ctx.traffic.hot(id),
+    }),
   );
   const loadSeconds = (performance.now() - started) / 1000;
   const atEnd = { main: await mainLikes(), admin: await adminLikes() };
   // Where the lag sits: not yet published (main's outbox) or published, not yet applied (admin's queue).
-  const pipeline = { outboxRows: await scalar(db.main, 'SELECT COUNT(*) FROM outbox'), adminQueueMessages: await ctx.queueDepth('adminQueue') };
+  const pipeline = {
+    outboxRows: await scalar(db.main, 'SELECT COUNT(*) FROM outbox'),
+    adminQueueMessages: await ctx.queueDepth('adminQueue'),
+  };
   const lagAtEnd = atEnd.main - atEnd.admin;
   const stopped = performance.now();
   let caughtUpMs = null;
@@ -35,6 +44,14 @@ export async function hotProduct(ctx) {
     ratio: likeRate > 0 ? consumedRate / likeRate : null,
     ratioTo: 'like rate (admin applied / main committed)',
     checks: [below('admin caught up after the load', caughtUpMs, 1000, 'ms'), noErrors(result)],
-    extra: { ...pipeline, likeRate, consumedRate, lagAtEndEvents: lagAtEnd, caughtUpMs, finalMain: atEnd.main, finalAdmin: await adminLikes() },
+    extra: {
+      ...pipeline,
+      likeRate,
+      consumedRate,
+      lagAtEndEvents: lagAtEnd,
+      caughtUpMs,
+      finalMain: atEnd.main,
+      finalAdmin: await adminLikes(),
+    },
   };
 }

@@ -47,7 +47,9 @@ export async function propagation(ctx) {
   // Where events wait, sampled each second: main's outbox (not yet published) or admin's queue.
   const backlog = { outboxMax: 0, queueMax: 0 };
   const backlogTimer = setInterval(async () => {
-    const [outbox, queue] = await Promise.all([scalar(db.main, 'SELECT COUNT(*) FROM outbox'), ctx.queueDepth('adminQueue')]).catch(() => [0, 0]);
+    const [outbox, queue] = await Promise.all([scalar(db.main, 'SELECT COUNT(*) FROM outbox'), ctx.queueDepth('adminQueue')]).catch(() => [
+      0, 0,
+    ]);
     backlog.outboxMax = Math.max(backlog.outboxMax, outbox);
     backlog.queueMax = Math.max(backlog.queueMax, queue);
   }, 1000);
@@ -92,7 +94,15 @@ export async function propagation(ctx) {
       holds('every like reached admin', unseen === 0, `${unseen} unseen after 15 s`),
       noErrors(load),
     ],
-    extra: { ...backlog, dbClockP50Ms: byDbClock.p50Ms, dbClockP99Ms: byDbClock.p99Ms, offeredRate: rate, samples: delays.length, unseen, pollsPerSecond: Math.round(polls / elapsed) },
+    extra: {
+      ...backlog,
+      dbClockP50Ms: byDbClock.p50Ms,
+      dbClockP99Ms: byDbClock.p99Ms,
+      offeredRate: rate,
+      samples: delays.length,
+      unseen,
+      pollsPerSecond: Math.round(polls / elapsed),
+    },
   };
 }
 

@@ -32,7 +32,9 @@ export async function observabilityTax(ctx) {
     await ctx.stopServices();
     const onServices = await ctx.startServices({ label: 'obs-on', extraEnv: tracingOn });
     const traced = await likesSpread(ctx, { phase: '6-obs-on', services: onServices });
-    const scrape = await fetch(`${onServices.mainUrl}/metrics`).then((r) => r.text()).catch(() => '');
+    const scrape = await fetch(`${onServices.mainUrl}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
     await ctx.stopServices();
     if (sink.counts.requests === 0) throw new Error('tracing was switched on but no span reached the OTLP sink');
     return {

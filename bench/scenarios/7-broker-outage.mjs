@@ -14,7 +14,13 @@ export async function brokerOutage(ctx) {
     await ctx.stopServices();
     const services = await ctx.startServices({ label: 'outage', brokerUrl: proxy.url });
     const load = (seconds) =>
-      measure({ url: services.mainUrl, connections: config.connections, seconds, warmupSeconds: 0, requests: ctx.traffic.spread(ctx.productIds) });
+      measure({
+        url: services.mainUrl,
+        connections: config.connections,
+        seconds,
+        warmupSeconds: 0,
+        requests: ctx.traffic.spread(ctx.productIds),
+      });
     const outboxRows = () => scalar(db.main, 'SELECT COUNT(*) FROM outbox');
     const mainLikes = () => scalar(db.main, 'SELECT COUNT(*) FROM likes');
     const adminApplied = () => scalar(db.admin, "SELECT COUNT(*) FROM processed_events WHERE event_type = 'product_liked'");
@@ -46,8 +52,16 @@ export async function brokerOutage(ctx) {
       ratioTo: 'like rate before the outage',
       checks: [
         holds('no like refused during the cut', during.errors === 0, `${during.errors} refused`),
-        holds('outbox backlog drained after the cut', drainedMs !== null, drainedMs === null ? 'not within 120 s' : `${backlog} rows in ${(drainedMs / 1000).toFixed(1)} s`),
-        holds('admin caught up after the cut', caughtUpMs !== null, caughtUpMs === null ? 'not within 120 s' : `in ${(caughtUpMs / 1000).toFixed(1)} s`),
+        holds(
+          'outbox backlog drained after the cut',
+          drainedMs !== null,
+          drainedMs === null ? 'not within 120 s' : `${backlog} rows in ${(drainedMs / 1000).toFixed(1)} s`,
+        ),
+        holds(
+          'admin caught up after the cut',
+          caughtUpMs !== null,
+          caughtUpMs === null ? 'not within 120 s' : `in ${(caughtUpMs / 1000).toFixed(1)} s`,
+        ),
       ],
       extra: {
         beforeRps: before.rps,

@@ -16,7 +16,15 @@ const QUERIES = ['q=lamp', 'q=oak%20table', 'q=tv%20stand', 'q=vintage&sort=like
 export async function search(ctx) {
   const { config, schemas } = ctx;
   const database = schemas.main.credentials.database;
-  const { stdout } = await run(process.execPath, [path.join(ROOT, 'scripts/seed-search.mjs'), '--schema', 'main', '--database', database, '--count', String(PRODUCTS)]);
+  const { stdout } = await run(process.execPath, [
+    path.join(ROOT, 'scripts/seed-search.mjs'),
+    '--schema',
+    'main',
+    '--database',
+    database,
+    '--count',
+    String(PRODUCTS),
+  ]);
   const seeded = JSON.parse(stdout);
   await ctx.stopServices();
   await ctx.startServices({ label: 'search', extraEnv: { PRODUCT_LIST_CACHE_MS: '0' } });

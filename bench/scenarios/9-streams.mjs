@@ -25,7 +25,9 @@ export async function streams(ctx) {
   });
   try {
     const opened = await reply(clients, 'opened');
-    log(`${opened.opened} streams open in ${opened.openMs} ms${Object.keys(opened.failures).length ? `; refused: ${JSON.stringify(opened.failures)}` : ''}`);
+    log(
+      `${opened.opened} streams open in ${opened.openMs} ms${Object.keys(opened.failures).length ? `; refused: ${JSON.stringify(opened.failures)}` : ''}`,
+    );
     const openRss = await steadyRss(services.main.pid);
     const openMetrics = await scrape(services.mainUrl);
 
@@ -115,7 +117,8 @@ function delays(samples, rows) {
       delivered.set(productId, id);
     }
     // A like after the stream opened whose count never reached this stream.
-    for (const [productId, likes] of byProduct) missing += likes.filter((c) => c.id > readyId && c.id > (delivered.get(productId) ?? readyId)).length;
+    for (const [productId, likes] of byProduct)
+      missing += likes.filter((c) => c.id > readyId && c.id > (delivered.get(productId) ?? readyId)).length;
   }
   return { perLike, perMessage, missing };
 }
@@ -139,7 +142,8 @@ function reply(child, type) {
       child.child.off('message', onMessage);
       resolve(message);
     };
-    const onExit = (code) => reject(new Error(`the stream readers exited (${code}) before '${type}'; see bench-results/logs/stream-clients.log`));
+    const onExit = (code) =>
+      reject(new Error(`the stream readers exited (${code}) before '${type}'; see bench-results/logs/stream-clients.log`));
     child.child.on('message', onMessage);
     child.child.once('exit', onExit);
   });
@@ -166,7 +170,8 @@ function histogramQuantiles(samples, name, kind) {
     let lower = 0;
     let below = 0;
     for (const { le, count } of buckets) {
-      if (count >= rank) return le === Infinity ? lower * 1000 : Math.round((lower + ((le - lower) * (rank - below)) / Math.max(1, count - below)) * 1000);
+      if (count >= rank)
+        return le === Infinity ? lower * 1000 : Math.round((lower + ((le - lower) * (rank - below)) / Math.max(1, count - below)) * 1000);
       lower = le;
       below = count;
     }

@@ -23,12 +23,20 @@ export async function sweep(ctx) {
     ctx.log(`sweep: likes at ${Math.round(share * 100)}% of ${likesCapacity.rps}/s = ${rate}/s`);
     const result = await likesAtRate(ctx, rate, { phase: `sweep-likes-${Math.round(share * 100)}%`, seconds });
     likesLevels.push({ share, result });
-    checks.push(relabel(onSchedule(result), `likes ${Math.round(share * 100)}%`), relabel(noErrors(result), `likes ${Math.round(share * 100)}%`));
+    checks.push(
+      relabel(onSchedule(result), `likes ${Math.round(share * 100)}%`),
+      relabel(noErrors(result), `likes ${Math.round(share * 100)}%`),
+    );
   }
   works.push({ work: 'likes', capacity: likesCapacity.rps, capacityP99Ms: likesCapacity.p99Ms, levels: likesLevels });
 
   const listCapacity = await ctx.phase('sweep-list-capacity', () =>
-    measure({ url: `${services.mainUrl}${LIST_PATH}`, connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds }),
+    measure({
+      url: `${services.mainUrl}${LIST_PATH}`,
+      connections: config.connections,
+      seconds: config.seconds,
+      warmupSeconds: config.warmupSeconds,
+    }),
   );
   const listLevels = [];
   for (const share of SWEEP_SHARES) {
@@ -36,7 +44,10 @@ export async function sweep(ctx) {
     ctx.log(`sweep: list at ${Math.round(share * 100)}% of ${listCapacity.rps}/s = ${rate}/s`);
     const result = await productListAtRate(ctx, rate, { phase: `sweep-list-${Math.round(share * 100)}%`, seconds });
     listLevels.push({ share, result });
-    checks.push(relabel(onSchedule(result), `list ${Math.round(share * 100)}%`), relabel(noErrors(result), `list ${Math.round(share * 100)}%`));
+    checks.push(
+      relabel(onSchedule(result), `list ${Math.round(share * 100)}%`),
+      relabel(noErrors(result), `list ${Math.round(share * 100)}%`),
+    );
   }
   works.push({ work: 'product list', capacity: listCapacity.rps, capacityP99Ms: listCapacity.p99Ms, levels: listLevels });
 

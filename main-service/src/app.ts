@@ -91,7 +91,11 @@ function liveSettingsFrom(config: MainConfig): LiveSettings {
  * each fails for its own reasons), with its state in `metrics` when given.
  */
 export function adminBreaker(config: MainConfig, dependency: string, timeoutMs: number, metrics?: ServiceMetrics): DependencyBreaker {
-  return new DependencyBreaker(dependency, { timeoutMs, failures: config.ADMIN_BREAKER_FAILURES, halfOpenAfterMs: config.ADMIN_BREAKER_HALF_OPEN_MS }, metrics);
+  return new DependencyBreaker(
+    dependency,
+    { timeoutMs, failures: config.ADMIN_BREAKER_FAILURES, halfOpenAfterMs: config.ADMIN_BREAKER_HALF_OPEN_MS },
+    metrics,
+  );
 }
 
 /** The resync on its own, for `npm run resync`, which needs neither HTTP nor the broker. */
@@ -103,8 +107,19 @@ export function buildResync(
   products = new ProductsService(productsRepository, new ProductChangesRepository(dataSource)),
   metrics?: ServiceMetrics,
 ): ProductsResync {
-  const source = new AdminSnapshotClient(config.ADMIN_URL, adminBreaker(config, 'admin_snapshot', config.ADMIN_TIMEOUT_MS, metrics), config.ADMIN_TOKEN);
-  return new ProductsResync(source, products, productsRepository, createTransactionRunner(dataSource, { idempotent: true }), logger, config.RESYNC_PAGE_SIZE);
+  const source = new AdminSnapshotClient(
+    config.ADMIN_URL,
+    adminBreaker(config, 'admin_snapshot', config.ADMIN_TIMEOUT_MS, metrics),
+    config.ADMIN_TOKEN,
+  );
+  return new ProductsResync(
+    source,
+    products,
+    productsRepository,
+    createTransactionRunner(dataSource, { idempotent: true }),
+    logger,
+    config.RESYNC_PAGE_SIZE,
+  );
 }
 
 export interface MainOptions {
@@ -126,7 +141,13 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     new ProductChangeMetrics(metrics),
     logger,
   );
-  const products = new ProductsService(productsRepository, changeFeed, config.PRODUCT_LIST_CACHE_MS, () => changes.position, config.PRODUCT_LIST_CACHE_MAX_BYTES);
+  const products = new ProductsService(
+    productsRepository,
+    changeFeed,
+    config.PRODUCT_LIST_CACHE_MS,
+    () => changes.position,
+    config.PRODUCT_LIST_CACHE_MAX_BYTES,
+  );
   // Changes committed by other processes (the consumer apart, other replicas' likes) reach the cache here,
   // first: a page read once the live stream has told of a change shows it.
   changes.subscribe(() => products.listChanged());
@@ -149,7 +170,11 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     handlers: { ...productEventHandlers(products, (type) => metrics.eventsStale.inc({ event_type: type })), ...userEventHandlers() },
     // The handlers clear the list cache inside their transaction; clearing again after the commit
     // drops any page read in between (which still showed the old state).
-    observer: combineObservers(messagingMetrics(metrics), { consumed: ({ outcome }) => outcome === 'applied' && changedHere() }, options.observer),
+    observer: combineObservers(
+      messagingMetrics(metrics),
+      { consumed: ({ outcome }) => outcome === 'applied' && changedHere() },
+      options.observer,
+    ),
     crash,
   });
   const likesRepository = new LikesRepository(dataSource);
@@ -157,11 +182,27 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
     changedHere();
     messaging.announce();
   };
-  const likes = new LikesService(likesRepository, changeFeed, dataSource, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
-  const unlikes = new UnlikesService(likesRepository, changeFeed, createTransactionRunner(dataSource, { idempotent: true }), likesCommitted, crash);
+  const likes = new LikesService(
+    likesRepository,
+    changeFeed,
+    dataSource,
+    createTransactionRunner(dataSource, { idempotent: true }),
+    likesCommitted,
+    crash,
+  );
+  const unlikes = new UnlikesService(
+    likesRepository,
+    changeFeed,
+    createTransactionRunner(dataSource, { idempotent: true }),
+    likesCommitted,
+    crash,
+  );
   // Every call to admin has its timeout and breaker: the JWKS (integrated with its own cooldown),
   // the development users call, the sign-in pass-through and the resync's snapshot.
-  const tokenKey = config.tokenKey.kind === 'jwks' ? { ...config.tokenKey, breaker: adminBreaker(config, 'admin_jwks', config.ADMIN_TIMEOUT_MS, metrics) } : config.tokenKey;
+  const tokenKey =
+    config.tokenKey.kind === 'jwks'
+      ? { ...config.tokenKey, breaker: adminBreaker(config, 'admin_jwks', config.ADMIN_TIMEOUT_MS, metrics) }
+      : config.tokenKey;
   const tokens = new TokenVerifier({ key: tokenKey, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const revokedUsers = new RevokedUsers(dataSource, logger, config.REVOCATION_REFRESH_MS);
   const users = new UsersService(
@@ -173,7 +214,13 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   const lifecycle: Lifecycle = { draining: false };
   const resync = buildResync(config, dataSource, logger, productsRepository, products, metrics);
   // One set of counters for both path prefixes, so the old paths are no way around the limits.
-  const rateLimitCounters = new RateLimitCounters({ url: config.REDIS_URL, service: 'main', logger, metrics, memoryKeys: config.RATE_LIMIT_MEMORY_KEYS });
+  const rateLimitCounters = new RateLimitCounters({
+    url: config.REDIS_URL,
+    service: 'main',
+    logger,
+    metrics,
+    memoryKeys: config.RATE_LIMIT_MEMORY_KEYS,
+  });
   const likeLimits = likeRateLimits(config, rateLimitCounters);
   const searchLimit = searchRateLimit(products, rateLimitCounters, config.SEARCHES_PER_MINUTE_PER_ADDRESS);
 
@@ -198,7 +245,15 @@ export function buildMainService(config: MainConfig, dataSource: DataSource, log
   app.use('/api/products', unlikesRouter(unlikes, authenticated, likeLimits, metrics));
   // Public too: the sign-in pass-through and the storefront's files (API paths fall through).
   const signInBreaker = adminBreaker(config, 'admin_sign_in', config.LOGIN_TIMEOUT_MS, metrics);
-  app.use('/api/auth', loginProxyRouter(config.ADMIN_URL, signInBreaker, Math.ceil(config.ADMIN_BREAKER_HALF_OPEN_MS / 1000), config.CLIENT_ADDRESS_SECRET?.[0]));
+  app.use(
+    '/api/auth',
+    loginProxyRouter(
+      config.ADMIN_URL,
+      signInBreaker,
+      Math.ceil(config.ADMIN_BREAKER_HALF_OPEN_MS / 1000),
+      config.CLIENT_ADDRESS_SECRET?.[0],
+    ),
+  );
   app.use(storefrontRouter(options.storefrontRoot ?? DEFAULT_STOREFRONT_ROOT, logger));
   // Closed by default: a route mounted below this line answers only callers with a valid token
   // (add requireRole('staff') for staff-only ones); unknown routes answer 401 to anonymous callers.

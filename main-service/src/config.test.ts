@@ -18,7 +18,10 @@ describe('main-service configuration', () => {
     assert.equal(config.INBOX_RETENTION_DAYS, 14);
     assert.deepEqual([config.OUTBOX_RETRY_BASE_MS, config.OUTBOX_RETRY_MAX_MS], [1000, 60_000]);
     assert.equal(loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '30' }).INBOX_RETENTION_DAYS, 30);
-    assert.throws(() => loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '0' }), (err: unknown) => err instanceof ConfigError && /INBOX_RETENTION_DAYS/.test(err.message));
+    assert.throws(
+      () => loadMainConfig({ ...base, INBOX_RETENTION_DAYS: '0' }),
+      (err: unknown) => err instanceof ConfigError && /INBOX_RETENTION_DAYS/.test(err.message),
+    );
     assert.throws(
       () => loadMainConfig({ ...base, OUTBOX_RETRY_BASE_MS: '5000', OUTBOX_RETRY_MAX_MS: '1000' }),
       (err: unknown) => err instanceof ConfigError && /OUTBOX_RETRY_MAX_MS \(must be at least OUTBOX_RETRY_BASE_MS\)/.test(err.message),
@@ -52,7 +55,10 @@ describe('main-service configuration', () => {
   });
 
   test('only one token key source may be set, so the algorithm is never ambiguous', () => {
-    assert.throws(() => loadMainConfig({ ...base, JWT_SECRET: 'y'.repeat(32), JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' }), /JWT_SECRET|JWT_JWKS_URL/);
+    assert.throws(
+      () => loadMainConfig({ ...base, JWT_SECRET: 'y'.repeat(32), JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' }),
+      /JWT_SECRET|JWT_JWKS_URL/,
+    );
   });
 
   test('production requires an explicit token key and refuses the random-user mode and test-only crash points', () => {
@@ -64,7 +70,12 @@ describe('main-service configuration', () => {
   });
 
   test("production's HTTP process requires CLIENT_ADDRESS_SECRET (admin's), to pass on sign-ins' client addresses; the consumer process does not", () => {
-    const production = { ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://h', JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json' };
+    const production = {
+      ...base,
+      NODE_ENV: 'production',
+      RABBITMQ_URL: 'amqp://h',
+      JWT_JWKS_URL: 'https://admin.example/.well-known/jwks.json',
+    };
     assert.throws(() => loadMainConfig(production), /CLIENT_ADDRESS_SECRET/);
     assert.doesNotThrow(() => loadMainConfig({ ...production, RUN_HTTP: 'false' }));
     assert.deepEqual(loadMainConfig({ ...production, CLIENT_ADDRESS_SECRET: 'c'.repeat(32) }).CLIENT_ADDRESS_SECRET, ['c'.repeat(32)]);
@@ -88,8 +99,17 @@ describe('main-service configuration', () => {
   test('in production ADMIN_TOKEN must be a snapshot-reader credential, never a staff token', async () => {
     const { UnsecuredJWT } = await import('jose');
     const claiming = (role: string) => new UnsecuredJWT({ role }).setSubject('main-service').encode();
-    const production = { ...base, NODE_ENV: 'production', RABBITMQ_URL: 'amqp://broker', JWT_JWKS_URL: 'http://admin:8000/.well-known/jwks.json', CLIENT_ADDRESS_SECRET: 'c'.repeat(32) };
-    assert.throws(() => loadMainConfig({ ...production, ADMIN_TOKEN: claiming('staff') }), (err: unknown) => err instanceof ConfigError && /ADMIN_TOKEN/.test(err.message) && /snapshot-reader/.test(err.message));
+    const production = {
+      ...base,
+      NODE_ENV: 'production',
+      RABBITMQ_URL: 'amqp://broker',
+      JWT_JWKS_URL: 'http://admin:8000/.well-known/jwks.json',
+      CLIENT_ADDRESS_SECRET: 'c'.repeat(32),
+    };
+    assert.throws(
+      () => loadMainConfig({ ...production, ADMIN_TOKEN: claiming('staff') }),
+      (err: unknown) => err instanceof ConfigError && /ADMIN_TOKEN/.test(err.message) && /snapshot-reader/.test(err.message),
+    );
     assert.throws(() => loadMainConfig({ ...production, ADMIN_TOKEN: 'not-a-token' }), /ADMIN_TOKEN/);
     assert.equal(loadMainConfig({ ...production, ADMIN_TOKEN: claiming('snapshot-reader') }).ADMIN_TOKEN, claiming('snapshot-reader'));
   });

@@ -48,7 +48,10 @@ const schema = z
     /** The JWKS is fetched again before use when the keys in hand are older than this (they stay in use if that fails). */
     JWT_JWKS_MAX_AGE_SECONDS: positiveIntVar(300),
     /** Admin's public key (PEM), instead of fetching the JWKS. */
-    JWT_PUBLIC_KEY: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (SPKI)').optional(),
+    JWT_PUBLIC_KEY: z
+      .string()
+      .regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (SPKI)')
+      .optional(),
     /** HS256 shared secret, instead of admin's RS256 keys. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Development only: a like without a token gets a random user from admin, as the old system did. Refused in production. */
@@ -68,7 +71,12 @@ const schema = z
     /** How long a product list page may be served from memory; 0 turns the cache off. */
     PRODUCT_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     /** What the list cache may hold at once (approximate bytes of the rendered pages); the oldest pages go first. */
-    PRODUCT_LIST_CACHE_MAX_BYTES: z.coerce.number().int().min(65_536).max(1_073_741_824).default(8 * 1024 * 1024),
+    PRODUCT_LIST_CACHE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(65_536)
+      .max(1_073_741_824)
+      .default(8 * 1024 * 1024),
     /** How often an API process reads the change feed for changes committed elsewhere (bounds how stale its cache may be). */
     PRODUCT_CHANGES_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
     /** How long changes stay in the feed: the window a reconnecting reader can resume in. */
@@ -94,18 +102,34 @@ const schema = z
   .superRefine((env, ctx) => {
     refineCommonEnv(env, ctx);
     const production = env.NODE_ENV === 'production';
-    if (production && env.CRASH_POINT) ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
-    if (production && env.DEV_RANDOM_USER) ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
+    if (production && env.CRASH_POINT)
+      ctx.addIssue({ code: 'custom', path: ['CRASH_POINT'], message: 'test-only setting, refused in production' });
+    if (production && env.DEV_RANDOM_USER)
+      ctx.addIssue({ code: 'custom', path: ['DEV_RANDOM_USER'], message: 'development-only setting, refused in production' });
     if (production && env.RUN_HTTP && !env.CLIENT_ADDRESS_SECRET) {
       // Without it admin counts every storefront sign-in under main's address: one guesser would lock out the whole storefront.
-      ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SECRET'], message: "required in production (the same as admin's), to pass on the client's address with sign-ins" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLIENT_ADDRESS_SECRET'],
+        message: "required in production (the same as admin's), to pass on the client's address with sign-ins",
+      });
     }
     const keys = (['JWT_JWKS_URL', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => env[name] !== undefined);
-    if (keys.length > 1) ctx.addIssue({ code: 'custom', path: [keys[1]!], message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})` });
-    if (production && keys.length === 0) ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
+    if (keys.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [keys[1]!],
+        message: `set one of JWT_JWKS_URL, JWT_PUBLIC_KEY, JWT_SECRET (also set: ${keys[0]})`,
+      });
+    if (production && keys.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'required in production (or JWT_PUBLIC_KEY or JWT_SECRET)' });
     // A staff token here would give a compromised main every admin power: production takes only the snapshot reader.
     if (production && env.ADMIN_TOKEN && tokenRole(env.ADMIN_TOKEN) !== 'snapshot-reader') {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: "must be a snapshot-reader credential (admin's POST /api/auth/snapshot-token), not a person's token" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message: "must be a snapshot-reader credential (admin's POST /api/auth/snapshot-token), not a person's token",
+      });
     }
   });
 

@@ -43,7 +43,10 @@ before(async () => {
     RABBITMQ_URL: broker.toString(),
     OPS_PORT: String(port),
   });
-  await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 30_000, what: `the consumer's readiness; output: ${consumer.output()}` });
+  await eventually(async () => (await fetch(`${ops}/readyz`).catch(() => undefined))?.status === 200, {
+    timeoutMs: 30_000,
+    what: `the consumer's readiness; output: ${consumer.output()}`,
+  });
   // Ready means connected; the queue may still be on its way. Publishing before it exists would drop the message.
   await waitForConsumer(topologyFor(ns.namespace).mainQueue, { timeoutMs: 30_000 });
 });
@@ -62,26 +65,44 @@ describe("main's consumer process: ops server on OPS_PORT", () => {
       assert.deepEqual(await res.json(), { status: 'ok' });
     }
     const health = await fetch(`${ops}/api/health`);
-    assert.deepEqual(await health.json(), { status: 'ok', checks: { database: 'up', broker: 'up' }, required: ['database', 'broker'], draining: false });
+    assert.deepEqual(await health.json(), {
+      status: 'ok',
+      checks: { database: 'up', broker: 'up' },
+      required: ['database', 'broker'],
+      draining: false,
+    });
   });
 
   test('/metrics shows the events it consumed, labelled service="main"', async () => {
-    const event = createEvent(EventTypes.ProductCreated, { id: 4242, title: 'From the consumer', image: 'https://img.example/4242.png', version: 1 });
+    const event = createEvent(EventTypes.ProductCreated, {
+      id: 4242,
+      title: 'From the consumer',
+      image: 'https://img.example/4242.png',
+      version: 1,
+    });
     await publishRaw(topologyFor(ns.namespace).adminExchange, event.type, JSON.stringify(event), { messageId: event.id, type: event.type });
-    const text = await eventually(async () => {
-      const body = await (await fetch(`${ops}/metrics`)).text();
-      return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductCreated, service: 'main' }) === 1 ? body : undefined;
-    }, { what: 'the consumed event in /metrics' });
+    const text = await eventually(
+      async () => {
+        const body = await (await fetch(`${ops}/metrics`)).text();
+        return sampleValue(body, 'catalogue_events_consumed_total', { event_type: EventTypes.ProductCreated, service: 'main' }) === 1
+          ? body
+          : undefined;
+      },
+      { what: 'the consumed event in /metrics' },
+    );
     assert.match(text, /# TYPE catalogue_outbox_backlog_rows gauge/);
   });
 
-  test('cut off from the broker it is not ready (its only job is the broker\'s) but still alive, and ready again once the broker is back', async () => {
+  test("cut off from the broker it is not ready (its only job is the broker's) but still alive, and ready again once the broker is back", async () => {
     brokerProxy.setMode('reset');
     try {
-      const answer = await eventually(async () => {
-        const res = await fetch(`${ops}/readyz`);
-        return res.status === 503 ? await res.json() : undefined;
-      }, { what: 'readiness to notice the broker is gone' });
+      const answer = await eventually(
+        async () => {
+          const res = await fetch(`${ops}/readyz`);
+          return res.status === 503 ? await res.json() : undefined;
+        },
+        { what: 'readiness to notice the broker is gone' },
+      );
       assert.deepEqual(answer, { status: 'unavailable', failing: ['broker'] });
       const health = await fetch(`${ops}/api/health`);
       assert.equal(health.status, 503);
@@ -90,7 +111,10 @@ describe("main's consumer process: ops server on OPS_PORT", () => {
     } finally {
       brokerProxy.setMode('pass');
     }
-    await eventually(async () => (await fetch(`${ops}/readyz`)).status === 200, { timeoutMs: 30_000, what: `readiness back with the broker; output: ${consumer.output()}` });
+    await eventually(async () => (await fetch(`${ops}/readyz`)).status === 200, {
+      timeoutMs: 30_000,
+      what: `readiness back with the broker; output: ${consumer.output()}`,
+    });
   });
 
   test('anything else is a 404 in the shared error shape, and SIGTERM exits 0', async () => {

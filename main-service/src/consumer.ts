@@ -14,7 +14,8 @@ async function start(): Promise<void> {
   const ops = new OpsServer({
     port: config.OPS_PORT,
     metrics,
-    health: () => checkHealth({ dataSource, broker: messaging, required: readinessRequires('worker'), isDraining: () => lifecycle.draining }),
+    health: () =>
+      checkHealth({ dataSource, broker: messaging, required: readinessRequires('worker'), isDraining: () => lifecycle.draining }),
   });
   const opsPort = await ops.start();
   logger.info(`main-service consumer running; probes and metrics on http://127.0.0.1:${opsPort}`);

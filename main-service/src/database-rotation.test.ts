@@ -48,7 +48,15 @@ async function user(password: string): Promise<TestDatabaseUser> {
   return created;
 }
 
-const secretOf = (login: TestDatabaseUser, password: string) => JSON.stringify({ username: login.name, password, engine: 'mysql', host: TEST_DB.host, port: TEST_DB.port, dbname: db.credentials.database });
+const secretOf = (login: TestDatabaseUser, password: string) =>
+  JSON.stringify({
+    username: login.name,
+    password,
+    engine: 'mysql',
+    host: TEST_DB.host,
+    port: TEST_DB.port,
+    dbname: db.credentials.database,
+  });
 
 async function startMain(secretId: string): Promise<{ main: RunningProcess; url: string }> {
   const port = await freePort();
@@ -66,13 +74,23 @@ async function startMain(secretId: string): Promise<{ main: RunningProcess; url:
     SHUTDOWN_TIMEOUT_MS: '10000',
   });
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/api/health`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `main-service on ${url}; output: ${main.output()}` });
+  await eventually(async () => (await fetch(`${url}/api/health`).catch(() => undefined))?.ok, {
+    timeoutMs: 30_000,
+    what: `main-service on ${url}; output: ${main.output()}`,
+  });
   return { main, url };
 }
 
 /** Ten list requests at once; true when all of them answered 200. */
 async function allServed(url: string): Promise<boolean> {
-  const statuses = await Promise.all(Array.from({ length: 10 }, () => fetch(`${url}/api/products?limit=5`, { signal: AbortSignal.timeout(10_000) }).then((res) => res.status, () => 0)));
+  const statuses = await Promise.all(
+    Array.from({ length: 10 }, () =>
+      fetch(`${url}/api/products?limit=5`, { signal: AbortSignal.timeout(10_000) }).then(
+        (res) => res.status,
+        () => 0,
+      ),
+    ),
+  );
   return statuses.every((status) => status === 200);
 }
 
@@ -96,13 +114,19 @@ describe('main-service follows its database secret without a restart', () => {
       assert.ok(killed.length > 0, 'the service had connections open');
       const rotatedAt = Date.now();
 
-      await eventually(() => allServed(url), { timeoutMs: 30_000, what: `requests to succeed after the rotation; output: ${main.output()}` });
+      await eventually(() => allServed(url), {
+        timeoutMs: 30_000,
+        what: `requests to succeed after the rotation; output: ${main.output()}`,
+      });
       const recoveredIn = Date.now() - rotatedAt;
       assert.equal(main.child.exitCode, null, 'the same process serves: no restart');
       const open = await login.connectionIds();
       assert.ok(open.length > 0 && open.every((id) => !killed.includes(id)), 'new connections, with the new password');
       const reads = sm.callsFor(secretId) - readsAtStart;
-      assert.ok(reads >= 1 && reads <= Math.ceil(recoveredIn / 1000) + 2, `the secret was read again, at most once a second (${reads} reads in ${recoveredIn} ms)`);
+      assert.ok(
+        reads >= 1 && reads <= Math.ceil(recoveredIn / 1000) + 2,
+        `the secret was read again, at most once a second (${reads} reads in ${recoveredIn} ms)`,
+      );
 
       const metrics = await scrape(url);
       assert.equal(sampleValue(metrics, 'catalogue_credential_changes_total', { credential: 'database' }), 1);
@@ -132,7 +156,10 @@ describe('main-service follows its database secret without a restart', () => {
       await first.setPassword('alt-pw-first-rotated');
       await first.killConnections();
 
-      await eventually(() => allServed(url), { timeoutMs: 30_000, what: `requests to succeed as the second user; output: ${main.output()}` });
+      await eventually(() => allServed(url), {
+        timeoutMs: 30_000,
+        what: `requests to succeed as the second user; output: ${main.output()}`,
+      });
       assert.equal(main.child.exitCode, null, 'no restart');
       assert.ok((await second.connectionIds()).length > 0, 'connections as the second user');
       await eventually(async () => (await first.connectionIds()).length === 0, { what: 'no connection left as the first user' });

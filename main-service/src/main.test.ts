@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrateSchema } from '@catalogue/migrations';
-import { blackHole, createTestDatabase, createTestNamespace, eventually, fakeCollector, freePort, openEventStream, startProcess, type RunningProcess, type TestDatabase } from '@catalogue/shared/testing';
+import {
+  blackHole,
+  createTestDatabase,
+  createTestNamespace,
+  eventually,
+  fakeCollector,
+  freePort,
+  openEventStream,
+  startProcess,
+  type RunningProcess,
+  type TestDatabase,
+} from '@catalogue/shared/testing';
 
 /** main-service as its container runs it (`node dist/main.js`), tracing configured only by OTEL_* variables. */
 let db: TestDatabase;
@@ -30,7 +41,10 @@ async function startMainProcess(env: Record<string, string>): Promise<{ process:
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `main-service on ${url}; output: ${running.output()}` });
+  await eventually(async () => (await fetch(`${url}/ready`).catch(() => undefined))?.ok, {
+    timeoutMs: 30_000,
+    what: `main-service on ${url}; output: ${running.output()}`,
+  });
   return { process: running, url };
 }
 
@@ -113,15 +127,22 @@ describe('SIGTERM with live streams open', () => {
     main.child.kill('SIGTERM');
     await Promise.all(streams.map((s) => s.ended));
     assert.equal(await main.exited, 0, main.output());
-    assert.ok(endedAt.every((at) => at > 0 && at <= exitedAt), 'the streams ended before the process did');
-    for (const stream of streams) assert.ok(stream.parser.retryMs! >= 1000 && stream.parser.retryMs! <= 4000, `reconnect after ${stream.parser.retryMs} ms`);
+    assert.ok(
+      endedAt.every((at) => at > 0 && at <= exitedAt),
+      'the streams ended before the process did',
+    );
+    for (const stream of streams)
+      assert.ok(stream.parser.retryMs! >= 1000 && stream.parser.retryMs! <= 4000, `reconnect after ${stream.parser.retryMs} ms`);
   });
 });
 
 describe('shutdown behind a load balancer (SHUTDOWN_DRAIN_MS)', () => {
   test('readiness turns 503 at once while requests (and live streams) are still served during the drain; then it exits 0', async () => {
     const { process: main, url } = await startMainProcess({ SHUTDOWN_DRAIN_MS: '4000' });
-    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'main ready before the signal' });
+    await eventually(async () => (await fetch(`${url}/readyz`)).status === 200, {
+      timeoutMs: 30_000,
+      what: 'main ready before the signal',
+    });
     const stream = await openEventStream(`${url}/api/products/stream`);
     await stream.next((m) => m.event === 'ready', { what: 'ready' });
     let streamEndedAt = 0;

@@ -21,7 +21,9 @@ async function start(): Promise<void> {
   if (resyncNeeded) void resync.runUntilDone(() => stopping).catch((err: unknown) => logger.error({ err }, 'resync at start-up failed'));
 
   const server = app.listen(config.PORT, () => {
-    logger.info(`main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`);
+    logger.info(
+      `main-service listening on http://127.0.0.1:${config.PORT} (consumer ${config.RUN_CONSUMER ? 'on' : 'off'}, relay ${config.RUN_RELAY ? 'on' : 'off'})`,
+    );
   });
   applyServerTimeouts(server);
 

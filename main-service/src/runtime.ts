@@ -3,7 +3,9 @@ import type { DataSource } from 'typeorm';
 import { loadMainConfig, type MainConfig } from './config';
 
 /** Reads configuration (one clear line and exit 1 when it is wrong) and opens the database. */
-export async function openRuntime(env: Record<string, string | undefined>): Promise<{ config: MainConfig; logger: Logger; dataSource: DataSource }> {
+export async function openRuntime(
+  env: Record<string, string | undefined>,
+): Promise<{ config: MainConfig; logger: Logger; dataSource: DataSource }> {
   let config: MainConfig;
   try {
     config = loadMainConfig(env);

@@ -58,10 +58,17 @@ export async function startMain(env: Record<string, string | undefined> = {}, op
  * Another API replica of `main`: the same database, broker namespace and settings (with
  * `overrides`), but its own connections, caches, feed reader and rate-limit counters.
  */
-export async function startReplica(main: MainUnderTest, overrides: Partial<MainConfig> = {}): Promise<MainService & { stop(): Promise<void> }> {
+export async function startReplica(
+  main: MainUnderTest,
+  overrides: Partial<MainConfig> = {},
+): Promise<MainService & { stop(): Promise<void> }> {
   const dataSource = createDataSource({ credentials: main.db.credentials, poolSize: 3 });
   await dataSource.initialize();
-  const service = buildMainService({ ...main.config, ...overrides }, dataSource, createLogger({ service: 'main-replica-test', level: 'silent' }));
+  const service = buildMainService(
+    { ...main.config, ...overrides },
+    dataSource,
+    createLogger({ service: 'main-replica-test', level: 'silent' }),
+  );
   await service.rateLimitCounters.connect();
   await service.messaging.start();
   return {
@@ -77,7 +84,10 @@ export async function startReplica(main: MainUnderTest, overrides: Partial<MainC
 }
 
 /** An HS256 token as the tests' main-service accepts it (default issuer and audience). */
-export function tokenFor(userId: string, options: { secret?: string; expiresIn?: string; role?: string; issuer?: string; audience?: string } = {}): Promise<string> {
+export function tokenFor(
+  userId: string,
+  options: { secret?: string; expiresIn?: string; role?: string; issuer?: string; audience?: string } = {},
+): Promise<string> {
   return new SignJWT({ role: options.role ?? 'customer' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
@@ -89,7 +99,12 @@ export function tokenFor(userId: string, options: { secret?: string; expiresIn?:
 }
 
 /** Publishes an admin event the way admin's relay would. */
-export async function publishAdminEvent<T extends EventType>(main: MainUnderTest, type: T, data: EventOf<T>['data'], id?: string): Promise<EventOf<T>> {
+export async function publishAdminEvent<T extends EventType>(
+  main: MainUnderTest,
+  type: T,
+  data: EventOf<T>['data'],
+  id?: string,
+): Promise<EventOf<T>> {
   const event = createEvent(type, data, id ? { id } : {});
   await publishRaw(main.messaging.topology.adminExchange, type, JSON.stringify(event), { messageId: event.id, type });
   return event;

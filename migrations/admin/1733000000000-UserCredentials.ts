@@ -13,7 +13,9 @@ export class UserCredentials1733000000000 implements MigrationInterface {
       await queryRunner.query('ALTER TABLE users ADD COLUMN password_hash VARCHAR(255) NULL AFTER name');
     }
     if (!(await hasColumn(queryRunner, 'users', 'role'))) {
-      await queryRunner.query("ALTER TABLE users ADD COLUMN role ENUM('staff', 'customer') NOT NULL DEFAULT 'customer' AFTER password_hash");
+      await queryRunner.query(
+        "ALTER TABLE users ADD COLUMN role ENUM('staff', 'customer') NOT NULL DEFAULT 'customer' AFTER password_hash",
+      );
     }
   }
 

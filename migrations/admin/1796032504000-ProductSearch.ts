@@ -18,6 +18,8 @@ export class ProductSearchAdmin1796032504000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('ALTER TABLE products DROP INDEX products_by_created, DROP INDEX products_by_likes, DROP INDEX products_by_title, DROP INDEX products_title_search');
+    await queryRunner.query(
+      'ALTER TABLE products DROP INDEX products_by_created, DROP INDEX products_by_likes, DROP INDEX products_by_title, DROP INDEX products_title_search',
+    );
   }
 }

@@ -18,6 +18,7 @@ export class UnlikeTombstones1798200000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    if (await hasColumn(queryRunner, 'applied_likes', 'unliked_at')) await queryRunner.query('ALTER TABLE applied_likes DROP COLUMN unliked_at');
+    if (await hasColumn(queryRunner, 'applied_likes', 'unliked_at'))
+      await queryRunner.query('ALTER TABLE applied_likes DROP COLUMN unliked_at');
   }
 }

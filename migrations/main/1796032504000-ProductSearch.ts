@@ -16,6 +16,8 @@ export class ProductSearchMain1796032504000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('ALTER TABLE products DROP INDEX products_by_likes, DROP INDEX products_by_title, DROP INDEX products_title_search');
+    await queryRunner.query(
+      'ALTER TABLE products DROP INDEX products_by_likes, DROP INDEX products_by_title, DROP INDEX products_title_search',
+    );
   }
 }

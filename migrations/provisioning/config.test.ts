@@ -34,10 +34,13 @@ describe('provisioning configuration', () => {
     const config = loadProvisionConfig({});
     assert.equal(config.production, false);
     assert.deepEqual(config.database?.admin, { user: 'root', password: '' });
-    assert.deepEqual(config.database?.schemas.map((s) => s.user), [
-      { name: 'catalogue_main', password: 'main-dev-password', passwordIsDefault: true },
-      { name: 'catalogue_admin', password: 'admin-dev-password', passwordIsDefault: true },
-    ]);
+    assert.deepEqual(
+      config.database?.schemas.map((s) => s.user),
+      [
+        { name: 'catalogue_main', password: 'main-dev-password', passwordIsDefault: true },
+        { name: 'catalogue_admin', password: 'admin-dev-password', passwordIsDefault: true },
+      ],
+    );
     assert.equal(config.database?.migrationUser, undefined, 'migrations run as the administrator in development');
     assert.equal(config.broker?.management.username, 'guest');
     assert.equal(config.broker?.vhost, '/');
@@ -46,19 +49,38 @@ describe('provisioning configuration', () => {
 
   test('in production, a development password in any variable is refused, naming the variable and never the value', () => {
     for (const [name, value] of Object.entries(DEVELOPMENT_PASSWORDS)) {
-      const env = { ...PRODUCTION, ...(name.includes('BROKER') ? { [name.replace('_BROKER_PASSWORD', '_RABBITMQ_URL')]: undefined } : {}), [name]: value };
+      const env = {
+        ...PRODUCTION,
+        ...(name.includes('BROKER') ? { [name.replace('_BROKER_PASSWORD', '_RABBITMQ_URL')]: undefined } : {}),
+        [name]: value,
+      };
       const message = refusal(env);
       assert.match(message, new RegExp(`${name} \\(a development password or placeholder, refused in production\\)`));
       assert.ok(!message.includes(value), `${name}: the value stays out of the message`);
     }
-    assert.match(refusal({ ...PRODUCTION, MIGRATION_DB_USER: 'migrator', MIGRATION_DB_PASSWORD: 'main-dev-password' }), /MIGRATION_DB_PASSWORD \(a development password/);
-    assert.match(refusal({ ...PRODUCTION, MAIN_RABBITMQ_URL: 'amqp://catalogue_main:main-broker-dev-password@rabbitmq:5672' }), /MAIN_RABBITMQ_URL \(a development password/);
-    assert.match(refusal({ ...PRODUCTION, ADMIN_DB_PASSWORD: 'change-me-admin' }), /ADMIN_DB_PASSWORD \(a development password or placeholder/);
+    assert.match(
+      refusal({ ...PRODUCTION, MIGRATION_DB_USER: 'migrator', MIGRATION_DB_PASSWORD: 'main-dev-password' }),
+      /MIGRATION_DB_PASSWORD \(a development password/,
+    );
+    assert.match(
+      refusal({ ...PRODUCTION, MAIN_RABBITMQ_URL: 'amqp://catalogue_main:main-broker-dev-password@rabbitmq:5672' }),
+      /MAIN_RABBITMQ_URL \(a development password/,
+    );
+    assert.match(
+      refusal({ ...PRODUCTION, ADMIN_DB_PASSWORD: 'change-me-admin' }),
+      /ADMIN_DB_PASSWORD \(a development password or placeholder/,
+    );
   });
 
   test('in production, the administrators are required, with no guest or root default', () => {
     const message = refusal({ NODE_ENV: 'production' });
-    for (const name of ['PROVISION_DB_USER', 'PROVISION_DB_PASSWORD', 'RABBITMQ_MANAGEMENT_URL', 'RABBITMQ_ADMIN_USER', 'RABBITMQ_ADMIN_PASSWORD']) {
+    for (const name of [
+      'PROVISION_DB_USER',
+      'PROVISION_DB_PASSWORD',
+      'RABBITMQ_MANAGEMENT_URL',
+      'RABBITMQ_ADMIN_USER',
+      'RABBITMQ_ADMIN_PASSWORD',
+    ]) {
       assert.match(message, new RegExp(`${name} \\(required in production\\)`));
     }
   });
@@ -70,15 +92,31 @@ describe('provisioning configuration', () => {
   });
 
   test("a service's broker user and password come from the URL it connects with, which must match the vhost and not be given twice", () => {
-    const config = loadProvisionConfig({ ...PRODUCTION, RABBITMQ_VHOST: 'catalogue', MAIN_RABBITMQ_URL: 'amqps://catalogue_main:p%40ss@rabbitmq:5671/catalogue', ADMIN_RABBITMQ_URL: 'amqp://catalogue_admin:x@rabbitmq/catalogue' });
+    const config = loadProvisionConfig({
+      ...PRODUCTION,
+      RABBITMQ_VHOST: 'catalogue',
+      MAIN_RABBITMQ_URL: 'amqps://catalogue_main:p%40ss@rabbitmq:5671/catalogue',
+      ADMIN_RABBITMQ_URL: 'amqp://catalogue_admin:x@rabbitmq/catalogue',
+    });
     assert.deepEqual(config.broker?.users.main, { name: 'catalogue_main', password: 'p@ss' });
     assert.match(refusal({ ...PRODUCTION, RABBITMQ_VHOST: 'catalogue' }), /MAIN_RABBITMQ_URL \(its vhost differs from RABBITMQ_VHOST\)/);
-    assert.match(refusal({ ...PRODUCTION, MAIN_BROKER_PASSWORD: 'another' }), /MAIN_RABBITMQ_URL \(given with MAIN_BROKER_USER or MAIN_BROKER_PASSWORD/);
-    assert.match(refusal({ ...PRODUCTION, RABBITMQ_MANAGEMENT_URL: 'http://operator:secret@rabbitmq:15672' }), /RABBITMQ_MANAGEMENT_URL \(must not carry credentials/);
+    assert.match(
+      refusal({ ...PRODUCTION, MAIN_BROKER_PASSWORD: 'another' }),
+      /MAIN_RABBITMQ_URL \(given with MAIN_BROKER_USER or MAIN_BROKER_PASSWORD/,
+    );
+    assert.match(
+      refusal({ ...PRODUCTION, RABBITMQ_MANAGEMENT_URL: 'http://operator:secret@rabbitmq:15672' }),
+      /RABBITMQ_MANAGEMENT_URL \(must not carry credentials/,
+    );
   });
 
   test('provisions only the halves asked for: a broker-only run needs no database administrator', () => {
-    const config = loadProvisionConfig({ ...PRODUCTION, PROVISION_TARGETS: 'broker', PROVISION_DB_USER: undefined, PROVISION_DB_PASSWORD: undefined });
+    const config = loadProvisionConfig({
+      ...PRODUCTION,
+      PROVISION_TARGETS: 'broker',
+      PROVISION_DB_USER: undefined,
+      PROVISION_DB_PASSWORD: undefined,
+    });
     assert.equal(config.database, undefined);
     assert.ok(config.broker);
     assert.match(refusal({ PROVISION_TARGETS: 'database,queue' }), /PROVISION_TARGETS/);
@@ -86,7 +124,10 @@ describe('provisioning configuration', () => {
 
   test('the migration user is created only when named and distinct from the administrator', () => {
     assert.equal(loadProvisionConfig({ MIGRATION_DB_USER: 'root' }).database?.migrationUser, undefined);
-    assert.deepEqual(loadProvisionConfig({ ...PRODUCTION, MIGRATION_DB_USER: 'migrator', MIGRATION_DB_PASSWORD: 'real-migrator' }).database?.migrationUser, { name: 'migrator', password: 'real-migrator' });
+    assert.deepEqual(
+      loadProvisionConfig({ ...PRODUCTION, MIGRATION_DB_USER: 'migrator', MIGRATION_DB_PASSWORD: 'real-migrator' }).database?.migrationUser,
+      { name: 'migrator', password: 'real-migrator' },
+    );
   });
 
   test('knows every development password that scripts/dev-env.mjs documents', () => {

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { amqpNamespaceVar, ConfigError, loadConfig, nodeEnvVar, portVar, positiveIntVar, type ManagementEndpoint, type ProvisionedUser } from '@catalogue/shared';
+import {
+  amqpNamespaceVar,
+  ConfigError,
+  loadConfig,
+  nodeEnvVar,
+  portVar,
+  positiveIntVar,
+  type ManagementEndpoint,
+  type ProvisionedUser,
+} from '@catalogue/shared';
 
 /**
  * The passwords that are documented for development (scripts/dev-env.mjs, `npm run setup`, the
@@ -21,7 +30,10 @@ const amqpUrl = z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps://
 const schema = z.object({
   NODE_ENV: nodeEnvVar,
   /** Which halves to provision: `database`, `broker`, or both (default). */
-  PROVISION_TARGETS: z.string().regex(/^\s*(database|broker)\s*(,\s*(database|broker)\s*)*$/, 'a comma-separated list of database and broker').default('database,broker'),
+  PROVISION_TARGETS: z
+    .string()
+    .regex(/^\s*(database|broker)\s*(,\s*(database|broker)\s*)*$/, 'a comma-separated list of database and broker')
+    .default('database,broker'),
   // The database server (as for migrations) and an administrator who may create schemas and users.
   MIGRATION_DB_HOST: z.string().min(1).default('127.0.0.1'),
   MIGRATION_DB_PORT: portVar(3306),
@@ -97,7 +109,8 @@ export function loadProvisionConfig(source: Record<string, string | undefined>):
     for (const [name, value] of Object.entries(env)) {
       if (!/PASSWORD$|_URL$/.test(name) || typeof value !== 'string') continue;
       const password = name.endsWith('_URL') ? passwordInUrl(value) : value;
-      if (password !== undefined && (refused.has(password) || PLACEHOLDER.test(password))) problems.push(`${name} (a development password or placeholder, refused in production)`);
+      if (password !== undefined && (refused.has(password) || PLACEHOLDER.test(password)))
+        problems.push(`${name} (a development password or placeholder, refused in production)`);
     }
   }
 
@@ -106,8 +119,10 @@ export function loadProvisionConfig(source: Record<string, string | undefined>):
     required('PROVISION_DB_USER');
     required('PROVISION_DB_PASSWORD');
     const adminUser = env.PROVISION_DB_USER ?? 'root';
-    const migrationUser = env.MIGRATION_DB_USER && env.MIGRATION_DB_USER !== adminUser ? user(env.MIGRATION_DB_USER, env.MIGRATION_DB_PASSWORD) : undefined;
-    if (!migrationUser && env.MIGRATION_DB_PASSWORD !== undefined && !env.MIGRATION_DB_USER) problems.push('MIGRATION_DB_PASSWORD (given without MIGRATION_DB_USER)');
+    const migrationUser =
+      env.MIGRATION_DB_USER && env.MIGRATION_DB_USER !== adminUser ? user(env.MIGRATION_DB_USER, env.MIGRATION_DB_PASSWORD) : undefined;
+    if (!migrationUser && env.MIGRATION_DB_PASSWORD !== undefined && !env.MIGRATION_DB_USER)
+      problems.push('MIGRATION_DB_PASSWORD (given without MIGRATION_DB_USER)');
     database = {
       host: env.MIGRATION_DB_HOST,
       port: env.MIGRATION_DB_PORT,
@@ -126,10 +141,16 @@ export function loadProvisionConfig(source: Record<string, string | undefined>):
     required('RABBITMQ_ADMIN_USER');
     required('RABBITMQ_ADMIN_PASSWORD');
     const management = new URL(env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672');
-    if (management.username || management.password) problems.push('RABBITMQ_MANAGEMENT_URL (must not carry credentials: use RABBITMQ_ADMIN_USER and RABBITMQ_ADMIN_PASSWORD)');
+    if (management.username || management.password)
+      problems.push('RABBITMQ_MANAGEMENT_URL (must not carry credentials: use RABBITMQ_ADMIN_USER and RABBITMQ_ADMIN_PASSWORD)');
     const brokerUser = (service: 'MAIN' | 'ADMIN'): ProvisionedUser => {
       const url = env[`${service}_RABBITMQ_URL`];
-      if (url === undefined) return serviceUser(env[`${service}_BROKER_USER`] ?? DEFAULT_NAMES[`${service}_BROKER_USER`], env[`${service}_BROKER_PASSWORD`], `${service}_BROKER_PASSWORD`);
+      if (url === undefined)
+        return serviceUser(
+          env[`${service}_BROKER_USER`] ?? DEFAULT_NAMES[`${service}_BROKER_USER`],
+          env[`${service}_BROKER_PASSWORD`],
+          `${service}_BROKER_PASSWORD`,
+        );
       if (env[`${service}_BROKER_USER`] !== undefined || env[`${service}_BROKER_PASSWORD`] !== undefined) {
         problems.push(`${service}_RABBITMQ_URL (given with ${service}_BROKER_USER or ${service}_BROKER_PASSWORD: use one or the other)`);
       }

@@ -9,14 +9,18 @@ const shape = {
   OPS_HTTP_TIMEOUT_MS: positiveIntVar(10_000),
   /** A staff bearer token for the services' /internal routes (`npm run token -- --role staff` in development). */
   OPS_TOKEN: z.string().min(1).optional(),
-  RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
+  RABBITMQ_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .optional(),
   AMQP_NAMESPACE: amqpNamespaceVar,
   PUBLISH_CONFIRM_TIMEOUT_MS: positiveIntVar(5000),
 };
 const schema = z.object(shape);
 /** The dead-letter command talks to the broker: production has no built-in broker credentials. */
 const brokerSchema = z.object(shape).superRefine((env, ctx) => {
-  if (env.NODE_ENV === 'production' && !env.RABBITMQ_URL) ctx.addIssue({ code: 'custom', path: ['RABBITMQ_URL'], message: 'required in production' });
+  if (env.NODE_ENV === 'production' && !env.RABBITMQ_URL)
+    ctx.addIssue({ code: 'custom', path: ['RABBITMQ_URL'], message: 'required in production' });
 });
 
 export type OpsConfig = z.infer<typeof schema> & { brokerUrl: string };

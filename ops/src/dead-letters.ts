@@ -1,5 +1,13 @@
 import amqplib from 'amqplib';
-import { deadLetterQueueOf, listDeadLetters, redactUrl, replayDeadLetters, replayTargetOf, topologyFor, type DeadLetter } from '@catalogue/shared';
+import {
+  deadLetterQueueOf,
+  listDeadLetters,
+  redactUrl,
+  replayDeadLetters,
+  replayTargetOf,
+  topologyFor,
+  type DeadLetter,
+} from '@catalogue/shared';
 import { loadOpsConfig } from './config';
 import { DEAD_LETTERS_USAGE, parseDeadLetterCommand } from './dead-letters/command';
 
@@ -30,7 +38,13 @@ async function run(): Promise<number> {
       const listed: DeadLetter[] = [];
       for (const consumer of consumers) listed.push(...(await listDeadLetters(connection, deadLetterQueueOf(topology, consumer), { max })));
       if (parsed.json) console.log(JSON.stringify(listed, null, 2));
-      else console.log([...listed.map(line), `${listed.length} dead-lettered message(s) in ${consumers.map((c) => deadLetterQueueOf(topology, c)).join(', ')}`].join('\n'));
+      else
+        console.log(
+          [
+            ...listed.map(line),
+            `${listed.length} dead-lettered message(s) in ${consumers.map((c) => deadLetterQueueOf(topology, c)).join(', ')}`,
+          ].join('\n'),
+        );
       return 0;
     }
     const all = parsed.ids === 'all';
@@ -50,8 +64,12 @@ async function run(): Promise<number> {
         },
         { confirmTimeoutMs: config.PUBLISH_CONFIRM_TIMEOUT_MS, max },
       );
-      for (const d of outcome.replayed) console.log(`replayed ${d.messageId ?? '(no message id)'} from ${d.queue} to ${outcome.exchange}/${d.originalRoutingKey}`);
-      for (const f of outcome.failed) console.log(`FAILED ${f.deadLetter.messageId ?? '(no message id)'} from ${f.deadLetter.queue}: ${f.error} (left in the dead-letter queue)`);
+      for (const d of outcome.replayed)
+        console.log(`replayed ${d.messageId ?? '(no message id)'} from ${d.queue} to ${outcome.exchange}/${d.originalRoutingKey}`);
+      for (const f of outcome.failed)
+        console.log(
+          `FAILED ${f.deadLetter.messageId ?? '(no message id)'} from ${f.deadLetter.queue}: ${f.error} (left in the dead-letter queue)`,
+        );
       replayed += outcome.replayed.length;
       failed += outcome.failed.length;
     }

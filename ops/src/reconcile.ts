@@ -5,7 +5,10 @@ import { ServicesClient } from './reconcile/services.client';
 
 /** `npm run reconcile [-- --repair] [-- --json]`: compares main with admin and prints the drift. */
 async function run(): Promise<number> {
-  const { values } = parseArgs({ options: { repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    options: { repair: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
   const config = loadOpsConfig(process.env, { broker: false });
   const client = new ServicesClient(config.MAIN_URL, config.ADMIN_URL, config.OPS_HTTP_TIMEOUT_MS, config.OPS_TOKEN);
   const report = await reconcile(client, { repair: values.repair });

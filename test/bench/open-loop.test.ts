@@ -103,9 +103,14 @@ test("open loop's HTTP client: frames Content-Length, chunked and 204 answers on
   const { port } = server.address() as AddressInfo;
   const pool = new raw.RawHttpPool({ host: '127.0.0.1', port, size: 1, timeoutMs: 5000 });
   const send = (spec: Record<string, unknown>) =>
-    new Promise<[number | undefined, string | undefined]>((resolve) => pool.request(raw.requestBytes(spec, pool.hostHeader), (status, failure) => resolve([status, failure])));
+    new Promise<[number | undefined, string | undefined]>((resolve) =>
+      pool.request(raw.requestBytes(spec, pool.hostHeader), (status, failure) => resolve([status, failure])),
+    );
   try {
-    assert.deepEqual(await send({ method: 'POST', path: '/json', headers: { 'content-type': 'application/json' }, body: '{"a":1}' }), [201, undefined]);
+    assert.deepEqual(await send({ method: 'POST', path: '/json', headers: { 'content-type': 'application/json' }, body: '{"a":1}' }), [
+      201,
+      undefined,
+    ]);
     assert.deepEqual(await send({ method: 'GET', path: '/chunked' }), [200, undefined]);
     assert.deepEqual(await send({ method: 'GET', path: '/empty' }), [204, undefined]);
     assert.deepEqual(await send({ method: 'GET', path: '/json' }), [201, undefined]);

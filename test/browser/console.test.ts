@@ -76,7 +76,11 @@ describe('the admin console at /admin', () => {
       await page.getByLabel('Title', { exact: true }).fill('Brass lantern');
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.getByRole('status').filter({ hasText: 'Saved “Brass lantern”.' }).waitFor();
-      await storefrontShows(storefront, (titles) => titles.includes('Brass lantern') && !titles.includes('Lantern'), 'the new title on the storefront');
+      await storefrontShows(
+        storefront,
+        (titles) => titles.includes('Brass lantern') && !titles.includes('Lantern'),
+        'the new title on the storefront',
+      );
 
       await page.getByRole('button', { name: 'Delete Brass lantern' }).click();
       await page.getByRole('button', { name: 'Yes, delete' }).click();
@@ -99,10 +103,16 @@ describe('the admin console at /admin', () => {
       assert.equal(await titleError.textContent(), 'Title must not be empty');
       assert.equal(await page.locator('[data-field="image"]').textContent(), 'Image URL must be an http(s) URL');
       assert.equal(await page.getByLabel('Title', { exact: true }).getAttribute('aria-invalid'), 'true');
-      assert.match((await page.getByLabel('Title', { exact: true }).getAttribute('aria-describedby')) ?? '', /product-title-error/, 'screen readers hear the reason with the field');
+      assert.match(
+        (await page.getByLabel('Title', { exact: true }).getAttribute('aria-describedby')) ?? '',
+        /product-title-error/,
+        'screen readers hear the reason with the field',
+      );
       assert.equal(await page.getByRole('alert').textContent(), 'Please correct the fields marked below.');
       await screenshot(page, 'console-validation');
-      const listed = (await (await fetch(`${system.adminUrl}/api/products`, { headers: { authorization: `Bearer ${await staffToken()}` } })).json()) as { title: string; image: string }[];
+      const listed = (await (
+        await fetch(`${system.adminUrl}/api/products`, { headers: { authorization: `Bearer ${await staffToken()}` } })
+      ).json()) as { title: string; image: string }[];
       assert.ok(!listed.some((p) => p.image === 'ftp://files.example/chair.png'));
     } finally {
       await page.context().close();
@@ -131,7 +141,11 @@ describe('the admin console at /admin', () => {
       await page.getByLabel('Search products by title').fill('');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByLabel('Sort').selectOption({ label: 'Title Z–A' });
-      await eventuallyOnPage(page, async () => (await textOf(page.locator('tbody th').first()))?.startsWith('Floor lamp'), 'Floor lamp first, Z to A');
+      await eventuallyOnPage(
+        page,
+        async () => (await textOf(page.locator('tbody th').first()))?.startsWith('Floor lamp'),
+        'Floor lamp first, Z to A',
+      );
       assert.doesNotMatch(page.url(), /q=/, 'the cleared search stays cleared when the sort changes right after');
       assert.equal(await page.locator('tbody tr').count(), 20, 'every product, not only those of the search');
       assert.equal(await row(page, 'Floor lamp').locator('td[data-label="Likes"]').textContent(), '0');
@@ -153,7 +167,9 @@ describe('the admin console at /admin', () => {
       assert.match(page.url(), /q=stool/);
       assert.match(page.url(), /sort=title/);
       assert.match(page.url(), /(cursor|after)=/, 'the page is in the address');
-      await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'products-list-title', { what: 'the focus on the new page' });
+      await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'products-list-title', {
+        what: 'the focus on the new page',
+      });
       await page.reload();
       await row(page, 'Stool 21').waitFor();
       assert.equal(await page.locator('.pager [aria-current="page"]').textContent(), 'Page 2', 'a reload keeps the page');
@@ -184,7 +200,9 @@ describe('the admin console at /admin', () => {
   test('a later page opened by its address alone shows no page number it cannot know, and offers the first page', async () => {
     const staff = await staffToken();
     for (let i = 1; i <= 21; i++) await createProduct(system, staff, `Bench ${String(i).padStart(2, '0')}`, images.url(`Bench ${i}`));
-    const first = await fetch(`${system.adminUrl}/api/products?limit=20&q=bench&sort=title`, { headers: { authorization: `Bearer ${staff}` } });
+    const first = await fetch(`${system.adminUrl}/api/products?limit=20&q=bench&sort=title`, {
+      headers: { authorization: `Bearer ${staff}` },
+    });
     const next = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
     assert.ok(next);
     const address = new URL(next, system.adminUrl).searchParams;
@@ -238,9 +256,15 @@ describe('the admin console at /admin', () => {
       const unreachable = 'http://127.0.0.1:9/mystery-box.png';
       await page.getByLabel('Image URL').fill(unreachable);
       const note = page.locator('#image-preview-note');
-      await note.filter({ hasText: 'This picture could not be loaded from that address. You can still save it' }).waitFor({ timeout: 15_000 });
+      await note
+        .filter({ hasText: 'This picture could not be loaded from that address. You can still save it' })
+        .waitFor({ timeout: 15_000 });
       assert.equal(await note.getAttribute('role'), 'status');
-      assert.match((await page.getByLabel('Image URL').getAttribute('aria-describedby')) ?? '', /image-preview-note/, 'read out with the field');
+      assert.match(
+        (await page.getByLabel('Image URL').getAttribute('aria-describedby')) ?? '',
+        /image-preview-note/,
+        'read out with the field',
+      );
       assert.equal(await page.locator('.image-preview').getByRole('img', { name: 'No picture of Mystery box' }).textContent(), 'M');
       assert.deepEqual(await accessibilityProblems(page), []);
       await screenshot(page, 'console-image-preview');
@@ -257,8 +281,22 @@ describe('the admin console at /admin', () => {
   });
 
   for (const [how, session] of [
-    ['a token admin refuses', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', expiresAt: Date.now() + 600_000, user: { id: 1, email: PEOPLE.staff.email, role: 'staff' } }],
-    ['a token that expired while the page was closed', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl', expiresAt: Date.now() - 60_000, user: { id: 1, email: PEOPLE.staff.email, role: 'staff' } }],
+    [
+      'a token admin refuses',
+      {
+        token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+        expiresAt: Date.now() + 600_000,
+        user: { id: 1, email: PEOPLE.staff.email, role: 'staff' },
+      },
+    ],
+    [
+      'a token that expired while the page was closed',
+      {
+        token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+        expiresAt: Date.now() - 60_000,
+        user: { id: 1, email: PEOPLE.staff.email, role: 'staff' },
+      },
+    ],
   ] as const) {
     test(`a session with ${how} ends out loud: the sign-in form says so, and signing in goes on where it was`, async () => {
       const context = await browser.newContext({ viewport: DESKTOP });
@@ -276,7 +314,9 @@ describe('the admin console at /admin', () => {
         await fillSignIn(page, PEOPLE.staff);
         await page.getByRole('heading', { name: 'Users' }).waitFor();
         assert.equal(await page.getByText('Your session has ended').count(), 0);
-        await eventually(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Users', { what: "the focus on the page's heading after signing in" });
+        await eventually(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Users', {
+          what: "the focus on the page's heading after signing in",
+        });
       } finally {
         await context.close();
       }
@@ -288,7 +328,11 @@ describe('the admin console at /admin', () => {
     try {
       const user = (email: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: email }) });
       await user('alice@example.com').waitFor();
-      assert.deepEqual(await user('alice@example.com').locator('td').allTextContents(), ['Alice Liddell', 'customer', String(await idOf('alice@example.com'))]);
+      assert.deepEqual(await user('alice@example.com').locator('td').allTextContents(), [
+        'Alice Liddell',
+        'customer',
+        String(await idOf('alice@example.com')),
+      ]);
       assert.equal(await user('staff@example.com').locator('td').nth(1).textContent(), 'staff');
       assert.ok(await page.getByRole('cell', { name: 'Bob Marley' }).isVisible());
       await screenshot(page, 'console-users');
@@ -300,7 +344,10 @@ describe('the admin console at /admin', () => {
   test('paging on the users page lives in the address: a reload keeps the page, Back and Previous step back, and a page opened by its address alone offers the first page', async () => {
     // 55 more than the three people: two pages of the console's 50.
     const tag = Date.now();
-    const readers = Array.from({ length: 55 }, (_, i) => ({ email: `reader-${tag}-${String(i + 1).padStart(2, '0')}@example.com`, name: `Reader ${i + 1}` }));
+    const readers = Array.from({ length: 55 }, (_, i) => ({
+      email: `reader-${tag}-${String(i + 1).padStart(2, '0')}@example.com`,
+      name: `Reader ${i + 1}`,
+    }));
     await system.addUsers(readers);
     const lastReader = readers.at(-1)!.email;
     const page = await openConsole('/users');
@@ -316,7 +363,9 @@ describe('the admin console at /admin', () => {
       assert.equal(await pageLabel(page).textContent(), 'Page 2');
       const secondPage = new URL(page.url());
       assert.match(secondPage.search, /^\?after=\d+$/, "the API's cursor is in the address");
-      await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'users-list-title', { what: 'the focus on the new page' });
+      await eventually(async () => (await page.evaluate(() => document.activeElement?.id)) === 'users-list-title', {
+        what: 'the focus on the new page',
+      });
 
       await page.reload();
       await user(page, lastReader).waitFor();
@@ -364,7 +413,12 @@ describe('the admin console at /admin', () => {
       assert.deepEqual(await health.locator('td:nth-child(2)').allTextContents(), ['ok', 'ok']);
       const outbox = page.getByRole('table').nth(1);
       assert.deepEqual(await outbox.locator('tbody td.num').allTextContents(), ['0', '0'], 'admin and main: nothing waiting');
-      const depth = (queue: RegExp) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: queue }) }).locator('td').textContent();
+      const depth = (queue: RegExp) =>
+        page
+          .getByRole('row')
+          .filter({ has: page.getByRole('rowheader', { name: queue }) })
+          .locator('td')
+          .textContent();
       await eventually(
         async () => {
           await page.getByRole('button', { name: 'Refresh' }).click();
@@ -380,7 +434,11 @@ describe('the admin console at /admin', () => {
       await publishRaw('', system.topology.adminDeadLetterQueue, JSON.stringify(like), {
         messageId: like.id,
         type: like.type,
-        headers: { 'x-dead-letter-reason': 'handler failed: the database was unreachable', 'x-original-exchange': system.topology.mainExchange, 'x-original-routing-key': like.type },
+        headers: {
+          'x-dead-letter-reason': 'handler failed: the database was unreachable',
+          'x-original-exchange': system.topology.mainExchange,
+          'x-original-routing-key': like.type,
+        },
       });
       await page.getByRole('button', { name: 'Refresh' }).click();
       const letter = page.locator(`tr[data-message-id="${like.id}"]`);

@@ -49,7 +49,8 @@ async function openStorefront(options: { init?: () => void } = {}): Promise<Page
 
 const indicator = (page: Page) => page.locator('.live-indicator');
 const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
-const card = (page: Page, title: string) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+const card = (page: Page, title: string) =>
+  page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
 const likesOf = (page: Page, title: string) => card(page, title).locator('.likes');
 const staffCall = async (path: string, init: { method: string; body?: unknown }) => {
   const res = await fetch(`${system.adminUrl}${path}`, {
@@ -69,7 +70,9 @@ describe('the storefront, live', () => {
     assert.equal(await indicator(watcher).getAttribute('aria-live'), 'polite');
     // The moment the watcher's count changes, on the page's own clock (the machine's, as the test's).
     await watcher.evaluate(() => {
-      const likes = [...document.querySelectorAll('.gallery li')].find((li) => li.querySelector('h3')?.textContent === 'Teapot')!.querySelector('.likes')!;
+      const likes = [...document.querySelectorAll('.gallery li')]
+        .find((li) => li.querySelector('h3')?.textContent === 'Teapot')!
+        .querySelector('.likes')!;
       new MutationObserver(() => {
         if (likes.textContent === '1 like') (window as unknown as { shownAt: number }).shownAt = Date.now();
       }).observe(likes, { childList: true, characterData: true, subtree: true });
@@ -98,13 +101,17 @@ describe('the storefront, live', () => {
     const liked = liker.waitForResponse((res) => res.request().method() === 'POST' && res.url().endsWith('/like'));
     await button(false).click();
     assert.equal((await liked).status(), 200);
-    await likesOf(watcher, 'Kettle').filter({ hasText: /^1 like$/ }).waitFor({ timeout: 10_000 });
+    await likesOf(watcher, 'Kettle')
+      .filter({ hasText: /^1 like$/ })
+      .waitFor({ timeout: 10_000 });
 
     const unliked = liker.waitForResponse((res) => res.request().method() === 'DELETE' && res.url().endsWith('/like'));
     await button(true).click();
     assert.equal((await unliked).status(), 204);
     const answeredAt = Date.now();
-    await likesOf(watcher, 'Kettle').filter({ hasText: /^0 likes$/ }).waitFor({ timeout: 10_000 });
+    await likesOf(watcher, 'Kettle')
+      .filter({ hasText: /^0 likes$/ })
+      .waitFor({ timeout: 10_000 });
     const shownAfter = Date.now() - answeredAt;
     assert.ok(shownAfter < 5000, `the other page showed it ${shownAfter} ms after the unlike was answered`);
     await button(false).waitFor();
@@ -155,10 +162,15 @@ describe('the storefront, live', () => {
     assert.ok(await notReloaded(storefront));
 
     // And the stream goes on after the restart.
-    await staffCall(`/api/products/${products.get('Bookshelf')!.id}`, { method: 'PUT', body: { title: 'Oak bookshelf', image: products.get('Bookshelf')!.image } });
+    await staffCall(`/api/products/${products.get('Bookshelf')!.id}`, {
+      method: 'PUT',
+      body: { title: 'Oak bookshelf', image: products.get('Bookshelf')!.image },
+    });
     await card(storefront, 'Oak bookshelf').waitFor({ timeout: 10_000 });
     const shown = (await storefront.locator('.gallery h3').allTextContents()).sort();
-    const listed = ((await (await fetch(`${system.mainUrl}/api/products?limit=50`)).json()) as { title: string }[]).map((p) => p.title).sort();
+    const listed = ((await (await fetch(`${system.mainUrl}/api/products?limit=50`)).json()) as { title: string }[])
+      .map((p) => p.title)
+      .sort();
     assert.deepEqual(shown, listed, 'the page shows exactly what the API lists');
   });
 
@@ -166,7 +178,10 @@ describe('the storefront, live', () => {
     const storefront = await openStorefront({ init: () => Reflect.deleteProperty(window, 'EventSource') });
     await indicator(storefront).filter({ hasText: 'Updated every 15 s' }).waitFor();
     const desk = products.get('Desk lamp')!;
-    const res = await fetch(`${system.mainUrl}/api/products/${desk.id}/like`, { method: 'POST', headers: { authorization: `Bearer ${await system.tokenFor('fallback-liker', 'customer')}` } });
+    const res = await fetch(`${system.mainUrl}/api/products/${desk.id}/like`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await system.tokenFor('fallback-liker', 'customer')}` },
+    });
     assert.equal(res.status, 200);
     await likesOf(storefront, 'Desk lamp').filter({ hasText: '1 like' }).waitFor({ timeout: 25_000 });
     assert.ok(await notReloaded(storefront));
@@ -185,13 +200,25 @@ describe("the console's product table, live", () => {
     await indicator(consolePage).filter({ hasText: 'Updated every 5 s' }).waitFor();
 
     const teapot = products.get('Teapot')!;
-    const res = await fetch(`${system.mainUrl}/api/products/${teapot.id}/like`, { method: 'POST', headers: { authorization: `Bearer ${await system.tokenFor('console-watched', 'customer')}` } });
+    const res = await fetch(`${system.mainUrl}/api/products/${teapot.id}/like`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await system.tokenFor('console-watched', 'customer')}` },
+    });
     assert.equal(res.status, 200);
-    await mirror.locator('td[data-label="Likes"]').filter({ hasText: String(before + 1) }).waitFor({ timeout: 20_000 });
+    await mirror
+      .locator('td[data-label="Likes"]')
+      .filter({ hasText: String(before + 1) })
+      .waitFor({ timeout: 20_000 });
     // And fall when the like is taken back (admin counts it down from main's product_unliked).
-    const undo = await fetch(`${system.mainUrl}/api/products/${teapot.id}/like`, { method: 'DELETE', headers: { authorization: `Bearer ${await system.tokenFor('console-watched', 'customer')}` } });
+    const undo = await fetch(`${system.mainUrl}/api/products/${teapot.id}/like`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await system.tokenFor('console-watched', 'customer')}` },
+    });
     assert.equal(undo.status, 204);
-    await mirror.locator('td[data-label="Likes"]').filter({ hasText: String(before) }).waitFor({ timeout: 20_000 });
+    await mirror
+      .locator('td[data-label="Likes"]')
+      .filter({ hasText: String(before) })
+      .waitFor({ timeout: 20_000 });
     assert.ok(await notReloaded(consolePage));
   });
 });

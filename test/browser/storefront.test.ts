@@ -32,23 +32,32 @@ before(async () => {
   [system, browser] = await Promise.all([startServers(), launchBrowser()]);
   assert.equal(await seedDemoCatalogue(system.adminDataSource, `${system.mainUrl}/demo/`), DEMO_PRODUCTS.length);
   // admin's relay publishes them, main's consumer applies them.
-  await eventually(async () => ((await (await fetch(`${system.mainUrl}/api/products?limit=100`)).json()) as unknown[]).length === DEMO_PRODUCTS.length, {
-    what: 'the demo catalogue in main',
-    timeoutMs: 30_000,
-  });
+  await eventually(
+    async () => ((await (await fetch(`${system.mainUrl}/api/products?limit=100`)).json()) as unknown[]).length === DEMO_PRODUCTS.length,
+    {
+      what: 'the demo catalogue in main',
+      timeoutMs: 30_000,
+    },
+  );
   // A few likes from other people, so the pictures show a catalogue in use (never on the products the tests count).
   const listed = (await (await fetch(`${system.mainUrl}/api/products?limit=100`)).json()) as { id: number; title: string }[];
   for (const [title, people] of LIKED_BY_OTHERS) {
     const product = listed.find((p) => p.title === title)!;
     for (let i = 0; i < people; i++) {
-      const res = await fetch(`${system.mainUrl}/api/products/${product.id}/like`, { method: 'POST', headers: { authorization: `Bearer ${await system.tokenFor(`shopper-${i}`, 'customer')}` } });
+      const res = await fetch(`${system.mainUrl}/api/products/${product.id}/like`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await system.tokenFor(`shopper-${i}`, 'customer')}` },
+      });
       assert.equal(res.status, 200);
     }
   }
   const total = LIKED_BY_OTHERS.reduce((sum, [, people]) => sum + people, 0);
-  await eventually(async () => Number(((await system.adminDataSource.query('SELECT SUM(likes) AS n FROM products')) as { n: number }[])[0]!.n) === total, {
-    what: "the likes counted in admin (the console's pictures show them)",
-  });
+  await eventually(
+    async () => Number(((await system.adminDataSource.query('SELECT SUM(likes) AS n FROM products')) as { n: number }[])[0]!.n) === total,
+    {
+      what: "the likes counted in admin (the console's pictures show them)",
+    },
+  );
 });
 
 after(async () => {
@@ -68,11 +77,16 @@ function card(page: Page, title: string) {
   return page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
 }
 
-const likeButton = (page: Page, title: string, pressed?: boolean) => card(page, title).getByRole('button', { name: `Like ${title}`, exact: true, ...(pressed === undefined ? {} : { pressed }) });
+const likeButton = (page: Page, title: string, pressed?: boolean) =>
+  card(page, title).getByRole('button', { name: `Like ${title}`, exact: true, ...(pressed === undefined ? {} : { pressed }) });
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
 /** Every picture on the page has loaded (none is the browser's broken-image icon). */
 const picturesLoaded = (page: Page) =>
-  page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('main img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 15_000 });
+  page.waitForFunction(
+    () => [...document.querySelectorAll<HTMLImageElement>('main img')].every((img) => img.complete && img.naturalWidth > 0),
+    undefined,
+    { timeout: 15_000 },
+  );
 const announced = (page: Page) => page.locator('p.visually-hidden[role="status"]');
 
 describe('the storefront at /', () => {
@@ -152,7 +166,9 @@ describe('the storefront at /', () => {
       await likeButton(page, title, true).waitFor();
       assert.equal(await card(page, title).locator('.likes').textContent(), '1 like');
       assert.equal((await liked).status(), 200);
-      await eventually(async () => (await announced(page).textContent()) === 'You like Ceramic teapot. 1 like.', { what: 'the like announced' });
+      await eventually(async () => (await announced(page).textContent()) === 'You like Ceramic teapot. 1 like.', {
+        what: 'the like announced',
+      });
       assert.equal(await likeButton(page, title, true).isEnabled(), true, 'a pressed toggle stays usable');
       await picturesLoaded(page);
       await screenshot(page, 'storefront-liked');
@@ -167,7 +183,9 @@ describe('the storefront at /', () => {
       await likeButton(page, title, false).waitFor();
       assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes');
       assert.equal((await unliked).status(), 204);
-      await eventually(async () => (await announced(page).textContent()) === 'You no longer like Ceramic teapot. 0 likes.', { what: 'the unlike announced' });
+      await eventually(async () => (await announced(page).textContent()) === 'You no longer like Ceramic teapot. 0 likes.', {
+        what: 'the unlike announced',
+      });
       await page.reload();
       await likeButton(page, title, false).waitFor();
       assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes', 'the API took it back');
@@ -182,7 +200,9 @@ describe('the storefront at /', () => {
     try {
       await page.getByRole('button', { name: 'Next →' }).click();
       await card(page, title).waitFor();
-      await card(page, title).getByRole('button', { name: `Like ${title} (sign in first)` }).click();
+      await card(page, title)
+        .getByRole('button', { name: `Like ${title} (sign in first)` })
+        .click();
       await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
       assert.ok(await page.getByLabel('Email').isVisible());
       assert.equal(await card(page, title).locator('.likes').textContent(), '0 likes', 'nothing was counted yet');
@@ -211,7 +231,10 @@ describe('the storefront at /', () => {
       assert.equal(await card(page, title).locator('.likes').textContent(), '1 like');
       const rug = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
       assert.equal(rug, `Like ${title}`, "the focus is back on the product's button");
-      const rows: { n: number }[] = await system.mainDataSource.query("SELECT COUNT(*) AS n FROM likes l JOIN products p ON p.id = l.product_id WHERE p.title = ?", [title]);
+      const rows: { n: number }[] = await system.mainDataSource.query(
+        'SELECT COUNT(*) AS n FROM likes l JOIN products p ON p.id = l.product_id WHERE p.title = ?',
+        [title],
+      );
       assert.equal(Number(rows[0]!.n), 1, 'liked once');
     } finally {
       await page.context().close();
@@ -224,7 +247,9 @@ describe('the storefront at /', () => {
       const armchair = card(page, 'Velvet armchair').getByRole('button', { name: 'Like Velvet armchair (sign in first)' });
       await armchair.click();
       await page.getByRole('button', { name: 'Cancel' }).click();
-      await eventually(async () => (await focusedId(page)) === (await armchair.getAttribute('id')), { what: 'the focus on the like button' });
+      await eventually(async () => (await focusedId(page)) === (await armchair.getAttribute('id')), {
+        what: 'the focus on the like button',
+      });
       await page.getByRole('banner').getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('button', { name: 'Cancel' }).click();
       await eventually(async () => (await focusedId(page)) === 'banner-sign-in', { what: "the focus on the banner's Sign in" });
@@ -250,9 +275,23 @@ describe('the storefront at /', () => {
 
   for (const [how, stale] of [
     // What a tab holds after admin's signing key changed: a well-formed session whose token main refuses.
-    ['the API no longer accepts', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl', expiresAt: Date.now() + 600_000, user: { id: 2, email: PEOPLE.alice.email, role: 'customer' } }],
+    [
+      'the API no longer accepts',
+      {
+        token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl',
+        expiresAt: Date.now() + 600_000,
+        user: { id: 2, email: PEOPLE.alice.email, role: 'customer' },
+      },
+    ],
     // A tab opened again after the token's time ran out.
-    ['that expired while the page was closed', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl', expiresAt: Date.now() - 60_000, user: { id: 2, email: PEOPLE.alice.email, role: 'customer' } }],
+    [
+      'that expired while the page was closed',
+      {
+        token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIyIn0.c2lnbmF0dXJl',
+        expiresAt: Date.now() - 60_000,
+        user: { id: 2, email: PEOPLE.alice.email, role: 'customer' },
+      },
+    ],
   ] as const) {
     test(`a session ${how} ends out loud: the sign-in form says the session ended`, async () => {
       const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
@@ -268,7 +307,11 @@ describe('the storefront at /', () => {
         await page.getByRole('heading', { name: 'Sign in to like products' }).waitFor();
         const notice = page.getByRole('status').filter({ hasText: 'Your session has ended. Sign in again to like products.' });
         await notice.waitFor();
-        assert.match((await page.getByLabel('Email').getAttribute('aria-describedby')) ?? '', new RegExp(String(await notice.getAttribute('id'))), 'read out with the first field');
+        assert.match(
+          (await page.getByLabel('Email').getAttribute('aria-describedby')) ?? '',
+          new RegExp(String(await notice.getAttribute('id'))),
+          'read out with the first field',
+        );
         assert.equal(await page.getByText('Signed in as').count(), 0);
         assert.deepEqual(await accessibilityProblems(page), []);
         await fillSignIn(page, PEOPLE.alice);
@@ -285,7 +328,11 @@ describe('the storefront at /', () => {
     const page = await context.newPage();
     try {
       await page.route('**/api/products?*', (route) =>
-        route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 'dependency_unavailable', message: 'the database is unavailable; try again shortly' }) }),
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ code: 'dependency_unavailable', message: 'the database is unavailable; try again shortly' }),
+        }),
       );
       await page.goto(`${system.mainUrl}/`);
       const alert = page.getByRole('alert');
@@ -314,7 +361,8 @@ describe('the storefront at /', () => {
       // From the top of a fresh page load (the session survives it).
       await page.reload();
       await likeButton(page, title).waitFor();
-      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+      const focused = () =>
+        page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
       const pressed = () => page.evaluate(() => document.activeElement?.getAttribute('aria-pressed'));
       await page.keyboard.press('Tab');
       assert.equal(await focused(), 'Skip to products');
@@ -354,7 +402,9 @@ describe('the storefront at /', () => {
       assert.ok(button && button.height >= 44, 'a tap target at least 44px high');
       const [first, second] = await Promise.all([card(page, FIRST_PAGE[0]!).boundingBox(), card(page, FIRST_PAGE[1]!).boundingBox()]);
       assert.ok(first && second && second.y > first.y, 'cards stack in one column');
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('main img')].slice(0, 2).every((img) => img.complete && img.naturalWidth > 0));
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('main img')].slice(0, 2).every((img) => img.complete && img.naturalWidth > 0),
+      );
       await screenshot(page, 'storefront-phone');
     } finally {
       await page.context().close();
@@ -371,7 +421,11 @@ describe('the console over the demo catalogue', () => {
         await page.goto(`${system.adminUrl}/admin/products`);
         await signInToConsole(page, PEOPLE.staff);
         await eventuallyOnPage(page, async () => (await page.locator('tbody tr').count()) === 20, 'a page of 20 demo products');
-        await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('tbody img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 15_000 });
+        await page.waitForFunction(
+          () => [...document.querySelectorAll<HTMLImageElement>('tbody img')].every((img) => img.complete && img.naturalWidth > 0),
+          undefined,
+          { timeout: 15_000 },
+        );
         assert.equal(await page.locator('tbody .image-fallback').count(), 0);
         await screenshot(page, viewport === PHONE ? 'console-products-phone' : 'console-products');
       } finally {

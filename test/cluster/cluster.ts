@@ -49,7 +49,9 @@ after(async () => {
         cores: coreCount(),
       };
       writeSummary(path.resolve(__dirname, '../../../test-results/cluster'), run, results);
-      console.log(`\n${resultsTable(results)}\n\n${run.durationSeconds.toFixed(0)} s; load average ${run.loadAtEnd.join(' ')}; written to test-results/cluster/summary.{json,md}`);
+      console.log(
+        `\n${resultsTable(results)}\n\n${run.durationSeconds.toFixed(0)} s; load average ${run.loadAtEnd.join(' ')}; written to test-results/cluster/summary.{json,md}`,
+      );
     }
   } finally {
     await system?.destroy();

@@ -15,8 +15,12 @@ import { drainQueue, eventually } from '@catalogue/shared/testing';
 import { committed, render } from './documents';
 
 const document = asyncApiDocument();
-const messagesOn = (channel: string) => Object.values(document.channels[channel]!.messages).map((m) => (m as { $ref: string }).$ref.split('/').pop()!);
-const messageOfType = (type: string) => Object.entries((document.components as { messages: Record<string, { name: string; payload: object }> }).messages).find(([, m]) => m.name === type);
+const messagesOn = (channel: string) =>
+  Object.values(document.channels[channel]!.messages).map((m) => (m as { $ref: string }).$ref.split('/').pop()!);
+const messageOfType = (type: string) =>
+  Object.entries((document.components as { messages: Record<string, { name: string; payload: object }> }).messages).find(
+    ([, m]) => m.name === type,
+  );
 const nameOf = (type: string) => messageOfType(type)?.[0];
 
 /** A payload as the document describes it (JSON Schema draft-07, AsyncAPI's default schema format). */
@@ -81,7 +85,11 @@ describe('what the services publish and consume is in docs/asyncapi.yaml', () =>
     await admin.api.put(`/api/products/${created.body.id}`).send(aProduct()).expect(202);
     await admin.api.delete(`/api/products/${created.body.id}`).expect(204);
     const published = (await publishedUpToNow(admin)).filter((e) => 'id' in e.data && e.data.id === created.body.id);
-    assert.deepEqual(published.map((e) => e.type).sort(), [EventTypes.ProductCreated, EventTypes.ProductDeleted, EventTypes.ProductUpdated]);
+    assert.deepEqual(published.map((e) => e.type).sort(), [
+      EventTypes.ProductCreated,
+      EventTypes.ProductDeleted,
+      EventTypes.ProductUpdated,
+    ]);
     // Every type admin sends is one of these or user_changed (below): the document's send operations say the same.
     for (const event of published) assertOnContract(event, 'adminEvents');
   });
@@ -99,12 +107,18 @@ describe('what the services publish and consume is in docs/asyncapi.yaml', () =>
 
   test('main publishes product_liked as documented', async () => {
     const productId = freshProductId();
-    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Liked', 'https://img.example/l.png', 1)", [productId]);
-    await request(main.app).post(`/api/products/${productId}/like`).set('authorization', `Bearer ${await tokenFor('contract-user')}`).expect(200);
+    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Liked', 'https://img.example/l.png', 1)", [
+      productId,
+    ]);
+    await request(main.app)
+      .post(`/api/products/${productId}/like`)
+      .set('authorization', `Bearer ${await tokenFor('contract-user')}`)
+      .expect(200);
     const seen: CatalogueEvent[] = [];
     const liked = await eventually(
       async () => {
-        for (const message of await drainQueue(main.messaging.topology.adminQueue)) seen.push(JSON.parse(message.content.toString('utf8')) as CatalogueEvent);
+        for (const message of await drainQueue(main.messaging.topology.adminQueue))
+          seen.push(JSON.parse(message.content.toString('utf8')) as CatalogueEvent);
         return seen.find((e) => e.type === EventTypes.ProductLiked && e.data.productId === productId);
       },
       { what: 'the like on the broker' },
@@ -114,14 +128,17 @@ describe('what the services publish and consume is in docs/asyncapi.yaml', () =>
 
   test('main publishes product_unliked as documented', async () => {
     const productId = freshProductId();
-    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Unliked', 'https://img.example/u.png', 1)", [productId]);
+    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Unliked', 'https://img.example/u.png', 1)", [
+      productId,
+    ]);
     const token = await tokenFor('contract-unliker');
     await request(main.app).post(`/api/products/${productId}/like`).set('authorization', `Bearer ${token}`).expect(200);
     await request(main.app).delete(`/api/products/${productId}/like`).set('authorization', `Bearer ${token}`).expect(204);
     const seen: CatalogueEvent[] = [];
     const unliked = await eventually(
       async () => {
-        for (const message of await drainQueue(main.messaging.topology.adminQueue)) seen.push(JSON.parse(message.content.toString('utf8')) as CatalogueEvent);
+        for (const message of await drainQueue(main.messaging.topology.adminQueue))
+          seen.push(JSON.parse(message.content.toString('utf8')) as CatalogueEvent);
         return seen.find((e) => e.type === EventTypes.ProductUnliked && e.data.productId === productId);
       },
       { what: 'the unlike on the broker' },

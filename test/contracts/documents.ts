@@ -7,12 +7,18 @@ import { asyncApiDocument } from '@catalogue/shared';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 
-const header = (source = 'the code') => `# Generated from ${source} by \`npm run contracts\` (test/contracts/documents.ts); do not edit by hand.\n# A test fails when this file and its source disagree.\n`;
+const header = (source = 'the code') =>
+  `# Generated from ${source} by \`npm run contracts\` (test/contracts/documents.ts); do not edit by hand.\n# A test fails when this file and its source disagree.\n`;
 
 /** The alert rules as the Prometheus Operator takes them: deploy/prometheus/alerts.yml's groups, unchanged. */
 export function prometheusRule(): object {
   const rules = parse(readFileSync(join(REPO_ROOT, 'deploy/prometheus/alerts.yml'), 'utf8')) as { groups: unknown[] };
-  return { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'catalogue' }, spec: { groups: rules.groups } };
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'catalogue' },
+    spec: { groups: rules.groups },
+  };
 }
 
 /** The contract documents kept in the repository, each rendered from the code or file that is its source. */
@@ -25,6 +31,7 @@ export function contractDocuments(): { path: string; document: object; source?: 
   ];
 }
 
-export const render = (document: object, source?: string): string => header(source) + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+export const render = (document: object, source?: string): string =>
+  header(source) + stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
 
 export const committed = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');

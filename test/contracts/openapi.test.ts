@@ -26,7 +26,8 @@ let apps: Record<Service, Parameters<typeof request>[0]>;
 before(async () => {
   system = await startSystem();
   apps = { main: system.main.app, admin: system.admin.http };
-  const read = async (service: Service) => (await request(apps[service]).get('/api/openapi.json').expect(200).expect('content-type', /json/)).body as (typeof served)['main'];
+  const read = async (service: Service) =>
+    (await request(apps[service]).get('/api/openapi.json').expect(200).expect('content-type', /json/)).body as (typeof served)['main'];
   served = { main: await read('main'), admin: await read('admin') };
 });
 after(() => system?.stop());
@@ -84,22 +85,36 @@ for (const service of ['main', 'admin'] as const) {
 describe('main-service: the legacy /flask/api prefix', () => {
   test('exactly the product list, one product, the like and the health report are mirrored, and documented as such', () => {
     const legacy = documented(served.main).filter((route) => route.includes('/flask/'));
-    assert.deepEqual(legacy.sort(), ['GET /flask/api/health', 'GET /flask/api/products', 'GET /flask/api/products/{id}', 'POST /flask/api/products/{id}/like']);
-    const registered = listRoutes(system.main.app).map(fromExpress).filter((route) => route.includes('/flask/'));
+    assert.deepEqual(legacy.sort(), [
+      'GET /flask/api/health',
+      'GET /flask/api/products',
+      'GET /flask/api/products/{id}',
+      'POST /flask/api/products/{id}/like',
+    ]);
+    const registered = listRoutes(system.main.app)
+      .map(fromExpress)
+      .filter((route) => route.includes('/flask/'));
     assert.deepEqual([...new Set(registered)].sort(), legacy.sort());
   });
 });
 
 describe('answers are checked against the served document', () => {
   test("an answer of main's that breaks its document fails the request (the document is tampered with, the answer is real)", async () => {
-    await system.main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (990001, 'Contract', 'https://img.example/c.png', 1)");
+    await system.main.dataSource.query(
+      "INSERT INTO products (id, title, image, version) VALUES (990001, 'Contract', 'https://img.example/c.png', 1)",
+    );
     // The real app behind a front that serves a document saying likes are text: the real answer (a number) must be refused.
-    const tampered = structuredClone(served.main) as unknown as { components: { schemas: { Product: { properties: { likes: unknown } } } } };
+    const tampered = structuredClone(served.main) as unknown as {
+      components: { schemas: { Product: { properties: { likes: unknown } } } };
+    };
     tampered.components.schemas.Product.properties.likes = { type: 'string' };
     const front = express();
     front.get('/api/openapi.json', (_req, res) => void res.json(tampered));
     front.use(system.main.app);
-    await assert.rejects(request(front).get('/api/products/990001').expect(200), /body does not match the OpenAPI document: \/likes must be string/);
+    await assert.rejects(
+      request(front).get('/api/products/990001').expect(200),
+      /body does not match the OpenAPI document: \/likes must be string/,
+    );
     // The same answer through the real document passes.
     await request(system.main.app).get('/api/products/990001').expect(200);
   });

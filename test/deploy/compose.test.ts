@@ -28,7 +28,21 @@ interface ComposeFile {
 
 const compose = readYaml<ComposeFile>('docker-compose.yml');
 const envExample = readDotenv('.env.example');
-const SERVICES = ['mysql', 'rabbitmq', 'redis', 'provision', 'migrate', 'seed', 'main-service', 'admin-service', 'main-consumer', 'admin-consumer', 'prometheus', 'grafana', 'jaeger'];
+const SERVICES = [
+  'mysql',
+  'rabbitmq',
+  'redis',
+  'provision',
+  'migrate',
+  'seed',
+  'main-service',
+  'admin-service',
+  'main-consumer',
+  'admin-consumer',
+  'prometheus',
+  'grafana',
+  'jaeger',
+];
 const ONE_SHOT = new Set(['provision', 'migrate', 'seed']);
 /** Our own processes: which config they are read by, their workspace, and which port they serve probes on. */
 const OURS: Record<string, { program: Program; workspace: string; portVar?: 'PORT' | 'OPS_PORT'; service?: 'main' | 'admin' }> = {
@@ -52,7 +66,10 @@ const resolvedEnv = (name: string) =>
 
 describe('docker-compose.yml', () => {
   test('passes dclint, which validates it against the compose specification schema', () => {
-    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/dclint/bin/dclint.cjs'), 'docker-compose.yml', '-f', 'json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/dclint/bin/dclint.cjs'), 'docker-compose.yml', '-f', 'json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
     const reports = JSON.parse(run.stdout) as { messages: { rule: string; type: string; message: string }[] }[];
     const problems = reports.flatMap((r) => r.messages).filter((m) => m.type === 'error');
     assert.deepEqual(problems, []);
@@ -93,7 +110,7 @@ describe('docker-compose.yml', () => {
     for (const port of ['3306', '5672']) assert.ok(!published.includes(port), `${port} is not published`);
   });
 
-  test("consumers publish their OPS_PORT (probes and metrics, as the README documents) on loopback", () => {
+  test('consumers publish their OPS_PORT (probes and metrics, as the README documents) on loopback', () => {
     for (const name of ['main-consumer', 'admin-consumer']) {
       const port = resolvedEnv(name).OPS_PORT;
       assert.ok(service(name).ports?.includes(`127.0.0.1:${port}:${port}`), `${name} publishes ${port}`);
@@ -102,7 +119,11 @@ describe('docker-compose.yml', () => {
   });
 
   test('every service that runs one of our images says how to build it, so compose never tries to pull it', () => {
-    const dockerfileOf: Record<string, string> = { 'main-service': 'main-service/Dockerfile', 'admin-service': 'admin-service/Dockerfile', migrations: 'migrations/Dockerfile' };
+    const dockerfileOf: Record<string, string> = {
+      'main-service': 'main-service/Dockerfile',
+      'admin-service': 'admin-service/Dockerfile',
+      migrations: 'migrations/Dockerfile',
+    };
     for (const [name, svc] of Object.entries(compose.services)) {
       const ours = /^catalogue\/([a-z-]+):/.exec(svc.image ?? '');
       if (!ours) continue;
@@ -119,7 +140,11 @@ describe('docker-compose.yml', () => {
     assert.equal(service('provision').depends_on?.mysql?.condition, 'service_healthy');
     assert.equal(service('provision').depends_on?.rabbitmq?.condition, 'service_healthy');
     assert.equal(service('migrate').depends_on?.mysql?.condition, 'service_healthy');
-    assert.equal(service('migrate').depends_on?.provision?.condition, 'service_completed_successfully', 'migrate runs as the user provision made');
+    assert.equal(
+      service('migrate').depends_on?.provision?.condition,
+      'service_completed_successfully',
+      'migrate runs as the user provision made',
+    );
     for (const name of ['main-service', 'main-consumer', 'admin-service', 'admin-consumer']) {
       const deps = service(name).depends_on ?? {};
       assert.equal(deps.mysql?.condition, 'service_healthy', `${name} waits for mysql`);
@@ -136,7 +161,11 @@ describe('docker-compose.yml', () => {
         if (SECRET_NAME.test(key)) assert.match(String(value), /^\$\{[A-Z0-9_]+(:\?[^}]*)?\}$/, `${name}.${key} comes from .env`);
         if (key === 'RABBITMQ_URL') {
           const prefix = OURS[name]?.program === 'main' ? 'MAIN' : 'ADMIN';
-          assert.deepEqual(interpolatedNames(String(value)), [`${prefix}_BROKER_USER`, `${prefix}_BROKER_PASSWORD`], `${name} connects as its own broker user`);
+          assert.deepEqual(
+            interpolatedNames(String(value)),
+            [`${prefix}_BROKER_USER`, `${prefix}_BROKER_PASSWORD`],
+            `${name} connects as its own broker user`,
+          );
         }
       }
     }
@@ -189,11 +218,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test("client addresses: nothing stands in front of either API, so neither trusts X-Forwarded-For; both read the one CLIENT_ADDRESS_SECRET", () => {
+  test('client addresses: nothing stands in front of either API, so neither trusts X-Forwarded-For; both read the one CLIENT_ADDRESS_SECRET', () => {
     for (const name of ['main-service', 'admin-service', 'main-consumer', 'admin-consumer']) {
       const env = resolvedEnv(name);
       assert.ok(env.TRUST_PROXY_HOPS === undefined || env.TRUST_PROXY_HOPS === '0', `${name} trusts no proxy hop`);
-      assert.equal(service(name).environment?.CLIENT_ADDRESS_SECRET, '${CLIENT_ADDRESS_SECRET:?set in .env}', `${name} reads the shared secret from .env`);
+      assert.equal(
+        service(name).environment?.CLIENT_ADDRESS_SECRET,
+        '${CLIENT_ADDRESS_SECRET:?set in .env}',
+        `${name} reads the shared secret from .env`,
+      );
     }
     const configs = [loadMainConfig(resolvedEnv('main-service')), loadAdminConfig(resolvedEnv('admin-service'))];
     assert.deepEqual(configs[0].CLIENT_ADDRESS_SECRET, configs[1].CLIENT_ADDRESS_SECRET);
@@ -205,7 +238,11 @@ describe('docker-compose.yml', () => {
       const url = new URL(service(name).healthcheck!.test!.at(-1)!);
       const env = resolvedEnv(name);
       assert.equal(url.port, env[facts.portVar], `${name} probes ${facts.portVar}`);
-      assert.equal(Number(env[facts.portVar]), defaultPort(facts.program, facts.portVar), `${name}: ${facts.portVar} is the code's default`);
+      assert.equal(
+        Number(env[facts.portVar]),
+        defaultPort(facts.program, facts.portVar),
+        `${name}: ${facts.portVar} is the code's default`,
+      );
       // depends_on: service_healthy then waits for what the process needs to do its job.
       assert.equal(url.pathname, '/readyz', `${name} probes readiness`);
       const paths = servedPaths(facts.service);
@@ -218,7 +255,10 @@ describe('docker-compose.yml', () => {
       const command = service(name).command;
       if (command) {
         assert.equal(command[0], 'node', `${name} runs node directly`);
-        assert.ok(existsSync(join(REPO_ROOT, sourceOfEntry(facts.workspace, command[1]!))), `${name}: ${command[1]} is built from a source file`);
+        assert.ok(
+          existsSync(join(REPO_ROOT, sourceOfEntry(facts.workspace, command[1]!))),
+          `${name}: ${command[1]} is built from a source file`,
+        );
       }
     }
     for (const [name, svc] of Object.entries(compose.services)) {
@@ -240,16 +280,27 @@ describe('docker-compose.yml', () => {
     assert.equal(new URL(broker.management.url).port, '15672');
     assert.equal(broker.management.username, resolvedEnv('rabbitmq').RABBITMQ_DEFAULT_USER, 'as the broker administrator');
     assert.equal(database.admin.password, resolvedEnv('mysql').MYSQL_ROOT_PASSWORD, "as MySQL's root");
-    const sides: [string, number, 'main' | 'admin'][] = [['main-service', 0, 'main'], ['admin-service', 1, 'admin']];
+    const sides: [string, number, 'main' | 'admin'][] = [
+      ['main-service', 0, 'main'],
+      ['admin-service', 1, 'admin'],
+    ];
     for (const [name, index, side] of sides) {
       const env = resolvedEnv(name);
       const own: { name: string; user: { name: string; password?: string } } = database.schemas[index]!;
-      assert.deepEqual([own.name, own.user.name, own.user.password], [env.DB_NAME, env.DB_USER, env.DB_PASSWORD], `${name}'s database user`);
+      assert.deepEqual(
+        [own.name, own.user.name, own.user.password],
+        [env.DB_NAME, env.DB_USER, env.DB_PASSWORD],
+        `${name}'s database user`,
+      );
       const url = new URL(env.RABBITMQ_URL!);
       assert.deepEqual([broker.users[side].name, broker.users[side].password], [url.username, url.password], `${name}'s broker user`);
     }
     const migrate = resolvedEnv('migrate');
-    assert.deepEqual([database.migrationUser?.name, database.migrationUser?.password], [migrate.MIGRATION_DB_USER, migrate.MIGRATION_DB_PASSWORD], 'the migration user');
+    assert.deepEqual(
+      [database.migrationUser?.name, database.migrationUser?.password],
+      [migrate.MIGRATION_DB_USER, migrate.MIGRATION_DB_PASSWORD],
+      'the migration user',
+    );
     assert.equal(service('provision').image, service('migrate').image, 'provision runs from the migrations image');
   });
 
@@ -263,14 +314,20 @@ describe('docker-compose.yml', () => {
       }
     }
     for (const path of ['deploy/prometheus/prometheus.yml', 'deploy/prometheus/alerts.yml']) {
-      assert.ok(service('prometheus').volumes?.some((v) => v.startsWith(`./${path}:`)), `prometheus mounts ${path}`);
+      assert.ok(
+        service('prometheus').volumes?.some((v) => v.startsWith(`./${path}:`)),
+        `prometheus mounts ${path}`,
+      );
     }
     for (const path of ['deploy/grafana/provisioning', 'deploy/grafana/dashboards']) {
-      assert.ok(service('grafana').volumes?.some((v) => v.startsWith(`./${path}:`)), `grafana mounts ${path}`);
+      assert.ok(
+        service('grafana').volumes?.some((v) => v.startsWith(`./${path}:`)),
+        `grafana mounts ${path}`,
+      );
     }
   });
 
-  test("docs/deploy.md lists the start order depends_on gives: each service after everything it waits for", () => {
+  test('docs/deploy.md lists the start order depends_on gives: each service after everything it waits for', () => {
     const section = readRepoFile('docs/deploy.md').split('What starts, in order')[1]!.split('\n\n|')[0]!;
     const steps = section.split(/\n\d+\. /).slice(1);
     const stepOf = new Map<string, number>();
@@ -280,7 +337,10 @@ describe('docker-compose.yml', () => {
     assert.deepEqual([...stepOf.keys()].sort(), [...SERVICES].sort(), 'every service has its step');
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const dependency of Object.keys(svc.depends_on ?? {})) {
-        assert.ok(stepOf.get(dependency)! < stepOf.get(name)!, `${name} (step ${stepOf.get(name)! + 1}) comes after ${dependency} (step ${stepOf.get(dependency)! + 1})`);
+        assert.ok(
+          stepOf.get(dependency)! < stepOf.get(name)!,
+          `${name} (step ${stepOf.get(name)! + 1}) comes after ${dependency} (step ${stepOf.get(dependency)! + 1})`,
+        );
       }
     }
   });
@@ -289,7 +349,10 @@ describe('docker-compose.yml', () => {
     const seed = readRepoFile('admin-service/src/seed.ts');
     const users = seed.slice(seed.indexOf('const SEED_USERS'), seed.indexOf('] as const')).match(/\{ email:/g)?.length;
     assert.ok(users && users > 0);
-    assert.ok(readRepoFile('docs/deploy.md').includes(`\`seed\` (${users} development users`), `docs/deploy.md says seed makes ${users} users`);
+    assert.ok(
+      readRepoFile('docs/deploy.md').includes(`\`seed\` (${users} development users`),
+      `docs/deploy.md says seed makes ${users} users`,
+    );
   });
 
   test('sends traces to jaeger over OTLP/HTTP', () => {

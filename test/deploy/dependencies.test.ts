@@ -60,7 +60,14 @@ function importsOf(file: string, into: Imports): void {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const allTypes = !!clause && (clause.isTypeOnly || (!clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const allTypes =
+        !!clause &&
+        (clause.isTypeOnly ||
+          (!clause.name &&
+            !!clause.namedBindings &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier.text, allTypes);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
@@ -68,7 +75,11 @@ function importsOf(file: string, into: Imports): void {
       const callee = node.expression;
       const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
       // require.resolve('pkg/...') finds a package's files at run time: it needs the package installed as much as an import does.
-      const isResolve = ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require' && callee.name.text === 'resolve';
+      const isResolve =
+        ts.isPropertyAccessExpression(callee) &&
+        ts.isIdentifier(callee.expression) &&
+        callee.expression.text === 'require' &&
+        callee.name.text === 'resolve';
       if (callee.kind === ts.SyntaxKind.ImportKeyword || isRequire || isResolve) add(node.arguments[0].text, false);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       add(node.argument.literal.text, true);
@@ -82,7 +93,10 @@ function importsOf(file: string, into: Imports): void {
 function relativeImports(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(join(REPO_ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
   return source.statements
-    .filter((s): s is ts.ImportDeclaration => ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text.startsWith('.'))
+    .filter(
+      (s): s is ts.ImportDeclaration =>
+        ts.isImportDeclaration(s) && ts.isStringLiteral(s.moduleSpecifier) && s.moduleSpecifier.text.startsWith('.'),
+    )
     .map((s) => relative(REPO_ROOT, join(REPO_ROOT, dirname(file), `${(s.moduleSpecifier as ts.StringLiteral).text}.ts`)));
 }
 
@@ -136,7 +150,9 @@ for (const [workspace, { roots, build }] of Object.entries(WORKSPACES)) {
 
     test('every dependency is used by production code, or is a peer another dependency loads by name', () => {
       const peers = PEERS_WITHOUT_IMPORT[workspace] ?? [];
-      const unused = dependencies.filter((name) => !production.runtime.has(name) && !production.typeOnly.has(name) && !peers.includes(name));
+      const unused = dependencies.filter(
+        (name) => !production.runtime.has(name) && !production.typeOnly.has(name) && !peers.includes(name),
+      );
       assert.deepEqual(unused, [], `remove from ${workspace}/package.json, or say which dependency needs it`);
       for (const peer of peers) {
         assert.ok(dependencies.includes(peer), `${peer} is listed as needed by ${workspace}: declare it`);
@@ -153,7 +169,11 @@ for (const [workspace, { roots, build }] of Object.entries(WORKSPACES)) {
 
     if (build) {
       test(`the production build (${build}) compiles every production file and no test or test helper`, () => {
-        const config = ts.getParsedCommandLineOfConfigFile(join(REPO_ROOT, build), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) });
+        const config = ts.getParsedCommandLineOfConfigFile(
+          join(REPO_ROOT, build),
+          {},
+          { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) },
+        );
         const compiled = (config?.fileNames ?? []).map((file) => relative(REPO_ROOT, file));
         assert.deepEqual(
           compiled.filter((file) => isTestFile(file)),

@@ -18,7 +18,12 @@ interface Image {
 }
 const IMAGES: Image[] = [
   { dockerfile: 'main-service/Dockerfile', workspace: 'main-service', serves: { service: 'main', program: 'main' } },
-  { dockerfile: 'admin-service/Dockerfile', workspace: 'admin-service', serves: { service: 'admin', program: 'admin' }, alsoShips: ['ops'] },
+  {
+    dockerfile: 'admin-service/Dockerfile',
+    workspace: 'admin-service',
+    serves: { service: 'admin', program: 'admin' },
+    alsoShips: ['ops'],
+  },
   { dockerfile: 'migrations/Dockerfile', workspace: 'migrations' },
 ];
 /** Every workspace of the root manifest: `npm ci` refuses to run when one of their manifests is missing. */
@@ -59,21 +64,31 @@ for (const image of IMAGES) {
 
   describe(image.dockerfile, () => {
     test('has no syntax errors or warnings (dockerfile-utils)', () => {
-      const problems = validate(content).map((d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`);
+      const problems = validate(content).map(
+        (d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`,
+      );
       assert.deepEqual(problems, []);
     });
 
     test('builds in stages on Node 24 and installs from the lock file, production dependencies only at the end', () => {
       assert.ok(all.length >= 2, 'multi-stage');
       // Every stage starts from the NODE_IMAGE argument, whose default is the official Node 24 image.
-      const initial = DockerfileParser.parse(content).getInitialARGs().map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]);
+      const initial = DockerfileParser.parse(content)
+        .getInitialARGs()
+        .map((a) => [a.getProperty()?.getName(), a.getProperty()?.getValue()]);
       assert.deepEqual(initial, [['NODE_IMAGE', OFFICIAL_NODE_IMAGE]], 'ARG NODE_IMAGE before the first FROM');
       for (const stage of all) assert.match(args(stage[0]!), /^\$\{NODE_IMAGE\} AS \w+$/);
-      assert.ok(all[0]!.some((i) => i.getKeyword() === 'RUN' && /\bnpm ci\b/.test(args(i))), 'build stage runs npm ci');
+      assert.ok(
+        all[0]!.some((i) => i.getKeyword() === 'RUN' && /\bnpm ci\b/.test(args(i))),
+        'build stage runs npm ci',
+      );
       const install = find('RUN').filter((i) => /\bnpm ci\b/.test(args(i)));
       assert.equal(install.length, 1);
       assert.match(args(install[0]!), /--omit=dev/);
-      assert.ok(args(install[0]!).split(/\s+/).join(' ').includes(`--workspace @catalogue/${image.workspace}`), 'installs for this workspace only');
+      assert.ok(
+        args(install[0]!).split(/\s+/).join(' ').includes(`--workspace @catalogue/${image.workspace}`),
+        'installs for this workspace only',
+      );
     });
 
     test('copies every workspace manifest before each npm ci', () => {
@@ -87,10 +102,15 @@ for (const image of IMAGES) {
             .flatMap((i) => {
               const parts = args(i).split(/\s+/);
               const destination = parts.at(-1)!;
-              return parts.slice(0, -1).map((source) => (destination.endsWith('/') && destination !== './' ? `${destination}${source.split('/').at(-1)}` : source));
+              return parts
+                .slice(0, -1)
+                .map((source) =>
+                  destination.endsWith('/') && destination !== './' ? `${destination}${source.split('/').at(-1)}` : source,
+                );
             }),
         );
-        for (const workspace of WORKSPACES) assert.ok(copied.has(`${workspace}/package.json`), `${args(stage[0]!)}: ${workspace}/package.json before npm ci`);
+        for (const workspace of WORKSPACES)
+          assert.ok(copied.has(`${workspace}/package.json`), `${args(stage[0]!)}: ${workspace}/package.json before npm ci`);
       }
     });
 
@@ -117,9 +137,11 @@ for (const image of IMAGES) {
       for (const stage of all) {
         for (const instruction of stage) {
           const keyword = instruction.getKeyword();
-          if (keyword === 'ENV') for (const p of (instruction as Env).getProperties()) assert.doesNotMatch(p.getName(), SECRET_NAME, `ENV ${p.getName()}`);
+          if (keyword === 'ENV')
+            for (const p of (instruction as Env).getProperties()) assert.doesNotMatch(p.getName(), SECRET_NAME, `ENV ${p.getName()}`);
           if (keyword === 'ARG') assert.doesNotMatch(args(instruction).split('=')[0]!, SECRET_NAME, `ARG ${args(instruction)}`);
-          if (keyword === 'COPY' || keyword === 'ADD') assert.doesNotMatch(args(instruction), /(^|\s|\/)\.env(\s|$)/, `${keyword} ${args(instruction)}`);
+          if (keyword === 'COPY' || keyword === 'ADD')
+            assert.doesNotMatch(args(instruction), /(^|\s|\/)\.env(\s|$)/, `${keyword} ${args(instruction)}`);
         }
       }
       assert.ok(ignored.includes('.env') && ignored.includes('**/node_modules'), '.dockerignore excludes .env and node_modules');
@@ -134,7 +156,8 @@ for (const image of IMAGES) {
             assert.ok(existsSync(join(REPO_ROOT, source)), `${source} exists`);
             const path = source.replace(/\/$/, '');
             const folder = path.split('/')[0]!;
-            const excluded = ignored.includes(path) || ignored.includes(folder) || (ignored.includes(`${folder}/*`) && !ignored.includes(`!${path}`));
+            const excluded =
+              ignored.includes(path) || ignored.includes(folder) || (ignored.includes(`${folder}/*`) && !ignored.includes(`!${path}`));
             assert.ok(!excluded, `${source} is in the build context`);
           }
         }
@@ -154,10 +177,22 @@ for (const image of IMAGES) {
 
     for (const extra of image.alsoShips ?? []) {
       test(`ships the ${extra} workspace: built, its production dependencies installed, its dist copied`, () => {
-        assert.ok(all[0]!.some((i) => i.getKeyword() === 'RUN' && new RegExp(`tsc -b [^&]*\\b${extra}\\b`).test(args(i))), `build stage compiles ${extra}`);
+        assert.ok(
+          all[0]!.some((i) => i.getKeyword() === 'RUN' && new RegExp(`tsc -b [^&]*\\b${extra}\\b`).test(args(i))),
+          `build stage compiles ${extra}`,
+        );
         const install = find('RUN').find((i) => /\bnpm ci\b/.test(args(i)))!;
-        assert.ok(args(install).split(/\s+/).join(' ').includes(`--workspace ${packageName(extra)}`), `installs ${packageName(extra)}`);
-        assert.ok(find('COPY').some((c) => (c as Copy).getFromFlag()?.getValue() === 'build' && args(c).endsWith(` ${extra}/dist`)), `copies ${extra}/dist`);
+        assert.ok(
+          args(install)
+            .split(/\s+/)
+            .join(' ')
+            .includes(`--workspace ${packageName(extra)}`),
+          `installs ${packageName(extra)}`,
+        );
+        assert.ok(
+          find('COPY').some((c) => (c as Copy).getFromFlag()?.getValue() === 'build' && args(c).endsWith(` ${extra}/dist`)),
+          `copies ${extra}/dist`,
+        );
       });
     }
 
@@ -168,9 +203,15 @@ for (const image of IMAGES) {
         assert.ok(existsSync(join(REPO_ROOT, app, 'package.json')), `${app} is a workspace`);
         const build = all[0]!.filter((i) => i.getKeyword() === 'RUN' && /\bnode scripts\/build-web\.mjs\b/.test(args(i)));
         assert.equal(build.length, 1, 'the build stage runs scripts/build-web.mjs');
-        const named = args(build[0]!).match(/build-web\.mjs((?:\s+[\w/-]+\/web)*)/)![1]!.trim().split(/\s+/).filter(Boolean);
+        const named = args(build[0]!)
+          .match(/build-web\.mjs((?:\s+[\w/-]+\/web)*)/)![1]!
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean);
         assert.ok(named.length === 0 || named.includes(app), `build-web.mjs builds ${app}`);
-        const copies = find('COPY').filter((c) => (c as Copy).getFromFlag()?.getValue() === 'build').map((c) => args(c).split(/\s+/).slice(-2).join(' '));
+        const copies = find('COPY')
+          .filter((c) => (c as Copy).getFromFlag()?.getValue() === 'build')
+          .map((c) => args(c).split(/\s+/).slice(-2).join(' '));
         assert.ok(copies.includes(`/app/${app}/dist ${app}/dist`), `the runtime image has ${app}/dist`);
         // The static module resolves ../../web/dist from dist/web/, i.e. <workspace>/web/dist.
         const staticModule = readRepoFile(`${image.workspace}/src/web/${serves.service === 'main' ? 'storefront' : 'console'}.static.ts`);
@@ -189,7 +230,10 @@ for (const image of IMAGES) {
         assert.ok(servedPaths(serves.service).has(url.pathname));
         const port = defaultPort(serves.program, 'PORT');
         assert.equal(Number(url.port), port);
-        assert.ok(find('EXPOSE').some((e) => args(e).split(/\s+/).includes(String(port))), `EXPOSE ${port}`);
+        assert.ok(
+          find('EXPOSE').some((e) => args(e).split(/\s+/).includes(String(port))),
+          `EXPOSE ${port}`,
+        );
       });
     } else {
       test('is a one-shot job: HEALTHCHECK NONE', () => {

@@ -18,7 +18,14 @@ const stageNames = [...jenkinsfile.matchAll(/stage\('([^']+)'\)/g)].map((m) => m
 function antMatches(pattern: string, path: string): boolean {
   const regex = pattern
     .split('/')
-    .map((part) => (part === '**' ? '(?:[^/]+/)*' : `${part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}/`))
+    .map((part) =>
+      part === '**'
+        ? '(?:[^/]+/)*'
+        : `${part
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '[^/]')}/`,
+    )
     .join('');
   return new RegExp(`^${regex.replace(/\/$/, '').replace(/\(\?:\[\^\/\]\+\/\)\*$/, '.*')}$`).test(path);
 }
@@ -33,23 +40,41 @@ describe('Jenkinsfile', () => {
       // The last closing brace removed: the parser must say so.
       writeFileSync(join(dir, 'Broken.Jenkinsfile'), jenkinsfile.replace(/}\s*$/, ''));
       const bin = join(REPO_ROOT, 'node_modules/npm-groovy-lint/lib/index.js');
-      const run = spawnSync(process.execPath, [bin, '--noserver', '--output', 'json', '--config', join(REPO_ROOT, '.groovylintrc.json'), 'Jenkinsfile', 'Broken.Jenkinsfile'], {
-        cwd: dir,
-        encoding: 'utf8',
-        timeout: 170_000,
-      });
+      const run = spawnSync(
+        process.execPath,
+        [bin, '--noserver', '--output', 'json', '--config', join(REPO_ROOT, '.groovylintrc.json'), 'Jenkinsfile', 'Broken.Jenkinsfile'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 170_000,
+        },
+      );
       assert.ok(run.stdout.includes('{'), `npm-groovy-lint ran (java is needed): ${run.stderr}`);
-      const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as { files: Record<string, { errors: { rule: string; severity: string; msg: string }[] }> };
+      const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as {
+        files: Record<string, { errors: { rule: string; severity: string; msg: string }[] }>;
+      };
       const problems = (name: string) => Object.entries(report.files).find(([file]) => file.endsWith(`/${name}`))?.[1].errors ?? [];
-      assert.deepEqual(problems('Jenkinsfile').filter((e) => e.severity !== 'info'), []);
-      assert.ok(problems('Broken.Jenkinsfile').some((e) => e.rule === 'NglParseError' && e.severity === 'error'), 'a broken pipeline does not parse');
+      assert.deepEqual(
+        problems('Jenkinsfile').filter((e) => e.severity !== 'info'),
+        [],
+      );
+      assert.ok(
+        problems('Broken.Jenkinsfile').some((e) => e.rule === 'NglParseError' && e.severity === 'error'),
+        'a broken pipeline does not parse',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('has the stages of a release, in order: the scan before the push; dev, then qat, then prod after an approval; in each, provision, migrate, deploy, smoke test', () => {
-    const perEnvironment = (env: string) => [`Release to ${env}`, `Provision ${env}`, `Migrate ${env}`, `Deploy ${env}`, `Smoke test ${env}`];
+    const perEnvironment = (env: string) => [
+      `Release to ${env}`,
+      `Provision ${env}`,
+      `Migrate ${env}`,
+      `Deploy ${env}`,
+      `Smoke test ${env}`,
+    ];
     assert.deepEqual(stageNames, [
       'Install',
       'Lint and typecheck',
@@ -73,8 +98,17 @@ describe('Jenkinsfile', () => {
       const block = jenkinsfile.slice(jenkinsfile.indexOf(`stage('Release to ${env}')`)).split(/\n {8}stage\('/)[0]!;
       assert.match(block, new RegExp(`TARGET = '${env}'`));
       assert.match(block, new RegExp(`KUBECONFIG = credentials\\('catalogue-kubeconfig-${env}'\\)`));
-      for (const [stage, step] of [['Provision', 'provision'], ['Migrate', 'migrate'], ['Deploy', 'rollout'], ['Smoke test', 'smoke']]) {
-        assert.match(block, new RegExp(`stage\\('${stage} ${env}'\\) \\{\\s+steps \\{\\s+sh 'scripts/k8s-deploy\\.sh ${step}'`), `${stage} ${env} runs k8s-deploy.sh ${step}`);
+      for (const [stage, step] of [
+        ['Provision', 'provision'],
+        ['Migrate', 'migrate'],
+        ['Deploy', 'rollout'],
+        ['Smoke test', 'smoke'],
+      ]) {
+        assert.match(
+          block,
+          new RegExp(`stage\\('${stage} ${env}'\\) \\{\\s+steps \\{\\s+sh 'scripts/k8s-deploy\\.sh ${step}'`),
+          `${stage} ${env} runs k8s-deploy.sh ${step}`,
+        );
       }
     }
   });
@@ -122,16 +156,27 @@ describe('Jenkinsfile', () => {
     assert.ok(list);
     for (const image of list.trim().split(/\s+/)) assert.ok(existsSync(join(REPO_ROOT, image, 'Dockerfile')), `${image}/Dockerfile`);
     const [, rollouts] = /for deployment in ([a-z -]+); do/.exec(readRepoFile('scripts/k8s-deploy.sh')) ?? [];
-    const deployments = kustomize('deploy/k8s/base').filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+    const deployments = kustomize('deploy/k8s/base')
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => o.metadata.name);
     assert.deepEqual(rollouts!.trim().split(/\s+/).sort(), deployments.sort());
     for (const script of jenkinsfile.match(/scripts\/[a-z0-9-]+\.sh/g) ?? []) assert.ok(existsSync(join(REPO_ROOT, script)), script);
   });
 
   test('change detection triggers on files in nested folders and skips a docs-only change', () => {
-    for (const path of ['main-service/src/products/products.router.ts', 'admin-service/src/common/exception.filter.ts', 'packages/shared/src/messaging/outbox.ts', 'migrations/main/1732000000000-InitialMainSchema.ts', 'deploy/k8s/base/main-service.yaml', 'main-service/Dockerfile', 'package-lock.json']) {
+    for (const path of [
+      'main-service/src/products/products.router.ts',
+      'admin-service/src/common/exception.filter.ts',
+      'packages/shared/src/messaging/outbox.ts',
+      'migrations/main/1732000000000-InitialMainSchema.ts',
+      'deploy/k8s/base/main-service.yaml',
+      'main-service/Dockerfile',
+      'package-lock.json',
+    ]) {
       assert.ok(triggersRelease(path), `${path} triggers a release`);
     }
-    for (const path of ['docs/openapi/main-service.yaml', 'README.md']) assert.equal(triggersRelease(path), false, `${path} alone does not`);
+    for (const path of ['docs/openapi/main-service.yaml', 'README.md'])
+      assert.equal(triggersRelease(path), false, `${path} alone does not`);
     // Whatever an image copies from the repository changes the image, so it releases.
     for (const dockerfile of ['main-service/Dockerfile', 'admin-service/Dockerfile', 'migrations/Dockerfile']) {
       for (const line of readRepoFile(dockerfile).split('\n')) {

@@ -71,8 +71,18 @@ describe('scripts/k8s-deploy.sh', () => {
     const run = deploy('provision');
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.calls[0], '-n catalogue-qat delete job catalogue-provision --ignore-not-found --wait=true');
-    assert.deepEqual(names(applied(run.calls)), ['ConfigMap/catalogue-admin', 'ConfigMap/catalogue-common', 'ConfigMap/catalogue-main', 'ConfigMap/catalogue-migrate', 'ConfigMap/catalogue-provision', 'Job/catalogue-provision']);
-    assert.ok(run.calls.some((c) => c.startsWith('-n catalogue-qat get job catalogue-provision')), 'it waits for the Job');
+    assert.deepEqual(names(applied(run.calls)), [
+      'ConfigMap/catalogue-admin',
+      'ConfigMap/catalogue-common',
+      'ConfigMap/catalogue-main',
+      'ConfigMap/catalogue-migrate',
+      'ConfigMap/catalogue-provision',
+      'Job/catalogue-provision',
+    ]);
+    assert.ok(
+      run.calls.some((c) => c.startsWith('-n catalogue-qat get job catalogue-provision')),
+      'it waits for the Job',
+    );
     assert.match(run.stdout, /provision: done/, 'and shows what it did');
   });
 
@@ -80,20 +90,29 @@ describe('scripts/k8s-deploy.sh', () => {
     const run = deploy('migrate');
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.calls[0], '-n catalogue-qat delete job catalogue-migrate --ignore-not-found --wait=true');
-    assert.deepEqual(names(applied(run.calls)).filter((n) => !n.startsWith('ConfigMap/')), ['Job/catalogue-migrate']);
+    assert.deepEqual(
+      names(applied(run.calls)).filter((n) => !n.startsWith('ConfigMap/')),
+      ['Job/catalogue-migrate'],
+    );
   });
 
   test('rollout applies everything but the two Jobs, with the release images, then waits for every Deployment', () => {
     const run = deploy('rollout');
     assert.equal(run.status, 0, run.stderr);
     const objects = applied(run.calls);
-    assert.deepEqual(objects.filter((o) => o.kind === 'Job'), []);
+    assert.deepEqual(
+      objects.filter((o) => o.kind === 'Job'),
+      [],
+    );
     const deployments = objects.filter((o) => o.kind === 'Deployment');
     assert.equal(deployments.length, 4);
     for (const deployment of deployments) {
       const image = (deployment.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image;
       assert.match(image, /^registry\.example\.com\/catalogue\/[a-z-]+:1a2b3c4d5e6f$/);
-      assert.ok(run.calls.includes(`-n catalogue-qat rollout status deployment/${deployment.metadata.name} --timeout=300s`), deployment.metadata.name);
+      assert.ok(
+        run.calls.includes(`-n catalogue-qat rollout status deployment/${deployment.metadata.name} --timeout=300s`),
+        deployment.metadata.name,
+      );
     }
   });
 

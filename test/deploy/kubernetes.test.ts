@@ -71,8 +71,10 @@ const standIn = (reference: string) => {
   assert.ok(value !== undefined, `a stand-in for ${reference}`);
   return value;
 };
-const withStandIns = (env: Map<string, string>) => Object.fromEntries([...env].map(([key, value]) => [key, value.startsWith('secret:') ? standIn(value) : value]));
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const withStandIns = (env: Map<string, string>) =>
+  Object.fromEntries([...env].map(([key, value]) => [key, value.startsWith('secret:') ? standIn(value) : value]));
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 for (const overlay of OVERLAYS) {
   describe(`kubernetes overlay ${overlay}`, () => {
@@ -84,7 +86,8 @@ for (const overlay of OVERLAYS) {
     });
 
     test(`puts everything in the namespace catalogue-${overlay}`, () => {
-      for (const object of objects) assert.equal(object.metadata.namespace, `catalogue-${overlay}`, `${object.kind} ${object.metadata.name}`);
+      for (const object of objects)
+        assert.equal(object.metadata.namespace, `catalogue-${overlay}`, `${object.kind} ${object.metadata.name}`);
     });
 
     test('embeds no Secret; credentials come from secretKeyRef only', () => {
@@ -92,17 +95,24 @@ for (const overlay of OVERLAYS) {
       for (const workload of [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')]) {
         for (const container of podTemplate(workload).spec.containers) {
           for (const variable of container.env ?? []) {
-            if (SECRET_NAME.test(variable.name)) assert.ok(variable.valueFrom?.secretKeyRef, `${workload.metadata.name}: ${variable.name} from a Secret`);
+            if (SECRET_NAME.test(variable.name))
+              assert.ok(variable.valueFrom?.secretKeyRef, `${workload.metadata.name}: ${variable.name} from a Secret`);
           }
         }
       }
       for (const map of byKind(objects, 'ConfigMap')) {
-        for (const key of Object.keys((map as { data?: object }).data ?? {})) assert.doesNotMatch(key, SECRET_NAME, `${map.metadata.name}: ${key} is no secret`);
+        for (const key of Object.keys((map as { data?: object }).data ?? {}))
+          assert.doesNotMatch(key, SECRET_NAME, `${map.metadata.name}: ${key} is no secret`);
       }
     });
 
     test('runs each API and each consumer as its own Deployment, consumers from the API image', () => {
-      assert.deepEqual(byKind(objects, 'Deployment').map((d) => d.metadata.name).sort(), Object.keys(WORKLOADS).sort());
+      assert.deepEqual(
+        byKind(objects, 'Deployment')
+          .map((d) => d.metadata.name)
+          .sort(),
+        Object.keys(WORKLOADS).sort(),
+      );
       for (const [name, facts] of Object.entries(WORKLOADS)) {
         const container = onlyContainer(named(objects, 'Deployment', name));
         assert.equal(container.image, `catalogue/${facts.workspace}:${overlay}`);
@@ -122,7 +132,8 @@ for (const overlay of OVERLAYS) {
       }
       const migrate = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-migrate')), objects);
       assert.deepEqual(unknownEnvNames('migrate', migrate.keys()), []);
-      for (const required of ['MIGRATION_DB_HOST', 'MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD']) assert.ok(migrate.has(required), required);
+      for (const required of ['MIGRATION_DB_HOST', 'MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD'])
+        assert.ok(migrate.has(required), required);
       const provision = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-provision')), objects);
       assert.deepEqual(unknownEnvNames('provision', provision.keys()), []);
     });
@@ -131,13 +142,24 @@ for (const overlay of OVERLAYS) {
       for (const [name, facts] of Object.entries(WORKLOADS)) {
         const container = onlyContainer(named(objects, 'Deployment', name));
         const env = withStandIns(containerEnv(container, objects));
-        const config = facts.program === 'main' ? loadMainConfig(facts.api ? env : { ...env, RUN_HTTP: 'false' }) : loadAdminConfig(facts.api ? env : { ...env, RUN_HTTP: 'false' });
+        const config =
+          facts.program === 'main'
+            ? loadMainConfig(facts.api ? env : { ...env, RUN_HTTP: 'false' })
+            : loadAdminConfig(facts.api ? env : { ...env, RUN_HTTP: 'false' });
         assert.equal(config.NODE_ENV, 'production');
         if (facts.api) {
           assert.equal(config.RUN_CONSUMER, false, `${name} leaves consuming to its consumer Deployment`);
-          assert.equal(container.ports?.find((p) => p.name === 'http')?.containerPort, config.PORT, `${name} listens on its container port`);
+          assert.equal(
+            container.ports?.find((p) => p.name === 'http')?.containerPort,
+            config.PORT,
+            `${name} listens on its container port`,
+          );
         } else {
-          assert.equal(String(container.ports?.find((p) => p.name === 'ops')?.containerPort), env.OPS_PORT, `${name}: ops port is OPS_PORT`);
+          assert.equal(
+            String(container.ports?.find((p) => p.name === 'ops')?.containerPort),
+            env.OPS_PORT,
+            `${name}: ops port is OPS_PORT`,
+          );
           assert.equal(Number(env.OPS_PORT), defaultPort(facts.program, 'OPS_PORT'), `${name}: OPS_PORT is the code's default`);
         }
       }
@@ -151,9 +173,11 @@ for (const overlay of OVERLAYS) {
         assert.match(env.get('RABBITMQ_URL') ?? '', /^secret:/, `${name}: RABBITMQ_URL from a Secret`);
         brokerSecrets.set(name, env.get('RABBITMQ_URL')!.split('/')[0]!);
         assert.equal(env.get('AMQP_DECLARE_TOPOLOGY'), 'false', `${name}: the provisioning step declares the topology`);
-        if (facts.program === 'admin' && facts.api) assert.match(env.get('JWT_PRIVATE_KEY') ?? '', /^secret:/, `${name}: JWT_PRIVATE_KEY from a Secret`);
+        if (facts.program === 'admin' && facts.api)
+          assert.match(env.get('JWT_PRIVATE_KEY') ?? '', /^secret:/, `${name}: JWT_PRIVATE_KEY from a Secret`);
         // A consumer signs nothing: it must not hold the token-signing key.
-        if (facts.program === 'admin' && !facts.api) assert.ok(!env.has('JWT_PRIVATE_KEY') && !env.has('JWT_PRIVATE_KEY_SECRET_ID'), `${name}: no signing key`);
+        if (facts.program === 'admin' && !facts.api)
+          assert.ok(!env.has('JWT_PRIVATE_KEY') && !env.has('JWT_PRIVATE_KEY_SECRET_ID'), `${name}: no signing key`);
         if (facts.program === 'main') {
           for (const other of ['JWT_PUBLIC_KEY', 'JWT_SECRET']) assert.ok(!env.has(other), `${name}: no ${other} next to the JWKS`);
           const jwks = new URL(env.get('JWT_JWKS_URL') ?? 'http://missing');
@@ -168,7 +192,7 @@ for (const overlay of OVERLAYS) {
       assert.equal(brokerSecrets.get('main-service'), brokerSecrets.get('main-consumer'));
       assert.equal(brokerSecrets.get('admin-service'), brokerSecrets.get('admin-consumer'));
       assert.notEqual(brokerSecrets.get('main-service'), brokerSecrets.get('admin-service'), 'main and admin are different broker users');
-      assert.match(envOf('main-service').get('ADMIN_TOKEN') ?? '', /^secret:/, "main-service: ADMIN_TOKEN (resync) from a Secret");
+      assert.match(envOf('main-service').get('ADMIN_TOKEN') ?? '', /^secret:/, 'main-service: ADMIN_TOKEN (resync) from a Secret');
     });
 
     test("client addresses: each API trusts the ingress's hop alone, and main and admin share the one Secret that proves the address main forwards", () => {
@@ -176,7 +200,11 @@ for (const overlay of OVERLAYS) {
         const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
         // Admin's console traffic passes the ingress alone; a second trusted hop would be the client's own writing.
         assert.equal(env.get('TRUST_PROXY_HOPS'), '1', `${name} trusts one proxy hop`);
-        assert.equal(env.get('CLIENT_ADDRESS_SECRET'), 'secret:catalogue-client-address/secret', `${name}: CLIENT_ADDRESS_SECRET from the shared Secret`);
+        assert.equal(
+          env.get('CLIENT_ADDRESS_SECRET'),
+          'secret:catalogue-client-address/secret',
+          `${name}: CLIENT_ADDRESS_SECRET from the shared Secret`,
+        );
       }
     });
 
@@ -185,7 +213,10 @@ for (const overlay of OVERLAYS) {
         const container = onlyContainer(named(objects, 'Deployment', name));
         const portNames = new Set(container.ports?.map((p) => p.name));
         const paths = servedPaths(facts.program);
-        for (const [probe, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/livez']] as const) {
+        for (const [probe, path] of [
+          ['readinessProbe', '/readyz'],
+          ['livenessProbe', '/livez'],
+        ] as const) {
           const get = container[probe]?.httpGet;
           assert.ok(get, `${name} has a ${probe}`);
           assert.equal(get.path, path);
@@ -221,12 +252,16 @@ for (const overlay of OVERLAYS) {
 
     test('every Deployment has an autoscaler and a disruption budget', () => {
       for (const deployment of byKind(objects, 'Deployment')) {
-        const hpa = byKind(objects, 'HorizontalPodAutoscaler').find((h) => (h.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef.name === deployment.metadata.name);
+        const hpa = byKind(objects, 'HorizontalPodAutoscaler').find(
+          (h) => (h.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef.name === deployment.metadata.name,
+        );
         assert.ok(hpa, `${deployment.metadata.name} has an HPA`);
         const spec = hpa.spec as { minReplicas: number; maxReplicas: number };
         assert.ok(spec.minReplicas >= 1 && spec.minReplicas <= spec.maxReplicas);
         const labels = podTemplate(deployment).metadata.labels;
-        const pdb = byKind(objects, 'PodDisruptionBudget').find((p) => matches((p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels, labels));
+        const pdb = byKind(objects, 'PodDisruptionBudget').find((p) =>
+          matches((p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels, labels),
+        );
         assert.ok(pdb, `${deployment.metadata.name} has a PDB`);
       }
     });
@@ -238,7 +273,8 @@ for (const overlay of OVERLAYS) {
       assert.deepEqual(container.args, ['node', 'dist/cli.js']);
       assert.ok(existsSync(join(REPO_ROOT, sourceOfEntry('migrations', 'dist/cli.js'))));
       assert.equal(job.metadata.labels?.['app.kubernetes.io/component'], 'migration', 'the pipeline applies it alone by this label');
-      for (const map of byKind(objects, 'ConfigMap')) assert.equal(map.metadata.labels?.['app.kubernetes.io/component'], 'config', 'the pipeline applies ConfigMaps with the Job');
+      for (const map of byKind(objects, 'ConfigMap'))
+        assert.equal(map.metadata.labels?.['app.kubernetes.io/component'], 'config', 'the pipeline applies ConfigMaps with the Job');
     });
 
     test('provisions before anything else: a Job of the migrations image running dist/provision.js in production mode, labelled for the pipeline to apply it alone', () => {
@@ -258,21 +294,35 @@ for (const overlay of OVERLAYS) {
     test('the provisioning Job makes exactly what the workloads connect as: the same Secrets, schemas, server and broker settings', () => {
       const provision = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-provision')), objects);
       const migrate = containerEnv(onlyContainer(named(objects, 'Job', 'catalogue-migrate')), objects);
-      for (const [side, deployments] of [['MAIN', ['main-service', 'main-consumer']], ['ADMIN', ['admin-service', 'admin-consumer']]] as const) {
+      for (const [side, deployments] of [
+        ['MAIN', ['main-service', 'main-consumer']],
+        ['ADMIN', ['admin-service', 'admin-consumer']],
+      ] as const) {
         for (const name of deployments) {
           const env = containerEnv(onlyContainer(named(objects, 'Deployment', name)), objects);
           assert.equal(provision.get(`${side}_DB_USER`), env.get('DB_USER'), `${name}: DB_USER`);
           assert.equal(provision.get(`${side}_DB_PASSWORD`), env.get('DB_PASSWORD'), `${name}: DB_PASSWORD`);
           assert.equal(provision.get(`${side}_DB_NAME`), env.get('DB_NAME'), `${name}: DB_NAME`);
           assert.equal(provision.get('MIGRATION_DB_HOST'), env.get('DB_HOST'), `${name}: the same database server`);
-          assert.equal(provision.get(`${side}_RABBITMQ_URL`), env.get('RABBITMQ_URL'), `${name}: its broker user and password come from the Secret it connects with`);
-          for (const setting of ['AMQP_DELIVERY_LIMIT', 'AMQP_NAMESPACE']) assert.equal(provision.get(setting), env.get(setting), `${name}: ${setting}`);
+          assert.equal(
+            provision.get(`${side}_RABBITMQ_URL`),
+            env.get('RABBITMQ_URL'),
+            `${name}: its broker user and password come from the Secret it connects with`,
+          );
+          for (const setting of ['AMQP_DELIVERY_LIMIT', 'AMQP_NAMESPACE'])
+            assert.equal(provision.get(setting), env.get(setting), `${name}: ${setting}`);
         }
       }
-      for (const name of ['MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD', 'MIGRATION_DB_HOST', 'MIGRATION_DB_PORT']) assert.equal(provision.get(name), migrate.get(name), `the migration Job's ${name}`);
+      for (const name of ['MIGRATION_DB_USER', 'MIGRATION_DB_PASSWORD', 'MIGRATION_DB_HOST', 'MIGRATION_DB_PORT'])
+        assert.equal(provision.get(name), migrate.get(name), `the migration Job's ${name}`);
       // The administrators' credentials reach the provisioning Job and nothing else.
-      const adminSecrets = ['PROVISION_DB_USER', 'PROVISION_DB_PASSWORD', 'RABBITMQ_ADMIN_USER', 'RABBITMQ_ADMIN_PASSWORD'].map((name) => provision.get(name)!.split('/')[0]!);
-      assert.ok(adminSecrets.every((ref) => ref.startsWith('secret:')), 'administrators from Secrets');
+      const adminSecrets = ['PROVISION_DB_USER', 'PROVISION_DB_PASSWORD', 'RABBITMQ_ADMIN_USER', 'RABBITMQ_ADMIN_PASSWORD'].map(
+        (name) => provision.get(name)!.split('/')[0]!,
+      );
+      assert.ok(
+        adminSecrets.every((ref) => ref.startsWith('secret:')),
+        'administrators from Secrets',
+      );
       for (const workload of [...byKind(objects, 'Deployment'), named(objects, 'Job', 'catalogue-migrate')]) {
         for (const value of containerEnv(onlyContainer(workload), objects).values()) {
           assert.ok(!adminSecrets.includes(value.split('/')[0]!), `${workload.metadata.name} gets no administrator's credentials`);
@@ -282,19 +332,31 @@ for (const overlay of OVERLAYS) {
 
     test("consumers' disruption budgets keep all but one running, and let a drain evict consumers left unready by a broker outage", () => {
       for (const name of ['main-consumer', 'admin-consumer']) {
-        const spec = named(objects, 'PodDisruptionBudget', name).spec as { maxUnavailable: number; unhealthyPodEvictionPolicy?: string; selector: { matchLabels: Record<string, string> } };
+        const spec = named(objects, 'PodDisruptionBudget', name).spec as {
+          maxUnavailable: number;
+          unhealthyPodEvictionPolicy?: string;
+          selector: { matchLabels: Record<string, string> };
+        };
         assert.equal(spec.maxUnavailable, 1);
         assert.equal(spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
-        assert.ok(matches(spec.selector.matchLabels, podTemplate(named(objects, 'Deployment', name)).metadata.labels), `${name}'s budget selects its pods`);
+        assert.ok(
+          matches(spec.selector.matchLabels, podTemplate(named(objects, 'Deployment', name)).metadata.labels),
+          `${name}'s budget selects its pods`,
+        );
       }
     });
 
     test('with the optional KEDA component, each consumer scales on its own queue, read as its own broker user; the APIs keep their CPU autoscalers', async () => {
       const withKeda = renderWithComponent(`deploy/k8s/overlays/${overlay}`, 'deploy/k8s/components/keda', `catalogue-${overlay}`);
       for (const object of withKeda) await assert.doesNotReject(validateSchema(object), `${object.kind} ${object.metadata.name}`);
-      const autoscaled = byKind(withKeda, 'HorizontalPodAutoscaler').map((h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name);
+      const autoscaled = byKind(withKeda, 'HorizontalPodAutoscaler').map(
+        (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name,
+      );
       assert.deepEqual(autoscaled.sort(), ['admin-service', 'main-service'], 'no second autoscaler on a consumer');
-      for (const [name, consumer] of [['main-consumer', 'main'], ['admin-consumer', 'admin']] as const) {
+      for (const [name, consumer] of [
+        ['main-consumer', 'main'],
+        ['admin-consumer', 'admin'],
+      ] as const) {
         const scaled = named(withKeda, 'ScaledObject', name);
         const spec = scaled.spec as {
           scaleTargetRef: { name: string };
@@ -313,9 +375,15 @@ for (const overlay of OVERLAYS) {
         assert.equal(rabbitmq.metadata.queueName, queueOf(topology, consumer), 'the queue the consumer reads');
         assert.equal(rabbitmq.metadata.mode, 'QueueLength');
         assert.ok(Number(rabbitmq.metadata.value) > 0);
-        const auth = named(withKeda, 'TriggerAuthentication', rabbitmq.authenticationRef.name).spec as { secretTargetRef: { parameter: string; name: string; key: string }[] };
+        const auth = named(withKeda, 'TriggerAuthentication', rabbitmq.authenticationRef.name).spec as {
+          secretTargetRef: { parameter: string; name: string; key: string }[];
+        };
         const host = auth.secretTargetRef.find((r) => r.parameter === 'host');
-        assert.equal(`secret:${host?.name}/${host?.key}`, env.get('RABBITMQ_URL'), `${name}: KEDA reads the queue as the consumer's own broker user`);
+        assert.equal(
+          `secret:${host?.name}/${host?.key}`,
+          env.get('RABBITMQ_URL'),
+          `${name}: KEDA reads the queue as the consumer's own broker user`,
+        );
         assert.ok(named(withKeda, 'PodDisruptionBudget', name));
       }
     });
@@ -333,7 +401,10 @@ for (const overlay of OVERLAYS) {
         assert.deepEqual(ingresses.map((i) => i.metadata.name).sort(), ['admin-service', 'main-service', 'main-service-stream']);
         assert.equal(hostOf('main-service-stream'), mainHost, 'the stream is on the storefront host');
         assert.notEqual(mainHost, adminHost);
-        const apiOfHost = new Map([[mainHost, 'main-service'], [adminHost, 'admin-service']]);
+        const apiOfHost = new Map([
+          [mainHost, 'main-service'],
+          [adminHost, 'admin-service'],
+        ]);
         for (const ingress of ingresses) {
           const name = ingress.metadata.name;
           assert.equal(ingress.metadata.namespace, `catalogue-${overlay}`, name);
@@ -351,7 +422,10 @@ for (const overlay of OVERLAYS) {
                 `${name}: Service ${backend.name} has port ${backend.port.name ?? backend.port.number}`,
               );
               const selector = (service.spec as { selector: Record<string, string> }).selector;
-              assert.ok(matches(selector, podTemplate(named(withIngress, 'Deployment', backend.name)).metadata.labels), `${backend.name} selects its API's pods`);
+              assert.ok(
+                matches(selector, podTemplate(named(withIngress, 'Deployment', backend.name)).metadata.labels),
+                `${backend.name} selects its API's pods`,
+              );
             }
           }
         }
@@ -367,37 +441,62 @@ for (const overlay of OVERLAYS) {
         const annotations = stream.ingress.metadata.annotations ?? {};
         assert.equal(annotations[`${NGINX}/proxy-buffering`], 'off');
         for (const timeout of ['proxy-read-timeout', 'proxy-send-timeout']) {
-          assert.ok(Number(annotations[`${NGINX}/${timeout}`]) >= 10 * heartbeatSeconds, `${timeout} is at least ten heartbeats (${heartbeatSeconds} s each)`);
+          assert.ok(
+            Number(annotations[`${NGINX}/${timeout}`]) >= 10 * heartbeatSeconds,
+            `${timeout} is at least ten heartbeats (${heartbeatSeconds} s each)`,
+          );
         }
         for (const ingress of ingresses.filter((i) => i !== stream.ingress)) {
           const own = ingress.metadata.annotations ?? {};
           assert.notEqual(own[`${NGINX}/proxy-buffering`], 'off', `${ingress.metadata.name} buffers`);
           for (const timeout of ['proxy-read-timeout', 'proxy-send-timeout', 'proxy-connect-timeout']) {
             const value = own[`${NGINX}/${timeout}`];
-            assert.ok(value === undefined || Number(value) <= ORDINARY_TIMEOUT_SECONDS, `${ingress.metadata.name}: ${timeout} ${value} is ordinary`);
+            assert.ok(
+              value === undefined || Number(value) <= ORDINARY_TIMEOUT_SECONDS,
+              `${ingress.metadata.name}: ${timeout} ${value} is ordinary`,
+            );
           }
         }
         for (const neighbour of ['/api/products', '/api/products/7', '/api/products/7/like', '/api/products/stream/x']) {
-          assert.equal(routeOf(ingresses, mainHost, neighbour)?.ingress.metadata.name, 'main-service', `${neighbour} keeps the ordinary timeouts`);
+          assert.equal(
+            routeOf(ingresses, mainHost, neighbour)?.ingress.metadata.name,
+            'main-service',
+            `${neighbour} keeps the ordinary timeouts`,
+          );
         }
       });
 
       test('routes the pages, their files and the APIs, never the probes, /metrics, /internal or the JWKS', () => {
         for (const ingress of ingresses) {
           for (const path of ingress.spec.rules.flatMap((r) => r.http.paths)) {
-            assert.ok(!(path.pathType === 'Prefix' && path.path.replace(/\/+$/, '') === ''), `${ingress.metadata.name}: a Prefix / would route everything`);
-            assert.notEqual(path.pathType, 'ImplementationSpecific', `${ingress.metadata.name}: ${path.path} matches as the controller likes`);
+            assert.ok(
+              !(path.pathType === 'Prefix' && path.path.replace(/\/+$/, '') === ''),
+              `${ingress.metadata.name}: a Prefix / would route everything`,
+            );
+            assert.notEqual(
+              path.pathType,
+              'ImplementationSpecific',
+              `${ingress.metadata.name}: ${path.path} matches as the controller likes`,
+            );
           }
         }
         // Each service's OpenAPI document lists every path it answers, probes and internal ones included.
         const documented = { main: mainApiDocument(), admin: adminApiDocument() };
-        for (const [service, host, api] of [['main', mainHost, 'main-service'], ['admin', adminHost, 'admin-service']] as const) {
+        for (const [service, host, api] of [
+          ['main', mainHost, 'main-service'],
+          ['admin', adminHost, 'admin-service'],
+        ] as const) {
           const paths = documentedPaths(documented[service]).map((p) => p.replace(/\{[^}]+\}/g, '7'));
-          for (const forbidden of ['/metrics', '/livez', '/readyz', '/ready']) assert.ok(paths.includes(forbidden), `${service} documents ${forbidden}`);
-          assert.ok(paths.some((p) => p.startsWith('/internal/')), `${service} documents its internal routes`);
+          for (const forbidden of ['/metrics', '/livez', '/readyz', '/ready'])
+            assert.ok(paths.includes(forbidden), `${service} documents ${forbidden}`);
+          assert.ok(
+            paths.some((p) => p.startsWith('/internal/')),
+            `${service} documents its internal routes`,
+          );
           for (const path of paths) {
             const route = routeOf(ingresses, host, path);
-            if (/^\/(?:api|flask\/api)\//.test(path)) assert.equal(route?.path.backend.service.name, api, `${host}${path} is routed to ${api}`);
+            if (/^\/(?:api|flask\/api)\//.test(path))
+              assert.equal(route?.path.backend.service.name, api, `${host}${path} is routed to ${api}`);
             else assert.equal(route, undefined, `${host}${path} stays inside the cluster`);
           }
         }
@@ -407,20 +506,25 @@ for (const overlay of OVERLAYS) {
         const routedTo = (host: string, path: string) => routeOf(ingresses, host, path)?.path.backend.service.name;
         assert.equal(routedTo(mainHost, '/'), 'main-service');
         assert.equal(routedTo(mainHost, '/api/docs/'), 'main-service');
-        for (const file of builtFiles('main-service/web/dist')) assert.equal(routedTo(mainHost, `/${file}`), 'main-service', `the storefront's ${file}`);
+        for (const file of builtFiles('main-service/web/dist'))
+          assert.equal(routedTo(mainHost, `/${file}`), 'main-service', `the storefront's ${file}`);
         for (const page of ['/admin', '/admin/', '/admin/products/3/edit']) assert.equal(routedTo(adminHost, page), 'admin-service', page);
-        for (const file of builtFiles('admin-service/web/dist')) assert.equal(routedTo(adminHost, `/admin/${file}`), 'admin-service', `the console's ${file}`);
+        for (const file of builtFiles('admin-service/web/dist'))
+          assert.equal(routedTo(adminHost, `/admin/${file}`), 'admin-service', `the console's ${file}`);
         assert.equal(routeOf(ingresses, adminHost, '/'), undefined);
       });
 
-      test('the host patch the component documents moves every Ingress to the overlay\'s hosts', () => {
+      test("the host patch the component documents moves every Ingress to the overlay's hosts", () => {
         const patches = readRepoFile(`${INGRESS_COMPONENT}/kustomization.yaml`)
           .split('\n')
           .filter((line) => line.startsWith('#   '))
           .map((line) => line.slice(4))
           .join('\n');
         assert.match(patches, /^patches:/);
-        const patched = byKind(renderWithComponent(`deploy/k8s/overlays/${overlay}`, INGRESS_COMPONENT, `catalogue-${overlay}`, patches), 'Ingress') as Ingress[];
+        const patched = byKind(
+          renderWithComponent(`deploy/k8s/overlays/${overlay}`, INGRESS_COMPONENT, `catalogue-${overlay}`, patches),
+          'Ingress',
+        ) as Ingress[];
         const hosts = (i: Ingress) => [...i.spec.rules.map((r) => r.host), ...(i.spec.tls ?? []).flatMap((t) => t.hosts)];
         assert.equal(patched.length, ingresses.length);
         for (const ingress of patched) {
@@ -445,11 +549,17 @@ for (const overlay of OVERLAYS) {
 
     test("the ServiceMonitor's jobs are compose's (catalogue-api, catalogue-consumer), so the alert rules' job matchers fit both", () => {
       const monitor = named(objects, 'ServiceMonitor', 'catalogue');
-      const spec = monitor.spec as { jobLabel?: string; selector: { matchLabels: Record<string, string> }; endpoints: { honorLabels?: boolean }[] };
+      const spec = monitor.spec as {
+        jobLabel?: string;
+        selector: { matchLabels: Record<string, string> };
+        endpoints: { honorLabels?: boolean }[];
+      };
       const services = byKind(objects, 'Service').filter((s) => matches(spec.selector.matchLabels, s.metadata.labels ?? {}));
       // The Operator names a job after the Service's jobLabel label when it has one, else after the Service.
       const jobs = services.map((s) => (spec.jobLabel ? s.metadata.labels?.[spec.jobLabel] : undefined) ?? s.metadata.name);
-      const compose = (readYaml<{ scrape_configs: { job_name: string }[] }>('deploy/prometheus/prometheus.yml').scrape_configs ?? []).map((c) => c.job_name);
+      const compose = (readYaml<{ scrape_configs: { job_name: string }[] }>('deploy/prometheus/prometheus.yml').scrape_configs ?? []).map(
+        (c) => c.job_name,
+      );
       assert.deepEqual([...new Set(jobs)].sort(), [...new Set(compose)].sort());
       const rules = readRepoFile('deploy/prometheus/alerts.yml');
       const matchers = [...rules.matchAll(/job=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`));
@@ -476,7 +586,10 @@ describe('scripts/k8s-release.sh', () => {
       assert.equal(run.status, 0, run.stderr);
       const objects = kustomize(run.stdout.trim());
       const images = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Job')].map((o) => onlyContainer(o).image);
-      assert.deepEqual([...new Set(images)].sort(), ['main-service', 'admin-service', 'migrations'].map((i) => `registry.example.com/catalogue/${i}:1a2b3c4d5e6f`).sort());
+      assert.deepEqual(
+        [...new Set(images)].sort(),
+        ['main-service', 'admin-service', 'migrations'].map((i) => `registry.example.com/catalogue/${i}:1a2b3c4d5e6f`).sort(),
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -510,7 +623,10 @@ describe('deploy/k8s/rabbitmq', () => {
     const cluster = named(objects, 'RabbitmqCluster', 'rabbitmq');
     const spec = cluster.spec as { replicas: number; rabbitmq: { additionalConfig: string } };
     assert.equal(spec.replicas, 3);
-    for (const line of ['cluster_partition_handling = pause_minority', 'quorum_queue.continuous_membership_reconciliation.target_group_size = 3']) {
+    for (const line of [
+      'cluster_partition_handling = pause_minority',
+      'quorum_queue.continuous_membership_reconciliation.target_group_size = 3',
+    ]) {
       assert.ok(spec.rabbitmq.additionalConfig.includes(line), line);
     }
     const pdb = named(objects, 'PodDisruptionBudget', 'rabbitmq');

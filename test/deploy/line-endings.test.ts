@@ -13,7 +13,16 @@ const git = (...args: string[]) => {
 };
 const SHELL_SCRIPTS = git('ls-files', '*.sh').split('\n').filter(Boolean);
 /** What containers and CI read as text: a stray CR breaks a value or a command there. */
-const TEXT_FILES = ['docker-compose.yml', '.env.example', 'main-service/Dockerfile', 'admin-service/Dockerfile', 'migrations/Dockerfile', 'Jenkinsfile', '.ci/run', 'README.md'];
+const TEXT_FILES = [
+  'docker-compose.yml',
+  '.env.example',
+  'main-service/Dockerfile',
+  'admin-service/Dockerfile',
+  'migrations/Dockerfile',
+  'Jenkinsfile',
+  '.ci/run',
+  'README.md',
+];
 
 describe('.gitattributes: LF line endings on every platform', () => {
   test('gives every shell script eol=lf', () => {
@@ -33,7 +42,17 @@ describe('.gitattributes: LF line endings on every platform', () => {
   test('a checkout configured as on Windows (core.autocrlf=true) still writes shell scripts and those files with LF', () => {
     const target = mkdtempSync(join(tmpdir(), 'eol-checkout-'));
     try {
-      git('-c', 'core.autocrlf=true', '-c', 'core.eol=crlf', 'checkout-index', `--prefix=${target}/`, '--', ...SHELL_SCRIPTS, ...TEXT_FILES);
+      git(
+        '-c',
+        'core.autocrlf=true',
+        '-c',
+        'core.eol=crlf',
+        'checkout-index',
+        `--prefix=${target}/`,
+        '--',
+        ...SHELL_SCRIPTS,
+        ...TEXT_FILES,
+      );
       for (const path of [...SHELL_SCRIPTS, ...TEXT_FILES]) {
         const content = readFileSync(join(target, path), 'utf8');
         assert.ok(content.includes('\n'));

@@ -17,7 +17,10 @@ const base = (server: Server) => `http://127.0.0.1:${(server.address() as Addres
 
 function smoke(...urls: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['scripts/smoke.sh', ...urls], { cwd: REPO_ROOT, env: { ...process.env, SMOKE_ATTEMPTS: '2', SMOKE_DELAY_SECONDS: '0' } });
+    const child = spawn('bash', ['scripts/smoke.sh', ...urls], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, SMOKE_ATTEMPTS: '2', SMOKE_DELAY_SECONDS: '0' },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -16,7 +16,9 @@ describe("main's access log (one JSON line per request)", () => {
 
   before(async () => {
     main = await startMain();
-    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (880001, 'Logged', 'https://img.example/logged.png', 1)");
+    await main.dataSource.query(
+      "INSERT INTO products (id, title, image, version) VALUES (880001, 'Logged', 'https://img.example/logged.png', 1)",
+    );
   });
   after(async () => {
     for (const service of built) {
@@ -29,7 +31,11 @@ describe("main's access log (one JSON line per request)", () => {
   /** The real app on main's database, logging into memory with these access-log settings. */
   async function appLogging(settings: Partial<MainConfig>): Promise<{ app: MainService['app']; lines: Line[] }> {
     const lines: Line[] = [];
-    const logger = createLogger({ service: 'main-service', level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Line) } });
+    const logger = createLogger({
+      service: 'main-service',
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Line) },
+    });
     const service = buildMainService({ ...main.config, LOG_LEVEL: 'info', ...settings }, main.dataSource, logger);
     await service.rateLimitCounters.connect();
     built.push(service);
@@ -46,25 +52,45 @@ describe("main's access log (one JSON line per request)", () => {
       .set('authorization', `Bearer ${token}`)
       .set('cookie', 'session=cookie-secret-value')
       .expect(200);
-    await request(app).post('/api/products/880001/like').set('authorization', `Bearer ${token}`).set('cookie', 'session=cookie-secret-value').expect(200);
+    await request(app)
+      .post('/api/products/880001/like')
+      .set('authorization', `Bearer ${token}`)
+      .set('cookie', 'session=cookie-secret-value')
+      .expect(200);
     await request(app).get('/no/such/route/4711').set('authorization', `Bearer ${token}`).expect(404);
 
     const [read, like, unknown] = accessLines(lines);
     assert.equal(accessLines(lines).length, 3, 'one line per request');
-    assert.deepEqual({ method: read!.method, route: read!.route, status: read!.status, level: read!.level }, { method: 'GET', route: '/api/products/:id', status: 200, level: 'info' });
+    assert.deepEqual(
+      { method: read!.method, route: read!.route, status: read!.status, level: read!.level },
+      { method: 'GET', route: '/api/products/:id', status: 200, level: 'info' },
+    );
     assert.ok(typeof read!.durationMs === 'number' && read!.durationMs >= 0);
     assert.ok(typeof read!.bytes === 'number' && read!.bytes > 100, `bytes sent (${String(read!.bytes)})`);
     assert.equal(read!.userId, undefined, 'a public route does not identify the caller');
-    assert.deepEqual({ route: like!.route, status: like!.status, userId: like!.userId }, { route: '/api/products/:id/like', status: 200, userId: 'access-user' });
-    assert.deepEqual({ route: unknown!.route, status: unknown!.status }, { route: 'unmatched', status: 404 }, 'an unmatched path is not logged as sent');
+    assert.deepEqual(
+      { route: like!.route, status: like!.status, userId: like!.userId },
+      { route: '/api/products/:id/like', status: 200, userId: 'access-user' },
+    );
+    assert.deepEqual(
+      { route: unknown!.route, status: unknown!.status },
+      { route: 'unmatched', status: 404 },
+      'an unmatched path is not logged as sent',
+    );
 
     // The trace id is the request's server span's.
-    const serverTraces = new Set(spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER).map((s) => s.spanContext().traceId));
+    const serverTraces = new Set(
+      spans
+        .getFinishedSpans()
+        .filter((s) => s.kind === SpanKind.SERVER)
+        .map((s) => s.spanContext().traceId),
+    );
     assert.match(String(read!.trace_id), /^[0-9a-f]{32}$/);
     assert.ok(serverTraces.has(String(read!.trace_id)), 'the line leads to its trace');
 
     const written = JSON.stringify(accessLines(lines));
-    for (const secret of [token, 'cookie-secret-value', 'query-secret-value', '/no/such/route']) assert.ok(!written.includes(secret), `${secret.slice(0, 12)}... is not logged`);
+    for (const secret of [token, 'cookie-secret-value', 'query-secret-value', '/no/such/route'])
+      assert.ok(!written.includes(secret), `${secret.slice(0, 12)}... is not logged`);
     assert.ok(!/authorization|cookie|headers/i.test(written));
   });
 

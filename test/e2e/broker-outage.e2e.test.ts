@@ -66,7 +66,10 @@ before(async () => {
   // One signing key for admin and this test, as `npm run setup` generates one for `npm start`.
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const tokenConfig = loadAdminConfig({ NODE_ENV: 'development', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-  tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'outage-test', level: 'silent' }))), tokenConfig);
+  tokens = new TokensService(
+    fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'outage-test', level: 'silent' }))),
+    tokenConfig,
+  );
   staff = (await tokens.issue('outage-test', 'staff', 3600)).token;
 
   const [mainPort, adminPort] = [await freePort(), await freePort()];
@@ -168,7 +171,10 @@ describe('the broker stopped for 30 s under the services as npm start runs them'
     });
     assert.equal(created.status, 201);
     const id = ((await created.json()) as { id: number }).id;
-    await eventually(async () => (await fetch(`${main.url}/api/products/${id}`)).status === 200, { timeoutMs: 30_000, what: 'the product in main' });
+    await eventually(async () => (await fetch(`${main.url}/api/products/${id}`)).status === 200, {
+      timeoutMs: 30_000,
+      what: 'the product in main',
+    });
     assert.equal(await like(id, 'before-outage'), 200);
     await eventually(async () => (await adminLikes(id)) === 1, { timeoutMs: 30_000, what: 'the first like counted' });
 
@@ -177,7 +183,10 @@ describe('the broker stopped for 30 s under the services as npm start runs them'
       await broker.ctl('stop_app');
       brokerStopped = true;
       const stoppedAt = Date.now();
-      await eventually(async () => (await brokerSeenDown(main)) && (await brokerSeenDown(admin)), { timeoutMs: 20_000, what: 'both services to see the broker gone' });
+      await eventually(async () => (await brokerSeenDown(main)) && (await brokerSeenDown(admin)), {
+        timeoutMs: 20_000,
+        what: 'both services to see the broker gone',
+      });
 
       const answers: number[] = [];
       for (let i = 0; i < LIKES_DURING_OUTAGE; i++) {
@@ -209,7 +218,9 @@ describe('the broker stopped for 30 s under the services as npm start runs them'
     assert.ok(readiness.polls() >= 40, `readiness was polled throughout (${readiness.polls()} rounds)`);
 
     // Counted once each: with main's outbox empty, nothing more can arrive.
-    await eventually(async () => (await fetch(`${main.url}/api/health`)).ok && !(await brokerSeenDown(main)), { what: 'main back on the broker' });
+    await eventually(async () => (await fetch(`${main.url}/api/health`)).ok && !(await brokerSeenDown(main)), {
+      what: 'main back on the broker',
+    });
     const mainSql = await mysql.createConnection({ ...databases[0]!.credentials });
     try {
       const outboxRows = async () => {

@@ -38,7 +38,11 @@ const names = {
   ADMIN_DB_USER: `tfresh_admin_${id}`,
   MIGRATION_DB_USER: `tfresh_migr_${id}`,
 };
-const passwords = { MAIN_DB_PASSWORD: uniqueName('main-db-'), ADMIN_DB_PASSWORD: uniqueName('admin-db-'), MIGRATION_DB_PASSWORD: uniqueName('migr-db-') };
+const passwords = {
+  MAIN_DB_PASSWORD: uniqueName('main-db-'),
+  ADMIN_DB_PASSWORD: uniqueName('admin-db-'),
+  MIGRATION_DB_PASSWORD: uniqueName('migr-db-'),
+};
 const brokerUsers = {
   main: { name: 'catalogue_main', password: uniqueName('main-broker-') },
   admin: { name: 'catalogue_admin', password: uniqueName('admin-broker-') },
@@ -72,7 +76,10 @@ const provisionEnv = (): Record<string, string> => ({
 
 async function runNode(script: string, env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [path.join(REPO, script)], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [path.join(REPO, script)], {
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 120_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code?: number; stdout?: string; stderr?: string };
@@ -108,7 +115,15 @@ before(async () => {
   });
   assert.equal(runs.migrate.code, 0, runs.migrate.stderr);
 
-  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', DB_HOST: TEST_DB.host, DB_PORT: String(TEST_DB.port), AMQP_DECLARE_TOPOLOGY: 'false', OUTBOX_SWEEP_MS: '200', CLIENT_ADDRESS_SECRET: randomBytes(32).toString('hex') };
+  const common = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DB_HOST: TEST_DB.host,
+    DB_PORT: String(TEST_DB.port),
+    AMQP_DECLARE_TOPOLOGY: 'false',
+    OUTBOX_SWEEP_MS: '200',
+    CLIENT_ADDRESS_SECRET: randomBytes(32).toString('hex'),
+  };
   const adminPort = await freePort();
   admin = new ServiceProcess('admin', adminPort, {
     ...common,
@@ -131,7 +146,10 @@ before(async () => {
   await main.start();
 
   const tokenConfig = loadAdminConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-  tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'fresh-release', level: 'silent' }))), tokenConfig);
+  tokens = new TokensService(
+    fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'fresh-release', level: 'silent' }))),
+    tokenConfig,
+  );
 });
 
 after(async () => {
@@ -148,24 +166,40 @@ after(async () => {
 });
 
 const token = async (subject: string, role: Role) => (await tokens.issue(subject, role)).token;
-async function call(service: ServiceProcess, method: string, route: string, options: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  service: ServiceProcess,
+  method: string,
+  route: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${service.url}${route}`, {
     method,
-    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body ? { 'content-type': 'application/json' } : {}),
+    },
     body: options.body ? JSON.stringify(options.body) : undefined,
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
-const steps = (output: string) => [...output.matchAll(/^provision: (created|updated|unchanged) +(.+)$/gm)].map((m) => ({ action: m[1]!, what: m[2]! }));
+const steps = (output: string) =>
+  [...output.matchAll(/^provision: (created|updated|unchanged) +(.+)$/gm)].map((m) => ({ action: m[1]!, what: m[2]! }));
 const brokerUserHash = async (name: string) =>
-  (await managementApi({ url: broker.managementUrl, username: operator.user, password: operator.password }).get<{ password_hash: string; hashing_algorithm: string }>(`/api/users/${apiSegment(name)}`))!;
+  (await managementApi({ url: broker.managementUrl, username: operator.user, password: operator.password }).get<{
+    password_hash: string;
+    hashing_algorithm: string;
+  }>(`/api/users/${apiSegment(name)}`))!;
 
 describe('a fresh release on an empty broker and an empty database, with no manual step', () => {
   test('provisioning creates every schema, user, exchange, queue and binding, and nothing was there before', () => {
     const done = steps(runs.provision.stdout);
-    assert.deepEqual(done.filter((s) => s.action !== 'created'), [], 'everything was created');
+    assert.deepEqual(
+      done.filter((s) => s.action !== 'created'),
+      [],
+      'everything was created',
+    );
     for (const what of [
       `database ${names.MAIN_DB_NAME}`,
       `database user ${names.ADMIN_DB_USER}`,
@@ -177,7 +211,10 @@ describe('a fresh release on an empty broker and an empty database, with no manu
       'broker user catalogue_main',
       `permissions of catalogue_admin on ${VHOST}`,
     ]) {
-      assert.ok(done.some((s) => s.what === what), what);
+      assert.ok(
+        done.some((s) => s.what === what),
+        what,
+      );
     }
   });
 
@@ -203,23 +240,46 @@ describe('a fresh release on an empty broker and an empty database, with no manu
 
   test('the services run on their own users, declare nothing, and the contract holds: create, update, like and delete travel both ways', async () => {
     const staff = await token('1', 'staff');
-    const created = await call(admin, 'POST', '/api/products', { token: staff, body: { title: 'First release lamp', image: 'https://img.example/lamp.png' } });
+    const created = await call(admin, 'POST', '/api/products', {
+      token: staff,
+      body: { title: 'First release lamp', image: 'https://img.example/lamp.png' },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const productId = created.body.id as number;
-    const seen = await eventually(async () => {
-      const res = await call(main, 'GET', `/api/products/${productId}`);
-      return res.status === 200 ? res.body : undefined;
-    }, { timeoutMs: 20_000, what: 'the product in main' });
+    const seen = await eventually(
+      async () => {
+        const res = await call(main, 'GET', `/api/products/${productId}`);
+        return res.status === 200 ? res.body : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the product in main' },
+    );
     assert.equal(seen.title, 'First release lamp');
 
-    assert.equal((await call(admin, 'PUT', `/api/products/${productId}`, { token: staff, body: { title: 'First release lantern', image: 'https://img.example/lamp.png' } })).status, 202);
-    await eventually(async () => (await call(main, 'GET', `/api/products/${productId}`)).body.title === 'First release lantern', { timeoutMs: 20_000, what: 'the update in main' });
+    assert.equal(
+      (
+        await call(admin, 'PUT', `/api/products/${productId}`, {
+          token: staff,
+          body: { title: 'First release lantern', image: 'https://img.example/lamp.png' },
+        })
+      ).status,
+      202,
+    );
+    await eventually(async () => (await call(main, 'GET', `/api/products/${productId}`)).body.title === 'First release lantern', {
+      timeoutMs: 20_000,
+      what: 'the update in main',
+    });
 
     assert.equal((await call(main, 'POST', `/api/products/${productId}/like`, { token: await token('7', 'customer') })).status, 200);
-    await eventually(async () => (await call(admin, 'GET', `/api/products/${productId}`, { token: staff })).body.likes === 1, { timeoutMs: 20_000, what: 'the like counted in admin' });
+    await eventually(async () => (await call(admin, 'GET', `/api/products/${productId}`, { token: staff })).body.likes === 1, {
+      timeoutMs: 20_000,
+      what: 'the like counted in admin',
+    });
 
     assert.equal((await call(admin, 'DELETE', `/api/products/${productId}`, { token: staff })).status, 204);
-    await eventually(async () => (await call(main, 'GET', `/api/products/${productId}`)).status === 404, { timeoutMs: 20_000, what: 'the delete in main' });
+    await eventually(async () => (await call(main, 'GET', `/api/products/${productId}`)).status === 404, {
+      timeoutMs: 20_000,
+      what: 'the delete in main',
+    });
   });
 
   test('provisioning again changes nothing, and the running services keep working', async () => {
@@ -228,14 +288,25 @@ describe('a fresh release on an empty broker and an empty database, with no manu
     assert.equal(again.code, 0, again.stderr);
     const done = steps(again.stdout);
     assert.ok(done.length > 20);
-    assert.deepEqual(done.filter((s) => s.action !== 'unchanged'), []);
+    assert.deepEqual(
+      done.filter((s) => s.action !== 'unchanged'),
+      [],
+    );
     assert.deepEqual(await brokerUserHash('catalogue_main'), before, 'the password hash was not even rewritten');
 
     const staff = await token('1', 'staff');
-    const productId = (await call(admin, 'POST', '/api/products', { token: staff, body: { title: 'Second lamp', image: 'https://img.example/l2.png' } })).body.id as number;
-    await eventually(async () => (await call(main, 'GET', `/api/products/${productId}`)).status === 200, { timeoutMs: 20_000, what: 'the product in main' });
+    const productId = (
+      await call(admin, 'POST', '/api/products', { token: staff, body: { title: 'Second lamp', image: 'https://img.example/l2.png' } })
+    ).body.id as number;
+    await eventually(async () => (await call(main, 'GET', `/api/products/${productId}`)).status === 200, {
+      timeoutMs: 20_000,
+      what: 'the product in main',
+    });
     assert.equal((await call(main, 'POST', `/api/products/${productId}/like`, { token: await token('8', 'customer') })).status, 200);
-    await eventually(async () => (await call(admin, 'GET', `/api/products/${productId}`, { token: staff })).body.likes === 1, { timeoutMs: 20_000, what: 'the like counted in admin' });
+    await eventually(async () => (await call(admin, 'GET', `/api/products/${productId}`, { token: staff })).body.likes === 1, {
+      timeoutMs: 20_000,
+      what: 'the like counted in admin',
+    });
   });
 
   test('in production, development passwords are refused by name, and nothing changes', async () => {
@@ -260,11 +331,20 @@ describe('a fresh release on an empty broker and an empty database, with no manu
       MAIN_DB_PASSWORD: undefined,
     });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(steps(run.stdout).filter((s) => s.action !== 'unchanged'), []);
+    assert.deepEqual(
+      steps(run.stdout).filter((s) => s.action !== 'unchanged'),
+      [],
+    );
     assert.ok(passwordMatches(await brokerUserHash('catalogue_main'), brokerUsers.main.password));
     const connection = await amqplib.connect(amqpUrl(brokerUsers.main));
     await connection.close();
-    const db = await mysql.createConnection({ host: TEST_DB.host, port: TEST_DB.port, user: names.MAIN_DB_USER, password: passwords.MAIN_DB_PASSWORD, database: names.MAIN_DB_NAME });
+    const db = await mysql.createConnection({
+      host: TEST_DB.host,
+      port: TEST_DB.port,
+      user: names.MAIN_DB_USER,
+      password: passwords.MAIN_DB_PASSWORD,
+      database: names.MAIN_DB_NAME,
+    });
     await db.end();
   });
 });

@@ -50,8 +50,17 @@ before(async () => {
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   system = await startSystem({
     env: {
-      admin: { JWT_PRIVATE_KEY_SECRET_ID: SECRET_ID, AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint, AWS_REGION: 'eu-west-1', SECRET_REFRESH_SECONDS: '1', SECRET_MIN_INTERVAL_SECONDS: '1' },
-      main: { JWT_JWKS_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/.well-known/jwks.json`, JWT_JWKS_COOLDOWN_SECONDS: String(COOLDOWN_MS / 1000) },
+      admin: {
+        JWT_PRIVATE_KEY_SECRET_ID: SECRET_ID,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+        AWS_REGION: 'eu-west-1',
+        SECRET_REFRESH_SECONDS: '1',
+        SECRET_MIN_INTERVAL_SECONDS: '1',
+      },
+      main: {
+        JWT_JWKS_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/.well-known/jwks.json`,
+        JWT_JWKS_COOLDOWN_SECONDS: String(COOLDOWN_MS / 1000),
+      },
     },
   });
   adminJwks = `${await system.admin.app.getUrl()}/.well-known/jwks.json`;
@@ -79,7 +88,8 @@ async function signedWith(privatePem: string, subject: string, expiredAgoSeconds
 }
 
 const onMain = (token: string) => request(system.main.app).get('/api/me/likes?products=1').set('authorization', `Bearer ${token}`);
-const publishedKids = async () => ((await request(system.admin.http).get('/.well-known/jwks.json').expect(200)).body as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+const publishedKids = async () =>
+  ((await request(system.admin.http).get('/.well-known/jwks.json').expect(200)).body as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
 describe("admin's signing key rotates while main verifies", () => {
   test('tokens signed before verify until they expire, new tokens carry the new kid, and an unknown-kid flood fetches the JWKS at most once per cooldown', async () => {
@@ -94,17 +104,25 @@ describe("admin's signing key rotates while main verifies", () => {
     sm.put(SECRET_ID, keyB, 'AWSPENDING');
     await eventually(async () => (await publishedKids()).includes(kidB), { what: 'admin to publish the next key' });
     sm.promotePending(SECRET_ID);
-    await eventually(async () => decodeProtectedHeader(await system.tokenFor('53', 'customer')).kid === kidB, { what: 'admin to sign with the new key' });
+    await eventually(async () => decodeProtectedHeader(await system.tokenFor('53', 'customer')).kid === kidB, {
+      what: 'admin to sign with the new key',
+    });
     assert.deepEqual(await publishedKids(), [kidB, kidA], 'current first, previous still published');
 
     // Main meets the new kid: it fetches the JWKS again (within one cooldown) and accepts it.
     const issuedAfter = await system.tokenFor('54', 'customer');
     assert.equal(decodeProtectedHeader(issuedAfter).kid, kidB);
-    await eventually(async () => (await onMain(issuedAfter)).status === 200, { timeoutMs: COOLDOWN_MS * 5, what: 'main to accept the new key' });
+    await eventually(async () => (await onMain(issuedAfter)).status === 200, {
+      timeoutMs: COOLDOWN_MS * 5,
+      what: 'main to accept the new key',
+    });
     // Tokens of the old key: still valid on main (and on admin) until they expire; an expired one is refused.
     await onMain(unusedBefore).expect(200);
     await onMain(await signedWith(keyA, '55')).expect(200);
-    await request(system.admin.http).get('/api/products').set('authorization', `Bearer ${await system.tokenFor('1', 'staff')}`).expect(200);
+    await request(system.admin.http)
+      .get('/api/products')
+      .set('authorization', `Bearer ${await system.tokenFor('1', 'staff')}`)
+      .expect(200);
     const expired = await onMain(await signedWith(keyA, '56', 60)).expect(401);
     assert.equal(expired.body.message, 'the token has expired');
 
@@ -112,7 +130,15 @@ describe("admin's signing key rotates while main verifies", () => {
     const stranger = pem();
     const strangerKey = await fromPem(stranger);
     const flood = async (kid: string) =>
-      onMain(await new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'RS256', kid }).setSubject('666').setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('5m').sign(strangerKey.privateKey));
+      onMain(
+        await new SignJWT({ role: 'customer' })
+          .setProtectedHeader({ alg: 'RS256', kid })
+          .setSubject('666')
+          .setIssuer('catalogue-admin')
+          .setAudience('catalogue')
+          .setExpirationTime('5m')
+          .sign(strangerKey.privateKey),
+      );
     const start = { fetches: jwksFetches, at: Date.now() };
     let refused = 0;
     for (let round = 0; round < 30; round++) {
@@ -122,13 +148,23 @@ describe("admin's signing key rotates while main verifies", () => {
     const elapsed = Date.now() - start.at;
     assert.equal(refused, 300, 'every garbage kid refused');
     const fetched = jwksFetches - start.fetches;
-    assert.ok(fetched <= Math.floor(elapsed / COOLDOWN_MS) + 1, `${fetched} JWKS fetches for 300 unknown kids in ${elapsed} ms (cooldown ${COOLDOWN_MS} ms)`);
+    assert.ok(
+      fetched <= Math.floor(elapsed / COOLDOWN_MS) + 1,
+      `${fetched} JWKS fetches for 300 unknown kids in ${elapsed} ms (cooldown ${COOLDOWN_MS} ms)`,
+    );
     // Real tokens still pass during and after the flood.
     await onMain(await system.tokenFor('57', 'customer')).expect(200);
 
     const metrics = (await request(system.main.app).get('/metrics').expect(200)).text;
     assert.ok(sampleValue(metrics, 'catalogue_credential_changes_total', { credential: 'jwks' }) >= 1, 'main counted the new key set');
-    assert.ok(sampleValue(metrics, 'catalogue_credential_changes_total', { credential: 'signing_key' }) >= 2, 'admin counted the pending and the promoted key');
-    assert.equal(sampleValue(metrics, 'catalogue_jwks_fetches_total', { outcome: 'ok' }) + sampleValue(metrics, 'catalogue_jwks_fetches_total', { outcome: 'error' }), jwksFetches);
+    assert.ok(
+      sampleValue(metrics, 'catalogue_credential_changes_total', { credential: 'signing_key' }) >= 2,
+      'admin counted the pending and the promoted key',
+    );
+    assert.equal(
+      sampleValue(metrics, 'catalogue_jwks_fetches_total', { outcome: 'ok' }) +
+        sampleValue(metrics, 'catalogue_jwks_fetches_total', { outcome: 'error' }),
+      jwksFetches,
+    );
   });
 });

@@ -63,7 +63,10 @@ async function startConsumer(service: 'main' | 'admin'): Promise<string> {
   });
   consumers.push(consumer);
   const target = `127.0.0.1:${port}`;
-  await eventually(async () => (await get(`http://${target}/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `${service} consumer; output: ${consumer.output()}` });
+  await eventually(async () => (await get(`http://${target}/ready`).catch(() => undefined))?.ok, {
+    timeoutMs: 30_000,
+    what: `${service} consumer; output: ${consumer.output()}`,
+  });
   return target;
 }
 
@@ -92,7 +95,8 @@ async function query(promql: string): Promise<{ metric: Record<string, string>; 
 
 function promtool(args: string[], input?: string): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { input, encoding: 'utf8' });
-  if (run.error) throw new Error(`promtool could not run (is Debian's prometheus package installed? .ci/run installs it): ${run.error.message}`);
+  if (run.error)
+    throw new Error(`promtool could not run (is Debian's prometheus package installed? .ci/run installs it): ${run.error.message}`);
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -111,13 +115,20 @@ before(async () => {
   prometheusUrl = `http://127.0.0.1:${port}`;
   prometheus = spawn(
     'prometheus',
-    [`--config.file=${join(workDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(workDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${join(workDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(workDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   prometheus.stdout?.on('data', (chunk: Buffer) => (prometheusOutput += chunk.toString()));
   prometheus.stderr?.on('data', (chunk: Buffer) => (prometheusOutput += chunk.toString()));
   prometheus.once('error', (err) => (prometheusOutput += `\nspawn failed: ${err.message}`));
-  await eventually(async () => (await get(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok, { timeoutMs: 30_000, what: `Prometheus to be ready; output: ${prometheusOutput.slice(-2000)}` });
+  await eventually(async () => (await get(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok, {
+    timeoutMs: 30_000,
+    what: `Prometheus to be ready; output: ${prometheusOutput.slice(-2000)}`,
+  });
 });
 
 after(async () => {
@@ -137,7 +148,9 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
   test('all four targets (two APIs, two consumers) are up', async () => {
     const up = await eventually(
       async () => {
-        const res = (await (await get(`${prometheusUrl}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { scrapeUrl: string; health: string; labels: Record<string, string>; lastError: string }[] } };
+        const res = (await (await get(`${prometheusUrl}/api/v1/targets?state=active`)).json()) as {
+          data: { activeTargets: { scrapeUrl: string; health: string; labels: Record<string, string>; lastError: string }[] };
+        };
         const active = res.data.activeTargets;
         return active.length === 4 && active.every((t) => t.health === 'up') ? active : undefined;
       },
@@ -145,25 +158,39 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
     );
     assert.deepEqual(up.map((t) => t.labels.job).sort(), ['catalogue-api', 'catalogue-api', 'catalogue-consumer', 'catalogue-consumer']);
     const services = await query('count by (service, job) (catalogue_process_start_time_seconds)');
-    assert.deepEqual(services.map((r) => `${r.metric.job}/${r.metric.service}`).sort(), ['catalogue-api/admin', 'catalogue-api/main', 'catalogue-consumer/admin', 'catalogue-consumer/main']);
+    assert.deepEqual(services.map((r) => `${r.metric.job}/${r.metric.service}`).sort(), [
+      'catalogue-api/admin',
+      'catalogue-api/main',
+      'catalogue-consumer/admin',
+      'catalogue-consumer/main',
+    ]);
   });
 
   test('a like shows up in the likes counter, and its event is counted as consumed by admin', async () => {
     const created = await system.admin.api.post('/api/products').send({ title: 'Scraped', image: 'https://img.example/s.png' }).expect(201);
     const id = created.body.id as number;
-    await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, { what: 'the product in main' });
+    await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, {
+      what: 'the product in main',
+    });
     const likedBefore = Number((await query('sum(catalogue_likes_accepted_total{service="main"})'))[0]?.value[1] ?? 0);
     const token = await system.tokenFor('scraped', 'customer');
     await request(system.main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${token}`).expect(200);
 
-    await eventually(async () => Number((await query('sum(catalogue_likes_accepted_total{service="main"})'))[0]?.value[1] ?? 0) === likedBefore + 1, {
-      timeoutMs: 20_000,
-      what: 'the like in Prometheus',
-    });
-    await eventually(async () => Number((await query('sum(catalogue_events_consumed_total{service="admin", event_type="product_liked"})'))[0]?.value[1] ?? 0) >= 1, {
-      timeoutMs: 20_000,
-      what: "admin's consumption of the like in Prometheus",
-    });
+    await eventually(
+      async () => Number((await query('sum(catalogue_likes_accepted_total{service="main"})'))[0]?.value[1] ?? 0) === likedBefore + 1,
+      {
+        timeoutMs: 20_000,
+        what: 'the like in Prometheus',
+      },
+    );
+    await eventually(
+      async () =>
+        Number((await query('sum(catalogue_events_consumed_total{service="admin", event_type="product_liked"})'))[0]?.value[1] ?? 0) >= 1,
+      {
+        timeoutMs: 20_000,
+        what: "admin's consumption of the like in Prometheus",
+      },
+    );
   });
 
   test('the alert rules are loaded and, with everything healthy, none fires', async () => {
@@ -192,7 +219,10 @@ describe('a real Prometheus scraping both services with deploy/prometheus', () =
     ]);
     // `pending` is a threshold crossed for less than the rule's `for` (this test's own requests are slow
     // on a loaded machine); an alert that fires is what pages someone.
-    assert.deepEqual(rules.filter((r) => r.state === 'firing').map((r) => `${r.name}: ${r.state}`), []);
+    assert.deepEqual(
+      rules.filter((r) => r.state === 'firing').map((r) => `${r.name}: ${r.state}`),
+      [],
+    );
   });
 });
 
@@ -232,8 +262,15 @@ describe('what the dashboard and the alerts query exists', () => {
     const dashboard = readFileSync(DASHBOARD, 'utf8');
     const parsed = JSON.parse(dashboard) as { uid: string; panels: { type: string; datasource?: { uid: string } }[] };
     assert.equal(parsed.uid, 'catalogue');
-    assert.ok(parsed.panels.filter((p) => p.type !== 'row').every((p) => p.datasource?.uid === 'prometheus'), 'panels use the provisioned Prometheus data source');
-    const referenced = new Set([...`${dashboard}\n${readFileSync(join(PROMETHEUS_DIR, 'alerts.yml'), 'utf8')}`.matchAll(/\bcatalogue_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')));
+    assert.ok(
+      parsed.panels.filter((p) => p.type !== 'row').every((p) => p.datasource?.uid === 'prometheus'),
+      'panels use the provisioned Prometheus data source',
+    );
+    const referenced = new Set(
+      [...`${dashboard}\n${readFileSync(join(PROMETHEUS_DIR, 'alerts.yml'), 'utf8')}`.matchAll(/\bcatalogue_[a-z0-9_]+/g)].map((m) =>
+        m[0].replace(/_(bucket|count|sum)$/, ''),
+      ),
+    );
     assert.ok(referenced.size >= 15, `the dashboard covers the metrics (${referenced.size} found)`);
     const missing = [...referenced].filter((name) => !exposed.has(name));
     assert.deepEqual(missing, []);

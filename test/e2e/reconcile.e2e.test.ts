@@ -31,12 +31,17 @@ const tokenFor = (user: string) => system.tokenFor(user, 'customer');
 async function createInAdmin(title: string): Promise<number> {
   const res = await system.admin.api.post('/api/products').send({ title, image: 'https://img.example/r.png' }).expect(201);
   const id = res.body.id as number;
-  await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, { what: `product ${id} in main` });
+  await eventually(async () => (await request(system.main.app).get(`/api/products/${id}`)).status === 200, {
+    what: `product ${id} in main`,
+  });
   return id;
 }
 
 async function like(id: number, user: string): Promise<void> {
-  await request(system.main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`).expect(200);
+  await request(system.main.app)
+    .post(`/api/products/${id}/like`)
+    .set('Authorization', `Bearer ${await tokenFor(user)}`)
+    .expect(200);
 }
 
 async function adminLikes(id: number): Promise<number> {
@@ -44,7 +49,10 @@ async function adminLikes(id: number): Promise<number> {
 }
 
 async function likeIds(productId: number, users: string[]): Promise<string[]> {
-  const likes: { id: string }[] = await system.main.dataSource.query('SELECT id FROM likes WHERE product_id = ? AND user_id IN (?)', [productId, users]);
+  const likes: { id: string }[] = await system.main.dataSource.query('SELECT id FROM likes WHERE product_id = ? AND user_id IN (?)', [
+    productId,
+    users,
+  ]);
   assert.equal(likes.length, users.length);
   return likes.map((l) => l.id);
 }
@@ -60,19 +68,29 @@ async function forgetInAdmin(productId: number, users: string[]): Promise<void> 
 /** Admin's inbox forgets these users' likes, as its pruner does once they pass the retention. */
 async function pruneFromAdminInbox(productId: number, users: string[]): Promise<void> {
   const ids = await likeIds(productId, users);
-  await system.admin.dataSource.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 YEAR WHERE event_id IN (?)', [ids]);
+  await system.admin.dataSource.query(
+    'UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 1 YEAR WHERE event_id IN (?)',
+    [ids],
+  );
   await system.admin.app.get(ServiceMessaging).inboxPruner!.prune();
   const left: unknown[] = await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [ids]);
   assert.deepEqual(left, [], 'the inbox forgot them');
 }
 
 /** Runs the real CLI (asynchronously: the services it calls live in this process). */
-function cli(args: string[] = [], env: Record<string, string | undefined> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [require.resolve('@catalogue/ops/dist/reconcile.js'), ...args],
-      { env: { PATH: process.env.PATH, MAIN_URL: http.mainUrl, ADMIN_URL: http.adminUrl, OPS_TOKEN: opsToken, NODE_ENV: 'test', ...env }, encoding: 'utf8', timeout: 30_000 },
+      {
+        env: { PATH: process.env.PATH, MAIN_URL: http.mainUrl, ADMIN_URL: http.adminUrl, OPS_TOKEN: opsToken, NODE_ENV: 'test', ...env },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
       (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
@@ -162,18 +180,28 @@ describe('reconcile: compare main with admin and repair through events', () => {
     await pruneFromAdminInbox(id, ['p1', 'p2']);
 
     const report = await reconcile(client, { repair: true });
-    assert.ok(report.repaired.some((d) => d.productId === id && d.kind === 'likes_missing_in_admin'), JSON.stringify(report.drift));
+    assert.ok(
+      report.repaired.some((d) => d.productId === id && d.kind === 'likes_missing_in_admin'),
+      JSON.stringify(report.drift),
+    );
     await noDriftLeft();
     // Main re-announced all four under their original ids: the two admin had counted were recognised, not counted again.
     assert.equal(await adminLikes(id), 4);
     // And again, now that every one of them is counted: nothing changes.
     await pruneFromAdminInbox(id, ['p1', 'p2', 'p3', 'p4']);
     await staff(request(main()).post(`/internal/products/${id}/likes/announce`)).expect(202);
-    await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: "main's outbox drained" });
-    await eventually(async () => {
-      const rows: unknown[] = await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [await likeIds(id, ['p1', 'p2', 'p3', 'p4'])]);
-      return rows.length === 4;
-    }, { what: 'the four re-announced likes processed by admin' });
+    await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, {
+      what: "main's outbox drained",
+    });
+    await eventually(
+      async () => {
+        const rows: unknown[] = await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [
+          await likeIds(id, ['p1', 'p2', 'p3', 'p4']),
+        ]);
+        return rows.length === 4;
+      },
+      { what: 'the four re-announced likes processed by admin' },
+    );
     assert.equal(await adminLikes(id), 4);
   });
 
@@ -181,10 +209,15 @@ describe('reconcile: compare main with admin and repair through events', () => {
     const id = await createInAdmin('Unliked');
     for (const user of ['u1', 'u2']) await like(id, user);
     const [taken] = await likeIds(id, ['u1']);
-    await request(system.main.app).delete(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('u1')}`).expect(204);
+    await request(system.main.app)
+      .delete(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('u1')}`)
+      .expect(204);
     await eventually(async () => (await adminLikes(id)) === 1, { what: 'the unlike applied in admin' });
     // As if the product_unliked never reached admin: the like counted and not taken back, the event unknown.
-    const [removal] = (await system.main.dataSource.query('SELECT unlike_id FROM removed_likes WHERE like_id = ?', [taken])) as { unlike_id: string }[];
+    const [removal] = (await system.main.dataSource.query('SELECT unlike_id FROM removed_likes WHERE like_id = ?', [taken])) as {
+      unlike_id: string;
+    }[];
     await system.admin.dataSource.query('DELETE FROM processed_events WHERE event_id = ?', [removal!.unlike_id]);
     await system.admin.dataSource.query('UPDATE applied_likes SET unliked_at = NULL WHERE like_id = ?', [taken]);
     await system.admin.dataSource.query('UPDATE products SET likes = likes + 1 WHERE id = ?', [id]);
@@ -198,10 +231,20 @@ describe('reconcile: compare main with admin and repair through events', () => {
     assert.equal(await adminLikes(id), 1);
     await reconcile(client, { repair: true });
     await staff(request(main()).post(`/internal/products/${id}/likes/announce`)).expect(202);
-    await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: "main's outbox drained" });
-    await eventually(async () => ((await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id = ?', [removal!.unlike_id])) as unknown[]).length === 1, {
-      what: 'the re-announced unlike processed by admin',
+    await eventually(async () => ((await system.main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, {
+      what: "main's outbox drained",
     });
+    await eventually(
+      async () =>
+        (
+          (await system.admin.dataSource.query('SELECT event_id FROM processed_events WHERE event_id = ?', [
+            removal!.unlike_id,
+          ])) as unknown[]
+        ).length === 1,
+      {
+        what: 'the re-announced unlike processed by admin',
+      },
+    );
     assert.equal(await adminLikes(id), 1, 'taken back once');
   });
 
@@ -214,7 +257,10 @@ describe('reconcile: compare main with admin and repair through events', () => {
       assert.equal(item?.kind, 'likes_extra_in_admin');
       assert.equal(item?.repair, undefined);
       assert.equal(exitCodeOf(report, true), 1);
-      assert.match(formatReport(report, true), new RegExp(`product ${id}  likes_extra_in_admin: admin counts 5, main has only 0 likes  \\[NOT repairable by events\\]`));
+      assert.match(
+        formatReport(report, true),
+        new RegExp(`product ${id}  likes_extra_in_admin: admin counts 5, main has only 0 likes  \\[NOT repairable by events\\]`),
+      );
     } finally {
       await system.admin.dataSource.query('UPDATE products SET likes = 0 WHERE id = ?', [id]);
     }
@@ -237,11 +283,13 @@ describe('reconcile: compare main with admin and repair through events', () => {
 });
 
 describe('GET /internal/products/snapshot on main and POST /internal/products/:id/likes/announce', () => {
-  test('main\'s snapshot shows tombstones and both like counts; bad queries are 400', async () => {
+  test("main's snapshot shows tombstones and both like counts; bad queries are 400", async () => {
     const id = await createInAdmin('Audited');
     await like(id, 'audit-1');
     const res = await staff(request(main()).get(`/internal/products/snapshot?after=${id - 1}&limit=1`)).expect(200);
-    assert.deepEqual(res.body.items, [{ id, title: 'Audited', image: 'https://img.example/r.png', version: 1, deleted: false, likes: 1, likeRows: 1, removedLikes: 0 }]);
+    assert.deepEqual(res.body.items, [
+      { id, title: 'Audited', image: 'https://img.example/r.png', version: 1, deleted: false, likes: 1, likeRows: 1, removedLikes: 0 },
+    ]);
     const bad = await staff(request(main()).get('/internal/products/snapshot?limit=5000')).expect(400);
     assert.equal(bad.body.details[0].field, 'limit');
   });
@@ -260,7 +308,10 @@ describe('GET /internal/products/snapshot on main and POST /internal/products/:i
   test('both routes answer 401 without a token and 403 to a customer', async () => {
     const id = await createInAdmin('Guarded');
     const customer = `Bearer ${await tokenFor('guard-1')}`;
-    for (const call of [() => request(main()).get('/internal/products/snapshot'), () => request(main()).post(`/internal/products/${id}/likes/announce`)]) {
+    for (const call of [
+      () => request(main()).get('/internal/products/snapshot'),
+      () => request(main()).post(`/internal/products/${id}/likes/announce`),
+    ]) {
       assert.equal((await call().expect(401)).body.code, 'unauthenticated');
       assert.equal((await call().set('Authorization', customer).expect(403)).body.code, 'forbidden');
     }

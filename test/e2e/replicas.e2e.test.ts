@@ -60,9 +60,19 @@ const tokenFor = (subject: string, role: 'staff' | 'customer') =>
     .sign(privateKey);
 
 async function start(entry: string, env: Record<string, string>, probe: string): Promise<void> {
-  const running = startProcess(entry, { NODE_ENV: 'test', LOG_LEVEL: 'warn', AMQP_NAMESPACE: ns.namespace, REDIS_URL: redis.url, TRUST_PROXY_HOPS: '1', ...env });
+  const running = startProcess(entry, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    AMQP_NAMESPACE: ns.namespace,
+    REDIS_URL: redis.url,
+    TRUST_PROXY_HOPS: '1',
+    ...env,
+  });
   processes.push(running);
-  await eventually(async () => (await fetch(probe).catch(() => undefined))?.ok, { timeoutMs: 60_000, what: `${entry} ready at ${probe}; output: ${running.output()}` });
+  await eventually(async () => (await fetch(probe).catch(() => undefined))?.ok, {
+    timeoutMs: 60_000,
+    what: `${entry} ready at ${probe}; output: ${running.output()}`,
+  });
 }
 
 before(async () => {
@@ -122,7 +132,11 @@ before(async () => {
     mainPorts.map((port) =>
       // The cache lives a minute: whatever a test sees change sooner, the change feed delivered.
       // Heartbeats every second: a stream through the short-timeout balancer below stays open on them alone.
-      start(join(MAIN_DIST, 'main.js'), { ...mainEnv, PORT: String(port), RUN_CONSUMER: 'false', PRODUCT_LIST_CACHE_MS: '60000', LIVE_HEARTBEAT_SECONDS: '1' }, `http://127.0.0.1:${port}/ready`),
+      start(
+        join(MAIN_DIST, 'main.js'),
+        { ...mainEnv, PORT: String(port), RUN_CONSUMER: 'false', PRODUCT_LIST_CACHE_MS: '60000', LIVE_HEARTBEAT_SECONDS: '1' },
+        `http://127.0.0.1:${port}/ready`,
+      ),
     ),
   );
   mainReplicas.push(...mainPorts.map((port) => `http://127.0.0.1:${port}`));
@@ -152,7 +166,9 @@ let nextProductId = 5000;
 async function mainProducts(count: number): Promise<number[]> {
   const ids = Array.from({ length: count }, () => nextProductId++);
   await mainSql.beginTransaction();
-  await mainSql.query('INSERT INTO products (id, title, image, version) VALUES ?', [ids.map((id) => [id, `Item ${id}`, `https://img.example/${id}.png`, 1])]);
+  await mainSql.query('INSERT INTO products (id, title, image, version) VALUES ?', [
+    ids.map((id) => [id, `Item ${id}`, `https://img.example/${id}.png`, 1]),
+  ]);
   await mainSql.query('INSERT INTO product_changes (product_id, kind) VALUES ?', [ids.map((id) => [id, 'created'])]);
   await mainSql.commit();
   return ids;
@@ -201,7 +217,10 @@ async function throughBalancer(replicas: string[], requests: (() => Promise<Answ
   const statuses: number[] = [];
   for (const send of requests) statuses.push((await send()).status);
   const after = await postsServed(replicas);
-  assert.ok(after.every((count, i) => count > before[i]!), `both replicas answered some of them (before ${before.join(', ')}, after ${after.join(', ')})`);
+  assert.ok(
+    after.every((count, i) => count > before[i]!),
+    `both replicas answered some of them (before ${before.join(', ')}, after ${after.join(', ')})`,
+  );
   return statuses;
 }
 
@@ -211,16 +230,29 @@ describe('two replicas of each service, consumers apart, behind HAProxy', () => 
   test('a product renamed in admin stops showing its old title on every main replica (their caches cleared by the change feed)', async (t) => {
     const staff = await tokenFor('1', 'staff');
     const from = '127.0.0.21';
-    const created = await call(`${lb.url('admin')}/api/products`, { method: 'POST', token: staff, from, body: { title: `Lamp ${randomUUID()}`, image: 'https://img.example/lamp.png' } });
+    const created = await call(`${lb.url('admin')}/api/products`, {
+      method: 'POST',
+      token: staff,
+      from,
+      body: { title: `Lamp ${randomUUID()}`, image: 'https://img.example/lamp.png' },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const { id, title: oldTitle } = created.body as { id: number; title: string };
     // Both replicas now hold a cached page showing the old title.
     for (const replica of mainReplicas) {
-      await eventually(async () => (await listOn(replica)).some((p) => p.id === id && p.title === oldTitle), { timeoutMs: 30_000, what: `the new product on ${replica}` });
+      await eventually(async () => (await listOn(replica)).some((p) => p.id === id && p.title === oldTitle), {
+        timeoutMs: 30_000,
+        what: `the new product on ${replica}`,
+      });
     }
 
     const newTitle = `Lantern ${randomUUID()}`;
-    const renamed = await call(`${lb.url('admin')}/api/products/${id}`, { method: 'PUT', token: staff, from, body: { title: newTitle, image: 'https://img.example/lamp.png' } });
+    const renamed = await call(`${lb.url('admin')}/api/products/${id}`, {
+      method: 'PUT',
+      token: staff,
+      from,
+      body: { title: newTitle, image: 'https://img.example/lamp.png' },
+    });
     assert.equal(renamed.status, 202, JSON.stringify(renamed.body));
     const renamedAt = Date.now();
 
@@ -238,9 +270,11 @@ describe('two replicas of each service, consumers apart, behind HAProxy', () => 
     }
     // The moment main's consumer (its own process) committed the rename, from the feed row it wrote.
     const [rows] = await mainSql.query("SELECT changed_at FROM product_changes WHERE product_id = ? AND kind = 'updated'", [id]);
-    const committedAt = ((rows as { changed_at: Date }[])[0]!).changed_at.getTime();
+    const committedAt = (rows as { changed_at: Date }[])[0]!.changed_at.getTime();
     const stale = shownAt.map((at) => at - committedAt);
-    t.diagnostic(`rename answered by admin -> new title on both replicas: ${Math.max(...shownAt) - renamedAt} ms; main's commit -> shown: ${stale.join(' ms, ')} ms`);
+    t.diagnostic(
+      `rename answered by admin -> new title on both replicas: ${Math.max(...shownAt) - renamedAt} ms; main's commit -> shown: ${stale.join(' ms, ')} ms`,
+    );
     // Generous against the measured bound (p99 about a poll interval), and far below the cache's 60 s.
     for (const ms of stale) assert.ok(ms < 5000, `stale for ${ms} ms after main's commit`);
   });
@@ -248,11 +282,20 @@ describe('two replicas of each service, consumers apart, behind HAProxy', () => 
   test('a like through replica A changes the count seen through replica B', async (t) => {
     const [id] = await mainProducts(1);
     const [replicaA, replicaB] = mainReplicas as [string, string];
-    await eventually(async () => (await listOn(replicaB)).find((p) => p.id === id)?.likes === 0, { what: 'the product cached on B with no likes' });
-    const liked = await call(`${replicaA}/api/products/${id}/like`, { method: 'POST', token: await tokenFor(`cross-${randomUUID()}`, 'customer'), from: '127.0.0.22' });
+    await eventually(async () => (await listOn(replicaB)).find((p) => p.id === id)?.likes === 0, {
+      what: 'the product cached on B with no likes',
+    });
+    const liked = await call(`${replicaA}/api/products/${id}/like`, {
+      method: 'POST',
+      token: await tokenFor(`cross-${randomUUID()}`, 'customer'),
+      from: '127.0.0.22',
+    });
     assert.equal(liked.status, 200, JSON.stringify(liked.body));
     const likedAt = Date.now();
-    await eventually(async () => (await listOn(replicaB)).find((p) => p.id === id)?.likes === 1, { intervalMs: 20, what: 'the like counted on B' });
+    await eventually(async () => (await listOn(replicaB)).find((p) => p.id === id)?.likes === 1, {
+      intervalMs: 20,
+      what: 'the like counted on B',
+    });
     t.diagnostic(`like answered by A -> count on B: ${Date.now() - likedAt} ms`);
   });
 });
@@ -265,13 +308,18 @@ describe('the live stream across replicas', () => {
     await stream.next((m) => m.event === 'ready', { what: `ready from ${url}` });
     return stream;
   };
-  const likesOf = (id: number) => (m: { event: string; data: string }) => m.event === 'product_likes' && (JSON.parse(m.data) as { id: number }).id === id;
+  const likesOf = (id: number) => (m: { event: string; data: string }) =>
+    m.event === 'product_likes' && (JSON.parse(m.data) as { id: number }).id === id;
 
   test('a like taken by replica A reaches a stream open on replica B', async (t) => {
     const [id] = await mainProducts(1);
     const [replicaA, replicaB] = mainReplicas as [string, string];
     const stream = await openStream(replicaB);
-    const liked = await call(`${replicaA}/api/products/${id}/like`, { method: 'POST', token: await tokenFor(`streamed-${randomUUID()}`, 'customer'), from: '127.0.0.23' });
+    const liked = await call(`${replicaA}/api/products/${id}/like`, {
+      method: 'POST',
+      token: await tokenFor(`streamed-${randomUUID()}`, 'customer'),
+      from: '127.0.0.23',
+    });
     assert.equal(liked.status, 200, JSON.stringify(liked.body));
     const likedAt = Date.now();
     const message = await stream.next(likesOf(id!), { what: "the like on B's stream" });
@@ -287,7 +335,11 @@ describe('the live stream across replicas', () => {
     // Three idle timeouts' worth of silence but for the heartbeats.
     await eventually(async () => stream.parser.comments >= comments + 9, { timeoutMs: 30_000, what: 'nine heartbeats' });
     assert.equal(stream.isEnded(), false, 'HAProxy kept the stream');
-    const liked = await call(`${lb.url('main')}/api/products/${id}/like`, { method: 'POST', token: await tokenFor(`patient-${randomUUID()}`, 'customer'), from: '127.0.0.24' });
+    const liked = await call(`${lb.url('main')}/api/products/${id}/like`, {
+      method: 'POST',
+      token: await tokenFor(`patient-${randomUUID()}`, 'customer'),
+      from: '127.0.0.24',
+    });
     assert.equal(liked.status, 200);
     await stream.next(likesOf(id!), { what: 'the like through the balancer' });
     stream.close();
@@ -319,7 +371,15 @@ describe('rate limits held in total across the replicas, counted in Redis', () =
   test('failed sign-ins per client address: of six, four are answered 401, the rest 429', async () => {
     const statuses = await throughBalancer(
       adminReplicas,
-      Array.from({ length: 6 }, (_, i) => () => call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: '127.0.0.33', body: { email: `nobody-${i}@example.com`, password: 'wrong-password' } })),
+      Array.from(
+        { length: 6 },
+        (_, i) => () =>
+          call(`${lb.url('admin')}/api/auth/login`, {
+            method: 'POST',
+            from: '127.0.0.33',
+            body: { email: `nobody-${i}@example.com`, password: 'wrong-password' },
+          }),
+      ),
     );
     assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429]);
   });
@@ -328,7 +388,11 @@ describe('rate limits held in total across the replicas, counted in Redis', () =
     const email = `target-${randomUUID()}@example.com`;
     const statuses = await throughBalancer(
       adminReplicas,
-      Array.from({ length: 5 }, () => () => call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: '127.0.0.40', body: { email, password: 'wrong-password' } })),
+      Array.from(
+        { length: 5 },
+        () => () =>
+          call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: '127.0.0.40', body: { email, password: 'wrong-password' } }),
+      ),
     );
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
   });
@@ -338,21 +402,44 @@ describe('rate limits held in total across the replicas, counted in Redis', () =
     const delaysBefore = await metricTotal(adminReplicas, 'catalogue_sign_in_delay_seconds_count');
     const statuses = await throughBalancer(
       adminReplicas,
-      Array.from({ length: 5 }, (_, i) => () => call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: `127.0.0.${41 + i}`, body: { email, password: 'wrong-password' } })),
+      Array.from(
+        { length: 5 },
+        (_, i) => () =>
+          call(`${lb.url('admin')}/api/auth/login`, {
+            method: 'POST',
+            from: `127.0.0.${41 + i}`,
+            body: { email, password: 'wrong-password' },
+          }),
+      ),
     );
     assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
-    assert.equal((await metricTotal(adminReplicas, 'catalogue_sign_in_delay_seconds_count')) - delaysBefore, 2, 'the fourth and fifth were delayed, counted across both replicas');
+    assert.equal(
+      (await metricTotal(adminReplicas, 'catalogue_sign_in_delay_seconds_count')) - delaysBefore,
+      2,
+      'the fourth and fifth were delayed, counted across both replicas',
+    );
   });
 
   test('storefront sign-ins through main count per client, whatever X-Forwarded-For the client sends', async () => {
     const statuses = await throughBalancer(
       mainReplicas,
-      Array.from({ length: 6 }, (_, i) => () =>
-        call(`${lb.url('main')}/api/auth/login`, { method: 'POST', from: '127.0.0.38', headers: { 'x-forwarded-for': `203.0.113.${i + 1}` }, body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong-password' } }),
+      Array.from(
+        { length: 6 },
+        (_, i) => () =>
+          call(`${lb.url('main')}/api/auth/login`, {
+            method: 'POST',
+            from: '127.0.0.38',
+            headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+            body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong-password' },
+          }),
       ),
     );
     assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429], 'the client is counted under its own address, not the ones it wrote');
-    const other = await call(`${lb.url('main')}/api/auth/login`, { method: 'POST', from: '127.0.0.39', body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong-password' } });
+    const other = await call(`${lb.url('main')}/api/auth/login`, {
+      method: 'POST',
+      from: '127.0.0.39',
+      body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong-password' },
+    });
     assert.equal(other.status, 401, 'another client through the same main is not refused: main is not one address to admin');
   });
 
@@ -360,7 +447,16 @@ describe('rate limits held in total across the replicas, counted in Redis', () =
     const staff = await tokenFor('1', 'staff');
     const statuses = await throughBalancer(
       adminReplicas,
-      Array.from({ length: 7 }, (_, i) => () => call(`${lb.url('admin')}/api/products`, { method: 'POST', token: staff, from: '127.0.0.34', body: { title: `Write ${i}`, image: 'https://img.example/w.png' } })),
+      Array.from(
+        { length: 7 },
+        (_, i) => () =>
+          call(`${lb.url('admin')}/api/products`, {
+            method: 'POST',
+            token: staff,
+            from: '127.0.0.34',
+            body: { title: `Write ${i}`, image: 'https://img.example/w.png' },
+          }),
+      ),
     );
     assert.deepEqual(statuses, [201, 201, 201, 201, 201, 429, 429]);
   });
@@ -373,16 +469,34 @@ describe('rate limits held in total across the replicas, counted in Redis', () =
     try {
       const customer = await tokenFor(`outage-${randomUUID()}`, 'customer');
       const staff = await tokenFor('1', 'staff');
-      const likes = await throughBalancer(mainReplicas, [1, 2].map(() => () => call(`${lb.url('main')}/api/products/${id}/like`, { method: 'POST', token: customer, from: '127.0.0.35' })));
+      const likes = await throughBalancer(
+        mainReplicas,
+        [1, 2].map(() => () => call(`${lb.url('main')}/api/products/${id}/like`, { method: 'POST', token: customer, from: '127.0.0.35' })),
+      );
       assert.deepEqual(likes, [200, 400], 'the like is recorded, the repeat refused as already liked: served, uncounted');
       const signIns = await throughBalancer(
         adminReplicas,
-        [1, 2].map(() => () => call(`${lb.url('admin')}/api/auth/login`, { method: 'POST', from: '127.0.0.36', body: { email: 'nobody@example.com', password: 'wrong-password' } })),
+        [1, 2].map(
+          () => () =>
+            call(`${lb.url('admin')}/api/auth/login`, {
+              method: 'POST',
+              from: '127.0.0.36',
+              body: { email: 'nobody@example.com', password: 'wrong-password' },
+            }),
+        ),
       );
       assert.deepEqual(signIns, [401, 401]);
       const writes = await throughBalancer(
         adminReplicas,
-        [1, 2].map(() => () => call(`${lb.url('admin')}/api/products`, { method: 'POST', token: staff, from: '127.0.0.37', body: { title: 'During the outage', image: 'https://img.example/o.png' } })),
+        [1, 2].map(
+          () => () =>
+            call(`${lb.url('admin')}/api/products`, {
+              method: 'POST',
+              token: staff,
+              from: '127.0.0.37',
+              body: { title: 'During the outage', image: 'https://img.example/o.png' },
+            }),
+        ),
       );
       assert.deepEqual(writes, [201, 201]);
       assert.ok((await storeErrors(mainReplicas)) > mainErrors, "main's store errors rose");

@@ -4,7 +4,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
-import { createEvent, createLogger, createTransactionRunner, DependencyBreaker, EventTypes, type AdminSnapshotRow, type SnapshotPage } from '@catalogue/shared';
+import {
+  createEvent,
+  createLogger,
+  createTransactionRunner,
+  DependencyBreaker,
+  EventTypes,
+  type AdminSnapshotRow,
+  type SnapshotPage,
+} from '@catalogue/shared';
 import mysql from 'mysql2/promise';
 import { migrateSchema } from '@catalogue/migrations';
 import { createTestDatabase, createTestNamespace, eventually, FaultProxy, publishRaw } from '@catalogue/shared/testing';
@@ -46,21 +54,27 @@ interface MainRow {
 }
 
 async function mainRow(id: number): Promise<MainRow | undefined> {
-  const rows: { title: string; image: string; version: number; deleted_at: Date | null; likes: number }[] = await system.main.dataSource.query(
-    'SELECT title, image, version, deleted_at, likes FROM products WHERE id = ?',
-    [id],
-  );
+  const rows: { title: string; image: string; version: number; deleted_at: Date | null; likes: number }[] =
+    await system.main.dataSource.query('SELECT title, image, version, deleted_at, likes FROM products WHERE id = ?', [id]);
   const row = rows[0];
-  return row && { title: row.title, image: row.image, version: Number(row.version), deleted: row.deleted_at !== null, likes: Number(row.likes) };
+  return (
+    row && { title: row.title, image: row.image, version: Number(row.version), deleted: row.deleted_at !== null, likes: Number(row.likes) }
+  );
 }
 
 async function createInAdmin(title: string): Promise<number> {
-  const res = await system.admin.api.post('/api/products').send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` }).expect(201);
+  const res = await system.admin.api
+    .post('/api/products')
+    .send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` })
+    .expect(201);
   return res.body.id as number;
 }
 
 async function updateInAdmin(id: number, title: string): Promise<void> {
-  await system.admin.api.put(`/api/products/${id}`).send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` }).expect(202);
+  await system.admin.api
+    .put(`/api/products/${id}`)
+    .send({ title, image: `https://img.example/${encodeURIComponent(title)}.png` })
+    .expect(202);
 }
 
 /** Waits until main's consumer has applied what admin published so far (a marker product arrives last). */
@@ -121,7 +135,13 @@ describe('resync: main rebuilds its product copy from admin', () => {
     assert.equal(report.applied, snapshot.size);
     assert.ok(report.pages >= Math.ceil(snapshot.size / 2));
     assert.deepEqual(await mainRow(kept), { title: 'Kept', image: 'https://img.example/Kept.png', version: 1, deleted: false, likes: 0 });
-    assert.deepEqual(await mainRow(changed), { title: 'Changed twice', image: 'https://img.example/Changed%20twice.png', version: 2, deleted: false, likes: 0 });
+    assert.deepEqual(await mainRow(changed), {
+      title: 'Changed twice',
+      image: 'https://img.example/Changed%20twice.png',
+      version: 2,
+      deleted: false,
+      likes: 0,
+    });
     assert.equal((await mainRow(gone))?.deleted, true);
     assert.equal((await mainRow(gone))?.version, 2);
     await request(system.main.app).get(`/api/products/${gone}`).expect(404);
@@ -164,7 +184,16 @@ describe('resync: main rebuilds its product copy from admin', () => {
     // A namespace of its own: no event of admin's can reach this main, only the resync.
     const ns = createTestNamespace();
     const child = spawn(process.execPath, [require.resolve('@catalogue/main-service/dist/main.js')], {
-      env: { PATH: process.env.PATH, ...freshDb.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', AMQP_NAMESPACE: ns.namespace, ADMIN_URL: http.adminUrl, ADMIN_TOKEN: adminToken },
+      env: {
+        PATH: process.env.PATH,
+        ...freshDb.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        AMQP_NAMESPACE: ns.namespace,
+        ADMIN_URL: http.adminUrl,
+        ADMIN_TOKEN: adminToken,
+      },
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -199,16 +228,19 @@ describe('resync: main rebuilds its product copy from admin', () => {
     const id = await createInAdmin('Before');
     await mainCaughtUp();
     // Pauses after reading the page that holds the product at version 1, while admin updates it to version 2.
-    const racing = resyncWith((inner) => ({
-      async page(after, limit) {
-        const page = await inner.page(after, limit);
-        if (page.items.some((row) => row.id === id)) {
-          await updateInAdmin(id, 'After');
-          await eventually(async () => (await mainRow(id))?.version === 2, { what: 'the live update in main' });
-        }
-        return page;
-      },
-    }), 200);
+    const racing = resyncWith(
+      (inner) => ({
+        async page(after, limit) {
+          const page = await inner.page(after, limit);
+          if (page.items.some((row) => row.id === id)) {
+            await updateInAdmin(id, 'After');
+            await eventually(async () => (await mainRow(id))?.version === 2, { what: 'the live update in main' });
+          }
+          return page;
+        },
+      }),
+      200,
+    );
 
     const report = await racing.run();
 
@@ -230,7 +262,8 @@ describe('resync: main rebuilds its product copy from admin', () => {
       createEvent(EventTypes.ProductCreated, { id, title: 'Old', image: 'https://img.example/Old.png', version: 1 }),
       createEvent(EventTypes.ProductCreated, { id: deleted, title: 'Deleted', image: 'https://img.example/Deleted.png', version: 1 }),
     ];
-    for (const event of late) await publishRaw(system.topology.adminExchange, event.type, JSON.stringify(event), { messageId: event.id, type: event.type });
+    for (const event of late)
+      await publishRaw(system.topology.adminExchange, event.type, JSON.stringify(event), { messageId: event.id, type: event.type });
     await mainCaughtUp();
 
     assert.equal((await mainRow(id))?.title, 'New');
@@ -256,7 +289,14 @@ describe('resync: main rebuilds its product copy from admin', () => {
     const id = await createInAdmin('Wired');
     await mainCaughtUp();
     await system.main.dataSource.query("UPDATE products SET title = 'behind', version = 0 WHERE id = ?", [id]);
-    const config = loadMainConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', ADMIN_URL: http.adminUrl, ADMIN_TOKEN: adminToken, RESYNC_PAGE_SIZE: '5' });
+    const config = loadMainConfig({
+      NODE_ENV: 'test',
+      DB_USER: 'unused',
+      DB_PASSWORD: '',
+      ADMIN_URL: http.adminUrl,
+      ADMIN_TOKEN: adminToken,
+      RESYNC_PAGE_SIZE: '5',
+    });
     const report = await buildResync(config, system.main.dataSource, logger).run();
     assert.ok(report.applied >= 1);
     assert.equal((await mainRow(id))?.title, 'Wired');
@@ -269,20 +309,34 @@ describe('resync: main rebuilds its product copy from admin', () => {
     // A stand-in for an admin that answers rows off the contract (an empty title).
     const offContract = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ items: [{ id, deleted: false, title: '', image: 'https://img.example/x.png', version: 9, likes: 0 }], next: null }));
+      res.end(
+        JSON.stringify({
+          items: [{ id, deleted: false, title: '', image: 'https://img.example/x.png', version: 9, likes: 0 }],
+          next: null,
+        }),
+      );
     });
     await new Promise<void>((resolve) => offContract.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(offContract.address() as AddressInfo).port}`;
-      await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(url, snapshotBreaker(2000))).run(), /off contract: items\.0\.title/);
+      await assert.rejects(
+        resyncWith((_inner) => new AdminSnapshotClient(url, snapshotBreaker(2000))).run(),
+        /off contract: items\.0\.title/,
+      );
     } finally {
       offContract.close();
     }
     await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient('http://127.0.0.1:1', snapshotBreaker(500), adminToken)).run());
     // Admin refuses its snapshot to a caller without a staff token.
-    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000))).run(), /admin's snapshot answered 401/);
+    await assert.rejects(
+      resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000))).run(),
+      /admin's snapshot answered 401/,
+    );
     const customer = await system.tokenFor('c', 'customer');
-    await assert.rejects(resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000), customer)).run(), /admin's snapshot answered 403/);
+    await assert.rejects(
+      resyncWith((_inner) => new AdminSnapshotClient(http.adminUrl, snapshotBreaker(2000), customer)).run(),
+      /admin's snapshot answered 403/,
+    );
     assert.equal((await mainRow(id))?.title, 'behind');
   });
 });

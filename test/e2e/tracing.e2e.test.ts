@@ -28,7 +28,7 @@ function byId(): Map<string, ReadableSpan> {
 function lineage(span: ReadableSpan): ReadableSpan[] {
   const index = byId();
   const chain = [span];
-  for (let parent = span.parentSpanContext?.spanId; parent; ) {
+  for (let parent = span.parentSpanContext?.spanId; parent;) {
     const next = index.get(parent);
     if (!next) break;
     chain.push(next);
@@ -37,17 +37,25 @@ function lineage(span: ReadableSpan): ReadableSpan[] {
   return chain;
 }
 
-const describeChain = (chain: ReadableSpan[]) => chain.map((s) => `${SpanKind[s.kind]} ${s.name} [${s.instrumentationScope.name}]`).join(' <- ');
+const describeChain = (chain: ReadableSpan[]) =>
+  chain.map((s) => `${SpanKind[s.kind]} ${s.name} [${s.instrumentationScope.name}]`).join(' <- ');
 
 /** A database statement of one service's schema matching `statement`, in a finished span. */
 function statementSpans(database: string, statement: RegExp): ReadableSpan[] {
   return spans
     .getFinishedSpans()
-    .filter((s) => s.kind === SpanKind.CLIENT && attr(s, 'db.namespace', 'db.name') === database && statement.test(text(attr(s, 'db.query.text', 'db.statement'))));
+    .filter(
+      (s) =>
+        s.kind === SpanKind.CLIENT &&
+        attr(s, 'db.namespace', 'db.name') === database &&
+        statement.test(text(attr(s, 'db.query.text', 'db.statement'))),
+    );
 }
 
 const isServerSpan = (span: ReadableSpan, method: string, path: RegExp) =>
-  span.kind === SpanKind.SERVER && attr(span, 'http.request.method', 'http.method') === method && path.test(text(attr(span, 'url.path', 'http.target')));
+  span.kind === SpanKind.SERVER &&
+  attr(span, 'http.request.method', 'http.method') === method &&
+  path.test(text(attr(span, 'url.path', 'http.target')));
 
 const ours = (span: ReadableSpan, kind: SpanKind) => span.instrumentationScope.name === OUR_SCOPE && span.kind === kind;
 
@@ -66,11 +74,17 @@ const COUNTER_UPDATE = /UPDATE products SET likes = likes \+ (\?|CASE id)/;
 describe('one trace per change, across both services and RabbitMQ', () => {
   test('a like: main HTTP request -> outbox -> publish -> admin consume -> the counter update, parent to child', async () => {
     const id = await productInBoth('Traced lamp');
-    const res = await request(system.main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('tracer')}`).expect(200);
+    const res = await request(system.main.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('tracer')}`)
+      .expect(200);
     const likeId = res.body.like.id as string;
 
     const update = await eventually(
-      async () => statementSpans(system.databases.admin, COUNTER_UPDATE).find((s) => lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.message.id'] === likeId)),
+      async () =>
+        statementSpans(system.databases.admin, COUNTER_UPDATE).find((s) =>
+          lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.message.id'] === likeId),
+        ),
       { what: "admin's counter update under the like's consumer span" },
     );
     const chain = lineage(update);
@@ -84,7 +98,11 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     // The message carries the relay's own context: the consumer's parent is our publish.
     assert.equal(chain[chain.indexOf(publish) - 1]?.kind, SpanKind.CONSUMER, describeChain(chain));
     // The request starts the trace (the test's own call is outside any span, so it is not traced).
-    assert.deepEqual(chain.slice(chain.indexOf(http) + 1).map((s) => s.kind), [], 'nothing above the request');
+    assert.deepEqual(
+      chain.slice(chain.indexOf(http) + 1).map((s) => s.kind),
+      [],
+      'nothing above the request',
+    );
 
     assert.equal(publish.attributes['messaging.system'], 'rabbitmq');
     assert.equal(publish.attributes['messaging.message.id'], likeId);
@@ -93,25 +111,36 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     assert.equal(consume.attributes['messaging.rabbitmq.destination.routing_key'], 'product_liked');
 
     // The like's own write in main (its outbox row) belongs to the same request.
-    const outboxInsert = statementSpans(system.databases.main, /INSERT INTO outbox/).find((s) => s.spanContext().traceId === http.spanContext().traceId);
+    const outboxInsert = statementSpans(system.databases.main, /INSERT INTO outbox/).find(
+      (s) => s.spanContext().traceId === http.spanContext().traceId,
+    );
     assert.ok(outboxInsert, "main's outbox insert is in the like's trace");
     assert.ok(lineage(outboxInsert).includes(http));
   });
 
   test('a product change: admin HTTP request -> outbox -> publish -> main consume -> the copy written, parent to child', async () => {
-    const res = await system.admin.api.put(`/api/products/${await productInBoth('Before')}`).send({ title: 'Traced after', image: 'https://img.example/t2.png' }).expect(202);
+    const res = await system.admin.api
+      .put(`/api/products/${await productInBoth('Before')}`)
+      .send({ title: 'Traced after', image: 'https://img.example/t2.png' })
+      .expect(202);
     const id = res.body.id as number;
 
     const write = await eventually(
       async () =>
-        statementSpans(system.databases.main, /products/).find((s) =>
-          lineage(s).some((p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.rabbitmq.destination.routing_key'] === 'product_updated') &&
-          lineage(s).some((p) => isServerSpan(p, 'PUT', new RegExp(`/api/products/${id}$`))),
+        statementSpans(system.databases.main, /products/).find(
+          (s) =>
+            lineage(s).some(
+              (p) => ours(p, SpanKind.CONSUMER) && p.attributes['messaging.rabbitmq.destination.routing_key'] === 'product_updated',
+            ) && lineage(s).some((p) => isServerSpan(p, 'PUT', new RegExp(`/api/products/${id}$`))),
         ),
       { what: "main's write of the update, under admin's PUT request" },
     );
     const chain = lineage(write);
-    const kinds = chain.map((s) => (ours(s, SpanKind.CONSUMER) ? 'consume' : ours(s, SpanKind.PRODUCER) ? 'publish' : isServerSpan(s, 'PUT', /./) ? 'http' : null)).filter(Boolean);
+    const kinds = chain
+      .map((s) =>
+        ours(s, SpanKind.CONSUMER) ? 'consume' : ours(s, SpanKind.PRODUCER) ? 'publish' : isServerSpan(s, 'PUT', /./) ? 'http' : null,
+      )
+      .filter(Boolean);
     assert.deepEqual(kinds, ['consume', 'publish', 'http'], describeChain(chain));
     // Named by its route template (no Express or NestJS instrumentation: docs/decisions/0026).
     const http = chain.find((s) => isServerSpan(s, 'PUT', /./))!;
@@ -142,7 +171,10 @@ describe('one trace per change, across both services and RabbitMQ', () => {
     const before = spans.getFinishedSpans().length;
     await request(system.main.app).get('/metrics').expect(200);
     await request(system.main.app).get('/ready').expect(200);
-    const probes = spans.getFinishedSpans().slice(before).filter((s) => s.kind === SpanKind.SERVER && /\/(metrics|ready)$/.test(text(attr(s, 'url.path', 'http.target'))));
+    const probes = spans
+      .getFinishedSpans()
+      .slice(before)
+      .filter((s) => s.kind === SpanKind.SERVER && /\/(metrics|ready)$/.test(text(attr(s, 'url.path', 'http.target'))));
     assert.deepEqual(probes, []);
   });
 });

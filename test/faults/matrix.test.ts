@@ -45,17 +45,24 @@ describe(`no like or product change is lost or double-counted under faults (FAUL
     });
   }
 
-  test(`seeded soak: random faults one after another for ${soakMs / 1000} s, each checked after it heals`, { timeout: soakMs + 2 * SCENARIO_TIMEOUT }, async () => {
-    // A generator of its own: the sequence replays whatever the workload and the faults drew.
-    const pick = seededRandom(seed ^ 0x27d4eb2f);
-    const names = Object.keys(SCENARIOS);
-    const deadline = Date.now() + soakMs;
-    let round = 0;
-    while (Date.now() < deadline) {
-      const name = names[Math.floor(pick() * names.length)]!;
-      round++;
-      await runScenario(system, workload, SCENARIOS[name]!, { ...options(`soak-round-${round}.json`), log: (line) => console.log(`soak round ${round}: ${line}`) });
-    }
-    console.log(`soak: ${round} faults survived in ${soakMs} ms (FAULT_SEED=${seed})`);
-  });
+  test(
+    `seeded soak: random faults one after another for ${soakMs / 1000} s, each checked after it heals`,
+    { timeout: soakMs + 2 * SCENARIO_TIMEOUT },
+    async () => {
+      // A generator of its own: the sequence replays whatever the workload and the faults drew.
+      const pick = seededRandom(seed ^ 0x27d4eb2f);
+      const names = Object.keys(SCENARIOS);
+      const deadline = Date.now() + soakMs;
+      let round = 0;
+      while (Date.now() < deadline) {
+        const name = names[Math.floor(pick() * names.length)]!;
+        round++;
+        await runScenario(system, workload, SCENARIOS[name]!, {
+          ...options(`soak-round-${round}.json`),
+          log: (line) => console.log(`soak round ${round}: ${line}`),
+        });
+      }
+      console.log(`soak: ${round} faults survived in ${soakMs} ms (FAULT_SEED=${seed})`);
+    },
+  );
 });

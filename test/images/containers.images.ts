@@ -4,7 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { dropRuntimeUser } from '@catalogue/migrations';
 import { removeBrokerUser } from '@catalogue/shared';
-import { createTestNamespace, eventually, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName } from '@catalogue/shared/testing';
+import {
+  createTestNamespace,
+  eventually,
+  TEST_DB,
+  TEST_RABBITMQ_MANAGEMENT,
+  TEST_RABBITMQ_URL,
+  uniqueName,
+} from '@catalogue/shared/testing';
 import { parseYamlDocuments, readRepoFile } from '../deploy/support/files';
 import { freePort } from '../faults/harness/servers';
 import { HARDENED, inside, logs, state, stopTimed, waitHealthy, type Inside } from './support/containers';
@@ -30,9 +37,14 @@ interface K8sWorkload {
 }
 /** The grace period and user Kubernetes gives each workload (deploy/k8s/base/<name>.yaml). */
 function kubernetesPod(role: Role): { graceSeconds: number; runAsUser: number } {
-  const deployment = parseYamlDocuments<K8sWorkload>(readRepoFile(`deploy/k8s/base/${role}.yaml`)).find((o) => o.kind === 'Deployment' && o.metadata.name === role);
+  const deployment = parseYamlDocuments<K8sWorkload>(readRepoFile(`deploy/k8s/base/${role}.yaml`)).find(
+    (o) => o.kind === 'Deployment' && o.metadata.name === role,
+  );
   const pod = deployment?.spec?.template?.spec;
-  assert.ok(pod?.terminationGracePeriodSeconds && pod.securityContext?.runAsUser !== undefined, `deploy/k8s/base/${role}.yaml has a grace period and runAsUser`);
+  assert.ok(
+    pod?.terminationGracePeriodSeconds && pod.securityContext?.runAsUser !== undefined,
+    `deploy/k8s/base/${role}.yaml has a grace period and runAsUser`,
+  );
   return { graceSeconds: pod.terminationGracePeriodSeconds, runAsUser: pod.securityContext.runAsUser };
 }
 
@@ -78,7 +90,12 @@ const adminUrl = () => `http://127.0.0.1:${ports.admin}`;
 const asFlags = (values: Record<string, string>) => Object.entries(values).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
 
 function environment(role: Role | 'provision' | 'migrate' | 'seed'): string[] {
-  const database = { MIGRATION_DB_HOST: TEST_DB.host, MIGRATION_DB_PORT: String(TEST_DB.port), MAIN_DB_NAME: settings.MAIN_DB_NAME, ADMIN_DB_NAME: settings.ADMIN_DB_NAME };
+  const database = {
+    MIGRATION_DB_HOST: TEST_DB.host,
+    MIGRATION_DB_PORT: String(TEST_DB.port),
+    MAIN_DB_NAME: settings.MAIN_DB_NAME,
+    ADMIN_DB_NAME: settings.ADMIN_DB_NAME,
+  };
   if (role === 'provision') {
     return asFlags({
       ...settings,
@@ -93,7 +110,8 @@ function environment(role: Role | 'provision' | 'migrate' | 'seed'): string[] {
       AMQP_NAMESPACE: namespace.namespace,
     });
   }
-  if (role === 'migrate') return asFlags({ ...database, MIGRATION_DB_USER: settings.MIGRATION_DB_USER, MIGRATION_DB_PASSWORD: settings.MIGRATION_DB_PASSWORD });
+  if (role === 'migrate')
+    return asFlags({ ...database, MIGRATION_DB_USER: settings.MIGRATION_DB_USER, MIGRATION_DB_PASSWORD: settings.MIGRATION_DB_PASSWORD });
   const main = role === 'main-service' || role === 'main-consumer';
   const values: Record<string, string> = {
     // Production mode, as Kubernetes runs them; only the development seed needs development mode.
@@ -104,14 +122,17 @@ function environment(role: Role | 'provision' | 'migrate' | 'seed'): string[] {
     DB_NAME: main ? settings.MAIN_DB_NAME : settings.ADMIN_DB_NAME,
     DB_USER: main ? settings.MAIN_DB_USER : settings.ADMIN_DB_USER,
     DB_PASSWORD: main ? settings.MAIN_DB_PASSWORD : settings.ADMIN_DB_PASSWORD,
-    RABBITMQ_URL: main ? brokerUrl(settings.MAIN_BROKER_USER, settings.MAIN_BROKER_PASSWORD) : brokerUrl(settings.ADMIN_BROKER_USER, settings.ADMIN_BROKER_PASSWORD),
+    RABBITMQ_URL: main
+      ? brokerUrl(settings.MAIN_BROKER_USER, settings.MAIN_BROKER_PASSWORD)
+      : brokerUrl(settings.ADMIN_BROKER_USER, settings.ADMIN_BROKER_PASSWORD),
     AMQP_NAMESPACE: namespace.namespace,
     // Each service's own broker user may declare nothing: provisioning declared the topology.
     AMQP_DECLARE_TOPOLOGY: 'false',
   };
   // The APIs leave consuming to the consumer processes, as in compose and Kubernetes; main vouches
   // for the client address of the sign-ins it passes to admin with a secret both hold.
-  if (role === 'main-service' || role === 'admin-service') Object.assign(values, { RUN_CONSUMER: 'false', CLIENT_ADDRESS_SECRET: clientAddressSecret });
+  if (role === 'main-service' || role === 'admin-service')
+    Object.assign(values, { RUN_CONSUMER: 'false', CLIENT_ADDRESS_SECRET: clientAddressSecret });
   if (main) {
     Object.assign(values, { ADMIN_URL: adminUrl(), JWT_JWKS_URL: `${adminUrl()}/.well-known/jwks.json`, RESYNC_ON_EMPTY: 'false' });
   } else {
@@ -131,13 +152,29 @@ const imageOf = (role: Role) => imageRef(role.startsWith('main') ? 'main-service
 function consumerProbe(role: Role): string[] {
   if (APIS.has(role)) return [];
   const port = role === 'main-consumer' ? ports.mainOps : ports.adminOps;
-  return ['--health-cmd', `node -e "fetch('http://127.0.0.1:${port}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`, '--health-interval=10s', '--health-timeout=3s', '--health-retries=3'];
+  return [
+    '--health-cmd',
+    `node -e "fetch('http://127.0.0.1:${port}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`,
+    '--health-interval=10s',
+    '--health-timeout=3s',
+    '--health-retries=3',
+  ];
 }
 
 async function startRole(role: Role): Promise<void> {
   const name = containerName(role);
   const command = APIS.has(role) ? [] : ['node', 'dist/consumer.js'];
-  await engine.docker(['run', '--detach', `--name=${name}`, ...HARDENED, `--stop-timeout=${kubernetesPod(role).graceSeconds}`, ...consumerProbe(role), ...environment(role), imageOf(role), ...command]);
+  await engine.docker([
+    'run',
+    '--detach',
+    `--name=${name}`,
+    ...HARDENED,
+    `--stop-timeout=${kubernetesPod(role).graceSeconds}`,
+    ...consumerProbe(role),
+    ...environment(role),
+    imageOf(role),
+    ...command,
+  ]);
   started.push(name);
 }
 
@@ -146,13 +183,20 @@ async function oneShot(what: 'provision' | 'migrate' | 'seed'): Promise<{ code: 
   started.push(name);
   const image = what === 'seed' ? imageRef('admin-service') : imageRef('migrations');
   const command = { provision: ['node', 'dist/provision.js'], migrate: [], seed: ['node', 'dist/seed.js'] }[what];
-  const result = await engine.docker(['run', `--name=${name}`, ...HARDENED, ...environment(what), image, ...command], { check: false, timeoutMs: 300_000 });
+  const result = await engine.docker(['run', `--name=${name}`, ...HARDENED, ...environment(what), image, ...command], {
+    check: false,
+    timeoutMs: 300_000,
+  });
   return { code: result.code, output: `${result.stdout}${result.stderr}` };
 }
 
 const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
 const signIn = (base: string, email: string, password: string) =>
-  fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
 async function tokenOf(base: string, email: string, password: string): Promise<string> {
   const res = await signIn(base, email, password);
   assert.equal(res.status, 200, `sign-in of ${email} at ${base}`);
@@ -161,7 +205,8 @@ async function tokenOf(base: string, email: string, password: string): Promise<s
 
 before(async () => {
   engine = await startEngine();
-  for (const name of [...ROLES, 'provision', 'migrate', 'seed']) await engine.docker(['rm', '--force', containerName(name)], { check: false });
+  for (const name of [...ROLES, 'provision', 'migrate', 'seed'])
+    await engine.docker(['rm', '--force', containerName(name)], { check: false });
   base = await ensureBase(engine);
   built = await buildImages(engine, base);
 
@@ -179,7 +224,8 @@ before(async () => {
   seed = await oneShot('seed');
   assert.equal(seed.code, 0, `seed exited ${seed.code}:\n${seed.output}`);
   for (const role of ['main-service', 'admin-consumer', 'main-consumer'] as const) await startRole(role);
-  for (const role of ['main-service', 'admin-consumer', 'main-consumer'] as const) healthyAfterMs.set(role, await waitHealthy(engine, containerName(role)));
+  for (const role of ['main-service', 'admin-consumer', 'main-consumer'] as const)
+    healthyAfterMs.set(role, await waitHealthy(engine, containerName(role)));
 });
 
 after(async () => {
@@ -188,7 +234,8 @@ after(async () => {
     await engine.stop();
   }
   await namespace.cleanup().catch(() => undefined);
-  for (const user of [settings.MAIN_BROKER_USER, settings.ADMIN_BROKER_USER]) await removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, user).catch(() => undefined);
+  for (const user of [settings.MAIN_BROKER_USER, settings.ADMIN_BROKER_USER])
+    await removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, user).catch(() => undefined);
   const root = await mysql.createConnection({ ...TEST_DB });
   try {
     for (const db of [settings.MAIN_DB_NAME, settings.ADMIN_DB_NAME]) await root.query(`DROP DATABASE IF EXISTS \`${db}\``);
@@ -238,7 +285,10 @@ for (const role of ROLES) {
 
     test("runs as the image's non-root user, the uid Kubernetes' runAsUser names", () => {
       const uids = seen.pid1.uid.split(/\s+/);
-      assert.ok(uids.every((uid) => uid === String(kubernetesPod(role).runAsUser)), `uid ${seen.pid1.uid}`);
+      assert.ok(
+        uids.every((uid) => uid === String(kubernetesPod(role).runAsUser)),
+        `uid ${seen.pid1.uid}`,
+      );
       assert.notEqual(uids[0], '0');
       assert.equal(seen.pid1.command[0], 'node', 'node is PID 1 (exec form), so it gets SIGTERM itself');
     });
@@ -274,24 +324,31 @@ describe('the end-to-end contract, over HTTP against the containers', () => {
     });
     assert.equal(created.status, 201);
     productId = (await json(created)).id as number;
-    const inMain = await eventually(async () => {
-      const res = await fetch(`${mainUrl()}/api/products/${productId}`);
-      return res.status === 200 ? json(res) : undefined;
-    }, { timeoutMs: 30_000, what: 'the product in main' });
+    const inMain = await eventually(
+      async () => {
+        const res = await fetch(`${mainUrl()}/api/products/${productId}`);
+        return res.status === 200 ? json(res) : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the product in main' },
+    );
     assert.equal(inMain.title, `Lamp ${id}`);
     assert.equal(inMain.likes, 0);
   });
 
   test("a customer signs in through main (the storefront's way) and likes it; admin counts it once", async () => {
     const alice = await tokenOf(mainUrl(), 'alice@example.com', 'alice-dev-password');
-    const like = () => fetch(`${mainUrl()}/api/products/${productId}/like`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } });
+    const like = () =>
+      fetch(`${mainUrl()}/api/products/${productId}/like`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } });
     assert.equal((await like()).status, 200);
     assert.equal((await like()).status, 400, 'a second like by the same person is refused');
-    const likes = await eventually(async () => {
-      const res = await fetch(`${adminUrl()}/api/products/${productId}`, { headers: { authorization: `Bearer ${staff}` } });
-      const body = await json(res);
-      return body.likes === 1 ? body.likes : undefined;
-    }, { timeoutMs: 30_000, what: 'the like counted in admin' });
+    const likes = await eventually(
+      async () => {
+        const res = await fetch(`${adminUrl()}/api/products/${productId}`, { headers: { authorization: `Bearer ${staff}` } });
+        const body = await json(res);
+        return body.likes === 1 ? body.likes : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the like counted in admin' },
+    );
     assert.equal(likes, 1);
   });
 

@@ -38,17 +38,23 @@ let rendered: string;
 let readyAfterMs = 0;
 
 function compose(files: string[], args: string[], timeoutMs = 600_000, check = true): Promise<Result> {
-  return run('docker-compose', ['--project-directory', REPO_ROOT, '--env-file', join(REPO_ROOT, '.env.example'), ...files.flatMap((f) => ['-f', f]), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...engine.env, STAND_IN_IMAGE: base.image },
-    timeoutMs,
-    check,
-  });
+  return run(
+    'docker-compose',
+    ['--project-directory', REPO_ROOT, '--env-file', join(REPO_ROOT, '.env.example'), ...files.flatMap((f) => ['-f', f]), ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...engine.env, STAND_IN_IMAGE: base.image },
+      timeoutMs,
+      check,
+    },
+  );
 }
 
 /** docker-compose.yml merged with the override, as docker-compose reads them, less the published ports. */
 async function renderWithoutPorts(): Promise<string> {
-  const merged = parse((await compose(['docker-compose.yml', OVERRIDE], ['config'])).stdout) as { services: Record<string, { ports?: unknown }> };
+  const merged = parse((await compose(['docker-compose.yml', OVERRIDE], ['config'])).stdout) as {
+    services: Record<string, { ports?: unknown }>;
+  };
   for (const service of Object.values(merged.services)) delete service.ports;
   // JSON is YAML too, and leaves no doubt about values such as restart: "no".
   const path = join(netns.dir, 'docker-compose.rendered.yml');
@@ -67,7 +73,17 @@ function readmeWalkthrough(): string {
 
 /** Start, health and exit of each service's container, from the engine's own event log. */
 async function timeline(): Promise<void> {
-  const result = await engine.docker(['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'type=container', '--format', '{{json .}}']);
+  const result = await engine.docker([
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(Math.ceil(Date.now() / 1000)),
+    '--filter',
+    'type=container',
+    '--format',
+    '{{json .}}',
+  ]);
   for (const line of result.stdout.split('\n').filter(Boolean)) {
     const event = JSON.parse(line) as { status: string; timeNano: number; Actor: { Attributes: Record<string, string> } };
     const service = event.Actor.Attributes['com.docker.compose.service'];
@@ -110,13 +126,21 @@ before(async () => {
   for (;;) {
     const states = await Promise.all(SERVICES.map(async (s) => [s, await state(engine, containerOf(s))] as const));
     const pending = states.filter(([s, st]) => (LONG_RUNNING.includes(s) ? st.Health?.Status !== 'healthy' : st.Status !== 'exited'));
-    const failed = states.filter(([s, st]) => (LONG_RUNNING.includes(s) ? st.Status !== 'running' : st.Status === 'exited' && st.ExitCode !== 0));
-    if (failed.length > 0) throw new Error(`${failed.map(([s]) => s).join(', ')} failed:\n${(await Promise.all(failed.map(([s]) => logs(engine, containerOf(s))))).join('\n')}`);
+    const failed = states.filter(([s, st]) =>
+      LONG_RUNNING.includes(s) ? st.Status !== 'running' : st.Status === 'exited' && st.ExitCode !== 0,
+    );
+    if (failed.length > 0)
+      throw new Error(
+        `${failed.map(([s]) => s).join(', ')} failed:\n${(await Promise.all(failed.map(([s]) => logs(engine, containerOf(s))))).join('\n')}`,
+      );
     if (pending.length === 0) {
       readyAfterMs = Date.now() - upStarted;
       break;
     }
-    if (Date.now() > deadline) throw new Error(`not ready after 240 s: ${pending.map(([s, st]) => `${s} (${st.Status}, ${st.Health?.Status ?? 'no health'})`).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `not ready after 240 s: ${pending.map(([s, st]) => `${s} (${st.Status}, ${st.Health?.Status ?? 'no health'})`).join(', ')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
   walkthrough = await netns.run('bash', ['-e', '-o', 'pipefail', '-c', readmeWalkthrough()], { check: false, timeoutMs: 180_000 });
@@ -130,7 +154,7 @@ after(async () => {
   if (netns) await netns.destroy();
 });
 
-describe('docker-compose.yml, run with docker-compose and this machine\'s override', () => {
+describe("docker-compose.yml, run with docker-compose and this machine's override", () => {
   test('brings up provision, migrate, seed, both APIs and both consumers', (t) => {
     t.diagnostic(`stand-in base image: ${base.image}; up and healthy in ${(readyAfterMs / 1000).toFixed(0)} s`);
     assert.equal(up.code, 0, up.stderr);
@@ -156,7 +180,8 @@ describe('docker-compose.yml, run with docker-compose and this machine\'s overri
     assert.ok(first('provision', 'start') >= serversHealthy, 'provision waits for mysql and rabbitmq to be healthy');
     assert.ok(first('migrate', 'start') >= first('provision', 'die'), 'migrate waits for provision to complete');
     for (const service of LONG_RUNNING) assert.ok(first(service, 'start') >= migrateDone, `${service} starts after migrate completed`);
-    for (const service of ['main-service', 'seed']) assert.ok(first(service, 'start') >= adminHealthy, `${service} starts after admin-service is healthy`);
+    for (const service of ['main-service', 'seed'])
+      assert.ok(first(service, 'start') >= adminHealthy, `${service} starts after admin-service is healthy`);
     assert.ok(first('main-consumer', 'start') >= first('main-service', 'start'), 'main-consumer starts after main-service');
   });
 
@@ -169,7 +194,11 @@ describe('docker-compose.yml, run with docker-compose and this machine\'s overri
 
   test('the consumers serve their probes and metrics on 5001 and 8001', async () => {
     for (const port of [5001, 8001]) {
-      assert.equal((await netns.run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/readyz`], { check: false })).code, 0, `${port}/readyz`);
+      assert.equal(
+        (await netns.run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/readyz`], { check: false })).code,
+        0,
+        `${port}/readyz`,
+      );
       const metrics = await netns.run('curl', ['-sf', `http://127.0.0.1:${port}/metrics`]);
       assert.match(metrics.stdout, /catalogue_events_consumed_total/, `${port}/metrics`);
     }

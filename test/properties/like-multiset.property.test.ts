@@ -5,7 +5,15 @@ import fc from 'fast-check';
 import { createEvent, EventTypes, type ProductLiked } from '@catalogue/shared';
 import { createTestNamespace, type TestDatabase } from '@catalogue/shared/testing';
 import { topologyFor } from '@catalogue/shared';
-import { CountingObserver, deliveryOrder, migratedDatabase, openPublisher, propertyParameters, runAdmin, type RunningAdmin } from './support';
+import {
+  CountingObserver,
+  deliveryOrder,
+  migratedDatabase,
+  openPublisher,
+  propertyParameters,
+  runAdmin,
+  type RunningAdmin,
+} from './support';
 
 /**
  * Property: for any multiset of like events (duplicate ids, any order, delivered concurrently to
@@ -33,7 +41,9 @@ after(async () => {
 });
 
 async function createProduct(): Promise<number> {
-  const result: { insertId: number } = await admin.dataSource.query("INSERT INTO products (title, image) VALUES ('p', 'https://img.example/p.png')");
+  const result: { insertId: number } = await admin.dataSource.query(
+    "INSERT INTO products (title, image) VALUES ('p', 'https://img.example/p.png')",
+  );
   return Number(result.insertId);
 }
 
@@ -69,7 +79,9 @@ describe('property: like events with duplicate ids, in any order', () => {
         for (let i = 0; i < products; i++) ids.push(await createProduct());
         const unknown = nextUnknownId++;
         const target = (index: number) => (index < products ? ids[index]! : unknown);
-        const events: ProductLiked[] = likes.map((like) => createEvent(EventTypes.ProductLiked, { productId: target(like.product), userId: like.user }, { id: randomUUID() }));
+        const events: ProductLiked[] = likes.map((like) =>
+          createEvent(EventTypes.ProductLiked, { productId: target(like.product), userId: like.user }, { id: randomUUID() }),
+        );
         const deliveries = deliveryOrder(events, copies, keys);
 
         const from = observer.mark();
@@ -79,7 +91,11 @@ describe('property: like events with duplicate ids, in any order', () => {
         await observer.settled(from, deliveries.length, `${deliveries.length} like deliveries`);
         // The inbox's own verdicts: each distinct event applied once, every extra copy a duplicate.
         assert.equal(observer.outcomes.applied - applied, events.length, 'each distinct event applied once');
-        assert.equal(observer.outcomes.duplicate - duplicates, deliveries.length - events.length, 'every extra copy recognised by the inbox');
+        assert.equal(
+          observer.outcomes.duplicate - duplicates,
+          deliveries.length - events.length,
+          'every extra copy recognised by the inbox',
+        );
 
         for (const id of [...ids, unknown]) {
           const distinct = events.filter((e) => e.data.productId === id).length;

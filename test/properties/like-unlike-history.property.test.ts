@@ -4,7 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createEvent, EventTypes, topologyFor, type ProductLiked, type ProductUnliked } from '@catalogue/shared';
 import { createTestNamespace, type TestDatabase } from '@catalogue/shared/testing';
-import { CountingObserver, deliveryOrder, migratedDatabase, openPublisher, propertyParameters, runAdmin, type RunningAdmin } from './support';
+import {
+  CountingObserver,
+  deliveryOrder,
+  migratedDatabase,
+  openPublisher,
+  propertyParameters,
+  runAdmin,
+  type RunningAdmin,
+} from './support';
 
 /**
  * Property (decision 0024): for any set of likes and any subset of them taken back, with every
@@ -32,7 +40,9 @@ after(async () => {
 });
 
 async function createProduct(): Promise<number> {
-  const result: { insertId: number } = await admin.dataSource.query("INSERT INTO products (title, image) VALUES ('p', 'https://img.example/p.png')");
+  const result: { insertId: number } = await admin.dataSource.query(
+    "INSERT INTO products (title, image) VALUES ('p', 'https://img.example/p.png')",
+  );
   return Number(result.insertId);
 }
 
@@ -63,9 +73,19 @@ describe('property: likes and unlikes with duplicate ids, in any order', () => {
         const ids: number[] = [];
         for (let i = 0; i < products; i++) ids.push(await createProduct());
         const productOf = (index: number) => ids[index % products]!;
-        const liked: ProductLiked[] = likes.map((like, i) => createEvent(EventTypes.ProductLiked, { productId: productOf(like.product), userId: `u${i}` }, { id: randomUUID() }));
+        const liked: ProductLiked[] = likes.map((like, i) =>
+          createEvent(EventTypes.ProductLiked, { productId: productOf(like.product), userId: `u${i}` }, { id: randomUUID() }),
+        );
         const unliked: ProductUnliked[] = likes.flatMap((like, i) =>
-          like.takenBack ? [createEvent(EventTypes.ProductUnliked, { likeId: liked[i]!.id, productId: liked[i]!.data.productId, userId: liked[i]!.data.userId })] : [],
+          like.takenBack
+            ? [
+                createEvent(EventTypes.ProductUnliked, {
+                  likeId: liked[i]!.id,
+                  productId: liked[i]!.data.productId,
+                  userId: liked[i]!.data.userId,
+                }),
+              ]
+            : [],
         );
         const deliveries = deliveryOrder<ProductLiked | ProductUnliked>([...liked, ...unliked], copies, keys);
         for (const unlike of unliked) {

@@ -50,7 +50,9 @@ const historyArb = fc.record({
 /** The events admin publishes for one product's history, with the versions it would give them. */
 function eventsOf(id: number, history: ProductHistory): CatalogueEvent[] {
   const events: CatalogueEvent[] = [createEvent(EventTypes.ProductCreated, { id, title: history.title, image: history.image, version: 1 })];
-  history.updates.forEach((u, i) => events.push(createEvent(EventTypes.ProductUpdated, { id, title: u.title, image: u.image, version: i + 2 })));
+  history.updates.forEach((u, i) =>
+    events.push(createEvent(EventTypes.ProductUpdated, { id, title: u.title, image: u.image, version: i + 2 })),
+  );
   if (history.deleted) events.push(createEvent(EventTypes.ProductDeleted, { id, version: history.updates.length + 2 }));
   return events;
 }
@@ -82,7 +84,9 @@ async function stateInMain(id: number): Promise<{ deleted: boolean; version: num
   );
   const row = rows[0];
   if (!row) return undefined;
-  return row.deleted_at !== null ? { deleted: true, version: Number(row.version) } : { deleted: false, version: Number(row.version), title: row.title, image: row.image };
+  return row.deleted_at !== null
+    ? { deleted: true, version: Number(row.version) }
+    : { deleted: false, version: Number(row.version), title: row.title, image: row.image };
 }
 
 describe('property: product changes delivered in any order, any number of times', () => {
@@ -108,19 +112,25 @@ describe('property: product changes delivered in any order, any number of times'
         await observer.settled(from, deliveries.length, `${deliveries.length} deliveries`);
         // The inbox's own verdicts: each distinct event applied once, every extra copy a duplicate.
         assert.equal(observer.outcomes.applied - applied, events.length, 'each distinct event applied once');
-        assert.equal(observer.outcomes.duplicate - duplicates, deliveries.length - events.length, 'every extra copy recognised by the inbox');
+        assert.equal(
+          observer.outcomes.duplicate - duplicates,
+          deliveries.length - events.length,
+          'every extra copy recognised by the inbox',
+        );
 
         assert.equal(observer.deadLetters, 0, 'nothing was dead-lettered');
         for (const { id, history } of products) {
           assert.deepEqual(await stateInMain(id), expectedState(history), `product ${id}`);
         }
-        const processed: unknown[] = await main.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [events.map((e) => e.id)]);
+        const processed: unknown[] = await main.dataSource.query('SELECT event_id FROM processed_events WHERE event_id IN (?)', [
+          events.map((e) => e.id),
+        ]);
         assert.equal(processed.length, events.length, 'every distinct event recorded once in the inbox');
       }),
       propertyParameters(),
     );
     // A property that never produced what it is about would pass while proving nothing.
     assert.ok(observer.outcomes.duplicate > 0, 'duplicates were actually delivered and recognised');
-    assert.ok(reorderedRuns > 0, 'some runs delivered a product\'s events out of version order');
+    assert.ok(reorderedRuns > 0, "some runs delivered a product's events out of version order");
   });
 });

@@ -66,7 +66,12 @@ export interface RunningMain extends MainService {
 }
 
 /** main-service's real wiring (consumer, relay, routes) on a given database and namespace. */
-export async function runMain(db: TestDatabase, namespace: string, observer: MessagingObserver, env: Record<string, string> = {}): Promise<RunningMain> {
+export async function runMain(
+  db: TestDatabase,
+  namespace: string,
+  observer: MessagingObserver,
+  env: Record<string, string> = {},
+): Promise<RunningMain> {
   const config = loadMainConfig({ ...db.env, ...common(namespace), JWT_SECRET: PROPERTY_JWT_SECRET, ...env });
   const dataSource = createDataSource({ credentials: db.credentials, poolSize: 5 });
   await dataSource.initialize();
@@ -90,7 +95,12 @@ export interface RunningAdmin {
 }
 
 /** admin-service's real wiring (its Nest consumer and relay) on a given database and namespace. */
-export async function runAdmin(db: TestDatabase, namespace: string, observer: MessagingObserver, env: Record<string, string> = {}): Promise<RunningAdmin> {
+export async function runAdmin(
+  db: TestDatabase,
+  namespace: string,
+  observer: MessagingObserver,
+  env: Record<string, string> = {},
+): Promise<RunningAdmin> {
   const config = loadAdminConfig({ ...db.env, ...common(namespace), ...env });
   const dataSource = createDataSource({ credentials: db.credentials, poolSize: 5 });
   await dataSource.initialize();
@@ -117,12 +127,21 @@ export async function migratedDatabase(schema: 'main' | 'admin'): Promise<TestDa
 }
 
 /** A confirm channel kept open for the whole file: publishing raw events the way a relay would. */
-export async function openPublisher(): Promise<{ publish(exchange: string, routingKey: string, body: object, messageId: string): void; confirmed(): Promise<void>; close(): Promise<void> }> {
+export async function openPublisher(): Promise<{
+  publish(exchange: string, routingKey: string, body: object, messageId: string): void;
+  confirmed(): Promise<void>;
+  close(): Promise<void>;
+}> {
   const connection = await amqplib.connect(TEST_RABBITMQ_URL);
   const channel = await connection.createConfirmChannel();
   return {
     publish(exchange, routingKey, body, messageId) {
-      channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), { persistent: true, messageId, type: routingKey, contentType: 'application/json' });
+      channel.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), {
+        persistent: true,
+        messageId,
+        type: routingKey,
+        contentType: 'application/json',
+      });
     },
     confirmed: () => channel.waitForConfirms(),
     async close() {

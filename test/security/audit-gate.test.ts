@@ -8,7 +8,11 @@ type Verdict = (json: string, options?: { strict?: boolean }) => { ok: boolean; 
 const { auditVerdict } = require(resolve(__dirname, '../../../scripts/audit-verdict.mjs')) as { auditVerdict: Verdict };
 
 const report = (counts: Record<string, number>, vulnerabilities: Record<string, { severity: string; range?: string }> = {}) =>
-  JSON.stringify({ auditReportVersion: 2, vulnerabilities, metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0, ...counts } } });
+  JSON.stringify({
+    auditReportVersion: 2,
+    vulnerabilities,
+    metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0, ...counts } },
+  });
 
 describe('the npm audit gate in CI', () => {
   test('fails on a high or a critical finding and names the package', () => {

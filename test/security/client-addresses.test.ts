@@ -44,7 +44,12 @@ after(async () => {
 
 /** A failed sign-in (an email nobody has) through the ingress to `service`, from `from`. */
 const failedSignIn = (service: 'main' | 'admin', from: string, headers: Record<string, string> = {}) =>
-  callFrom(`${ingress.url(service)}/api/auth/login`, { method: 'POST', from, headers, body: { email: `nobody-${randomUUID()}@example.test`, password: 'wrong' } }).then((res) => res.status);
+  callFrom(`${ingress.url(service)}/api/auth/login`, {
+    method: 'POST',
+    from,
+    headers,
+    body: { email: `nobody-${randomUUID()}@example.test`, password: 'wrong' },
+  }).then((res) => res.status);
 
 /** Statuses of PER_ADDRESS + 1 failed sign-ins, each with the headers `spoof(i)` gives. */
 async function failures(service: 'main' | 'admin', from: string, spoof: (i: number) => Record<string, string>): Promise<number[]> {
@@ -66,19 +71,34 @@ describe('spoofed client addresses on sign-in', () => {
     assert.deepEqual(statuses, REFUSED_LAST);
     // Another client through the same main: counted as itself (not as main), on either path.
     const other = '127.0.0.74';
-    const mixed = [await failedSignIn('main', other), await failedSignIn('admin', other), await failedSignIn('main', other), await failedSignIn('admin', other)];
+    const mixed = [
+      await failedSignIn('main', other),
+      await failedSignIn('admin', other),
+      await failedSignIn('main', other),
+      await failedSignIn('admin', other),
+    ];
     assert.deepEqual(mixed, REFUSED_LAST, 'the address main forwards is the one the ingress saw, so both paths count one client together');
   });
 
   test("a forged client-address header sent straight to admin is ignored, and cannot charge another client's count", async () => {
     const victim = '127.0.0.76';
-    const forged = (i: number) => ({ [CLIENT_ADDRESS_HEADER]: signClientAddress(i % 2 ? victim : `203.0.113.${i + 1}`, 'a-guessed-secret-that-is-long-enough-to-look-real') });
+    const forged = (i: number) => ({
+      [CLIENT_ADDRESS_HEADER]: signClientAddress(
+        i % 2 ? victim : `203.0.113.${i + 1}`,
+        'a-guessed-secret-that-is-long-enough-to-look-real',
+      ),
+    });
     assert.deepEqual(await failures('admin', '127.0.0.75', forged), REFUSED_LAST);
-    for (let i = 0; i < PER_ADDRESS; i++) assert.equal(await failedSignIn('admin', victim), 401, `the victim's own attempt ${i + 1} still counts from zero`);
+    for (let i = 0; i < PER_ADDRESS; i++)
+      assert.equal(await failedSignIn('admin', victim), 401, `the victim's own attempt ${i + 1} still counts from zero`);
   });
 
   test('even through main, a client-address header the client wrote is not what main forwards', async () => {
     const forged = (i: number) => ({ [CLIENT_ADDRESS_HEADER]: signClientAddress(`203.0.113.${i + 1}`, SECRET) });
-    assert.deepEqual(await failures('main', '127.0.0.77', forged), REFUSED_LAST, 'even a validly signed header from a client is replaced by main');
+    assert.deepEqual(
+      await failures('main', '127.0.0.77', forged),
+      REFUSED_LAST,
+      'even a validly signed header from a client is replaced by main',
+    );
   });
 });

@@ -36,7 +36,9 @@ before(async () => {
     startAdmin({ SEARCH_TIME_LIMIT_MS: '1' }, { waitForConsumer: false }),
   ]);
   await Promise.all([fill(main.dataSource, 'id, title, image, version'), fill(admin.db, 'title, image')]);
-  await braked.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (1, 'Desk lamp', 'https://img.example/1.png', 1), (2, 'Floor lamp', 'https://img.example/2.png', 1)");
+  await braked.dataSource.query(
+    "INSERT INTO products (id, title, image, version) VALUES (1, 'Desk lamp', 'https://img.example/1.png', 1), (2, 'Floor lamp', 'https://img.example/2.png', 1)",
+  );
 });
 after(async () => {
   await Promise.all([main?.stop(), braked?.stop(), admin?.stop()]);
@@ -95,7 +97,10 @@ describe('costly searches', () => {
 
 describe('the statement time limit, written for each server', () => {
   test("MariaDB's SET STATEMENT and MySQL 8's MAX_EXECUTION_TIME hint", () => {
-    assert.equal(withTimeLimit('SELECT id FROM products', 'mariadb', 1500), 'SET STATEMENT max_statement_time=1.500 FOR SELECT id FROM products');
+    assert.equal(
+      withTimeLimit('SELECT id FROM products', 'mariadb', 1500),
+      'SET STATEMENT max_statement_time=1.500 FOR SELECT id FROM products',
+    );
     assert.equal(withTimeLimit('SELECT id FROM products', 'mysql', 1500), 'SELECT /*+ MAX_EXECUTION_TIME(1500) */ id FROM products');
     assert.throws(() => withTimeLimit('UPDATE products SET likes = 0', 'mysql', 1));
   });

@@ -16,7 +16,13 @@ import { assertSafeErrorBody } from '../support/safe-errors';
 
 /** Seeded and bounded, so CI runs the same cases every time; a failure prints its seed and path. */
 const RUNS = { seed: 20261130, numRuns: 60, endOnFailure: true };
-const UNLIMITED = { LOGIN_FAILURES_PER_ADDRESS: '1000000', LOGIN_FAILURES_PER_EMAIL: '1000000', WRITES_PER_MINUTE: '1000000', LIKES_PER_MINUTE_PER_USER: '1000000', LIKES_PER_MINUTE_PER_ADDRESS: '1000000' };
+const UNLIMITED = {
+  LOGIN_FAILURES_PER_ADDRESS: '1000000',
+  LOGIN_FAILURES_PER_EMAIL: '1000000',
+  WRITES_PER_MINUTE: '1000000',
+  LIKES_PER_MINUTE_PER_USER: '1000000',
+  LIKES_PER_MINUTE_PER_ADDRESS: '1000000',
+};
 
 let admin: AdminUnderTest;
 let main: MainUnderTest;
@@ -24,19 +30,32 @@ before(async () => {
   [admin, main] = await Promise.all([startAdmin(UNLIMITED, { waitForConsumer: false }), startMain(UNLIMITED)]);
   await main.messaging.ready();
   // A few products on both sides, so valid ids sometimes exist.
-  for (let i = 0; i < 5; i++) await admin.api.post('/api/products').send({ title: `Seed ${i}`, image: `https://img.example/${i}.png` }).expect(201);
-  for (let id = 1; id <= 5; id++) await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Seed', 'https://img.example/s.png', 1)", [id]);
+  for (let i = 0; i < 5; i++)
+    await admin.api
+      .post('/api/products')
+      .send({ title: `Seed ${i}`, image: `https://img.example/${i}.png` })
+      .expect(201);
+  for (let id = 1; id <= 5; id++)
+    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Seed', 'https://img.example/s.png', 1)", [
+      id,
+    ]);
 });
 after(async () => {
   await Promise.all([admin?.stop(), main?.stop()]);
 });
 
 const validProduct = fc.record({
-  title: fc.string({ minLength: 1, maxLength: PRODUCT_TITLE_MAX, unit: 'grapheme-composite' }).filter((t) => t.trim().length > 0 && t.length <= PRODUCT_TITLE_MAX),
+  title: fc
+    .string({ minLength: 1, maxLength: PRODUCT_TITLE_MAX, unit: 'grapheme-composite' })
+    .filter((t) => t.trim().length > 0 && t.length <= PRODUCT_TITLE_MAX),
   image: fc.webUrl({ validSchemes: ['https', 'http'] }).filter((u) => u.length <= PRODUCT_IMAGE_MAX),
 });
 const validLogin = fc.record({ email: fc.emailAddress(), password: fc.string({ minLength: 1, maxLength: 64 }) });
-const query = fc.dictionary(fc.oneof(fc.constantFrom('limit', 'after', 'sort', 'order', 'filter'), hostileKey), fc.oneof(fc.integer({ min: -5, max: 600 }).map(String), hostileValue.map(asText)), { maxKeys: 3 });
+const query = fc.dictionary(
+  fc.oneof(fc.constantFrom('limit', 'after', 'sort', 'order', 'filter'), hostileKey),
+  fc.oneof(fc.integer({ min: -5, max: 600 }).map(String), hostileValue.map(asText)),
+  { maxKeys: 3 },
+);
 
 /** A query value as text (objects as JSON: some have no prototype, so no toString). */
 function asText(value: unknown): string {
@@ -85,7 +104,9 @@ async function adminState(): Promise<string> {
   return JSON.stringify(rows[0]);
 }
 async function mainState(): Promise<string> {
-  const rows = await main.dataSource.query('SELECT (SELECT COUNT(*) FROM likes) AS likes, (SELECT COALESCE(SUM(likes), 0) FROM products) AS counted, (SELECT COUNT(*) FROM products) AS products');
+  const rows = await main.dataSource.query(
+    'SELECT (SELECT COUNT(*) FROM likes) AS likes, (SELECT COALESCE(SUM(likes), 0) FROM products) AS counted, (SELECT COUNT(*) FROM products) AS products',
+  );
   return JSON.stringify(rows[0]);
 }
 
@@ -199,7 +220,11 @@ describe('fuzzing main-service from its own schemas', () => {
       fc.asyncProperty(hostileId, jsonBodyAround(fc.record({ userId: fc.string() })), async (id, text) => {
         const before = await mainState();
         const token = await tokenFor(`fuzz-${++user}`);
-        const res = await request(main.app).post(`${path(id)}/like`).set('authorization', `Bearer ${token}`).set('content-type', 'application/json').send(text);
+        const res = await request(main.app)
+          .post(`${path(id)}/like`)
+          .set('authorization', `Bearer ${token}`)
+          .set('content-type', 'application/json')
+          .send(text);
         assertNoServerError(res, `like ${id}`);
         const bodyParses = parsedBody(text).ok;
         if (validId(id) && bodyParses) {
@@ -237,7 +262,9 @@ describe('fuzzing main-service from its own schemas', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(ids, hostileValue.map(asText)), async (products) => {
         const before = await mainState();
-        const res = await request(main.app).get(`/api/me/likes?${querystring.stringify({ products })}`).set('authorization', `Bearer ${token}`);
+        const res = await request(main.app)
+          .get(`/api/me/likes?${querystring.stringify({ products })}`)
+          .set('authorization', `Bearer ${token}`);
         assertNoServerError(res, `me/likes ${products}`);
         assert.ok([200, 400].includes(res.status), `answered ${res.status}`);
         if (res.status === 200) assert.ok(Array.isArray(res.body.liked));
@@ -248,7 +275,9 @@ describe('fuzzing main-service from its own schemas', () => {
   });
 
   test('every accepted like, and nothing else, was published as an event', async () => {
-    await eventually(async () => Number((await main.dataSource.query('SELECT COUNT(*) AS n FROM outbox'))[0].n) === 0, { what: 'the outbox to drain' });
+    await eventually(async () => Number((await main.dataSource.query('SELECT COUNT(*) AS n FROM outbox'))[0].n) === 0, {
+      what: 'the outbox to drain',
+    });
     const published = await drainQueue(main.messaging.topology.adminQueue, { max: 5000 });
     assert.equal(published.length, mainLikes);
     assert.ok(mainLikes > 5, `the generators produced valid likes too (${mainLikes})`);

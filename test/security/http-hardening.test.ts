@@ -9,7 +9,12 @@ import { startSystem, type SystemUnderTest } from '../support/system';
 const ALLOWED = 'https://shop.example';
 let system: SystemUnderTest;
 before(async () => {
-  system = await startSystem({ env: { main: { CORS_ORIGINS: ALLOWED, CSP_CONNECT_SRC: 'https://admin.example' }, admin: { CORS_ORIGINS: `${ALLOWED},https://console.example` } } });
+  system = await startSystem({
+    env: {
+      main: { CORS_ORIGINS: ALLOWED, CSP_CONNECT_SRC: 'https://admin.example' },
+      admin: { CORS_ORIGINS: `${ALLOWED},https://console.example` },
+    },
+  });
 });
 after(() => system?.stop());
 
@@ -33,7 +38,10 @@ describe('HTTP hardening of both services', () => {
       const allowed = await services()[name].options('/api/products').set('origin', ALLOWED).set('access-control-request-method', 'GET');
       assert.equal(allowed.headers['access-control-allow-origin'], ALLOWED);
       assert.match(String(allowed.headers['access-control-allow-headers']), /authorization/);
-      const other = await services()[name].options('/api/products').set('origin', 'https://evil.example').set('access-control-request-method', 'POST');
+      const other = await services()
+        [name].options('/api/products')
+        .set('origin', 'https://evil.example')
+        .set('access-control-request-method', 'POST');
       assert.equal(other.headers['access-control-allow-origin'], undefined);
       const simple = await services()[name].get('/ready').set('origin', 'https://evil.example');
       assert.equal(simple.headers['access-control-allow-origin'], undefined);
@@ -51,7 +59,11 @@ describe('HTTP hardening of both services', () => {
     test(`${name}: malformed JSON, unknown routes and bad ids answer 4xx bodies that leak nothing`, async () => {
       const token = await system.tokenFor('1', 'staff');
       const answers = [
-        await services()[name].post('/api/products').set('authorization', `Bearer ${token}`).set('content-type', 'application/json').send('{"title": '),
+        await services()
+          [name].post('/api/products')
+          .set('authorization', `Bearer ${token}`)
+          .set('content-type', 'application/json')
+          .send('{"title": '),
         await services()[name].get('/api/nowhere/../../etc/passwd'),
         await services()[name].get('/api/products/1%27%20OR%201=1').set('authorization', `Bearer ${token}`),
         await services()[name].get('/api/products/99999999999999999999').set('authorization', `Bearer ${token}`),

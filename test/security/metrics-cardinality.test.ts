@@ -28,7 +28,13 @@ async function listen(server: Server): Promise<string> {
 }
 
 before(async () => {
-  [main, admin] = await Promise.all([startMain({ LIKES_PER_MINUTE_PER_ADDRESS: '100000', LIKES_PER_MINUTE_PER_USER: '100000' }), startAdmin({ LOGIN_FAILURES_PER_ADDRESS: '100000', LOGIN_FAILURES_PER_EMAIL: '100000', WRITES_PER_MINUTE: '100000' }, { waitForConsumer: false })]);
+  [main, admin] = await Promise.all([
+    startMain({ LIKES_PER_MINUTE_PER_ADDRESS: '100000', LIKES_PER_MINUTE_PER_USER: '100000' }),
+    startAdmin(
+      { LOGIN_FAILURES_PER_ADDRESS: '100000', LOGIN_FAILURES_PER_EMAIL: '100000', WRITES_PER_MINUTE: '100000' },
+      { waitForConsumer: false },
+    ),
+  ]);
   await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (7, 'Lamp', 'https://img.example/7.png', 1)");
   mainUrl = await listen(createServer(main.app));
   adminUrl = await listen(admin.http as Server);
@@ -49,7 +55,7 @@ after(async () => {
 /** A deterministic spelling of `path` with each letter's case chosen by the bits of `n` (n = 0: as registered). */
 function spelling(path: string, n: number): string {
   let bit = 0;
-  return [...path].map((c) => (/[a-z]/i.test(c) ? ((n >> bit++ % 30) & 1 ? c.toUpperCase() : c.toLowerCase()) : c)).join('');
+  return [...path].map((c) => (/[a-z]/i.test(c) ? ((n >> (bit++ % 30)) & 1 ? c.toUpperCase() : c.toLowerCase()) : c)).join('');
 }
 
 /** Distinct label sets of the request counter: one series each. */
@@ -59,7 +65,11 @@ async function series(metrics: ServiceMetrics): Promise<string[]> {
 }
 
 async function send(base: string, method: string, path: string): Promise<number> {
-  const res = await fetch(`${base}${path}`, { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {}, body: method === 'POST' ? '{}' : undefined });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
+    body: method === 'POST' ? '{}' : undefined,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -67,7 +77,8 @@ async function send(base: string, method: string, path: string): Promise<number>
 /** Each request with its path spelled `VARIANTS` ways (trailing slashes included); the statuses seen. */
 async function flood(base: string, requests: [method: string, prefix: string, rest: string][]): Promise<void> {
   for (let n = 1; n <= VARIANTS; n++) {
-    for (const [method, prefix, rest] of requests) await send(base, method, `${spelling(prefix, n * 2654435761)}${n % 7 === 0 && rest === '' ? '/' : ''}${rest}`);
+    for (const [method, prefix, rest] of requests)
+      await send(base, method, `${spelling(prefix, n * 2654435761)}${n % 7 === 0 && rest === '' ? '/' : ''}${rest}`);
   }
 }
 
@@ -89,10 +100,19 @@ describe('metric labels under case and path variants', () => {
 
     assert.deepEqual(await series(main.metrics), baseline, 'no new series');
     const labels = (await main.metrics.httpRequests.get()).values.map((v) => v.labels.route);
-    for (const registered of ['/flask/api/products/', '/api/products/', '/api/products/:id', '/flask/api/products/:id', '/api/products/:id/like', '/flask/api/products/:id/like']) {
+    for (const registered of [
+      '/flask/api/products/',
+      '/api/products/',
+      '/api/products/:id',
+      '/flask/api/products/:id',
+      '/api/products/:id/like',
+      '/flask/api/products/:id/like',
+    ]) {
       assert.ok(labels.includes(registered), `labelled as registered: ${registered} in ${labels.join(', ')}`);
     }
-    const counted = (await main.metrics.httpRequests.get()).values.filter((v) => v.labels.route === '/flask/api/products/' && v.labels.method === 'GET').reduce((sum, v) => sum + v.value, 0);
+    const counted = (await main.metrics.httpRequests.get()).values
+      .filter((v) => v.labels.route === '/flask/api/products/' && v.labels.method === 'GET')
+      .reduce((sum, v) => sum + v.value, 0);
     assert.equal(counted, VARIANTS + 1, 'every spelling of the list counted under its registered route');
   });
 

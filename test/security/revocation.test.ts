@@ -50,7 +50,12 @@ let counter = 0;
 async function aUser(role: 'staff' | 'customer'): Promise<{ id: number; email: string; password: string }> {
   const email = `revocation-${++counter}-${Date.now().toString(36)}@example.test`;
   const password = `correct horse ${counter}`;
-  await system.admin.dataSource.query('INSERT INTO users (email, name, password_hash, role) VALUES (?, ?, ?, ?)', [email, 'Revocable', await hashPassword(password), role]);
+  await system.admin.dataSource.query('INSERT INTO users (email, name, password_hash, role) VALUES (?, ?, ?, ?)', [
+    email,
+    'Revocable',
+    await hashPassword(password),
+    role,
+  ]);
   const [row] = (await system.admin.dataSource.query('SELECT id FROM users WHERE email = ?', [email])) as { id: number }[];
   return { id: Number(row!.id), email, password };
 }
@@ -61,12 +66,18 @@ async function signIn(user: { email: string; password: string }): Promise<reques
 
 const bearer = (token: string) => `Bearer ${token}`;
 const onAdmin = (token: string) => request(system.admin.http).get('/api/users?limit=1').set('authorization', bearer(token));
-const onOtherReplica = (token: string) => request(otherReplica.getHttpServer()).get('/api/users?limit=1').set('authorization', bearer(token));
+const onOtherReplica = (token: string) =>
+  request(otherReplica.getHttpServer()).get('/api/users?limit=1').set('authorization', bearer(token));
 const onMain = (token: string) => request(system.main.app).get('/api/operations').set('authorization', bearer(token));
 
 async function productInBoth(): Promise<number> {
-  const res = await system.admin.api.post('/api/products').send({ title: `Revocation ${++counter}`, image: 'https://img.example/r.png' }).expect(201);
-  await eventually(async () => (await request(system.main.app).get(`/api/products/${res.body.id}`)).status === 200, { what: 'the product in main' });
+  const res = await system.admin.api
+    .post('/api/products')
+    .send({ title: `Revocation ${++counter}`, image: 'https://img.example/r.png' })
+    .expect(201);
+  await eventually(async () => (await request(system.main.app).get(`/api/products/${res.body.id}`)).status === 200, {
+    what: 'the product in main',
+  });
   return res.body.id as number;
 }
 
@@ -86,10 +97,17 @@ describe('revocation: disabling a user or changing their role cuts their existin
     assert.deepEqual(changed.body, { id: staff.id, email: staff.email, name: 'Revocable', role: 'staff', disabled: true });
 
     assert.equal((await onAdmin(token).expect(401)).body.code, 'token_revoked');
-    await eventually(async () => (await onMain(token)).status === 401, { timeoutMs: EVENT_PATH_TIMEOUT_MS, what: "main refusing the disabled user's token" });
+    await eventually(async () => (await onMain(token)).status === 401, {
+      timeoutMs: EVENT_PATH_TIMEOUT_MS,
+      what: "main refusing the disabled user's token",
+    });
     assert.equal((await onMain(token)).body.code, 'token_revoked');
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, changedAt + OTHER_REPLICA_CACHE_MS + 50 - Date.now())));
-    assert.equal((await onOtherReplica(token).expect(401)).body.code, 'token_revoked', 'after USER_STATE_CACHE_MS the other replica refuses too');
+    assert.equal(
+      (await onOtherReplica(token).expect(401)).body.code,
+      'token_revoked',
+      'after USER_STATE_CACHE_MS the other replica refuses too',
+    );
 
     const again = await signIn(staff);
     assert.equal(again.status, 403);
@@ -105,22 +123,38 @@ describe('revocation: disabling a user or changing their role cuts their existin
     await request(system.main.app).post(`/api/products/${first}/like`).set('authorization', bearer(token)).expect(200);
 
     await system.admin.api.patch(`/api/users/${customer.id}`).send({ disabled: true }).expect(200);
-    await eventually(async () => (await request(system.main.app).get('/api/me/likes?products=1').set('authorization', bearer(token))).status === 401, {
-      timeoutMs: EVENT_PATH_TIMEOUT_MS,
-      what: "main refusing the disabled customer's token",
-    });
-    assert.equal((await request(system.main.app).post(`/api/products/${second}/like`).set('authorization', bearer(token)).expect(401)).body.code, 'token_revoked');
-    const [rows] = (await system.main.dataSource.query('SELECT COUNT(*) AS n FROM likes WHERE product_id = ?', [second])) as { n: number }[];
+    await eventually(
+      async () => (await request(system.main.app).get('/api/me/likes?products=1').set('authorization', bearer(token))).status === 401,
+      {
+        timeoutMs: EVENT_PATH_TIMEOUT_MS,
+        what: "main refusing the disabled customer's token",
+      },
+    );
+    assert.equal(
+      (await request(system.main.app).post(`/api/products/${second}/like`).set('authorization', bearer(token)).expect(401)).body.code,
+      'token_revoked',
+    );
+    const [rows] = (await system.main.dataSource.query('SELECT COUNT(*) AS n FROM likes WHERE product_id = ?', [second])) as {
+      n: number;
+    }[];
     assert.equal(Number(rows!.n), 0, 'the refused like was not recorded');
 
     await system.admin.api.patch(`/api/users/${customer.id}`).send({ disabled: false }).expect(200);
     const back = await signIn(customer);
     assert.equal(back.status, 200);
-    await eventually(async () => (await request(system.main.app).post(`/api/products/${third}/like`).set('authorization', bearer(back.body.token))).status === 200, {
-      timeoutMs: EVENT_PATH_TIMEOUT_MS,
-      what: "main accepting the re-enabled customer's new token",
-    });
-    assert.equal((await request(system.main.app).post(`/api/products/${third}/like`).set('authorization', bearer(token))).body.code, 'token_revoked', 'the old token stays revoked');
+    await eventually(
+      async () =>
+        (await request(system.main.app).post(`/api/products/${third}/like`).set('authorization', bearer(back.body.token))).status === 200,
+      {
+        timeoutMs: EVENT_PATH_TIMEOUT_MS,
+        what: "main accepting the re-enabled customer's new token",
+      },
+    );
+    assert.equal(
+      (await request(system.main.app).post(`/api/products/${third}/like`).set('authorization', bearer(token))).body.code,
+      'token_revoked',
+      'the old token stays revoked',
+    );
   });
 
   test('a role change takes effect: the demoted staff token stops on both services, and a new sign-in carries the new role', async () => {
@@ -132,7 +166,10 @@ describe('revocation: disabling a user or changing their role cuts their existin
     const demoted = await system.admin.api.patch(`/api/users/${staff.id}`).send({ role: 'customer' }).expect(200);
     assert.equal(demoted.body.role, 'customer');
     assert.equal((await onAdmin(token).expect(401)).body.code, 'token_revoked');
-    await eventually(async () => (await onMain(token)).status === 401, { timeoutMs: EVENT_PATH_TIMEOUT_MS, what: "main refusing the demoted staff member's token" });
+    await eventually(async () => (await onMain(token)).status === 401, {
+      timeoutMs: EVENT_PATH_TIMEOUT_MS,
+      what: "main refusing the demoted staff member's token",
+    });
 
     const asCustomer = await signIn(staff);
     assert.equal(asCustomer.body.user.role, 'customer');
@@ -140,8 +177,14 @@ describe('revocation: disabling a user or changing their role cuts their existin
     await onAdmin(asCustomer.body.token).expect(403);
     const product = await productInBoth();
     await request(system.main.app).post(`/api/products/${product}/like`).set('authorization', bearer(asCustomer.body.token)).expect(200);
-    const [row] = (await system.main.dataSource.query('SELECT token_version, disabled FROM user_revocations WHERE user_id = ?', [String(staff.id)])) as { token_version: number; disabled: number }[];
-    assert.deepEqual({ version: Number(row!.token_version), disabled: Number(row!.disabled) }, { version: 1, disabled: 0 }, 'main learnt it from the user_changed event');
+    const [row] = (await system.main.dataSource.query('SELECT token_version, disabled FROM user_revocations WHERE user_id = ?', [
+      String(staff.id),
+    ])) as { token_version: number; disabled: number }[];
+    assert.deepEqual(
+      { version: Number(row!.token_version), disabled: Number(row!.disabled) },
+      { version: 1, disabled: 0 },
+      'main learnt it from the user_changed event',
+    );
   });
 });
 
@@ -156,10 +199,21 @@ describe('PATCH /api/users/:id', () => {
     }
     assert.equal((await system.admin.api.patch('/api/users/not-a-number').send({ disabled: true })).status, 400);
     assert.equal((await system.admin.api.patch('/api/users/2147483000').send({ disabled: true })).body.code, 'not_found');
-    assert.equal((await system.admin.api.patch('/api/users/1').send({ disabled: true })).body.code, 'own_account', "the caller's own account (subject 1)");
+    assert.equal(
+      (await system.admin.api.patch('/api/users/1').send({ disabled: true })).body.code,
+      'own_account',
+      "the caller's own account (subject 1)",
+    );
     await request(system.admin.http).patch(path).send({ disabled: true }).expect(401);
-    await request(system.admin.http).patch(path).set('authorization', bearer(await system.tokenFor(String(user.id), 'customer'))).send({ disabled: true }).expect(403);
-    const [row] = (await system.admin.dataSource.query('SELECT disabled, token_version FROM users WHERE id = ?', [user.id])) as { disabled: number; token_version: number }[];
+    await request(system.admin.http)
+      .patch(path)
+      .set('authorization', bearer(await system.tokenFor(String(user.id), 'customer')))
+      .send({ disabled: true })
+      .expect(403);
+    const [row] = (await system.admin.dataSource.query('SELECT disabled, token_version FROM users WHERE id = ?', [user.id])) as {
+      disabled: number;
+      token_version: number;
+    }[];
     assert.deepEqual([Number(row!.disabled), Number(row!.token_version)], [0, 0], 'nothing changed');
 
     // The same state again is no change: no new version, tokens keep working.

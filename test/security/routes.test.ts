@@ -5,7 +5,6 @@ import { startSystem, type SystemUnderTest } from '../support/system';
 import { PUBLIC } from '../support/public-routes';
 import { concretePath, listRoutes, type RegisteredRoute } from '../support/routes';
 
-
 let system: SystemUnderTest;
 let routes: Record<'main' | 'admin', RegisteredRoute[]>;
 
@@ -40,8 +39,16 @@ describe('every registered route', () => {
   test('the listing finds the routes we know of, so an empty or broken listing cannot pass', () => {
     const main = routes.main.map(key);
     const admin = routes.admin.map(key);
-    for (const known of ['GET /api/products', 'POST /api/products/:id/like', 'POST /flask/api/products/:id/like', 'GET /livez', 'GET /readyz']) assert.ok(main.includes(known), `main lists ${known}`);
-    for (const known of ['POST /api/products', 'DELETE /api/products/:id', 'POST /api/auth/login', 'GET /api/user', 'GET /metrics']) assert.ok(admin.includes(known), `admin lists ${known}`);
+    for (const known of [
+      'GET /api/products',
+      'POST /api/products/:id/like',
+      'POST /flask/api/products/:id/like',
+      'GET /livez',
+      'GET /readyz',
+    ])
+      assert.ok(main.includes(known), `main lists ${known}`);
+    for (const known of ['POST /api/products', 'DELETE /api/products/:id', 'POST /api/auth/login', 'GET /api/user', 'GET /metrics'])
+      assert.ok(admin.includes(known), `admin lists ${known}`);
   });
 
   for (const service of ['main', 'admin'] as const) {

@@ -37,13 +37,24 @@ function call(target: Parameters<typeof request>[0], route: RegisteredRoute, aut
 describe('the snapshot-reader credential (main resync)', () => {
   test('only staff may issue one', async () => {
     await request(system.admin.http).post('/api/auth/snapshot-token').send({}).expect(401);
-    await request(system.admin.http).post('/api/auth/snapshot-token').send({}).set('authorization', `Bearer ${await system.tokenFor('5', 'customer')}`).expect(403);
-    const again = await request(system.admin.http).post('/api/auth/snapshot-token').send({}).set('authorization', `Bearer ${snapshotToken}`);
+    await request(system.admin.http)
+      .post('/api/auth/snapshot-token')
+      .send({})
+      .set('authorization', `Bearer ${await system.tokenFor('5', 'customer')}`)
+      .expect(403);
+    const again = await request(system.admin.http)
+      .post('/api/auth/snapshot-token')
+      .send({})
+      .set('authorization', `Bearer ${snapshotToken}`);
     assert.equal(again.status, 403, 'a snapshot reader cannot mint itself another credential');
   });
 
   test("it reads admin's snapshot, as main's resync does", async () => {
-    const page = await new AdminSnapshotClient(await system.admin.app.getUrl(), new DependencyBreaker('admin_snapshot', { timeoutMs: 5000, failures: 5, halfOpenAfterMs: 5000 }), snapshotToken).page(0, 50);
+    const page = await new AdminSnapshotClient(
+      await system.admin.app.getUrl(),
+      new DependencyBreaker('admin_snapshot', { timeoutMs: 5000, failures: 5, halfOpenAfterMs: 5000 }),
+      snapshotToken,
+    ).page(0, 50);
     assert.ok(page.items.some((item) => 'title' in item && item.title === 'Snapshot lamp'));
   });
 

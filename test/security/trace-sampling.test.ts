@@ -29,11 +29,17 @@ describe('trace sampling at the public edge', () => {
     const token = `Bearer ${await tokenFor('forcing-client')}`;
     for (let i = 0; i < 30; i++) {
       await request(main.app).get('/api/products').set('traceparent', forced(i)).expect(200);
-      await request(main.app).get('/api/products/1').set('traceparent', forced(100 + i)).expect(200);
+      await request(main.app)
+        .get('/api/products/1')
+        .set('traceparent', forced(100 + i))
+        .expect(200);
     }
     await request(main.app).post('/api/products/1/like').set('Authorization', token).set('traceparent', forced(999)).expect(200);
     assert.deepEqual(
-      spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER || s.kind === SpanKind.CLIENT).map((s) => `${SpanKind[s.kind]} ${s.name}`),
+      spans
+        .getFinishedSpans()
+        .filter((s) => s.kind === SpanKind.SERVER || s.kind === SpanKind.CLIENT)
+        .map((s) => `${SpanKind[s.kind]} ${s.name}`),
       [],
       'nothing the forced requests did was recorded',
     );
@@ -44,11 +50,20 @@ describe('trace sampling at the public edge', () => {
     const event = createEvent(EventTypes.ProductCreated, { id: 2, title: 'Traced chair', image: 'https://img.example/2.png', version: 1 });
     // As admin's relay publishes: with the traceparent of the trace its outbox row stored.
     const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
-    await publishRaw(main.messaging.topology.adminExchange, event.type, JSON.stringify(event), { messageId: event.id, type: event.type, headers: { traceparent } });
-    const consumed = await eventually(async () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === traceId), {
-      what: "main's consumer span in the publisher's trace",
+    await publishRaw(main.messaging.topology.adminExchange, event.type, JSON.stringify(event), {
+      messageId: event.id,
+      type: event.type,
+      headers: { traceparent },
     });
+    const consumed = await eventually(
+      async () => spans.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === traceId),
+      {
+        what: "main's consumer span in the publisher's trace",
+      },
+    );
     assert.equal(consumed.parentSpanContext?.traceId, traceId);
-    await eventually(async () => spans.getFinishedSpans().some((s) => s.kind === SpanKind.CLIENT && s.spanContext().traceId === traceId), { what: "the consumer's SQL in the same trace" });
+    await eventually(async () => spans.getFinishedSpans().some((s) => s.kind === SpanKind.CLIENT && s.spanContext().traceId === traceId), {
+      what: "the consumer's SQL in the same trace",
+    });
   });
 });

@@ -23,7 +23,12 @@ after(() => system?.stop());
 /** Everything a span carries that a trace store would keep, as text. */
 function recorded(): string {
   return JSON.stringify(
-    spans.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })) })),
+    spans.getFinishedSpans().map((s) => ({
+      name: s.name,
+      attributes: s.attributes,
+      status: s.status,
+      events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })),
+    })),
   );
 }
 
@@ -34,14 +39,24 @@ describe('traces carry no SQL values', () => {
     const password = `pw-${secret}-long-enough`;
     const users = system.admin.app.get(UsersService);
     await users.ensureUsers([{ email, name: 'Traced Person', password, role: 'customer' }]);
-    const [row] = (await system.admin.dataSource.query('SELECT password_hash FROM users WHERE email = ?', [email])) as { password_hash: string }[];
+    const [row] = (await system.admin.dataSource.query('SELECT password_hash FROM users WHERE email = ?', [email])) as {
+      password_hash: string;
+    }[];
     const hash = row!.password_hash;
     spans.reset();
 
     await request(system.admin.http).post('/api/auth/login').send({ email, password }).expect(200);
-    await request(system.admin.http).post('/api/auth/login').send({ email: `nobody-${secret}@example.test`, password }).expect(401);
-    const product = await system.admin.api.post('/api/products').send({ title: 'Masked lamp', image: 'https://img.example/m.png' }).expect(201);
-    await eventually(async () => (await request(system.main.app).get(`/api/products/${product.body.id}`)).status === 200, { what: 'the product in main' });
+    await request(system.admin.http)
+      .post('/api/auth/login')
+      .send({ email: `nobody-${secret}@example.test`, password })
+      .expect(401);
+    const product = await system.admin.api
+      .post('/api/products')
+      .send({ title: 'Masked lamp', image: 'https://img.example/m.png' })
+      .expect(201);
+    await eventually(async () => (await request(system.main.app).get(`/api/products/${product.body.id}`)).status === 200, {
+      what: 'the product in main',
+    });
     const liker = `liker-${secret}`;
     const token = await system.tokenFor(liker, 'customer');
     await request(system.main.app).post(`/api/products/${product.body.id}/like`).set('authorization', `Bearer ${token}`).expect(200);
@@ -51,10 +66,15 @@ describe('traces carry no SQL values', () => {
     // Inside a traced span, as a request's statements run: statements outside one are not traced at all.
     await trace.getTracer('test').startActiveSpan('duplicate key', async (span) => {
       await system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]);
-      await assert.rejects(system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]));
+      await assert.rejects(
+        system.main.dataSource.query("INSERT INTO processed_events (event_id, event_type) VALUES (?, 'test')", [duplicate]),
+      );
       span.end();
     });
-    await eventually(async () => (await system.admin.dataSource.query('SELECT likes FROM products WHERE id = ?', [product.body.id]))[0]?.likes === 1, { what: 'the like counted in admin' });
+    await eventually(
+      async () => (await system.admin.dataSource.query('SELECT likes FROM products WHERE id = ?', [product.body.id]))[0]?.likes === 1,
+      { what: 'the like counted in admin' },
+    );
 
     const text = recorded();
     // The statements are there, only without their values.

@@ -4,7 +4,10 @@ import addFormats from 'ajv-formats';
 /** The parts of an OpenAPI 3.1 document the response check reads. */
 export interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> }>
+  >;
   components?: Record<string, unknown>;
 }
 
@@ -69,12 +72,14 @@ export class ResponseContract {
     const name = `${exchange.method.toUpperCase()} ${operation.template}`;
     const responses = this.document.paths[operation.template]![operation.method]!.responses ?? {};
     const key = String(exchange.status) in responses ? String(exchange.status) : 'default' in responses ? 'default' : undefined;
-    if (!key) return `${name} answered ${exchange.status}, which the OpenAPI document does not list (it lists ${Object.keys(responses).join(', ')})`;
+    if (!key)
+      return `${name} answered ${exchange.status}, which the OpenAPI document does not list (it lists ${Object.keys(responses).join(', ')})`;
     if (exchange.method.toLowerCase() === 'head' || exchange.status === 304) return undefined;
     const content = responses[key]!.content;
     if (!content) return exchange.text === '' ? undefined : `${name} ${exchange.status} has no documented body, but one came back`;
     const mediaType = (exchange.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!(mediaType in content)) return `${name} ${exchange.status} answered ${mediaType || 'no content type'}, documented: ${Object.keys(content).join(', ')}`;
+    if (!(mediaType in content))
+      return `${name} ${exchange.status} answered ${mediaType || 'no content type'}, documented: ${Object.keys(content).join(', ')}`;
     if (mediaType !== 'application/json') return undefined;
     let body: unknown;
     try {
@@ -82,7 +87,9 @@ export class ResponseContract {
     } catch {
       return `${name} ${exchange.status} answered a body that is not JSON`;
     }
-    const pointer = ['paths', operation.template, operation.method, 'responses', key, 'content', mediaType, 'schema'].map((part) => encodeURIComponent(part.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+    const pointer = ['paths', operation.template, operation.method, 'responses', key, 'content', mediaType, 'schema']
+      .map((part) => encodeURIComponent(part.replace(/~/g, '~0').replace(/\//g, '~1')))
+      .join('/');
     let validate = this.validators.get(pointer);
     if (!validate) {
       validate = this.ajv.compile({ $ref: `openapi.json#/${pointer}` });
@@ -91,7 +98,10 @@ export class ResponseContract {
     if (validate(body)) return undefined;
     const errors = (validate.errors ?? [])
       .slice(0, 5)
-      .map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`)
+      .map(
+        (e) =>
+          `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      )
       .join('; ');
     return `${name} ${exchange.status} body does not match the OpenAPI document: ${errors}; body: ${exchange.text.slice(0, 300)}`;
   }

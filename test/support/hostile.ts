@@ -28,12 +28,30 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Keys that probe prototype pollution and mass assignment. */
-export const hostileKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'likes', 'id', 'role', 'version', 'userId'), fc.string({ minLength: 1, maxLength: 20 }));
+export const hostileKey = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'likes', 'id', 'role', 'version', 'userId'),
+  fc.string({ minLength: 1, maxLength: 20 }),
+);
 
 /** Path segments for ids: valid ids, boundaries and garbage (URL-encoded by the caller). */
 export const hostileId: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 1, max: 50 }).map(String),
-  fc.constantFrom('0', '-1', '2147483647', '2147483648', '99999999999999999999', '1e3', '0x10', '1.5', ' 1', "1' OR '1'='1", '%00', '..', '__proto__', 'NaN'),
+  fc.constantFrom(
+    '0',
+    '-1',
+    '2147483647',
+    '2147483648',
+    '99999999999999999999',
+    '1e3',
+    '0x10',
+    '1.5',
+    ' 1',
+    "1' OR '1'='1",
+    '%00',
+    '..',
+    '__proto__',
+    'NaN',
+  ),
   fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }),
 );
 
@@ -55,7 +73,9 @@ export function jsonBodyAround(valid: fc.Arbitrary<Record<string, unknown>>): fc
       delete copy[keys[i % keys.length]!];
       return JSON.stringify(copy);
     }),
-    fc.tuple(valid, hostileKey, hostileValue).map(([v, key, bad]) => `${JSON.stringify(v).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(bad) ?? 'null'}}`),
+    fc
+      .tuple(valid, hostileKey, hostileValue)
+      .map(([v, key, bad]) => `${JSON.stringify(v).slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(bad) ?? 'null'}}`),
     fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
     fc.constantFrom('{', '{"title": }', '[]', 'null', '"text"', '{"a":1}{"b":2}'),
   );

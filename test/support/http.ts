@@ -40,7 +40,10 @@ export interface Answer {
  * a proxy or a service in front sees distinct clients; a hang fails the test after 10 s. The
  * answer is checked against the service's OpenAPI document, as supertest's are.
  */
-export function callFrom(url: string, options: { method?: string; token?: string; body?: unknown; from?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+export function callFrom(
+  url: string,
+  options: { method?: string; token?: string; body?: unknown; from?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -60,10 +63,12 @@ export function callFrom(url: string, options: { method?: string; token?: string
         res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
         res.on('end', () => {
           const answer = { status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
-          contractProblem(undefined, url, { method: options.method ?? 'GET', status: answer.status, contentType: res.headers['content-type'], text }).then(
-            (problem) => (problem ? reject(new Error(problem)) : resolve(answer)),
-            reject,
-          );
+          contractProblem(undefined, url, {
+            method: options.method ?? 'GET',
+            status: answer.status,
+            contentType: res.headers['content-type'],
+            text,
+          }).then((problem) => (problem ? reject(new Error(problem)) : resolve(answer)), reject);
         });
       },
     );

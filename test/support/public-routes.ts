@@ -20,5 +20,14 @@ export const PUBLIC: Record<'main' | 'admin', string[]> = {
     // The OpenAPI document (routes and shapes, never data); /api/docs, the page showing it, is files.
     'GET /api/openapi.json',
   ],
-  admin: ['POST /api/auth/login', 'GET /.well-known/jwks.json', 'GET /livez', 'GET /readyz', 'GET /api/health', 'GET /ready', 'GET /metrics', 'GET /api/openapi.json'],
+  admin: [
+    'POST /api/auth/login',
+    'GET /.well-known/jwks.json',
+    'GET /livez',
+    'GET /readyz',
+    'GET /api/health',
+    'GET /ready',
+    'GET /metrics',
+    'GET /api/openapi.json',
+  ],
 };

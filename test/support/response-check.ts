@@ -82,7 +82,12 @@ export function installResponseCheck(): void {
   Test.prototype.assert = function (this: SupertestTest, error, res, fn) {
     original.call(this, error, res, (err, result) => {
       if (err || !res || !fn) return fn?.(err, result);
-      contractProblem(this.app, this.url, { method: this.method, status: res.status, contentType: res.headers['content-type'], text: res.text ?? '' }).then(
+      contractProblem(this.app, this.url, {
+        method: this.method,
+        status: res.status,
+        contentType: res.headers['content-type'],
+        text: res.text ?? '',
+      }).then(
         (problem) => fn(problem ? new Error(problem) : null, result),
         (failure: unknown) => fn(failure instanceof Error ? failure : new Error(String(failure)), result),
       );

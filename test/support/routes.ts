@@ -51,5 +51,10 @@ function join(prefix: string, path: string): string {
 
 /** A concrete URL for a path template: parameters become `1`, wildcards `x`, optional groups are dropped. */
 export function concretePath(template: string): string {
-  return template.replace(/\{[^}]*\}/g, '').replace(/:\w+/g, '1').replace(/\*\w*/g, 'x') || '/';
+  return (
+    template
+      .replace(/\{[^}]*\}/g, '')
+      .replace(/:\w+/g, '1')
+      .replace(/\*\w*/g, 'x') || '/'
+  );
 }

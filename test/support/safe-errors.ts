@@ -13,7 +13,10 @@ const LEAKS = [
 export function assertSafeErrorBody(status: number, body: unknown, context = ''): void {
   assert.ok(body && typeof body === 'object', `${context}: an error body is a JSON object (status ${status})`);
   const keys = Object.keys(body as object);
-  assert.ok(keys.every((k) => ['code', 'message', 'details'].includes(k)), `${context}: only code, message, details (got ${keys.join(', ')})`);
+  assert.ok(
+    keys.every((k) => ['code', 'message', 'details'].includes(k)),
+    `${context}: only code, message, details (got ${keys.join(', ')})`,
+  );
   const text = JSON.stringify(body);
   for (const leak of LEAKS) assert.doesNotMatch(text, leak, `${context}: error body leaks ${leak}`);
 }

@@ -6,8 +6,25 @@ import { buildMainService, type MainService } from '@catalogue/main-service/dist
 import { loadMainConfig } from '@catalogue/main-service/dist/config';
 import { dropRuntimeUser, ensureRuntimeUser, migrateSchema } from '@catalogue/migrations';
 import mysql from 'mysql2/promise';
-import { createLogger, openDatabase, provisionBroker, removeBrokerUser, topologyFor, type TokenRole, type Topology } from '@catalogue/shared';
-import { createTestDatabase, createTestNamespace, FaultProxy, TEST_DB, TEST_RABBITMQ_MANAGEMENT, TEST_RABBITMQ_URL, uniqueName, type TestDatabase } from '@catalogue/shared/testing';
+import {
+  createLogger,
+  openDatabase,
+  provisionBroker,
+  removeBrokerUser,
+  topologyFor,
+  type TokenRole,
+  type Topology,
+} from '@catalogue/shared';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  FaultProxy,
+  TEST_DB,
+  TEST_RABBITMQ_MANAGEMENT,
+  TEST_RABBITMQ_URL,
+  uniqueName,
+  type TestDatabase,
+} from '@catalogue/shared/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 
@@ -53,7 +70,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
         admin: { name: uniqueName('tadmin_'), password: options.brokerPasswords?.admin ?? uniqueName('admin-pw-') },
       }
     : undefined;
-  if (brokerUsers) await provisionBroker({ management: TEST_RABBITMQ_MANAGEMENT, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
+  if (brokerUsers)
+    await provisionBroker({ management: TEST_RABBITMQ_MANAGEMENT, namespace: ns.namespace, deliveryLimit: 10, users: brokerUsers });
   const brokerEnv = (service: 'main' | 'admin', url = new URL(TEST_RABBITMQ_URL)): Record<string, string> => {
     if (!brokerUsers) return { RABBITMQ_URL: url.toString() };
     url.username = brokerUsers[service].name;
@@ -98,7 +116,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const mainBrokerUrl = new URL(TEST_RABBITMQ_URL);
   mainBrokerUrl.port = String(proxyPort);
   mainBrokerUrl.hostname = '127.0.0.1';
-  const mainConfig = loadMainConfig({ ...mainDb!.env, ...common, ADMIN_URL: adminUrl, JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`, ...dbEnv('main'), ...brokerEnv('main', mainBrokerUrl), ...options.env?.main });
+  const mainConfig = loadMainConfig({
+    ...mainDb!.env,
+    ...common,
+    ADMIN_URL: adminUrl,
+    JWT_JWKS_URL: `${adminUrl}/.well-known/jwks.json`,
+    ...dbEnv('main'),
+    ...brokerEnv('main', mainBrokerUrl),
+    ...options.env?.main,
+  });
   const mainDataSource = await openDatabase({ ...mainConfig, DB_POOL_SIZE: 5 }, mainConfig.DB_NAME, logger, { maxWaitMs: 20_000 });
   const main = buildMainService(mainConfig, mainDataSource, logger);
   await main.rateLimitCounters.connect();
@@ -127,7 +153,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       await mainBrokerProxy.stop();
       await Promise.all([mainDb!.drop(), adminDb!.drop()]);
       await ns.cleanup();
-      if (brokerUsers) await Promise.all([removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.main.name), removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.admin.name)]);
+      if (brokerUsers)
+        await Promise.all([
+          removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.main.name),
+          removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, brokerUsers.admin.name),
+        ]);
       if (dbUsers) {
         const root = await mysql.createConnection({ ...TEST_DB });
         try {

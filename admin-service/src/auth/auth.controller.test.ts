@@ -13,7 +13,16 @@ let lenient: AdminUnderTest;
 before(async () => {
   [admin, lenient] = await Promise.all([
     startAdmin({}, { waitForConsumer: false }),
-    startAdmin({ LOGIN_FAILURES_PER_EMAIL: '3', LOGIN_FAILURES_PER_ADDRESS: '6', WRITES_PER_MINUTE: '4', ADMIN_PUBLIC_READS: 'true', DEV_RANDOM_USER: 'true' }, { waitForConsumer: false }),
+    startAdmin(
+      {
+        LOGIN_FAILURES_PER_EMAIL: '3',
+        LOGIN_FAILURES_PER_ADDRESS: '6',
+        WRITES_PER_MINUTE: '4',
+        ADMIN_PUBLIC_READS: 'true',
+        DEV_RANDOM_USER: 'true',
+      },
+      { waitForConsumer: false },
+    ),
   ]);
 });
 after(async () => {
@@ -21,9 +30,18 @@ after(async () => {
 });
 
 let counter = 0;
-async function aUser(app: AdminUnderTest, role: 'staff' | 'customer', password = 'correct horse battery staple'): Promise<{ id: number; email: string; password: string }> {
+async function aUser(
+  app: AdminUnderTest,
+  role: 'staff' | 'customer',
+  password = 'correct horse battery staple',
+): Promise<{ id: number; email: string; password: string }> {
   const email = `user${++counter}.${Date.now().toString(36)}@example.test`;
-  await app.db.query('INSERT INTO users (email, name, password_hash, role) VALUES (?, ?, ?, ?)', [email, 'Test User', await hashPassword(password), role]);
+  await app.db.query('INSERT INTO users (email, name, password_hash, role) VALUES (?, ?, ?, ?)', [
+    email,
+    'Test User',
+    await hashPassword(password),
+    role,
+  ]);
   const rows: { id: number }[] = await app.db.query('SELECT id FROM users WHERE email = ?', [email]);
   return { id: Number(rows[0]!.id), email, password };
 }
@@ -31,7 +49,10 @@ async function aUser(app: AdminUnderTest, role: 'staff' | 'customer', password =
 describe('POST /api/auth/login', () => {
   test('with the right password, it answers 200 with an RS256 token that admin JWKS verifies, carrying sub, role, iss, aud, exp and nbf', async () => {
     const user = await aUser(admin, 'customer');
-    const res = await request(admin.http).post('/api/auth/login').send({ email: user.email.toUpperCase(), password: user.password }).expect(200);
+    const res = await request(admin.http)
+      .post('/api/auth/login')
+      .send({ email: user.email.toUpperCase(), password: user.password })
+      .expect(200);
     assert.deepEqual(Object.keys(res.body).sort(), ['expiresIn', 'token', 'user']);
     assert.deepEqual(res.body.user, { id: user.id, email: user.email, role: 'customer' });
     assert.equal(res.body.expiresIn, 3600);
@@ -40,7 +61,11 @@ describe('POST /api/auth/login', () => {
     assert.equal(jwks.keys.length, 1);
     assert.equal(jwks.keys[0]!.alg, 'RS256');
     assert.equal('d' in jwks.keys[0]!, false, 'the private exponent is never published');
-    const { payload, protectedHeader } = await jwtVerify(res.body.token, createLocalJWKSet(jwks), { algorithms: ['RS256'], issuer: 'catalogue-admin', audience: 'catalogue' });
+    const { payload, protectedHeader } = await jwtVerify(res.body.token, createLocalJWKSet(jwks), {
+      algorithms: ['RS256'],
+      issuer: 'catalogue-admin',
+      audience: 'catalogue',
+    });
     assert.equal(protectedHeader.kid, jwks.keys[0]!.kid);
     assert.equal(payload.sub, String(user.id));
     assert.equal(payload.role, 'customer');
@@ -53,7 +78,9 @@ describe('POST /api/auth/login', () => {
     const answers = await Promise.all([
       request(admin.http).post('/api/auth/login').send({ email: user.email, password: 'wrong password' }),
       request(admin.http).post('/api/auth/login').send({ email: 'nobody@example.test', password: user.password }),
-      request(admin.http).post('/api/auth/login').send({ email: 'nopassword@example.test', password: '' + user.password }),
+      request(admin.http)
+        .post('/api/auth/login')
+        .send({ email: 'nopassword@example.test', password: '' + user.password }),
     ]);
     for (const res of answers) {
       assert.equal(res.status, 401);
@@ -64,15 +91,25 @@ describe('POST /api/auth/login', () => {
   test('a malformed body answers 400 naming the field, and a non-JSON one 415; neither issues a token', async () => {
     const missing = await request(admin.http).post('/api/auth/login').send({ email: 'a@example.test' }).expect(400);
     assert.equal(missing.body.details[0].field, 'password');
-    const extra = await request(admin.http).post('/api/auth/login').send({ email: 'a@example.test', password: 'x', role: 'staff' }).expect(400);
+    const extra = await request(admin.http)
+      .post('/api/auth/login')
+      .send({ email: 'a@example.test', password: 'x', role: 'staff' })
+      .expect(400);
     assert.match(extra.body.details[0].field, /role/);
-    await request(admin.http).post('/api/auth/login').send({ email: ['a@example.test'], password: 'x' }).expect(400);
+    await request(admin.http)
+      .post('/api/auth/login')
+      .send({ email: ['a@example.test'], password: 'x' })
+      .expect(400);
     await request(admin.http).post('/api/auth/login').set('content-type', 'text/plain').send('email=a&password=b').expect(415);
   });
 
   test('after too many failures for one email from one address, it answers that address 429 with RateLimit headers, even with the right password', async () => {
     const user = await aUser(lenient, 'customer');
-    for (let i = 0; i < 3; i++) await request(lenient.http).post('/api/auth/login').send({ email: user.email, password: `guess ${i}` }).expect(401);
+    for (let i = 0; i < 3; i++)
+      await request(lenient.http)
+        .post('/api/auth/login')
+        .send({ email: user.email, password: `guess ${i}` })
+        .expect(401);
     const limited = await request(lenient.http).post('/api/auth/login').send({ email: user.email, password: user.password }).expect(429);
     assert.equal(limited.body.code, 'rate_limited');
     assert.match(String(limited.headers['ratelimit']), /"login-email-address"; r=0; t=\d+/);
@@ -82,7 +119,8 @@ describe('POST /api/auth/login', () => {
 
   test('successful sign-ins do not count toward the limits', async () => {
     const user = await aUser(lenient, 'customer');
-    for (let i = 0; i < 8; i++) await request(lenient.http).post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200);
+    for (let i = 0; i < 8; i++)
+      await request(lenient.http).post('/api/auth/login').send({ email: user.email, password: user.password }).expect(200);
   });
 });
 
@@ -111,7 +149,10 @@ describe('staff-only admin API', () => {
       await base().setProtectedHeader({ alg: 'RS256', kid: jwks.keys[0]!.kid! }).setExpirationTime('5m').sign(otherKey),
       await admin.tokenFor('1', 'staff', -120).catch(() => ''),
       new UnsecuredJWT(claims).setSubject('1').setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('5m').encode(),
-      await base().setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0]))),
+      await base()
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0]))),
       await base().setProtectedHeader({ alg: 'RS256' }).setIssuer('someone-else').setExpirationTime('5m').sign(otherKey),
     ];
     for (const token of forged) {

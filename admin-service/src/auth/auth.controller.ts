@@ -9,7 +9,10 @@ export const LOGIN_PATH = '/api/auth/login';
 export const SNAPSHOT_TOKEN_PATH = '/api/auth/snapshot-token';
 
 export const loginSchema = z.strictObject({
-  email: z.email().max(255).transform((email) => email.toLowerCase()),
+  email: z
+    .email()
+    .max(255)
+    .transform((email) => email.toLowerCase()),
   password: z.string().min(1).max(1024),
 });
 

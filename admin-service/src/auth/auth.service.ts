@@ -23,7 +23,10 @@ export class AuthService {
 
   /** For main's resync: reads the snapshot, nothing else (subject `main-service`). */
   async snapshotReaderToken(): Promise<IssuedToken & { role: 'snapshot-reader' }> {
-    return { ...(await this.tokens.issue('main-service', 'snapshot-reader', this.config.SNAPSHOT_TOKEN_TTL_SECONDS)), role: 'snapshot-reader' };
+    return {
+      ...(await this.tokens.issue('main-service', 'snapshot-reader', this.config.SNAPSHOT_TOKEN_TTL_SECONDS)),
+      role: 'snapshot-reader',
+    };
   }
 
   async login(email: string, password: string): Promise<SignedIn> {

@@ -25,7 +25,10 @@ before(async () => {
   [shipped, strict, bounded] = await Promise.all([
     startAdmin({ ...BEHIND_INGRESS, CLIENT_ADDRESS_SECRET: SECRET }, { waitForConsumer: false }),
     startAdmin({ ...BEHIND_INGRESS, CLIENT_ADDRESS_SECRET: SECRET, LOGIN_FAILURES_PER_ADDRESS: '3' }, { waitForConsumer: false }),
-    startAdmin({ ...BEHIND_INGRESS, LOGIN_FAILURES_PER_ADDRESS: '1000000', RATE_LIMIT_MEMORY_KEYS: String(MEMORY_KEYS) }, { waitForConsumer: false }),
+    startAdmin(
+      { ...BEHIND_INGRESS, LOGIN_FAILURES_PER_ADDRESS: '1000000', RATE_LIMIT_MEMORY_KEYS: String(MEMORY_KEYS) },
+      { waitForConsumer: false },
+    ),
   ]);
 });
 after(async () => {
@@ -37,30 +40,47 @@ const unique = () => `${++counter}.${Date.now().toString(36)}`;
 async function aStaffMember(app: AdminUnderTest): Promise<{ email: string; password: string }> {
   const email = `staff-${unique()}@example.test`;
   const password = 'the owner knows this one';
-  await app.db.query("INSERT INTO users (email, name, password_hash, role) VALUES (?, 'Staff', ?, 'staff')", [email, await hashPassword(password)]);
+  await app.db.query("INSERT INTO users (email, name, password_hash, role) VALUES (?, 'Staff', ?, 'staff')", [
+    email,
+    await hashPassword(password),
+  ]);
   return { email, password };
 }
 
 /** A sign-in from a client whose address the ingress reports as `from`. */
-const signIn = (app: AdminUnderTest, from: string, body: object) => request(app.http).post('/api/auth/login').set('x-forwarded-for', from).send(body);
+const signIn = (app: AdminUnderTest, from: string, body: object) =>
+  request(app.http).post('/api/auth/login').set('x-forwarded-for', from).send(body);
 
-const metric = async (app: AdminUnderTest, name: string, labels: Record<string, string> = {}) => sampleValue((await request(app.http).get('/metrics').expect(200)).text, name, labels);
+const metric = async (app: AdminUnderTest, name: string, labels: Record<string, string> = {}) =>
+  sampleValue((await request(app.http).get('/metrics').expect(200)).text, name, labels);
 
 describe('an attacker elsewhere cannot lock a staff member out', () => {
   test('after 12 wrong passwords from address A, the right one from address B signs in, slowed by at most LOGIN_DELAY_MAX_MS', async () => {
     const owner = await aStaffMember(shipped);
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await signIn(shipped, '198.51.100.10', { email: owner.email, password: `guess ${i}` })).status);
-    assert.deepEqual(statuses, [...Array<number>(10).fill(401), 429, 429], 'A is refused after LOGIN_FAILURES_PER_EMAIL (10) for this email');
+    for (let i = 0; i < 12; i++)
+      statuses.push((await signIn(shipped, '198.51.100.10', { email: owner.email, password: `guess ${i}` })).status);
+    assert.deepEqual(
+      statuses,
+      [...Array<number>(10).fill(401), 429, 429],
+      'A is refused after LOGIN_FAILURES_PER_EMAIL (10) for this email',
+    );
     const delaysBefore = await metric(shipped, 'catalogue_sign_in_delay_seconds_count');
     const delayedBefore = await metric(shipped, 'catalogue_sign_in_delay_seconds_sum');
 
     const res = await signIn(shipped, '203.0.113.20', { email: owner.email, password: owner.password }).expect(200);
     assert.equal(res.body.user.email, owner.email);
 
-    assert.equal((await metric(shipped, 'catalogue_sign_in_delay_seconds_count')) - delaysBefore, 1, "the owner's sign-in was delayed, not refused");
+    assert.equal(
+      (await metric(shipped, 'catalogue_sign_in_delay_seconds_count')) - delaysBefore,
+      1,
+      "the owner's sign-in was delayed, not refused",
+    );
     const waited = (await metric(shipped, 'catalogue_sign_in_delay_seconds_sum')) - delayedBefore;
-    assert.ok(waited > 0 && waited <= shipped.config.LOGIN_DELAY_MAX_MS / 1000, `delayed ${waited} s, at most ${shipped.config.LOGIN_DELAY_MAX_MS} ms`);
+    assert.ok(
+      waited > 0 && waited <= shipped.config.LOGIN_DELAY_MAX_MS / 1000,
+      `delayed ${waited} s, at most ${shipped.config.LOGIN_DELAY_MAX_MS} ms`,
+    );
   });
 
   test('from address A itself the limit still holds: the right password is refused with 429 once A has failed too often', async () => {
@@ -73,7 +93,8 @@ describe('an attacker elsewhere cannot lock a staff member out', () => {
 
   test('one address guessing many emails is still refused after LOGIN_FAILURES_PER_ADDRESS', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await signIn(strict, '198.51.100.12', { email: `nobody-${unique()}@example.test`, password: 'x' })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await signIn(strict, '198.51.100.12', { email: `nobody-${unique()}@example.test`, password: 'x' })).status);
     assert.deepEqual(statuses, [401, 401, 401, 429]);
     await signIn(strict, '198.51.100.13', { email: `nobody-${unique()}@example.test`, password: 'x' }).expect(401);
   });
@@ -107,10 +128,14 @@ describe("main's client-address header on a sign-in", () => {
     const before = await metric(strict, 'catalogue_sign_in_client_addresses_total', { outcome: 'verified' });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await signIn(strict, mainPod, { email: `nobody-${unique()}@example.test`, password: 'x' }).set(viaMain('203.0.113.30'))).status);
+      statuses.push(
+        (await signIn(strict, mainPod, { email: `nobody-${unique()}@example.test`, password: 'x' }).set(viaMain('203.0.113.30'))).status,
+      );
     }
     assert.deepEqual(statuses, [401, 401, 401, 429], 'the client main named is limited');
-    await signIn(strict, mainPod, { email: `nobody-${unique()}@example.test`, password: 'x' }).set(viaMain('203.0.113.31')).expect(401);
+    await signIn(strict, mainPod, { email: `nobody-${unique()}@example.test`, password: 'x' })
+      .set(viaMain('203.0.113.31'))
+      .expect(401);
     await signIn(strict, mainPod, { email: `nobody-${unique()}@example.test`, password: 'x' }).expect(401);
     assert.equal((await metric(strict, 'catalogue_sign_in_client_addresses_total', { outcome: 'verified' })) - before, 5);
   });
@@ -124,9 +149,14 @@ describe("main's client-address header on a sign-in", () => {
       '203.0.113.43',
     ];
     const statuses: number[] = [];
-    for (const value of forged) statuses.push((await signIn(strict, sender, { email: `nobody-${unique()}@example.test`, password: 'x' }).set(CLIENT_ADDRESS_HEADER, value)).status);
+    for (const value of forged)
+      statuses.push(
+        (await signIn(strict, sender, { email: `nobody-${unique()}@example.test`, password: 'x' }).set(CLIENT_ADDRESS_HEADER, value))
+          .status,
+      );
     assert.deepEqual(statuses, [401, 401, 401, 429]);
-    for (const outcome of ['bad_proof', 'expired', 'malformed']) assert.ok((await metric(strict, 'catalogue_sign_in_client_addresses_total', { outcome })) >= 1, outcome);
+    for (const outcome of ['bad_proof', 'expired', 'malformed'])
+      assert.ok((await metric(strict, 'catalogue_sign_in_client_addresses_total', { outcome })) >= 1, outcome);
     // The addresses it claimed were never charged.
     await signIn(strict, '203.0.113.40', { email: `nobody-${unique()}@example.test`, password: 'x' }).expect(401);
   });
@@ -135,7 +165,9 @@ describe("main's client-address header on a sign-in", () => {
     const remaining = (res: request.Response) => Number(/"login-address"; r=(\d+)/.exec(String(res.headers['ratelimit']))?.[1]);
     const left: number[] = [];
     for (const claimed of ['203.0.113.50', '203.0.113.51', '203.0.113.52']) {
-      const res = await signIn(bounded, '198.51.100.16', { email: `nobody-${unique()}@example.test`, password: 'x' }).set(CLIENT_ADDRESS_HEADER, signClientAddress(claimed, SECRET)).expect(401);
+      const res = await signIn(bounded, '198.51.100.16', { email: `nobody-${unique()}@example.test`, password: 'x' })
+        .set(CLIENT_ADDRESS_HEADER, signClientAddress(claimed, SECRET))
+        .expect(401);
       left.push(remaining(res));
     }
     assert.deepEqual(left, [left[0], left[0]! - 1, left[0]! - 2], 'all three counted under the sender');

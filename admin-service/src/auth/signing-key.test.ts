@@ -14,7 +14,8 @@ import { TokensService } from './tokens.service';
 
 const logger = createLogger({ service: 'signing-key-test', level: 'silent' });
 const base = { DB_USER: 'admin', DB_PASSWORD: '' };
-const pem = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const pem = (bits: number) =>
+  generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /** Secrets Manager's JSON protocol on a local port, reached through the SDK's endpoint override. */
 let sm: LocalSecretsManager;
@@ -27,8 +28,16 @@ before(async () => {
 });
 after(() => sm.close());
 
-async function verifies(config: ReturnType<typeof loadAdminConfig>, token: string, key: Awaited<ReturnType<typeof loadSigningKey>>): Promise<string | undefined> {
-  const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), { algorithms: ['RS256'], issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+async function verifies(
+  config: ReturnType<typeof loadAdminConfig>,
+  token: string,
+  key: Awaited<ReturnType<typeof loadSigningKey>>,
+): Promise<string | undefined> {
+  const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), {
+    algorithms: ['RS256'],
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
   return payload.sub;
 }
 
@@ -45,7 +54,12 @@ describe('the token signing key', () => {
 
   test('comes from Secrets Manager when JWT_PRIVATE_KEY_SECRET_ID is set', async () => {
     sm.put('prod/jwt', pem(2048));
-    const config = loadAdminConfig({ ...base, JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt', AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, AWS_REGION: 'eu-west-1' });
+    const config = loadAdminConfig({
+      ...base,
+      JWT_PRIVATE_KEY_SECRET_ID: 'prod/jwt',
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_REGION: 'eu-west-1',
+    });
     const key = await loadSigningKey(config, logger);
     const { token } = await new TokensService(fixedKeys(key), config).issue('8', 'customer');
     assert.equal(await verifies(config, token, key), '8');
@@ -58,7 +72,10 @@ describe('the token signing key', () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await assert.rejects(loadSigningKey(loadAdminConfig({ ...base, JWT_PRIVATE_KEY: ec }), logger), /must be RSA/);
     const broken = `-----BEGIN PRIVATE KEY-----\nSENTINELnotbase64\n-----END PRIVATE KEY-----`;
-    await assert.rejects(loadSigningKey(loadAdminConfig({ ...base, JWT_PRIVATE_KEY: broken }), logger), (err: Error) => !err.message.includes('SENTINEL'));
+    await assert.rejects(
+      loadSigningKey(loadAdminConfig({ ...base, JWT_PRIVATE_KEY: broken }), logger),
+      (err: Error) => !err.message.includes('SENTINEL'),
+    );
   });
 
   test('without a key, development signs with a key of its own process; production never starts without one', async () => {
@@ -73,13 +90,21 @@ describe('npm run token (development)', () => {
   test('prints a token for the given subject and role, signed with the configured key', async () => {
     const key = pem(2048);
     const root = resolve(__dirname, '../../..');
-    const { stdout } = await promisify(execFile)(process.execPath, ['scripts/token.mjs', '--role', 'staff', '--sub', '42', '--ttl', '120'], {
-      cwd: root,
-      env: { ...process.env, JWT_PRIVATE_KEY: key, NODE_ENV: 'development' },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['scripts/token.mjs', '--role', 'staff', '--sub', '42', '--ttl', '120'],
+      {
+        cwd: root,
+        env: { ...process.env, JWT_PRIVATE_KEY: key, NODE_ENV: 'development' },
+      },
+    );
     const config = loadAdminConfig({ ...base, JWT_PRIVATE_KEY: key });
     const signing = await loadSigningKey(config, logger);
-    const { payload } = await jwtVerify(stdout.trim(), createLocalJWKSet({ keys: [signing.publicJwk] }), { algorithms: ['RS256'], issuer: 'catalogue-admin', audience: 'catalogue' });
+    const { payload } = await jwtVerify(stdout.trim(), createLocalJWKSet({ keys: [signing.publicJwk] }), {
+      algorithms: ['RS256'],
+      issuer: 'catalogue-admin',
+      audience: 'catalogue',
+    });
     assert.equal(payload.sub, '42');
     assert.equal(payload.role, 'staff');
     assert.equal(payload.exp! - payload.nbf!, 120);
@@ -88,7 +113,10 @@ describe('npm run token (development)', () => {
   test('refuses production', async () => {
     const root = resolve(__dirname, '../../..');
     await assert.rejects(
-      promisify(execFile)(process.execPath, ['scripts/token.mjs', '--role', 'staff'], { cwd: root, env: { ...process.env, JWT_PRIVATE_KEY: pem(2048), NODE_ENV: 'production' } }),
+      promisify(execFile)(process.execPath, ['scripts/token.mjs', '--role', 'staff'], {
+        cwd: root,
+        env: { ...process.env, JWT_PRIVATE_KEY: pem(2048), NODE_ENV: 'production' },
+      }),
       /development tool/,
     );
   });

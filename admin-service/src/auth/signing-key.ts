@@ -21,7 +21,8 @@ const MIN_MODULUS_BITS = 2048;
  */
 export async function loadSigningKey(config: AdminConfig, logger: Logger): Promise<SigningKey> {
   let pem = config.JWT_PRIVATE_KEY;
-  if (!pem && config.JWT_PRIVATE_KEY_SECRET_ID) pem = await readSecretString(config, config.JWT_PRIVATE_KEY_SECRET_ID, 'JWT private key secret');
+  if (!pem && config.JWT_PRIVATE_KEY_SECRET_ID)
+    pem = await readSecretString(config, config.JWT_PRIVATE_KEY_SECRET_ID, 'JWT private key secret');
   if (!pem) return processOnlyKey(config, logger);
   return fromPem(pem);
 }
@@ -29,7 +30,8 @@ export async function loadSigningKey(config: AdminConfig, logger: Logger): Promi
 /** Outside production only: a key of this process's own. */
 export async function processOnlyKey(config: AdminConfig, logger: Logger): Promise<SigningKey> {
   if (config.NODE_ENV === 'production') throw new Error('no JWT private key configured');
-  if (config.NODE_ENV === 'development') logger.warn('no JWT_PRIVATE_KEY: signing with a key for this process only (run `npm run setup` for a lasting development key)');
+  if (config.NODE_ENV === 'development')
+    logger.warn('no JWT_PRIVATE_KEY: signing with a key for this process only (run `npm run setup` for a lasting development key)');
   return fromPrivateKey(generateKeyPairSync('rsa', { modulusLength: MIN_MODULUS_BITS }).privateKey);
 }
 

@@ -53,7 +53,8 @@ describe('the signing keys from a secret follow its version stages', () => {
     const config = fromSecret('jwt/rotating');
     keys = await loadSigningKeys(config, logger);
     const tokens = new TokensService(keys, config);
-    const signedWith = (privatePem: string) => fromPem(privatePem).then((key) => new TokensService(fixedKeys(key), config).issue('5', 'staff'));
+    const signedWith = (privatePem: string) =>
+      fromPem(privatePem).then((key) => new TokensService(fixedKeys(key), config).issue('5', 'staff'));
     assert.deepEqual(published(tokens), [kidA]);
     const beforeRotation = (await tokens.issue('5', 'staff')).token;
     assert.equal(decodeProtectedHeader(beforeRotation).kid, kidA);
@@ -68,7 +69,9 @@ describe('the signing keys from a secret follow its version stages', () => {
 
     // Step 2: AWSCURRENT moves to it; the old key becomes AWSPREVIOUS.
     sm.promotePending('jwt/rotating');
-    await eventually(async () => decodeProtectedHeader((await tokens.issue('5', 'staff')).token).kid === kidB, { what: 'new tokens signed with the new key' });
+    await eventually(async () => decodeProtectedHeader((await tokens.issue('5', 'staff')).token).kid === kidB, {
+      what: 'new tokens signed with the new key',
+    });
     assert.deepEqual(published(tokens), [kidB, kidA]);
     assert.equal(await verdict(tokens, beforeRotation), 200, 'a token signed before the rotation still verifies');
     assert.ok(credentialEvents.changesOf('signing_key') >= changes + 2, 'both changes counted');
@@ -89,7 +92,10 @@ describe('the signing keys from a secret follow its version stages', () => {
       const tokens = new TokensService(outageKeys, config);
       const errors = credentialEvents.secretReads('signing_key', 'error');
       sm.failing(true);
-      await eventually(async () => credentialEvents.secretReads('signing_key', 'error') > errors, { what: 'a failed re-read', timeoutMs: 15_000 });
+      await eventually(async () => credentialEvents.secretReads('signing_key', 'error') > errors, {
+        what: 'a failed re-read',
+        timeoutMs: 15_000,
+      });
       const token = (await tokens.issue('6', 'customer')).token;
       assert.equal(decodeProtectedHeader(token).kid, await kidOf(key));
       assert.equal(await verdict(tokens, token), 200);
@@ -102,7 +108,10 @@ describe('the signing keys from a secret follow its version stages', () => {
   test('a pending value that is not a key stops the start, naming the stage and never the value', async () => {
     sm.put('jwt/broken', pem());
     sm.put('jwt/broken', '-----BEGIN PRIVATE KEY-----\nSENTINELnotakey\n-----END PRIVATE KEY-----', 'AWSPENDING');
-    await assert.rejects(loadSigningKeys(fromSecret('jwt/broken'), logger), (err: Error) => /AWSPENDING/.test(err.message) && /jwt\/broken/.test(err.message) && !err.message.includes('SENTINEL'));
+    await assert.rejects(
+      loadSigningKeys(fromSecret('jwt/broken'), logger),
+      (err: Error) => /AWSPENDING/.test(err.message) && /jwt\/broken/.test(err.message) && !err.message.includes('SENTINEL'),
+    );
   });
 });
 

@@ -29,7 +29,8 @@ export class StaffGuard implements CanActivate {
     if (this.isOpen(when)) return true;
     const req = context.switchToHttp().getRequest<Request & { identity?: Identity }>();
     const identity = await this.tokens.verifier.verify(req.headers.authorization);
-    const services = this.reflector.getAllAndOverride<ServiceRole[] | undefined>(SERVICE_ACCESS, [context.getHandler(), context.getClass()]) ?? [];
+    const services =
+      this.reflector.getAllAndOverride<ServiceRole[] | undefined>(SERVICE_ACCESS, [context.getHandler(), context.getClass()]) ?? [];
     if (identity.role !== 'staff' && !(services as string[]).includes(identity.role)) throw forbidden('this needs a staff account');
     // A disabled user's token, or one issued before their role changed, stops here (401 token_revoked).
     await this.access.assertCurrent(identity);

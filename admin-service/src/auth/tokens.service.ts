@@ -27,7 +27,11 @@ export class TokensService implements OnApplicationShutdown {
   get verifier(): TokenVerifier {
     const ring = this.keys.ring();
     if (this.verifiedWith?.ring !== ring) {
-      const verifier = new TokenVerifier({ key: { kind: 'jwk-set', keys: [...ring.published] }, issuer: this.config.JWT_ISSUER, audience: this.config.JWT_AUDIENCE });
+      const verifier = new TokenVerifier({
+        key: { kind: 'jwk-set', keys: [...ring.published] },
+        issuer: this.config.JWT_ISSUER,
+        audience: this.config.JWT_AUDIENCE,
+      });
       this.verifiedWith = { ring, verifier };
     }
     return this.verifiedWith.verifier;

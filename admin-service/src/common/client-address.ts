@@ -12,7 +12,10 @@ const forwarded = new WeakMap<Request, string>();
  * address only when one of `secrets` proves main set it, recently. Without a valid proof the
  * header is ignored, and the request counts under the address admin reads itself.
  */
-export function forwardedClientAddress(secrets: readonly string[] | undefined, told: (outcome: ClientAddressOutcome) => void): RequestHandler {
+export function forwardedClientAddress(
+  secrets: readonly string[] | undefined,
+  told: (outcome: ClientAddressOutcome) => void,
+): RequestHandler {
   return (req, _res, next) => {
     const value = req.get(CLIENT_ADDRESS_HEADER);
     if (value === undefined) return next();

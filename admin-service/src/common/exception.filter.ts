@@ -30,5 +30,9 @@ function fromNest(exception: unknown): unknown {
   const status = exception.getStatus();
   if (status === 404) return errors.routeNotFound();
   if (status === 415) return errors.unsupportedMediaType();
-  return new AppError(status, status >= 500 ? 'internal_error' : 'bad_request', status >= 500 ? 'something went wrong on our side' : 'the request could not be processed');
+  return new AppError(
+    status,
+    status >= 500 ? 'internal_error' : 'bad_request',
+    status >= 500 ? 'something went wrong on our side' : 'the request could not be processed',
+  );
 }

@@ -33,7 +33,13 @@ export function adminRateLimits(config: AdminConfig, counters: RateLimitCounters
   return {
     login: [
       forwardedClientAddress(config.CLIENT_ADDRESS_SECRET, (outcome) => signIn.clientAddress(outcome)),
-      rateLimiter(counters, { name: 'login-address', windowMs: LOGIN_WINDOW_MS, limit: config.LOGIN_FAILURES_PER_ADDRESS, countOnlyFailures: true, key: signInClientKey }),
+      rateLimiter(counters, {
+        name: 'login-address',
+        windowMs: LOGIN_WINDOW_MS,
+        limit: config.LOGIN_FAILURES_PER_ADDRESS,
+        countOnlyFailures: true,
+        key: signInClientKey,
+      }),
       rateLimiter(counters, {
         name: 'login-email-address',
         windowMs: LOGIN_WINDOW_MS,
@@ -54,7 +60,12 @@ export function adminRateLimits(config: AdminConfig, counters: RateLimitCounters
         onDelay: (ms) => signIn.delayed(ms),
       }),
     ],
-    writes: rateLimiter(counters, { name: 'writes', windowMs: 60_000, limit: config.WRITES_PER_MINUTE, skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH }),
+    writes: rateLimiter(counters, {
+      name: 'writes',
+      windowMs: 60_000,
+      limit: config.WRITES_PER_MINUTE,
+      skip: (req) => !WRITE_METHODS.has(req.method) || req.path === LOGIN_PATH,
+    }),
     searches: rateLimiter(counters, {
       name: 'searches',
       windowMs: 60_000,

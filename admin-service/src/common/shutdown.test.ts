@@ -12,7 +12,10 @@ describe('shutdown of an API process behind a load balancer (SHUTDOWN_DRAIN_MS)'
       const closing = admin.close();
       await eventually(async () => (await request(admin.http).get('/readyz')).status === 503, { what: 'readiness to turn 503' });
       await admin.api.get('/api/products?limit=1').expect(200);
-      await admin.api.post('/api/products').send({ title: `Drained ${Date.now()}`, image: 'https://img.example.com/d.png' }).expect(201);
+      await admin.api
+        .post('/api/products')
+        .send({ title: `Drained ${Date.now()}`, image: 'https://img.example.com/d.png' })
+        .expect(201);
       await closing;
       assert.ok(Date.now() - started >= 4000, 'the listener stayed open for the whole drain');
     } finally {

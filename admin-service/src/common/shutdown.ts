@@ -1,5 +1,11 @@
 import type { Server } from 'node:http';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { endKeepAliveWhileClosing, ServiceMessaging, type Logger } from '@catalogue/shared';
 import { DataSource } from 'typeorm';

@@ -29,7 +29,9 @@ describe('GET /livez, /readyz and /api/health with every dependency up', () => {
     const lifecycle = admin.app.get(Lifecycle);
     lifecycle.draining = true;
     try {
-      await request(admin.http).get('/readyz').expect(503, { status: 'unavailable', failing: ['draining'] });
+      await request(admin.http)
+        .get('/readyz')
+        .expect(503, { status: 'unavailable', failing: ['draining'] });
       assert.equal((await request(admin.http).get('/api/health').expect(503)).body.draining, true);
       await request(admin.http).get('/livez').expect(200);
     } finally {
@@ -61,7 +63,9 @@ describe('the probes of an API whose broker and then database are unreachable', 
   test('with the database down too, readiness answers 503 naming the database, and liveness still answers 200; it recovers with the database', async () => {
     dbProxy.setMode('reset');
     try {
-      await request(admin.http).get('/readyz').expect(503, { status: 'unavailable', failing: ['database'] });
+      await request(admin.http)
+        .get('/readyz')
+        .expect(503, { status: 'unavailable', failing: ['database'] });
       assert.deepEqual((await request(admin.http).get('/api/health').expect(503)).body.checks, { database: 'down', broker: 'down' });
       await request(admin.http).get('/livez').expect(200, { status: 'ok' });
     } finally {

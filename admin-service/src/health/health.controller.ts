@@ -1,5 +1,13 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { checkHealth, httpStatusOf, LIVENESS_ANSWER, readinessOf, readinessRequires, type HealthReport, type ReadinessAnswer } from '@catalogue/shared';
+import {
+  checkHealth,
+  httpStatusOf,
+  LIVENESS_ANSWER,
+  readinessOf,
+  readinessRequires,
+  type HealthReport,
+  type ReadinessAnswer,
+} from '@catalogue/shared';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/public.decorator';
@@ -47,6 +55,11 @@ export class HealthController {
   }
 
   private report(): Promise<HealthReport> {
-    return checkHealth({ dataSource: this.dataSource, broker: this.broker, required: readinessRequires('api'), isDraining: () => this.lifecycle.draining });
+    return checkHealth({
+      dataSource: this.dataSource,
+      broker: this.broker,
+      required: readinessRequires('api'),
+      isDraining: () => this.lifecycle.draining,
+    });
   }
 }

@@ -33,7 +33,11 @@ describe('GET /metrics on admin-service', () => {
   });
 
   test('products created, updated and deleted are counted, and their events counted as published', async () => {
-    const [created, updated, deleted] = await Promise.all([value('catalogue_products_created_total'), value('catalogue_products_updated_total'), value('catalogue_products_deleted_total')]);
+    const [created, updated, deleted] = await Promise.all([
+      value('catalogue_products_created_total'),
+      value('catalogue_products_updated_total'),
+      value('catalogue_products_deleted_total'),
+    ]);
     const published = await value('catalogue_events_published_total', { event_type: EventTypes.ProductDeleted });
 
     const { body } = await admin.api.post('/api/products').send(aProduct()).expect(201);
@@ -67,7 +71,10 @@ describe('GET /metrics on admin-service', () => {
   test('a like applied by the consumer counts as consumed, with its lag', async () => {
     const { body } = await admin.api.post('/api/products').send(aProduct()).expect(201);
     const labels = { event_type: EventTypes.ProductLiked };
-    const [consumed, lag] = await Promise.all([value('catalogue_events_consumed_total', labels), value('catalogue_event_lag_seconds_count', labels)]);
+    const [consumed, lag] = await Promise.all([
+      value('catalogue_events_consumed_total', labels),
+      value('catalogue_event_lag_seconds_count', labels),
+    ]);
     await publishLike(admin, { productId: body.id, userId: 'u1' });
     await grows('catalogue_events_consumed_total', labels, consumed);
     assert.equal(await value('catalogue_event_lag_seconds_count', labels), lag + 1);

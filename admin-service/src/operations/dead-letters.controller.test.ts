@@ -25,31 +25,54 @@ describe('dead letters in the console (OPS_RABBITMQ_URL set)', () => {
     let like;
     try {
       like = await publishLike(admin, { productId: product.id, userId: 'replay-user' });
-      await eventually(async () => (await readyMessages(dlq())) === 1, { timeoutMs: 20_000, what: 'the like dead-lettered by the delivery limit' });
+      await eventually(async () => (await readyMessages(dlq())) === 1, {
+        timeoutMs: 20_000,
+        what: 'the like dead-lettered by the delivery limit',
+      });
     } finally {
       await admin.db.query('RENAME TABLE products_away TO products');
     }
 
     // The broker dead-lettered it, and the consumer counted it by that reason as it returned the message the last time.
     const metrics = (await request(admin.http).get('/metrics').expect(200)).text;
-    assert.match(metrics, /^catalogue_events_dead_lettered_total\{event_type="product_liked",reason="delivery_limit",service="admin"\} 1$/m);
+    assert.match(
+      metrics,
+      /^catalogue_events_dead_lettered_total\{event_type="product_liked",reason="delivery_limit",service="admin"\} 1$/m,
+    );
     assert.match(metrics, /^catalogue_events_dead_lettered_total\{event_type="product_liked",reason="refused",service="admin"\} 0$/m);
 
     const listed = await admin.api.get('/api/operations/dead-letters').expect(200);
     const [mainQueue, adminQueue] = listed.body.queues;
     assert.deepEqual([mainQueue.queue, mainQueue.messages], ['main', []]);
     assert.equal(adminQueue.name, dlq());
-    assert.deepEqual(adminQueue.messages, [{ id: like.id, type: 'product_liked', originQueue: admin.topology.adminQueue, reason: 'delivery_limit', deaths: adminQueue.messages[0].deaths }]);
+    assert.deepEqual(adminQueue.messages, [
+      {
+        id: like.id,
+        type: 'product_liked',
+        originQueue: admin.topology.adminQueue,
+        reason: 'delivery_limit',
+        deaths: adminQueue.messages[0].deaths,
+      },
+    ]);
     // The listing reads without acknowledging; the broker puts the messages back once its channel has
     // closed, which a quorum queue does a moment later: wait for it (a removed message never comes back).
-    await eventually(async () => (await readyMessages(dlq())) === 1, { timeoutMs: 10_000, what: 'the listed message back in the queue: listing takes nothing out' });
+    await eventually(async () => (await readyMessages(dlq())) === 1, {
+      timeoutMs: 10_000,
+      what: 'the listed message back in the queue: listing takes nothing out',
+    });
 
-    const replay = await admin.api.post('/api/operations/dead-letters/replay').send({ queue: 'admin', ids: [like.id] }).expect(200);
+    const replay = await admin.api
+      .post('/api/operations/dead-letters/replay')
+      .send({ queue: 'admin', ids: [like.id] })
+      .expect(200);
     assert.deepEqual(replay.body, { queue: 'admin', replayed: [like.id], failed: [], notFound: [] });
     await eventually(async () => (await likesOf(product.id)) === 1, { what: 'the replayed like counted' });
     assert.equal(await readyMessages(dlq()), 0);
 
-    const again = await admin.api.post('/api/operations/dead-letters/replay').send({ queue: 'admin', ids: [like.id] }).expect(200);
+    const again = await admin.api
+      .post('/api/operations/dead-letters/replay')
+      .send({ queue: 'admin', ids: [like.id] })
+      .expect(200);
     assert.deepEqual(again.body, { queue: 'admin', replayed: [], failed: [], notFound: [like.id] });
     // A duplicate replay (same event id) would be dropped by the inbox anyway; the count stays at one.
     await publishLike(admin, { productId: product.id, userId: 'replay-user' }, like.id);
@@ -77,7 +100,16 @@ describe('dead letters in the console (OPS_RABBITMQ_URL set)', () => {
 
   test('bad input answers 400 naming the problem and replays nothing', async () => {
     const before = await readyMessages(dlq());
-    for (const body of [{}, { queue: 'other', all: true }, { queue: 'admin' }, { queue: 'admin', ids: [] }, { queue: 'admin', ids: [7] }, { queue: 'admin', all: false }, { queue: 'admin', all: true, ids: ['x'] }, { queue: 'admin', all: true, extra: 1 }]) {
+    for (const body of [
+      {},
+      { queue: 'other', all: true },
+      { queue: 'admin' },
+      { queue: 'admin', ids: [] },
+      { queue: 'admin', ids: [7] },
+      { queue: 'admin', all: false },
+      { queue: 'admin', all: true, ids: ['x'] },
+      { queue: 'admin', all: true, extra: 1 },
+    ]) {
       const res = await admin.api.post('/api/operations/dead-letters/replay').send(body).expect(400);
       assert.equal(res.body.code, 'validation_failed', JSON.stringify(body));
     }
@@ -95,7 +127,11 @@ describe('dead letters in the console (OPS_RABBITMQ_URL set)', () => {
     await request(admin.http).get('/api/operations/dead-letters').expect(401);
     await request(admin.http).post('/api/operations/dead-letters/replay').send({ queue: 'admin', all: true }).expect(401);
     await request(admin.http).get('/api/operations/dead-letters').set('authorization', customer).expect(403);
-    await request(admin.http).post('/api/operations/dead-letters/replay').set('authorization', customer).send({ queue: 'admin', all: true }).expect(403);
+    await request(admin.http)
+      .post('/api/operations/dead-letters/replay')
+      .set('authorization', customer)
+      .send({ queue: 'admin', all: true })
+      .expect(403);
     assert.equal(await readyMessages(dlq()), before);
   });
 });
@@ -111,7 +147,10 @@ describe('dead letters in the console (OPS_RABBITMQ_URL not set)', () => {
   });
 
   test('listing and replay answer 503 saying replay is not configured', async () => {
-    for (const res of [await admin.api.get('/api/operations/dead-letters'), await admin.api.post('/api/operations/dead-letters/replay').send({ queue: 'main', all: true })]) {
+    for (const res of [
+      await admin.api.get('/api/operations/dead-letters'),
+      await admin.api.post('/api/operations/dead-letters/replay').send({ queue: 'main', all: true }),
+    ]) {
       assert.equal(res.status, 503);
       assert.equal(res.body.code, 'replay_not_configured');
       assert.match(res.body.message, /not configured.*OPS_RABBITMQ_URL/);

@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import amqplib from 'amqplib';
-import { AppError, deadLetterQueueOf, listDeadLetters, queueOf, replayDeadLetters, replayTargetOf, ServiceMessaging, type ConsumerName, type DeadLetter } from '@catalogue/shared';
+import {
+  AppError,
+  deadLetterQueueOf,
+  listDeadLetters,
+  queueOf,
+  replayDeadLetters,
+  replayTargetOf,
+  ServiceMessaging,
+  type ConsumerName,
+  type DeadLetter,
+} from '@catalogue/shared';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
 

@@ -9,7 +9,10 @@ import { startAdmin, type AdminUnderTest } from '../test-support';
 describe('GET /api/operations', () => {
   let admin: AdminUnderTest;
   let mainStub: http.Server;
-  let mainAnswer: { status: number; body: string } = { status: 200, body: JSON.stringify({ status: 'ok', checks: { database: 'up', broker: 'up' } }) };
+  let mainAnswer: { status: number; body: string } = {
+    status: 200,
+    body: JSON.stringify({ status: 'ok', checks: { database: 'up', broker: 'up' } }),
+  };
   let outboxAnswer: { status: number; body: string } = { status: 200, body: JSON.stringify({ outbox: { rows: 2, oldestAgeSeconds: 30 } }) };
   const outboxAsks: (string | undefined)[] = [];
 
@@ -76,6 +79,9 @@ describe('GET /api/operations', () => {
 
   test('answers 401 without a token and 403 to a customer', async () => {
     await request(admin.http).get('/api/operations').expect(401);
-    await request(admin.http).get('/api/operations').set('authorization', `Bearer ${await admin.tokenFor('7', 'customer')}`).expect(403);
+    await request(admin.http)
+      .get('/api/operations')
+      .set('authorization', `Bearer ${await admin.tokenFor('7', 'customer')}`)
+      .expect(403);
   });
 });

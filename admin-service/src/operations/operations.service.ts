@@ -51,7 +51,12 @@ export class OperationsService implements OnModuleDestroy {
   async report(authorization: string | undefined): Promise<OperationsReport> {
     const topology = this.messaging.topology;
     const [admin, mainHealth, mainOutbox, adminOutbox, mainDead, adminDead] = await Promise.all([
-      checkHealth({ dataSource: this.dataSource, broker: this.broker, required: readinessRequires('api'), isDraining: () => this.lifecycle.draining }),
+      checkHealth({
+        dataSource: this.dataSource,
+        broker: this.broker,
+        required: readinessRequires('api'),
+        isDraining: () => this.lifecycle.draining,
+      }),
       this.mainHealth(),
       this.mainOutbox(authorization),
       this.adminOutbox(),

@@ -25,7 +25,10 @@ export function markLikesAppliedStatement(likeIds: readonly string[]): Statement
  * when the like was taken back before or has not been applied.
  */
 export async function markLikeTakenBack(tx: EntityManager, likeId: string): Promise<boolean> {
-  const result: unknown = await tx.query('UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL', [likeId]);
+  const result: unknown = await tx.query(
+    'UPDATE applied_likes SET unliked_at = CURRENT_TIMESTAMP(3) WHERE like_id = ? AND unliked_at IS NULL',
+    [likeId],
+  );
   return affectedRows(result) > 0;
 }
 
@@ -45,5 +48,7 @@ export async function leaveUnlikeTombstone(tx: EntityManager, likeId: string): P
 export async function keepLikesTheInboxForgets(tx: EntityManager, events: ForgottenEvent[]): Promise<void> {
   const likes = events.filter((event) => event.eventType === EventTypes.ProductLiked);
   if (likes.length === 0) return;
-  await tx.query('INSERT IGNORE INTO applied_likes (like_id, applied_at) VALUES ?', [likes.map((like) => [like.eventId, like.processedAt])]);
+  await tx.query('INSERT IGNORE INTO applied_likes (like_id, applied_at) VALUES ?', [
+    likes.map((like) => [like.eventId, like.processedAt]),
+  ]);
 }

@@ -43,7 +43,9 @@ describe('the demo catalogue', () => {
   test('is created in an empty catalogue through the normal path: each product with its product_created event, pictures at the given address', async () => {
     const created = await seedDemoCatalogue(admin.db, PICTURES_URL);
     assert.equal(created, DEMO_PRODUCTS.length);
-    const rows: { id: number; title: string; image: string; version: number }[] = await admin.db.query('SELECT id, title, image, version FROM products ORDER BY id');
+    const rows: { id: number; title: string; image: string; version: number }[] = await admin.db.query(
+      'SELECT id, title, image, version FROM products ORDER BY id',
+    );
     assert.deepEqual(
       rows.map((r) => [r.title, r.image]),
       DEMO_PRODUCTS.map((p) => [p.title, `${PICTURES_URL}${p.picture}`]),
@@ -67,7 +69,10 @@ describe('the demo catalogue', () => {
     const fresh = await startAdmin();
     try {
       const both = await Promise.all([seedDemoCatalogue(fresh.db, PICTURES_URL), seedDemoCatalogue(fresh.db, PICTURES_URL)]);
-      assert.deepEqual(both.sort((a, b) => a - b), [0, DEMO_PRODUCTS.length]);
+      assert.deepEqual(
+        both.sort((a, b) => a - b),
+        [0, DEMO_PRODUCTS.length],
+      );
       assert.equal(Number(((await fresh.db.query('SELECT COUNT(*) AS n FROM products')) as { n: number }[])[0]!.n), DEMO_PRODUCTS.length);
 
       // A catalogue whose only product was deleted is not empty: someone used it.
@@ -90,21 +95,34 @@ describe('the demo catalogue', () => {
       await migrateSchema('admin', db.credentials);
       const seed = () =>
         spawnSync(process.execPath, [path.resolve(__dirname, '../seed.js')], {
-          env: { PATH: process.env.PATH, NODE_ENV: 'development', LOG_LEVEL: 'silent', ...db.env, DEMO_PICTURES_URL: 'http://127.0.0.1:5000/demo' },
+          env: {
+            PATH: process.env.PATH,
+            NODE_ENV: 'development',
+            LOG_LEVEL: 'silent',
+            ...db.env,
+            DEMO_PICTURES_URL: 'http://127.0.0.1:5000/demo',
+          },
           encoding: 'utf8',
           timeout: 120_000,
         });
       const first = seed();
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /admin users: 8 created, 0 already there/);
-      assert.match(first.stdout, new RegExp(`demo catalogue: ${DEMO_PRODUCTS.length} products created, pictures at http://127\\.0\\.0\\.1:5000/demo/`));
+      assert.match(
+        first.stdout,
+        new RegExp(`demo catalogue: ${DEMO_PRODUCTS.length} products created, pictures at http://127\\.0\\.0\\.1:5000/demo/`),
+      );
       const again = seed();
       assert.equal(again.status, 0, again.stderr);
       assert.match(again.stdout, /demo catalogue: not added, the catalogue already has products/);
       const rows: { n: number; events: number }[] = await admin.db.query(
         `SELECT (SELECT COUNT(*) FROM \`${db.credentials.database}\`.products) AS n, (SELECT COUNT(*) FROM \`${db.credentials.database}\`.outbox WHERE event_type = 'product_created') AS events`,
       );
-      assert.deepEqual([Number(rows[0]!.n), Number(rows[0]!.events)], [DEMO_PRODUCTS.length, DEMO_PRODUCTS.length], 'each product with its event, waiting for a relay');
+      assert.deepEqual(
+        [Number(rows[0]!.n), Number(rows[0]!.events)],
+        [DEMO_PRODUCTS.length, DEMO_PRODUCTS.length],
+        'each product with its event, waiting for a relay',
+      );
     } finally {
       await db.drop();
     }

@@ -28,7 +28,13 @@ const dateParam = z.string({ error: DATE_REASON }).transform((raw, ctx) => {
   const isDay = DAY.test(raw);
   const date = isDay || INSTANT.test(raw) ? new Date(isDay ? `${raw}T00:00:00Z` : raw) : undefined;
   // new Date() rolls 2026-02-31 over to March: a day must read back as itself.
-  if (!date || Number.isNaN(date.getTime()) || (isDay && date.toISOString().slice(0, 10) !== raw) || date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) {
+  if (
+    !date ||
+    Number.isNaN(date.getTime()) ||
+    (isDay && date.toISOString().slice(0, 10) !== raw) ||
+    date.getUTCFullYear() < 1970 ||
+    date.getUTCFullYear() > 9999
+  ) {
     ctx.addIssue({ code: 'custom', message: DATE_REASON });
     return z.NEVER;
   }

@@ -33,14 +33,19 @@ const count = async (sql: string, params: unknown[]) => Number(((await admin.db.
 
 /** As if these events had been applied fifteen days ago: past the 14-day retention. */
 async function age(eventIds: string[]): Promise<void> {
-  await admin.db.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 15 DAY WHERE event_id IN (?)', [eventIds]);
+  await admin.db.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 15 DAY WHERE event_id IN (?)', [
+    eventIds,
+  ]);
 }
 
 /** Waits until these events are in the inbox again: applied (or found applied before) and committed. */
 async function processedAgain(eventIds: string[]): Promise<void> {
-  await eventually(async () => (await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [eventIds])) === eventIds.length, {
-    what: 'the deliveries processed',
-  });
+  await eventually(
+    async () => (await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [eventIds])) === eventIds.length,
+    {
+      what: 'the deliveries processed',
+    },
+  );
 }
 
 describe('likes after the inbox has forgotten them', () => {
@@ -98,16 +103,22 @@ describe('likes after the inbox has forgotten them', () => {
     const young = await publishLike(admin, { productId: id, userId: 'young-1' });
     const old = await publishLike(admin, { productId: id, userId: 'old-1' });
     await eventually(async () => (await likesOf(id)) === 2, { what: 'both likes counted' });
-    await admin.db.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 13 DAY WHERE event_id = ?', [young.id]);
+    await admin.db.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 13 DAY WHERE event_id = ?', [
+      young.id,
+    ]);
     await age([old.id]);
-    const metric = async () => sampleValue((await request(admin.http).get('/metrics').expect(200)).text, 'catalogue_inbox_pruned_total', { service: 'admin' }) ?? 0;
+    const metric = async () =>
+      sampleValue((await request(admin.http).get('/metrics').expect(200)).text, 'catalogue_inbox_pruned_total', { service: 'admin' }) ?? 0;
     const before = await metric();
 
     const pruned = await messaging.inboxPruner!.prune();
     assert.ok(pruned >= 1);
     assert.equal(await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id = ?', [young.id]), 1, '13 days old: kept');
     assert.equal(await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id = ?', [old.id]), 0, '15 days old: pruned');
-    assert.equal(await count('SELECT COUNT(*) AS n FROM processed_events WHERE processed_at < CURRENT_TIMESTAMP(3) - INTERVAL 14 DAY', []), 0);
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM processed_events WHERE processed_at < CURRENT_TIMESTAMP(3) - INTERVAL 14 DAY', []),
+      0,
+    );
     assert.equal((await metric()) - before, pruned);
   });
 });

@@ -29,10 +29,15 @@ describe('product_liked deliveries arriving together', () => {
     await Promise.all([...likes, likes[0]!, stray].map(publish));
 
     await eventually(async () => (await count('SELECT likes AS n FROM products WHERE id = ?', [id])) === 40, { what: '40 likes counted' });
-    await eventually(async () => (await count('SELECT COUNT(*) AS n FROM unmatched_likes WHERE event_id = ?', [stray.id])) === 1, { what: 'the stray like kept' });
+    await eventually(async () => (await count('SELECT COUNT(*) AS n FROM unmatched_likes WHERE event_id = ?', [stray.id])) === 1, {
+      what: 'the stray like kept',
+    });
     // The duplicate may arrive last: give it time, then check nothing was counted twice.
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(await count('SELECT likes AS n FROM products WHERE id = ?', [id]), 40);
-    assert.equal(await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [[...likes.map((e) => e.id), stray.id]]), 41);
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [[...likes.map((e) => e.id), stray.id]]),
+      41,
+    );
   });
 });

@@ -11,7 +11,13 @@ let other: mysql.Connection;
 
 before(async () => {
   admin = await startAdmin({ AMQP_PREFETCH: '1' });
-  other = await mysql.createConnection({ host: admin.config.DB_HOST, port: admin.config.DB_PORT, user: admin.config.DB_USER, password: admin.config.DB_PASSWORD, database: admin.config.DB_NAME });
+  other = await mysql.createConnection({
+    host: admin.config.DB_HOST,
+    port: admin.config.DB_PORT,
+    user: admin.config.DB_USER,
+    password: admin.config.DB_PASSWORD,
+    database: admin.config.DB_NAME,
+  });
 });
 after(async () => {
   await other.end();
@@ -48,16 +54,18 @@ const countsLikeOn = (product: number) => `^UPDATE products SET likes = likes \\
 async function consumerWaitsForALock(product: number): Promise<void> {
   await eventually(
     async () => {
-      const rows: unknown[] = await admin.db.query('SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> ? AND INFO REGEXP ?', [
-        other.threadId,
-        countsLikeOn(product),
-      ]);
+      const rows: unknown[] = await admin.db.query(
+        'SELECT 1 FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> ? AND INFO REGEXP ?',
+        [other.threadId, countsLikeOn(product)],
+      );
       return rows.length > 0;
     },
     { timeoutMs: 30_000, intervalMs: 20, what: 'the consumer to wait for the product row' },
   ).catch(async (err: Error) => {
     // What the database was doing, to tell a slow delivery from a lock that was never taken.
-    const threads: unknown[] = await admin.db.query('SELECT ID AS thread, COMMAND AS command, STATE AS state, INFO AS query FROM information_schema.PROCESSLIST WHERE DB = DATABASE()');
+    const threads: unknown[] = await admin.db.query(
+      'SELECT ID AS thread, COMMAND AS command, STATE AS state, INFO AS query FROM information_schema.PROCESSLIST WHERE DB = DATABASE()',
+    );
     throw new Error(`${err.message}; threads: ${JSON.stringify(threads)}`);
   });
 }
@@ -84,7 +92,11 @@ describe("admin's like counter under lock conflicts", () => {
     await other.query('ROLLBACK');
 
     await eventually(async () => (await likesOf(product)) === 1, { what: 'the like counted after the retry' });
-    assert.equal((transactionErrors.retries.get('conflict') ?? 0) - conflictsBefore, 1, 'the consumer retried its transaction after the deadlock');
+    assert.equal(
+      (transactionErrors.retries.get('conflict') ?? 0) - conflictsBefore,
+      1,
+      'the consumer retried its transaction after the deadlock',
+    );
     assert.equal(await timesProcessed(like.id), 1);
 
     // Redelivered (as after a lost ack), it still counts once.

@@ -58,8 +58,14 @@ describe('product_liked from main', () => {
     await publishLike(admin, { productId: marker, userId: 'user-4' });
     await likesReach(marker, 1);
 
-    const rows: { product_id: number; user_id: string }[] = await admin.db.query('SELECT product_id, user_id FROM unmatched_likes WHERE event_id = ?', [like.id]);
-    assert.deepEqual(rows.map((r) => ({ ...r, product_id: Number(r.product_id) })), [{ product_id: unknownId, user_id: 'user-4' }]);
+    const rows: { product_id: number; user_id: string }[] = await admin.db.query(
+      'SELECT product_id, user_id FROM unmatched_likes WHERE event_id = ?',
+      [like.id],
+    );
+    assert.deepEqual(
+      rows.map((r) => ({ ...r, product_id: Number(r.product_id) })),
+      [{ product_id: unknownId, user_id: 'user-4' }],
+    );
     assert.equal(await processed(like.id), true, 'the like was committed as processed, so it was acked, not requeued');
     assert.equal(await readyMessages(admin.topology.adminQueue), 0);
     assert.equal((await drainQueue(admin.topology.adminDeadLetterQueue)).length, 0);
@@ -81,22 +87,34 @@ describe('product_liked from main', () => {
     await publishLike(admin, { productId: id, userId: 'user-6' });
     await likesReach(id, 1);
 
-    const dead = await eventually(async () => (await drainQueue(admin.topology.adminDeadLetterQueue)).find((m) => m.properties.messageId === 'not-json'), {
-      what: 'the malformed message in the dead-letter queue',
-    });
+    const dead = await eventually(
+      async () => (await drainQueue(admin.topology.adminDeadLetterQueue)).find((m) => m.properties.messageId === 'not-json'),
+      {
+        what: 'the malformed message in the dead-letter queue',
+      },
+    );
     assert.equal(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER], 'malformed JSON');
   });
 
   test('when a like breaks the contract, it is dead-lettered naming the field and changes nothing', async () => {
     const id = await createProduct();
-    const invalid = { id: '0b7a4f5e-8f2a-4c5e-9a59-0a4f3e2d1c0b', type: 'product_liked', source: 'main', occurredAt: new Date().toISOString(), data: { productId: id, userId: '' } };
+    const invalid = {
+      id: '0b7a4f5e-8f2a-4c5e-9a59-0a4f3e2d1c0b',
+      type: 'product_liked',
+      source: 'main',
+      occurredAt: new Date().toISOString(),
+      data: { productId: id, userId: '' },
+    };
     await publishRaw(admin.topology.mainExchange, EventTypes.ProductLiked, JSON.stringify(invalid), { messageId: 'off-contract' });
     await publishLike(admin, { productId: id, userId: 'user-7' });
     await likesReach(id, 1);
 
-    const dead = await eventually(async () => (await drainQueue(admin.topology.adminDeadLetterQueue)).find((m) => m.properties.messageId === 'off-contract'), {
-      what: 'the invalid message in the dead-letter queue',
-    });
+    const dead = await eventually(
+      async () => (await drainQueue(admin.topology.adminDeadLetterQueue)).find((m) => m.properties.messageId === 'off-contract'),
+      {
+        what: 'the invalid message in the dead-letter queue',
+      },
+    );
     assert.match(String(dead.properties.headers?.[DEAD_LETTER_REASON_HEADER]), /data\.userId/);
     assert.equal(await processed(invalid.id), false);
   });

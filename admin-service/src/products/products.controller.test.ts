@@ -30,7 +30,10 @@ async function assertNothingPublishedFor(title: string): Promise<void> {
 describe('POST /api/products', () => {
   test('when the body is valid, it answers 201 with the trimmed product and publishes product_created version 1', async () => {
     const body = aProduct();
-    const res = await api().post('/api/products').send({ ...body, title: `  ${body.title}  ` }).expect(201);
+    const res = await api()
+      .post('/api/products')
+      .send({ ...body, title: `  ${body.title}  ` })
+      .expect(201);
     assert.deepEqual(res.body, { id: res.body.id, title: body.title, image: body.image, likes: 0 });
     assert.equal(typeof res.body.id, 'number');
 
@@ -43,35 +46,65 @@ describe('POST /api/products', () => {
     const image = `https://img.example.com/empty-title-${Date.now()}.png`;
     const res = await api().post('/api/products').send({ title: '   ', image }).expect(400);
     assert.equal(res.body.code, 'validation_failed');
-    assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['title']);
+    assert.deepEqual(
+      res.body.details.map((d: { field: string }) => d.field),
+      ['title'],
+    );
     const published = await publishedUpToNow(admin);
     assert.equal(published.filter((e) => 'image' in e.data && e.data.image === image).length, 0);
   });
 
   test('when the title is longer than 200 characters, it answers 400 naming the field', async () => {
-    const res = await api().post('/api/products').send(aProduct({ title: 'x'.repeat(201) })).expect(400);
-    assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['title']);
+    const res = await api()
+      .post('/api/products')
+      .send(aProduct({ title: 'x'.repeat(201) }))
+      .expect(400);
+    assert.deepEqual(
+      res.body.details.map((d: { field: string }) => d.field),
+      ['title'],
+    );
   });
 
   test('when the image is missing or not an http(s) URL, it answers 400 naming the field', async () => {
     const missing = await api().post('/api/products').send({ title: 'No image' }).expect(400);
-    assert.deepEqual(missing.body.details.map((d: { field: string }) => d.field), ['image']);
-    const ftp = await api().post('/api/products').send(aProduct({ image: 'ftp://img.example.com/a.png' })).expect(400);
-    assert.deepEqual(ftp.body.details.map((d: { field: string }) => d.field), ['image']);
-    const long = await api().post('/api/products').send(aProduct({ image: `https://img.example.com/${'a'.repeat(2048)}` })).expect(400);
-    assert.deepEqual(long.body.details.map((d: { field: string }) => d.field), ['image']);
+    assert.deepEqual(
+      missing.body.details.map((d: { field: string }) => d.field),
+      ['image'],
+    );
+    const ftp = await api()
+      .post('/api/products')
+      .send(aProduct({ image: 'ftp://img.example.com/a.png' }))
+      .expect(400);
+    assert.deepEqual(
+      ftp.body.details.map((d: { field: string }) => d.field),
+      ['image'],
+    );
+    const long = await api()
+      .post('/api/products')
+      .send(aProduct({ image: `https://img.example.com/${'a'.repeat(2048)}` }))
+      .expect(400);
+    assert.deepEqual(
+      long.body.details.map((d: { field: string }) => d.field),
+      ['image'],
+    );
   });
 
   test('when the body sets likes, it answers 400 naming likes as not allowed and publishes nothing', async () => {
     const body = aProduct();
-    const res = await api().post('/api/products').send({ ...body, likes: 1000 }).expect(400);
+    const res = await api()
+      .post('/api/products')
+      .send({ ...body, likes: 1000 })
+      .expect(400);
     assert.equal(res.body.code, 'validation_failed');
     assert.deepEqual(res.body.details, [{ field: 'likes', reason: 'is not an allowed field' }]);
     await assertNothingPublishedFor(body.title);
   });
 
   test('when the body sets an id, it answers 400 naming id', async () => {
-    const res = await api().post('/api/products').send({ ...aProduct(), id: 7 }).expect(400);
+    const res = await api()
+      .post('/api/products')
+      .send({ ...aProduct(), id: 7 })
+      .expect(400);
     assert.deepEqual(res.body.details, [{ field: 'id', reason: 'is not an allowed field' }]);
   });
 
@@ -107,7 +140,10 @@ describe('GET /api/products/:id', () => {
     test(`when the id is ${id}, it answers 400 naming the id`, async () => {
       const res = await api().get(`/api/products/${id}`).expect(400);
       assert.equal(res.body.code, 'validation_failed');
-      assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['id']);
+      assert.deepEqual(
+        res.body.details.map((d: { field: string }) => d.field),
+        ['id'],
+      );
     });
   }
 });
@@ -118,7 +154,9 @@ describe('GET /api/products', () => {
     const second = await createProduct();
     const third = await createProduct();
 
-    const page1 = await api().get(`/api/products?limit=2&after=${first.id - 1}`).expect(200);
+    const page1 = await api()
+      .get(`/api/products?limit=2&after=${first.id - 1}`)
+      .expect(200);
     assert.deepEqual(page1.body, [first, second]);
     assert.equal(page1.headers.link, `</api/products?limit=2&after=${second.id}>; rel="next"`);
 
@@ -146,14 +184,22 @@ describe('GET /api/products', () => {
     const kept = await createProduct();
     const gone = await createProduct();
     await api().delete(`/api/products/${gone.id}`).expect(204);
-    const res = await api().get(`/api/products?after=${kept.id - 1}`).expect(200);
-    assert.deepEqual(res.body.map((p: { id: number }) => p.id), [kept.id]);
+    const res = await api()
+      .get(`/api/products?after=${kept.id - 1}`)
+      .expect(200);
+    assert.deepEqual(
+      res.body.map((p: { id: number }) => p.id),
+      [kept.id],
+    );
   });
 
   test('when the limit is not a number, it answers 400 naming limit', async () => {
     const res = await api().get('/api/products?limit=lots').expect(400);
     assert.equal(res.body.code, 'validation_failed');
-    assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['limit']);
+    assert.deepEqual(
+      res.body.details.map((d: { field: string }) => d.field),
+      ['limit'],
+    );
   });
 });
 
@@ -172,13 +218,19 @@ describe('PUT /api/products/:id', () => {
   test('when the body lacks the image, it answers 400 naming it and changes nothing', async () => {
     const product = await createProduct();
     const res = await api().put(`/api/products/${product.id}`).send({ title: 'Only a title' }).expect(400);
-    assert.deepEqual(res.body.details.map((d: { field: string }) => d.field), ['image']);
+    assert.deepEqual(
+      res.body.details.map((d: { field: string }) => d.field),
+      ['image'],
+    );
     await api().get(`/api/products/${product.id}`).expect(200, product);
   });
 
   test('when the body sets likes, it answers 400 and the likes stay as they were', async () => {
     const product = await createProduct();
-    const res = await api().put(`/api/products/${product.id}`).send({ ...aProduct(), likes: 99 }).expect(400);
+    const res = await api()
+      .put(`/api/products/${product.id}`)
+      .send({ ...aProduct(), likes: 99 })
+      .expect(400);
     assert.deepEqual(res.body.details, [{ field: 'likes', reason: 'is not an allowed field' }]);
     await api().get(`/api/products/${product.id}`).expect(200, product);
   });

@@ -16,7 +16,8 @@ after(async () => {
 const api = () => admin.api;
 
 function isEvent<T extends CatalogueEvent['type']>(type: T, productId: number, version: number) {
-  return (event: CatalogueEvent): event is EventOf<T> => event.type === type && 'id' in event.data && event.data.id === productId && 'version' in event.data && event.data.version === version;
+  return (event: CatalogueEvent): event is EventOf<T> =>
+    event.type === type && 'id' in event.data && event.data.id === productId && 'version' in event.data && event.data.version === version;
 }
 
 async function createProduct(): Promise<{ id: number; title: string; image: string }> {
@@ -30,8 +31,13 @@ describe('GET /internal/products/snapshot', () => {
     await api().delete(`/api/products/${b.id}`).expect(204);
     await admin.db.query('UPDATE products SET likes = 3 WHERE id = ?', [a.id]);
 
-    const first = await api().get(`/internal/products/snapshot?after=${a.id - 1}&limit=1`).expect(200);
-    assert.deepEqual(first.body, { items: [{ id: a.id, deleted: false, title: a.title, image: a.image, version: 1, likes: 3 }], next: a.id });
+    const first = await api()
+      .get(`/internal/products/snapshot?after=${a.id - 1}&limit=1`)
+      .expect(200);
+    assert.deepEqual(first.body, {
+      items: [{ id: a.id, deleted: false, title: a.title, image: a.image, version: 1, likes: 3 }],
+      next: a.id,
+    });
     const second = await api().get(`/internal/products/snapshot?after=${a.id}&limit=1`).expect(200);
     assert.deepEqual(second.body.items, [{ id: b.id, deleted: true, version: 2, likes: 0 }]);
     const last = await api().get(`/internal/products/snapshot?after=${b.id}`).expect(200);
@@ -86,7 +92,10 @@ describe('internal routes are for staff only', () => {
   test('answer 401 without a token and 403 to a customer, changing nothing', async () => {
     const p = await createProduct();
     const customer = `Bearer ${await admin.tokenFor('7', 'customer')}`;
-    for (const call of [() => request(admin.http).get('/internal/products/snapshot'), () => request(admin.http).post(`/internal/products/${p.id}/announce`)]) {
+    for (const call of [
+      () => request(admin.http).get('/internal/products/snapshot'),
+      () => request(admin.http).post(`/internal/products/${p.id}/announce`),
+    ]) {
       const anonymous = await call().expect(401);
       assert.equal(anonymous.body.code, 'unauthenticated');
       const refused = await call().set('authorization', customer).expect(403);

@@ -22,7 +22,10 @@ export class ProductsInternalController {
   /** Publishes the product's current state again under a new version (202: the event is committed to the outbox). */
   @Post(':id/announce')
   @HttpCode(202)
-  announce(@Param('id') id: string, @Body(new ZodValidationPipe(reannounceSchema)) body: z.infer<typeof reannounceSchema>): Promise<AdminSnapshotRow> {
+  announce(
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(reannounceSchema)) body: z.infer<typeof reannounceSchema>,
+  ): Promise<AdminSnapshotRow> {
     return this.products.reannounce(parseProductId(id), body?.atLeastVersion);
   }
 }

@@ -1,5 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addLikesStatement, addLikesToLiveProducts, affectedRows, runStatements, liveProductIds, productListSql, queryWithTimeLimit, type ListQuery, type Sql } from '@catalogue/shared';
+import {
+  addLikesStatement,
+  addLikesToLiveProducts,
+  affectedRows,
+  runStatements,
+  liveProductIds,
+  productListSql,
+  queryWithTimeLimit,
+  type ListQuery,
+  type Sql,
+} from '@catalogue/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ADMIN_CONFIG } from '../common/tokens';
 import type { AdminConfig } from '../config';
@@ -84,10 +94,12 @@ export class ProductsRepository {
     return rows[0];
   }
 
-
   /** Returns the product and its new version, or undefined when there is no live product with that id. */
   async update(tx: EntityManager, id: number, input: ProductInput): Promise<(Product & { version: number }) | undefined> {
-    const result: unknown = await tx.query('UPDATE products SET title = ?, image = ?, version = version + 1 WHERE id = ? AND deleted_at IS NULL', [input.title, input.image, id]);
+    const result: unknown = await tx.query(
+      'UPDATE products SET title = ?, image = ?, version = version + 1 WHERE id = ? AND deleted_at IS NULL',
+      [input.title, input.image, id],
+    );
     if (affectedRows(result) === 0) return undefined;
     const rows: (Product & { version: number })[] = await tx.query(`SELECT ${COLUMNS}, version FROM products WHERE id = ?`, [id]);
     return rows[0];
@@ -95,7 +107,10 @@ export class ProductsRepository {
 
   /** Returns the version the deletion gave the product, or undefined when it was not live. */
   async softDelete(tx: EntityManager, id: number): Promise<number | undefined> {
-    const result: unknown = await tx.query('UPDATE products SET deleted_at = NOW(3), version = version + 1 WHERE id = ? AND deleted_at IS NULL', [id]);
+    const result: unknown = await tx.query(
+      'UPDATE products SET deleted_at = NOW(3), version = version + 1 WHERE id = ? AND deleted_at IS NULL',
+      [id],
+    );
     if (affectedRows(result) === 0) return undefined;
     const rows: { version: number }[] = await tx.query('SELECT version FROM products WHERE id = ?', [id]);
     return rows[0]?.version;
@@ -136,7 +151,11 @@ export class ProductsRepository {
    * markLikesApplied then addLikes in one round trip (decision 0025), for a batch that is thrown
    * away (rolled back) unless every like was new: how many likes were new, how many products live.
    */
-  async markAppliedAndAddLikes(tx: EntityManager, likeIds: string[], counts: Map<number, number>): Promise<{ applied: number; live: number }> {
+  async markAppliedAndAddLikes(
+    tx: EntityManager,
+    likeIds: string[],
+    counts: Map<number, number>,
+  ): Promise<{ applied: number; live: number }> {
     const [applied, live] = await runStatements(tx, [markLikesAppliedStatement(likeIds), addLikesStatement(counts)]);
     return { applied: affectedRows(applied), live: affectedRows(live) };
   }
@@ -152,19 +171,26 @@ export class ProductsRepository {
 
   async recordUnmatchedLikes(tx: EntityManager, likes: { eventId: string; productId: number; userId: string }[]): Promise<void> {
     if (likes.length === 0) return;
-    await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES ?', [likes.map((l) => [l.eventId, l.productId, l.userId])]);
+    await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES ?', [
+      likes.map((l) => [l.eventId, l.productId, l.userId]),
+    ]);
   }
 
   async recordUnmatchedLike(tx: EntityManager, like: { eventId: string; productId: number; userId: string }): Promise<void> {
-    await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES (?, ?, ?)', [like.eventId, like.productId, like.userId]);
+    await tx.query('INSERT IGNORE INTO unmatched_likes (event_id, product_id, user_id) VALUES (?, ?, ?)', [
+      like.eventId,
+      like.productId,
+      like.userId,
+    ]);
   }
 
   /** Every product, deleted ones too, in id order: what main's copy is rebuilt from. */
   async snapshot(afterId: number, limit: number): Promise<ProductSnapshotRow[]> {
-    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null }[] = await this.dataSource.query(
-      'SELECT id, title, image, version, likes, deleted_at FROM products WHERE id > ? ORDER BY id LIMIT ?',
-      [afterId, limit],
-    );
+    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null }[] =
+      await this.dataSource.query('SELECT id, title, image, version, likes, deleted_at FROM products WHERE id > ? ORDER BY id LIMIT ?', [
+        afterId,
+        limit,
+      ]);
     return rows.map((row) => ({
       id: Number(row.id),
       title: row.title,
@@ -187,6 +213,13 @@ export class ProductsRepository {
       [id],
     );
     const row = rows[0]!;
-    return { id: Number(row.id), title: row.title, image: row.image, version: Number(row.version), likes: Number(row.likes), deleted: row.deleted_at !== null };
+    return {
+      id: Number(row.id),
+      title: row.title,
+      image: row.image,
+      version: Number(row.version),
+      likes: Number(row.likes),
+      deleted: row.deleted_at !== null,
+    };
   }
 }

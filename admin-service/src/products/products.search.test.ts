@@ -35,7 +35,10 @@ describe('GET /api/products (admin) search and filters', () => {
     const once = await createProduct(`Ölkanne ${word}`);
     const twice = await createProduct(`olkanne ${word} and ${word.toUpperCase()}`);
     await createProduct(`${word} only`);
-    const res = await api().get('/api/products').query({ q: `OLKANNE ${word}` }).expect(200);
+    const res = await api()
+      .get('/api/products')
+      .query({ q: `OLKANNE ${word}` })
+      .expect(200);
     assert.deepEqual(ids(res), [twice, once]);
   });
 
@@ -61,7 +64,10 @@ describe('GET /api/products (admin) search and filters', () => {
     await setCreatedAt(first, '2026-03-10 00:00:00.000');
     await setCreatedAt(last, '2026-03-12 23:59:59.999');
     await setCreatedAt(late, '2026-03-13 00:00:00.000');
-    const days = await api().get('/api/products').query({ q: word, created_from: '2026-03-10', created_to: '2026-03-12', sort: 'newest:asc' }).expect(200);
+    const days = await api()
+      .get('/api/products')
+      .query({ q: word, created_from: '2026-03-10', created_to: '2026-03-12', sort: 'newest:asc' })
+      .expect(200);
     assert.deepEqual(ids(days), [first, last]);
     const instants = await api()
       .get('/api/products')
@@ -119,7 +125,11 @@ describe('GET /api/products (admin) search and filters', () => {
     try {
       while (next) {
         const res: request.Response = await api().get(next).expect(200);
-        assert.ok(!next.includes('cursor') || (next.includes('max_likes=0') && next.includes(`q=${word}`) && next.includes('created_from=2020-01-01')), next);
+        assert.ok(
+          !next.includes('cursor') ||
+            (next.includes('max_likes=0') && next.includes(`q=${word}`) && next.includes('created_from=2020-01-01')),
+          next,
+        );
         seen.push(...res.body);
         next = nextLink(res);
         pages++;

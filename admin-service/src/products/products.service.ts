@@ -47,7 +47,13 @@ export class ProductsService {
   /** A page of live products: searched, filtered, sorted and after the cursor, in one statement. */
   async list(list: ListQuery<ProductFilters>): Promise<{ items: Product[]; link?: string }> {
     const rows = await this.products.listLive(list);
-    return listPageOf(rows, list, PRODUCTS_PATH, (row) => row.sortValue, (row) => row.product);
+    return listPageOf(
+      rows,
+      list,
+      PRODUCTS_PATH,
+      (row) => row.sortValue,
+      (row) => row.product,
+    );
   }
 
   async get(id: number): Promise<Product> {
@@ -117,7 +123,10 @@ export class ProductsService {
     if (liveCount === counts.size) return;
     const live = await this.products.liveIds(tx, [...counts.keys()]);
     const unmatched = events.filter((e) => !live.has(e.data.productId));
-    await this.products.recordUnmatchedLikes(tx, unmatched.map((e) => ({ eventId: e.id, productId: e.data.productId, userId: e.data.userId })));
+    await this.products.recordUnmatchedLikes(
+      tx,
+      unmatched.map((e) => ({ eventId: e.id, productId: e.data.productId, userId: e.data.userId })),
+    );
     this.logger.info({ events: unmatched.length }, 'likes for unknown products recorded as unmatched');
   }
 

@@ -32,9 +32,12 @@ const count = async (sql: string, params: unknown[]) => Number(((await admin.db.
 
 /** Waits until these events are in the inbox: applied (or recognised) and committed. */
 async function processed(eventIds: string[]): Promise<void> {
-  await eventually(async () => (await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [eventIds])) === eventIds.length, {
-    what: `${eventIds.length} deliveries processed`,
-  });
+  await eventually(
+    async () => (await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [eventIds])) === eventIds.length,
+    {
+      what: `${eventIds.length} deliveries processed`,
+    },
+  );
 }
 
 describe('product_unliked in admin', () => {
@@ -58,7 +61,11 @@ describe('product_unliked in admin', () => {
     const unlike = await publishUnlike(admin, { likeId, productId: id, userId: 'early' });
     await processed([unlike.id]);
     assert.equal(await likesOf(id), 0, 'nothing to take back yet, and never below zero');
-    assert.equal(await count('SELECT COUNT(*) AS n FROM applied_likes WHERE like_id = ? AND unliked_at IS NOT NULL', [likeId]), 1, 'the tombstone');
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM applied_likes WHERE like_id = ? AND unliked_at IS NOT NULL', [likeId]),
+      1,
+      'the tombstone',
+    );
 
     const like = await publishLike(admin, { productId: id, userId: 'early' }, likeId);
     const other = await publishLike(admin, { productId: id, userId: 'someone-else' });
@@ -72,9 +79,15 @@ describe('product_unliked in admin', () => {
     await eventually(async () => (await likesOf(id)) === 1, { what: 'the like counted' });
     const unlike = await publishUnlike(admin, { likeId: like.id, productId: id, userId: 'replayed' });
     await eventually(async () => (await likesOf(id)) === 0, { what: 'the like taken back' });
-    await admin.db.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 15 DAY WHERE event_id IN (?)', [[like.id, unlike.id]]);
+    await admin.db.query('UPDATE processed_events SET processed_at = CURRENT_TIMESTAMP(3) - INTERVAL 15 DAY WHERE event_id IN (?)', [
+      [like.id, unlike.id],
+    ]);
     await admin.app.get(ServiceMessaging).inboxPruner!.prune();
-    assert.equal(await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [[like.id, unlike.id]]), 0, 'the inbox forgot them');
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM processed_events WHERE event_id IN (?)', [[like.id, unlike.id]]),
+      0,
+      'the inbox forgot them',
+    );
 
     // Reconcile re-announces both under their original ids, in either order.
     await publishUnlike(admin, unlike.data, unlike.id);
@@ -89,7 +102,9 @@ describe('product_unliked in admin', () => {
     const likes = users.map((userId) => ({ id: randomUUID(), userId }));
     const takenBack = likes.filter((_, i) => i % 2 === 0);
     // Unlikes first for half of them, then everything at once: the consumer batches what arrives together.
-    const early = await Promise.all(takenBack.slice(0, 2).map((l) => publishUnlike(admin, { likeId: l.id, productId: id, userId: l.userId })));
+    const early = await Promise.all(
+      takenBack.slice(0, 2).map((l) => publishUnlike(admin, { likeId: l.id, productId: id, userId: l.userId })),
+    );
     const rest = await Promise.all([
       ...likes.map((l) => publishLike(admin, { productId: id, userId: l.userId }, l.id)),
       ...takenBack.slice(2).map((l) => publishUnlike(admin, { likeId: l.id, productId: id, userId: l.userId })),
@@ -104,7 +119,9 @@ describe('product_unliked in admin', () => {
     await eventually(async () => (await likesOf(known)) === 1, { what: 'the bystander like' });
     const unknownId = 1_900_000_000 + Math.floor(Math.random() * 1000);
     const stray = await publishLike(admin, { productId: unknownId, userId: 'stray' });
-    await eventually(async () => (await count('SELECT COUNT(*) AS n FROM unmatched_likes WHERE event_id = ?', [stray.id])) === 1, { what: 'the stray like kept aside' });
+    await eventually(async () => (await count('SELECT COUNT(*) AS n FROM unmatched_likes WHERE event_id = ?', [stray.id])) === 1, {
+      what: 'the stray like kept aside',
+    });
     const unlike = await publishUnlike(admin, { likeId: stray.id, productId: unknownId, userId: 'stray' });
     await processed([unlike.id]);
     assert.equal(await count('SELECT COUNT(*) AS n FROM unmatched_likes WHERE event_id = ?', [stray.id]), 0);

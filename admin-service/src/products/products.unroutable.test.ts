@@ -53,7 +53,11 @@ async function bind(type: EventType): Promise<void> {
 async function delivered(found: (event: CatalogueEvent) => boolean, what: string): Promise<CatalogueEvent> {
   return eventually(
     async () => {
-      for (let message = await channel.get(probeQueue, { noAck: true }); message; message = await channel.get(probeQueue, { noAck: true })) {
+      for (
+        let message = await channel.get(probeQueue, { noAck: true });
+        message;
+        message = await channel.get(probeQueue, { noAck: true })
+      ) {
         const parsed = parseEvent(JSON.parse(message.content.toString('utf8')));
         if (parsed.ok) received.push(parsed.event);
       }
@@ -72,10 +76,14 @@ async function outboxRow(eventType: EventType, productId: number): Promise<{ att
 }
 
 async function unroutableCount(eventType: EventType): Promise<number | undefined> {
-  return sampleValue((await request(admin.http).get('/metrics').expect(200)).text, 'catalogue_events_unroutable_total', { event_type: eventType, service: 'admin' });
+  return sampleValue((await request(admin.http).get('/metrics').expect(200)).text, 'catalogue_events_unroutable_total', {
+    event_type: eventType,
+    service: 'admin',
+  });
 }
 
-const isEvent = (type: EventType, id: number) => (event: CatalogueEvent) => event.type === type && 'id' in event.data && event.data.id === id;
+const isEvent = (type: EventType, id: number) => (event: CatalogueEvent) =>
+  event.type === type && 'id' in event.data && event.data.id === id;
 
 describe('outbox events the broker returns unroutable', () => {
   let changed: number;
@@ -87,10 +95,13 @@ describe('outbox events the broker returns unroutable', () => {
 
     // Nothing is bound for product_updated: the broker confirms it, but returns it first.
     await admin.api.put(`/api/products/${changed}`).send(aProduct()).expect(202);
-    const parked = await eventually(async () => {
-      const row = await outboxRow(EventTypes.ProductUpdated, changed);
-      return row && row.attempts === 1 ? row : undefined;
-    }, { what: 'the returned product_updated parked in the outbox' });
+    const parked = await eventually(
+      async () => {
+        const row = await outboxRow(EventTypes.ProductUpdated, changed);
+        return row && row.attempts === 1 ? row : undefined;
+      },
+      { what: 'the returned product_updated parked in the outbox' },
+    );
     assert.equal(parked.parked, 1, 'its next try is in the future');
     assert.equal(await unroutableCount(EventTypes.ProductUpdated), 1);
 
@@ -107,7 +118,9 @@ describe('outbox events the broker returns unroutable', () => {
     // As if its hour of backoff had passed.
     await admin.db.query("UPDATE outbox SET next_attempt_at = CURRENT_TIMESTAMP(3) WHERE event_type = 'product_updated'");
     await delivered(isEvent(EventTypes.ProductUpdated, changed), 'the retried product_updated');
-    await eventually(async () => (await outboxRow(EventTypes.ProductUpdated, changed)) === undefined, { what: 'its outbox row deleted after the confirm' });
+    await eventually(async () => (await outboxRow(EventTypes.ProductUpdated, changed)) === undefined, {
+      what: 'its outbox row deleted after the confirm',
+    });
 
     // Everything published after it has arrived too, so a second copy would be here by now.
     const marker = (await admin.api.post('/api/products').send(aProduct()).expect(201)).body.id as number;

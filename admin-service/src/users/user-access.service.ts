@@ -7,7 +7,8 @@ import { UsersRepository, type TokenState } from './users.repository';
 /** Largest number of users whose state is held at once; the oldest go first. */
 const MAX_CACHED = 10_000;
 
-export const tokenRevoked = () => new AppError(401, 'token_revoked', 'this token is no longer valid (the account was disabled or its role changed); sign in again');
+export const tokenRevoked = () =>
+  new AppError(401, 'token_revoked', 'this token is no longer valid (the account was disabled or its role changed); sign in again');
 
 /**
  * Whether a verified token still speaks for its user: not when the user is disabled, nor when it

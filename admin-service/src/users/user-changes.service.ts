@@ -1,5 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addToOutbox, AppError, createEvent, createTransactionRunner, EventTypes, ServiceMessaging, type Logger, type Role, type TransactionRunner } from '@catalogue/shared';
+import {
+  addToOutbox,
+  AppError,
+  createEvent,
+  createTransactionRunner,
+  EventTypes,
+  ServiceMessaging,
+  type Logger,
+  type Role,
+  type TransactionRunner,
+} from '@catalogue/shared';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '../common/tokens';
 import { UserAccessService } from './user-access.service';
@@ -30,21 +40,28 @@ export class UserChangesService {
 
   async change(actorSubject: string, id: number, patch: UserPatch): Promise<UserView> {
     // Nobody locks themselves out (or demotes the last staff account by accident): another staff member must.
-    if (actorSubject === String(id)) throw new AppError(409, 'own_account', 'staff cannot change their own role or disable themselves; ask another staff member');
+    if (actorSubject === String(id))
+      throw new AppError(409, 'own_account', 'staff cannot change their own role or disable themselves; ask another staff member');
     const outcome = await this.runInTransaction(async (tx) => {
       const user = await this.users.lockForChange(tx, id);
       if (!user) return undefined;
       const next = { role: patch.role ?? user.role, disabled: patch.disabled ?? user.disabled };
       if (next.role === user.role && next.disabled === user.disabled) return { view: user, changed: false };
       const tokenVersion = await this.users.applyChange(tx, id, next);
-      await addToOutbox(tx, createEvent(EventTypes.UserChanged, { userId: String(id), role: next.role, disabled: next.disabled, tokenVersion }));
+      await addToOutbox(
+        tx,
+        createEvent(EventTypes.UserChanged, { userId: String(id), role: next.role, disabled: next.disabled, tokenVersion }),
+      );
       return { view: { ...user, ...next }, changed: true };
     });
     if (!outcome) throw AppError.notFound(`user ${id}`);
     if (outcome.changed) {
       this.access.forget(id);
       this.messaging.announce();
-      this.logger.info({ userId: id, role: outcome.view.role, disabled: outcome.view.disabled, by: actorSubject }, "user changed: earlier tokens revoked");
+      this.logger.info(
+        { userId: id, role: outcome.view.role, disabled: outcome.view.disabled, by: actorSubject },
+        'user changed: earlier tokens revoked',
+      );
     }
     const { id: userId, email, name, role, disabled } = outcome.view;
     return { id: userId, email, name, role, disabled };

@@ -16,7 +16,9 @@ describe('GET /api/user', () => {
     const none = await admin.api.get('/api/user').expect(404);
     assert.equal(none.body.code, 'not_found');
 
-    await admin.db.query("INSERT INTO users (email, name) VALUES ('a@example.test', 'A'), ('b@example.test', 'B'), ('c@example.test', 'C')");
+    await admin.db.query(
+      "INSERT INTO users (email, name) VALUES ('a@example.test', 'A'), ('b@example.test', 'B'), ('c@example.test', 'C')",
+    );
     await admin.db.query("DELETE FROM users WHERE email = 'b@example.test'");
     const ids = (await admin.db.query('SELECT id FROM users')).map((row: { id: number }) => Number(row.id));
 
@@ -33,7 +35,9 @@ describe('GET /api/user', () => {
 
 describe('GET /api/users', () => {
   test('lists users in id order, a page at a time, with a Link to the next page', async () => {
-    await admin.db.query("INSERT INTO users (email, name) VALUES ('list-1@example.test', 'L1'), ('list-2@example.test', 'L2'), ('list-3@example.test', 'L3')");
+    await admin.db.query(
+      "INSERT INTO users (email, name) VALUES ('list-1@example.test', 'L1'), ('list-2@example.test', 'L2'), ('list-3@example.test', 'L3')",
+    );
     const all: { id: number; email: string }[] = [];
     let next: string | undefined = '/api/users?limit=2';
     while (next) {
@@ -47,7 +51,11 @@ describe('GET /api/users', () => {
       listed.map((u) => u.email),
       ['list-1@example.test', 'list-2@example.test', 'list-3@example.test'],
     );
-    assert.deepEqual(Object.keys(listed[0]!).sort(), ['disabled', 'email', 'id', 'name', 'role'], 'no other column (no password hash) leaves the service');
+    assert.deepEqual(
+      Object.keys(listed[0]!).sort(),
+      ['disabled', 'email', 'id', 'name', 'role'],
+      'no other column (no password hash) leaves the service',
+    );
     assert.deepEqual(
       all.map((u) => u.id),
       [...all.map((u) => u.id)].sort((a, b) => a - b),
@@ -62,6 +70,9 @@ describe('GET /api/users', () => {
   test('answers 401 without a token and 403 to a customer', async () => {
     const anonymous = await request(admin.http).get('/api/users').expect(401);
     assert.equal(anonymous.body.code, 'unauthenticated');
-    await request(admin.http).get('/api/users').set('authorization', `Bearer ${await admin.tokenFor('7', 'customer')}`).expect(403);
+    await request(admin.http)
+      .get('/api/users')
+      .set('authorization', `Bearer ${await admin.tokenFor('7', 'customer')}`)
+      .expect(403);
   });
 });

@@ -37,7 +37,11 @@ export class UsersController {
 
   /** Changes a user's role or disables them: their earlier tokens stop working (decision record 0019). */
   @Patch('/api/users/:id')
-  change(@Param('id') id: string, @Body(new ZodValidationPipe(userPatchSchema)) patch: z.infer<typeof userPatchSchema>, @Req() req: Request & { identity?: Identity }): Promise<UserView> {
+  change(
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(userPatchSchema)) patch: z.infer<typeof userPatchSchema>,
+    @Req() req: Request & { identity?: Identity },
+  ): Promise<UserView> {
     return this.changes.change(req.identity!.subject, parseUserId(id), patch);
   }
 }

@@ -64,23 +64,21 @@ export function App() {
         )}
         {session && session.user.role !== 'staff' && (
           <div className="error" role="alert">
-            <p>
-              {session.user.email} is a customer account. The console is for staff: sign out and sign in with a staff account.
-            </p>
+            <p>{session.user.email} is a customer account. The console is for staff: sign out and sign in with a staff account.</p>
           </div>
         )}
         {session && session.user.role === 'staff' && call && (
           <ApiContext.Provider value={call}>
             <FlashContext.Provider value={flash}>
-            <Routes>
-              <Route path="/" element={<Navigate to="/products" replace />} />
-              <Route path="/products" element={<ProductsPage />} />
-              <Route path="/products/new" element={<ProductFormPage />} />
-              <Route path="/products/:id/edit" element={<ProductFormPage />} />
-              <Route path="/users" element={<UsersPage />} />
-              <Route path="/operations" element={<OperationsPage />} />
-              <Route path="*" element={<p className="notice">There is no page here. Pick one from the menu.</p>} />
-            </Routes>
+              <Routes>
+                <Route path="/" element={<Navigate to="/products" replace />} />
+                <Route path="/products" element={<ProductsPage />} />
+                <Route path="/products/new" element={<ProductFormPage />} />
+                <Route path="/products/:id/edit" element={<ProductFormPage />} />
+                <Route path="/users" element={<UsersPage />} />
+                <Route path="/operations" element={<OperationsPage />} />
+                <Route path="*" element={<p className="notice">There is no page here. Pick one from the menu.</p>} />
+              </Routes>
             </FlashContext.Provider>
           </ApiContext.Provider>
         )}

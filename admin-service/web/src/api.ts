@@ -17,7 +17,7 @@ export type Call = <T>(path: string, options?: Omit<CallOptions, 'token'>) => Pr
 
 /** Calls admin's API as the signed-in staff member; a refused token signs them out. */
 export function authorisedCall(token: string, onUnauthorised: () => void): Call {
-  return async <T,>(path: string, options: Omit<CallOptions, 'token'> = {}) => {
+  return async <T>(path: string, options: Omit<CallOptions, 'token'> = {}) => {
     try {
       return await callApi<T>(path, { ...options, token });
     } catch (err) {

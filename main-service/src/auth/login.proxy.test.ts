@@ -48,7 +48,10 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
     seen = [];
     const answer = { token: 'header.payload.signature', expiresIn: 900, user: { id: 3, email: 'alice@example.com', role: 'customer' } };
     adminAnswer = { status: 200, body: JSON.stringify(answer) };
-    const res = await request(main.app).post('/api/auth/login').send({ email: 'alice@example.com', password: 'secret', role: 'staff' }).expect(200);
+    const res = await request(main.app)
+      .post('/api/auth/login')
+      .send({ email: 'alice@example.com', password: 'secret', role: 'staff' })
+      .expect(200);
     assert.deepEqual(res.body, answer);
     assert.deepEqual(seen[0]?.body, { email: 'alice@example.com', password: 'secret' }, 'nothing else is forwarded');
     assert.equal(seen[0]?.path, '/api/auth/login');
@@ -59,7 +62,11 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
   test("a client's X-Forwarded-For never reaches admin, nor changes the address main forwards (no proxy trusted)", async () => {
     seen = [];
     adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
-    await request(main.app).post('/api/auth/login').set('x-forwarded-for', '203.0.113.66').send({ email: 'a@example.com', password: 'x' }).expect(401);
+    await request(main.app)
+      .post('/api/auth/login')
+      .set('x-forwarded-for', '203.0.113.66')
+      .send({ email: 'a@example.com', password: 'x' })
+      .expect(401);
     assert.equal(seen[0]?.forwardedFor, undefined, 'no X-Forwarded-For is passed on');
     const forwarded = verifyClientAddress(seen[0]?.clientAddress ?? '', [SECRET]);
     assert.ok(forwarded.ok && /127\.0\.0\.1$/.test(forwarded.address), `still the socket's address: ${JSON.stringify(forwarded)}`);
@@ -71,7 +78,11 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
       seen = [];
       adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
       // The client wrote 203.0.113.66; the ingress appended the address it saw, 198.51.100.7.
-      await request(behindIngress.app).post('/api/auth/login').set('x-forwarded-for', '203.0.113.66, 198.51.100.7').send({ email: 'a@example.com', password: 'x' }).expect(401);
+      await request(behindIngress.app)
+        .post('/api/auth/login')
+        .set('x-forwarded-for', '203.0.113.66, 198.51.100.7')
+        .send({ email: 'a@example.com', password: 'x' })
+        .expect(401);
       assert.deepEqual(verifyClientAddress(seen[0]?.clientAddress ?? '', [SECRET]), { ok: true, address: '198.51.100.7' });
       assert.equal(seen[0]?.forwardedFor, undefined);
     } finally {
@@ -84,7 +95,11 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
     try {
       seen = [];
       adminAnswer = { status: 401, body: JSON.stringify({ code: 'invalid_credentials', message: 'no' }) };
-      await request(unsigned.app).post('/api/auth/login').set('x-forwarded-for', '203.0.113.66').send({ email: 'a@example.com', password: 'x' }).expect(401);
+      await request(unsigned.app)
+        .post('/api/auth/login')
+        .set('x-forwarded-for', '203.0.113.66')
+        .send({ email: 'a@example.com', password: 'x' })
+        .expect(401);
       assert.equal(seen[0]?.clientAddress, undefined);
       assert.equal(seen[0]?.forwardedFor, undefined);
     } finally {
@@ -97,7 +112,11 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
     const refused = await request(main.app).post('/api/auth/login').send({ email: 'a@example.com', password: 'x' }).expect(401);
     assert.equal(refused.body.code, 'invalid_credentials');
 
-    adminAnswer = { status: 429, body: JSON.stringify({ code: 'too_many_requests', message: 'try again later' }), headers: { 'retry-after': '30' } };
+    adminAnswer = {
+      status: 429,
+      body: JSON.stringify({ code: 'too_many_requests', message: 'try again later' }),
+      headers: { 'retry-after': '30' },
+    };
     const limited = await request(main.app).post('/api/auth/login').send({ email: 'a@example.com', password: 'x' }).expect(429);
     assert.equal(limited.headers['retry-after'], '30');
   });
@@ -123,10 +142,17 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
       return metric.values.find((v) => v.labels.dependency === 'admin_sign_in')?.value;
     };
     const refusedCount = async (service: MainUnderTest) =>
-      (await service.metrics.registry.getSingleMetric('catalogue_dependency_calls_refused_total')!.get()).values.find((v) => v.labels.dependency === 'admin_sign_in')?.value;
+      (await service.metrics.registry.getSingleMetric('catalogue_dependency_calls_refused_total')!.get()).values.find(
+        (v) => v.labels.dependency === 'admin_sign_in',
+      )?.value;
 
     test('opens after repeated timeouts, then answers 503 at once without calling admin, and closes again after a successful trial', async () => {
-      const guarded = await startMain({ ADMIN_URL: adminUrl, LOGIN_TIMEOUT_MS: '300', ADMIN_BREAKER_FAILURES: '2', ADMIN_BREAKER_HALF_OPEN_MS: '1000' });
+      const guarded = await startMain({
+        ADMIN_URL: adminUrl,
+        LOGIN_TIMEOUT_MS: '300',
+        ADMIN_BREAKER_FAILURES: '2',
+        ADMIN_BREAKER_HALF_OPEN_MS: '1000',
+      });
       try {
         assert.equal(await breakerState(guarded), 0, 'closed at the start');
         // Admin hangs: each sign-in waits out LOGIN_TIMEOUT_MS and fails; two in a row open the breaker.
@@ -149,7 +175,10 @@ describe('POST /api/auth/login on main (passed to admin)', () => {
         // Admin is back: after the half-open delay one trial goes through, succeeds, and closes the breaker.
         const answer = { token: 'header.payload.signature', expiresIn: 900, user: { id: 3, email: 'a@example.com', role: 'customer' } };
         adminAnswer = { status: 200, body: JSON.stringify(answer) };
-        await eventually(async () => (await signIn(guarded.app)).status === 200, { what: 'a sign-in through the half-open breaker', timeoutMs: 20_000 });
+        await eventually(async () => (await signIn(guarded.app)).status === 200, {
+          what: 'a sign-in through the half-open breaker',
+          timeoutMs: 20_000,
+        });
         assert.equal(await breakerState(guarded), 0, 'closed again');
         seen = [];
         await signIn(guarded.app).expect(200, answer);

@@ -14,7 +14,12 @@ const unavailable = () => new AppError(503, 'dependency_unavailable', 'sign-in i
  * or answering 5xx counts as a failure; its refusals (400, 401, 429) are answers, passed on as
  * they are. While the breaker is open, sign-ins answer 503 at once with a Retry-After.
  */
-export function loginProxyRouter(adminUrl: string, breaker: DependencyBreaker, retryAfterSeconds: number, clientAddressSecret?: string): Router {
+export function loginProxyRouter(
+  adminUrl: string,
+  breaker: DependencyBreaker,
+  retryAfterSeconds: number,
+  clientAddressSecret?: string,
+): Router {
   const router = Router();
   const target = new URL('/api/auth/login', adminUrl);
   router.post('/login', async (req, res) => {

@@ -35,9 +35,16 @@ describe('GET /livez, /readyz and /api/health with every dependency up', () => {
   test('while draining for shutdown, readiness and the report answer 503 naming it; liveness still answers 200', async () => {
     main.lifecycle.draining = true;
     try {
-      await request(main.app).get('/readyz').expect(503, { status: 'unavailable', failing: ['draining'] });
+      await request(main.app)
+        .get('/readyz')
+        .expect(503, { status: 'unavailable', failing: ['draining'] });
       const res = await request(main.app).get('/api/health').expect(503);
-      assert.deepEqual(res.body, { status: 'unavailable', checks: { database: 'up', broker: 'up' }, required: ['database'], draining: true });
+      assert.deepEqual(res.body, {
+        status: 'unavailable',
+        checks: { database: 'up', broker: 'up' },
+        required: ['database'],
+        draining: true,
+      });
       await request(main.app).get('/livez').expect(200);
     } finally {
       main.lifecycle.draining = false;
@@ -56,7 +63,11 @@ describe('the probes of an API whose broker and then database are unreachable', 
     await dbProxy.start();
     dataSource = createDataSource({ credentials: { ...main.db.credentials, port: dbProxy.port }, poolSize: 2 });
     await dataSource.initialize();
-    cutOff = buildMainService({ ...main.config, brokerUrl: 'amqp://guest:guest@127.0.0.1:1' }, dataSource, createLogger({ service: 'main-test', level: 'silent' }));
+    cutOff = buildMainService(
+      { ...main.config, brokerUrl: 'amqp://guest:guest@127.0.0.1:1' },
+      dataSource,
+      createLogger({ service: 'main-test', level: 'silent' }),
+    );
     await cutOff.messaging.start();
   });
   after(async () => {
@@ -74,7 +85,9 @@ describe('the probes of an API whose broker and then database are unreachable', 
   test('with the database down too, readiness answers 503 naming the database, and liveness still answers 200; it recovers with the database', async () => {
     dbProxy.setMode('reset');
     try {
-      await request(cutOff.app).get('/readyz').expect(503, { status: 'unavailable', failing: ['database'] });
+      await request(cutOff.app)
+        .get('/readyz')
+        .expect(503, { status: 'unavailable', failing: ['database'] });
       const res = await request(cutOff.app).get('/api/health').expect(503);
       assert.deepEqual(res.body.checks, { database: 'down', broker: 'down' });
       await request(cutOff.app).get('/livez').expect(200, { status: 'ok' });

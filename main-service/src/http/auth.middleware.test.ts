@@ -15,7 +15,10 @@ const silent = { warn: () => undefined, error: () => undefined } as unknown as L
 function appWithStaffRoute() {
   const users = new UsersService(
     new TokenVerifier({ key: { kind: 'secret', secret: TEST_JWT_SECRET }, issuer: 'catalogue-admin', audience: 'catalogue' }),
-    new AdminUsersClient('http://127.0.0.1:9', new DependencyBreaker('admin_users', { timeoutMs: 100, failures: 5, halfOpenAfterMs: 5000 })),
+    new AdminUsersClient(
+      'http://127.0.0.1:9',
+      new DependencyBreaker('admin_users', { timeoutMs: 100, failures: 5, halfOpenAfterMs: 5000 }),
+    ),
     false,
     // No user revoked (revocation has its own test against the database).
     { assertCurrent: async () => undefined },
@@ -34,8 +37,19 @@ describe('authenticate and requireRole', () => {
     const anonymous = await request(app).get('/api/ops').expect(401);
     assert.equal(anonymous.body.code, 'unauthenticated');
     assert.equal(anonymous.headers['www-authenticate'], 'Bearer');
-    assert.equal((await request(app).get('/api/ops').set('authorization', `Bearer ${await tokenFor('5')}`).expect(403)).body.code, 'forbidden');
-    const staff = await request(app).get('/api/ops').set('authorization', `Bearer ${await tokenFor('6', { role: 'staff' })}`).expect(200);
+    assert.equal(
+      (
+        await request(app)
+          .get('/api/ops')
+          .set('authorization', `Bearer ${await tokenFor('5')}`)
+          .expect(403)
+      ).body.code,
+      'forbidden',
+    );
+    const staff = await request(app)
+      .get('/api/ops')
+      .set('authorization', `Bearer ${await tokenFor('6', { role: 'staff' })}`)
+      .expect(200);
     assert.deepEqual(staff.body, { by: '6' });
   });
 });

@@ -40,14 +40,22 @@ const products: ApiPaths = {
         200: {
           ...json(productListSchema, 'A page of products.'),
           headers: z.object({
-            Link: z.string().optional().meta({ description: 'When there is a next page: <...&limit=N&cursor=C>; rel="next" (after=ID in the id order).' }),
+            Link: z
+              .string()
+              .optional()
+              .meta({ description: 'When there is a next page: <...&limit=N&cursor=C>; rel="next" (after=ID in the id order).' }),
             ETag: z.string().meta({ description: 'Weak entity tag of the page; send it back in If-None-Match.' }),
-            'Changes-Position': z.string().meta({ description: "The live stream's message id this page is current to (compare with the stream's first id)." }),
+            'Changes-Position': z
+              .string()
+              .meta({ description: "The live stream's message id this page is current to (compare with the stream's first id)." }),
           }),
         },
         304: { description: 'Not modified: If-None-Match still matches the page.' },
         ...errorResponses(
-          [400, 'The query is not valid (code validation_failed), or the search has too many short or common words (code search_too_costly).'],
+          [
+            400,
+            'The query is not valid (code validation_failed), or the search has too many short or common words (code search_too_costly).',
+          ],
           [429, 'Over the per-address limit of uncached searches (code rate_limited).'],
           [503, 'The database stopped a search that ran too long (code search_timed_out), or is unavailable.'],
         ),
@@ -72,10 +80,18 @@ const products: ApiPaths = {
       requestParams: { path: productIdPathSchema },
       responses: {
         200: json(likeAnswerSchema, 'The like is recorded (admin counts it shortly).'),
-        ...errorResponses([400, 'Already liked by this user (code already_liked), or an invalid id.'], [401, 'No valid token, or one revoked since (code token_revoked).'], [403, 'A service credential (snapshot reader) may not like.'], 404, 413, 429, [
-          503,
-          "The token signing keys (admin's JWKS) are unreachable, or with DEV_RANDOM_USER admin is unreachable or has no users (code no_users).",
-        ]),
+        ...errorResponses(
+          [400, 'Already liked by this user (code already_liked), or an invalid id.'],
+          [401, 'No valid token, or one revoked since (code token_revoked).'],
+          [403, 'A service credential (snapshot reader) may not like.'],
+          404,
+          413,
+          429,
+          [
+            503,
+            "The token signing keys (admin's JWKS) are unreachable, or with DEV_RANDOM_USER admin is unreachable or has no users (code no_users).",
+          ],
+        ),
       },
     },
   },
@@ -96,18 +112,37 @@ const stream: ApiPaths = {
       tags: ['products'],
       summary: 'Server-Sent Events: every product change and like count as it is committed.',
       description:
-        'Events: `ready`, then `product_created` / `product_updated` `{id, title, image, likes}`, `product_deleted` `{id}`, `product_likes` `{id, likes}` (coalesced per product over LIVE_COALESCE_MS), each with an `id`; heartbeats as comments. A reconnect with Last-Event-ID (or `?after=`) resumes; `reload` when that is past the feed\'s window. Limits: LIVE_STREAMS_MAX per process (503), LIVE_STREAMS_PER_ADDRESS and LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS (429), with Retry-After.',
+        "Events: `ready`, then `product_created` / `product_updated` `{id, title, image, likes}`, `product_deleted` `{id}`, `product_likes` `{id, likes}` (coalesced per product over LIVE_COALESCE_MS), each with an `id`; heartbeats as comments. A reconnect with Last-Event-ID (or `?after=`) resumes; `reload` when that is past the feed's window. Limits: LIVE_STREAMS_MAX per process (503), LIVE_STREAMS_PER_ADDRESS and LIVE_STREAM_OPENS_PER_MINUTE_PER_ADDRESS (429), with Retry-After.",
       ...PUBLIC,
       requestParams: {
-        query: z.object({ after: z.string().regex(/^\d{1,15}$/).optional().meta({ description: 'The id of the last message seen, when Last-Event-ID cannot be sent.' }) }),
-        header: z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,15}$/).optional().meta({ description: 'The id of the last message seen (a browser sends it when it reconnects).' }) }),
+        query: z.object({
+          after: z
+            .string()
+            .regex(/^\d{1,15}$/)
+            .optional()
+            .meta({ description: 'The id of the last message seen, when Last-Event-ID cannot be sent.' }),
+        }),
+        header: z.object({
+          'Last-Event-ID': z
+            .string()
+            .regex(/^\d{1,15}$/)
+            .optional()
+            .meta({ description: 'The id of the last message seen (a browser sends it when it reconnects).' }),
+        }),
       },
       responses: {
-        200: { description: 'The stream (text/event-stream), open until the client or the server ends it.', content: { 'text/event-stream': { schema: z.string() } } },
-        ...errorResponses(400, [429, 'Too many streams from this address, or too many opens a minute (code too_many_streams, rate_limited).'], [
-          503,
-          'The process serves as many streams as it may (streams_at_capacity), is shutting down (shutting_down), or its change feed is unavailable.',
-        ]),
+        200: {
+          description: 'The stream (text/event-stream), open until the client or the server ends it.',
+          content: { 'text/event-stream': { schema: z.string() } },
+        },
+        ...errorResponses(
+          400,
+          [429, 'Too many streams from this address, or too many opens a minute (code too_many_streams, rate_limited).'],
+          [
+            503,
+            'The process serves as many streams as it may (streams_at_capacity), is shutting down (shutting_down), or its change feed is unavailable.',
+          ],
+        ),
       },
     },
   },
@@ -124,10 +159,14 @@ const unlike: ApiPaths = {
       requestParams: { path: productIdPathSchema },
       responses: {
         204: { description: 'No like of this user remains on the product.' },
-        ...errorResponses(400, [401, 'No valid token, or one revoked since (code token_revoked).'], [403, 'A service credential (snapshot reader) may not unlike.'], [404, 'No such product, or it was deleted.'], 429, [
-          503,
-          "The token signing keys (admin's JWKS) are unreachable, or the database is unavailable.",
-        ]),
+        ...errorResponses(
+          400,
+          [401, 'No valid token, or one revoked since (code token_revoked).'],
+          [403, 'A service credential (snapshot reader) may not unlike.'],
+          [404, 'No such product, or it was deleted.'],
+          429,
+          [503, "The token signing keys (admin's JWKS) are unreachable, or the database is unavailable."],
+        ),
       },
     },
   },
@@ -136,7 +175,12 @@ const unlike: ApiPaths = {
 const paths: ApiPaths = {
   ...stream,
   ...products,
-  ...mirrorPaths(products, '/api', LEGACY_PREFIX, `Also under ${LEGACY_PREFIX} for clients of the system this one replaced (only the product list, one product, the like and the health report are).`),
+  ...mirrorPaths(
+    products,
+    '/api',
+    LEGACY_PREFIX,
+    `Also under ${LEGACY_PREFIX} for clients of the system this one replaced (only the product list, one product, the like and the health report are).`,
+  ),
   // The like and its taking back share a path; only the like is mirrored under the old prefix.
   '/api/products/{id}/like': { ...products['/api/products/{id}/like'], ...unlike['/api/products/{id}/like'] },
   '/api/auth/login': {
@@ -149,7 +193,10 @@ const paths: ApiPaths = {
       requestBody: { content: { 'application/json': { schema: signInBodySchema } } },
       responses: {
         200: json(signedInSchema, 'Signed in.'),
-        ...errorResponses(400, 401, [403, 'The account is disabled (code account_disabled).'], 413, 429, [503, 'Admin is unreachable or failing (or its breaker is open): try again shortly.']),
+        ...errorResponses(400, 401, [403, 'The account is disabled (code account_disabled).'], 413, 429, [
+          503,
+          'Admin is unreachable or failing (or its breaker is open): try again shortly.',
+        ]),
       },
     },
   },
@@ -158,7 +205,10 @@ const paths: ApiPaths = {
       tags: ['likes'],
       summary: 'Which of the named products the caller has liked (never cached).',
       requestParams: { query: z.object({ products: productIdsQuerySchema }) },
-      responses: { 200: json(z.object({ liked: z.array(z.number().int()) }), 'The liked ones among them.'), ...errorResponses(400, 401, 403) },
+      responses: {
+        200: json(z.object({ liked: z.array(z.number().int()) }), 'The liked ones among them.'),
+        ...errorResponses(400, 401, 403),
+      },
     },
   },
   '/api/operations': {
@@ -166,7 +216,10 @@ const paths: ApiPaths = {
       tags: ['operations'],
       summary: "main's outbox backlog, for the console's operations page (staff).",
       responses: {
-        200: json(z.object({ outbox: z.object({ rows: z.number().int().min(0), oldestAgeSeconds: z.number().min(0) }).nullable() }), 'The backlog; null when this process runs no relay.'),
+        200: json(
+          z.object({ outbox: z.object({ rows: z.number().int().min(0), oldestAgeSeconds: z.number().min(0) }).nullable() }),
+          'The backlog; null when this process runs no relay.',
+        ),
         ...errorResponses(401, 403),
       },
     },
@@ -182,14 +235,35 @@ const paths: ApiPaths = {
   '/internal/products/{id}/likes/announce': {
     post: {
       tags: ['internal'],
-      summary: 'Staff: put every like of the product, and every like taken back, back in the outbox under its original id (reconcile --repair).',
+      summary:
+        'Staff: put every like of the product, and every like taken back, back in the outbox under its original id (reconcile --repair).',
       description: "Admin's inbox drops the likes it already counted and counts the rest.",
       requestParams: { path: productIdPathSchema },
-      responses: { 202: json(z.object({ productId: z.number().int(), announced: z.number().int().min(0), removalsAnnounced: z.number().int().min(0) }), 'Committed to the outbox: the likes, and the likes taken back (product_unliked), under their original ids.'), ...errorResponses(400, 401, 403, 413) },
+      responses: {
+        202: json(
+          z.object({ productId: z.number().int(), announced: z.number().int().min(0), removalsAnnounced: z.number().int().min(0) }),
+          'Committed to the outbox: the likes, and the likes taken back (product_unliked), under their original ids.',
+        ),
+        ...errorResponses(400, 401, 403, 413),
+      },
     },
   },
-  '/livez': { get: { tags: ['operations'], summary: 'Liveness: the process answers; touches no dependency.', ...PUBLIC, responses: { 200: json(livenessSchema, 'Alive.') } } },
-  '/ready': { get: { tags: ['operations'], summary: 'Liveness under its older name, kept for existing probes.', ...PUBLIC, responses: { 200: json(livenessSchema, 'Alive.') } } },
+  '/livez': {
+    get: {
+      tags: ['operations'],
+      summary: 'Liveness: the process answers; touches no dependency.',
+      ...PUBLIC,
+      responses: { 200: json(livenessSchema, 'Alive.') },
+    },
+  },
+  '/ready': {
+    get: {
+      tags: ['operations'],
+      summary: 'Liveness under its older name, kept for existing probes.',
+      ...PUBLIC,
+      responses: { 200: json(livenessSchema, 'Alive.') },
+    },
+  },
   '/readyz': {
     get: {
       tags: ['operations'],
@@ -207,7 +281,12 @@ const paths: ApiPaths = {
     },
   },
   [OPENAPI_PATH]: {
-    get: { tags: ['operations'], summary: 'This document (OpenAPI 3.1); /api/docs shows it.', ...PUBLIC, responses: { 200: json(z.record(z.string(), z.unknown()), 'The document.') } },
+    get: {
+      tags: ['operations'],
+      summary: 'This document (OpenAPI 3.1); /api/docs shows it.',
+      ...PUBLIC,
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'The document.') },
+    },
   },
 };
 

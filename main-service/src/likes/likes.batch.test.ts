@@ -14,12 +14,16 @@ after(() => main.stop());
 
 async function liveProduct(): Promise<number> {
   const id = freshProductId();
-  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Vase', 'https://img.example/vase.png', 1)", [id]);
+  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Vase', 'https://img.example/vase.png', 1)", [
+    id,
+  ]);
   return id;
 }
 
 const like = async (productId: number, user: string) =>
-  request(main.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`);
+  request(main.app)
+    .post(`/api/products/${productId}/like`)
+    .set('Authorization', `Bearer ${await tokenFor(user)}`);
 
 describe('likes arriving together (one transaction for the lot)', () => {
   test('each like gets its own answer: new ones recorded, a repeat refused, an unknown product 404, and only the new ones counted and published', async () => {
@@ -44,11 +48,22 @@ describe('likes arriving together (one transaction for the lot)', () => {
     assert.equal(answers[4]!.body.code, 'already_liked');
     assert.equal(answers[5]!.body.code, 'not_found');
 
-    const counts: { id: number; likes: number }[] = await main.dataSource.query('SELECT id, likes FROM products WHERE id IN (?) ORDER BY id', [[a, b]]);
-    assert.deepEqual(counts.map((r) => [Number(r.id), Number(r.likes)]), [[a, 2], [b, 2]]);
+    const counts: { id: number; likes: number }[] = await main.dataSource.query(
+      'SELECT id, likes FROM products WHERE id IN (?) ORDER BY id',
+      [[a, b]],
+    );
+    assert.deepEqual(
+      counts.map((r) => [Number(r.id), Number(r.likes)]),
+      [
+        [a, 2],
+        [b, 2],
+      ],
+    );
     const stored: unknown[] = await main.dataSource.query('SELECT id FROM likes WHERE product_id = ?', [missing]);
     assert.equal(stored.length, 0, 'nothing stored for the unknown product');
-    await eventually(async () => ((await main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: 'the outbox to drain' });
+    await eventually(async () => ((await main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, {
+      what: 'the outbox to drain',
+    });
   });
 
   test('a hundred different users liking one product at once are all counted', async () => {
@@ -72,10 +87,14 @@ describe('likes arriving together (one transaction for the lot)', () => {
 describe('GET /api/products with the list cache on', () => {
   test('a like made here shows in the list at once', async () => {
     const id = await liveProduct();
-    const before = await request(main.app).get(`/api/products?after=${id - 1}&limit=1`).expect(200);
+    const before = await request(main.app)
+      .get(`/api/products?after=${id - 1}&limit=1`)
+      .expect(200);
     assert.equal(before.body[0].likes, 0);
     assert.equal((await like(id, 'lister')).status, 200);
-    const afterLike = await request(main.app).get(`/api/products?after=${id - 1}&limit=1`).expect(200);
+    const afterLike = await request(main.app)
+      .get(`/api/products?after=${id - 1}&limit=1`)
+      .expect(200);
     assert.equal(afterLike.body[0].likes, 1);
   });
 

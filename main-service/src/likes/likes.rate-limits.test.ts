@@ -25,7 +25,9 @@ after(async () => {
 
 async function products(count: number): Promise<number[]> {
   const ids = Array.from({ length: count }, () => freshProductId());
-  await replicaA.dataSource.query('INSERT INTO products (id, title, image, version) VALUES ?', [ids.map((id) => [id, 'Mug', `https://img.example/${id}.png`, 1])]);
+  await replicaA.dataSource.query('INSERT INTO products (id, title, image, version) VALUES ?', [
+    ids.map((id) => [id, 'Mug', `https://img.example/${id}.png`, 1]),
+  ]);
   return ids;
 }
 
@@ -33,7 +35,8 @@ async function products(count: number): Promise<number[]> {
 const likeThrough = (replica: MainService, productId: number, token: string) =>
   request(replica.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${token}`).timeout(5000);
 
-const storeErrors = async (replica: MainService, limiter: string) => sampleValue((await replica.metrics.exposition()).body, 'catalogue_rate_limit_store_errors_total', { limiter });
+const storeErrors = async (replica: MainService, limiter: string) =>
+  sampleValue((await replica.metrics.exposition()).body, 'catalogue_rate_limit_store_errors_total', { limiter });
 
 describe('like limits shared through Redis', () => {
   test('the per-user limit holds across both replicas: of five likes spread over them, exactly three are accepted', async () => {
@@ -59,7 +62,11 @@ describe('like limits shared through Redis', () => {
     await redis.stop();
     try {
       const answers = [await likeThrough(replicaA, ids[0]!, token), await likeThrough(replicaB, ids[1]!, token)];
-      assert.deepEqual(answers.map((r) => r.status), [200, 200], 'served uncounted');
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        [200, 200],
+        'served uncounted',
+      );
       assert.equal(answers[0]!.headers['ratelimit'], undefined, 'no count to report');
       assert.ok((await storeErrors(replicaA, 'likes-address')) > before.a);
       assert.ok((await storeErrors(replicaB, 'likes-address')) > before.b);

@@ -23,7 +23,10 @@ export class LikesRepository {
 
   /** insertNew's statement, for a batch sent in one round trip; its affected rows are the likes that went in. */
   insertNewStatement(likes: readonly LikeRow[]): Statement {
-    return { sql: 'INSERT IGNORE INTO likes (id, product_id, user_id) VALUES ?', params: [likes.map((l) => [l.id, l.productId, l.userId])] };
+    return {
+      sql: 'INSERT IGNORE INTO likes (id, product_id, user_id) VALUES ?',
+      params: [likes.map((l) => [l.id, l.productId, l.userId])],
+    };
   }
 
   /** Which of these like ids are stored. */
@@ -45,7 +48,12 @@ export class LikesRepository {
   }
 
   /** One page of a product's likes in id order, for re-announcing them. */
-  async pageOfProduct(tx: EntityManager, productId: number, afterId: string, limit: number): Promise<{ id: string; userId: string; createdAt: Date }[]> {
+  async pageOfProduct(
+    tx: EntityManager,
+    productId: number,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; userId: string; createdAt: Date }[]> {
     const rows: { id: string; user_id: string; created_at: Date }[] = await tx.query(
       'SELECT id, user_id, created_at FROM likes WHERE product_id = ? AND id > ? ORDER BY id LIMIT ?',
       [productId, afterId, limit],
@@ -55,24 +63,44 @@ export class LikesRepository {
 
   /** The user's like of a product, locked until the transaction ends (an unlike removes it). */
   async lockLikeOf(tx: EntityManager, productId: number, userId: string): Promise<{ id: string; createdAt: Date } | undefined> {
-    const rows: { id: string; created_at: Date }[] = await tx.query('SELECT id, created_at FROM likes WHERE product_id = ? AND user_id = ? FOR UPDATE', [productId, userId]);
+    const rows: { id: string; created_at: Date }[] = await tx.query(
+      'SELECT id, created_at FROM likes WHERE product_id = ? AND user_id = ? FOR UPDATE',
+      [productId, userId],
+    );
     return rows[0] ? { id: rows[0].id, createdAt: rows[0].created_at } : undefined;
   }
 
   /** Counts one like off a live product; false when the product is not live. */
   async decrementLiveProduct(tx: EntityManager, productId: number): Promise<boolean> {
-    const result: unknown = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [productId]);
+    const result: unknown = await tx.query('UPDATE products SET likes = likes - 1 WHERE id = ? AND deleted_at IS NULL AND likes > 0', [
+      productId,
+    ]);
     return affectedRows(result) > 0;
   }
 
   /** Moves a like from `likes` to `removed_likes`, keeping its id and the id of the event that announced its removal. */
-  async moveToRemoved(tx: EntityManager, like: { id: string; productId: number; userId: string; createdAt: Date }, unlikeId: string): Promise<void> {
-    await tx.query('INSERT INTO removed_likes (like_id, unlike_id, product_id, user_id, liked_at) VALUES (?, ?, ?, ?, ?)', [like.id, unlikeId, like.productId, like.userId, like.createdAt]);
+  async moveToRemoved(
+    tx: EntityManager,
+    like: { id: string; productId: number; userId: string; createdAt: Date },
+    unlikeId: string,
+  ): Promise<void> {
+    await tx.query('INSERT INTO removed_likes (like_id, unlike_id, product_id, user_id, liked_at) VALUES (?, ?, ?, ?, ?)', [
+      like.id,
+      unlikeId,
+      like.productId,
+      like.userId,
+      like.createdAt,
+    ]);
     await tx.query('DELETE FROM likes WHERE id = ?', [like.id]);
   }
 
   /** One page of a product's removed likes in like id order, for re-announcing their removal. */
-  async pageOfRemoved(tx: EntityManager, productId: number, afterLikeId: string, limit: number): Promise<{ likeId: string; unlikeId: string; userId: string; removedAt: Date }[]> {
+  async pageOfRemoved(
+    tx: EntityManager,
+    productId: number,
+    afterLikeId: string,
+    limit: number,
+  ): Promise<{ likeId: string; unlikeId: string; userId: string; removedAt: Date }[]> {
     const rows: { like_id: string; unlike_id: string; user_id: string; removed_at: Date }[] = await tx.query(
       'SELECT like_id, unlike_id, user_id, removed_at FROM removed_likes WHERE product_id = ? AND like_id > ? ORDER BY like_id LIMIT ?',
       [productId, afterLikeId, limit],
@@ -82,7 +110,10 @@ export class LikesRepository {
 
   /** Which of these products the user likes now (a like taken back is no longer among them). */
   async likedAmong(userId: string, productIds: number[]): Promise<number[]> {
-    const rows: { product_id: number }[] = await this.dataSource.query('SELECT product_id FROM likes WHERE user_id = ? AND product_id IN (?)', [userId, productIds]);
+    const rows: { product_id: number }[] = await this.dataSource.query(
+      'SELECT product_id FROM likes WHERE user_id = ? AND product_id IN (?)',
+      [userId, productIds],
+    );
     return rows.map((r) => Number(r.product_id));
   }
 }

@@ -11,7 +11,9 @@ let main: MainUnderTest;
 
 async function liveProduct(): Promise<number> {
   const id = freshProductId();
-  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [id]);
+  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [
+    id,
+  ]);
   return id;
 }
 
@@ -59,7 +61,9 @@ describe('POST /api/products/:id/like', () => {
     assert.equal(event.message.properties.messageId, res.body.like.id);
     assert.equal(event.message.properties.deliveryMode, 2, 'persistent');
     // The broker routes the message before it confirms it, and the relay deletes the row after the confirm.
-    await eventually(async () => ((await main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, { what: 'the confirmed row to leave the outbox' });
+    await eventually(async () => ((await main.dataSource.query('SELECT id FROM outbox')) as unknown[]).length === 0, {
+      what: 'the confirmed row to leave the outbox',
+    });
   });
 
   test('when the user already liked the product, it answers 400, counts nothing and publishes nothing', async () => {
@@ -79,7 +83,11 @@ describe('POST /api/products/:id/like', () => {
     const productId = await liveProduct();
     const users = Array.from({ length: 20 }, (_, i) => `crowd-${i}`);
     const answers = await Promise.all(
-      users.map(async (user) => request(main.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`)),
+      users.map(async (user) =>
+        request(main.app)
+          .post(`/api/products/${productId}/like`)
+          .set('Authorization', `Bearer ${await tokenFor(user)}`),
+      ),
     );
     assert.deepEqual(
       answers.map((a) => a.status),
@@ -91,21 +99,35 @@ describe('POST /api/products/:id/like', () => {
 
   test('answers 404 for an unknown or deleted product and writes nothing', async () => {
     const deleted = freshProductId();
-    await main.dataSource.query("INSERT INTO products (id, title, image, version, deleted_at) VALUES (?, 'x', 'https://x.example/x.png', 2, NOW())", [deleted]);
+    await main.dataSource.query(
+      "INSERT INTO products (id, title, image, version, deleted_at) VALUES (?, 'x', 'https://x.example/x.png', 2, NOW())",
+      [deleted],
+    );
     const ids = [freshProductId(), deleted];
     for (const id of ids) {
-      const res = await request(main.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('user-3')}`).expect(404);
+      const res = await request(main.app)
+        .post(`/api/products/${id}/like`)
+        .set('Authorization', `Bearer ${await tokenFor('user-3')}`)
+        .expect(404);
       assert.equal(res.body.code, 'not_found');
       assert.equal((await likeRows(id)).length, 0);
     }
     // Other tests' events may still be on their way out; none may be about these products.
-    const outbox: unknown[] = await main.dataSource.query("SELECT id FROM outbox WHERE JSON_EXTRACT(payload, '$.data.productId') IN (?)", [ids]);
+    const outbox: unknown[] = await main.dataSource.query("SELECT id FROM outbox WHERE JSON_EXTRACT(payload, '$.data.productId') IN (?)", [
+      ids,
+    ]);
     assert.equal(outbox.length, 0);
   });
 
   test('answers 401 without a token, with a token signed by another key, or with an expired one', async () => {
     const productId = await liveProduct();
-    const attempts = [undefined, `Bearer ${await tokenFor('u', { secret: 'another-secret-that-is-long-enough-000000' })}`, `Bearer ${await tokenFor('u', { expiresIn: '-1m' })}`, 'Basic dXNlcjpwYXNz', 'Bearer not.a.jwt'];
+    const attempts = [
+      undefined,
+      `Bearer ${await tokenFor('u', { secret: 'another-secret-that-is-long-enough-000000' })}`,
+      `Bearer ${await tokenFor('u', { expiresIn: '-1m' })}`,
+      'Basic dXNlcjpwYXNz',
+      'Bearer not.a.jwt',
+    ];
     for (const authorization of attempts) {
       const req = request(main.app).post(`/api/products/${productId}/like`);
       if (authorization) req.set('Authorization', authorization);
@@ -116,13 +138,19 @@ describe('POST /api/products/:id/like', () => {
   });
 
   test('answers 400 for a non-numeric product id', async () => {
-    const res = await request(main.app).post('/api/products/lamp/like').set('Authorization', `Bearer ${await tokenFor('u')}`).expect(400);
+    const res = await request(main.app)
+      .post('/api/products/lamp/like')
+      .set('Authorization', `Bearer ${await tokenFor('u')}`)
+      .expect(400);
     assert.equal(res.body.details[0].field, 'id');
   });
 
   test('also answers on the old /flask/api path', async () => {
     const productId = await liveProduct();
-    await request(main.app).post(`/flask/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('flask-user')}`).expect(200);
+    await request(main.app)
+      .post(`/flask/api/products/${productId}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('flask-user')}`)
+      .expect(200);
     assert.equal(await likeCount(productId), 1);
   });
 });
@@ -142,7 +170,12 @@ describe('POST /api/products/:id/like in development mode (no JWT key: admin ass
       }, answer.delayMs ?? 0);
     });
     await new Promise<void>((resolve) => adminStub.listen(0, '127.0.0.1', resolve));
-    devMain = await startMain({ JWT_SECRET: undefined, DEV_RANDOM_USER: 'true', ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`, ADMIN_TIMEOUT_MS: '1000' });
+    devMain = await startMain({
+      JWT_SECRET: undefined,
+      DEV_RANDOM_USER: 'true',
+      ADMIN_URL: `http://127.0.0.1:${(adminStub.address() as AddressInfo).port}`,
+      ADMIN_TIMEOUT_MS: '1000',
+    });
   });
   after(async () => {
     await devMain?.stop();
@@ -152,7 +185,10 @@ describe('POST /api/products/:id/like in development mode (no JWT key: admin ass
 
   async function devProduct(): Promise<number> {
     const id = freshProductId();
-    await devMain.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Desk', 'https://img.example/desk.png', 1)", [id]);
+    await devMain.dataSource.query(
+      "INSERT INTO products (id, title, image, version) VALUES (?, 'Desk', 'https://img.example/desk.png', 1)",
+      [id],
+    );
     return id;
   }
 
@@ -187,8 +223,14 @@ describe('POST /api/products/:id/like while the broker is unreachable', () => {
     const offline = await startMain({ RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:1' });
     try {
       const productId = freshProductId();
-      await offline.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Rug', 'https://img.example/rug.png', 1)", [productId]);
-      await request(offline.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('offline-user')}`).expect(200);
+      await offline.dataSource.query(
+        "INSERT INTO products (id, title, image, version) VALUES (?, 'Rug', 'https://img.example/rug.png', 1)",
+        [productId],
+      );
+      await request(offline.app)
+        .post(`/api/products/${productId}/like`)
+        .set('Authorization', `Bearer ${await tokenFor('offline-user')}`)
+        .expect(200);
       // Still ready: the outbox holds the like, so the API stays in its load balancer.
       await request(offline.app).get('/readyz').expect(200);
       const health = await request(offline.app).get('/api/health').expect(200);
@@ -226,16 +268,28 @@ describe('POST /api/products/:id/like while a publish waits for its confirm', ()
     try {
       await stalled.messaging.ready();
       const productId = freshProductId();
-      await stalled.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Vase', 'https://img.example/vase.png', 1)", [productId]);
+      await stalled.dataSource.query(
+        "INSERT INTO products (id, title, image, version) VALUES (?, 'Vase', 'https://img.example/vase.png', 1)",
+        [productId],
+      );
       // The broker stops answering: the relay claims the first like's outbox row and waits for a confirm.
       proxy.setMode('blackhole');
-      await request(stalled.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('first')}`).expect(200);
+      await request(stalled.app)
+        .post(`/api/products/${productId}/like`)
+        .set('Authorization', `Bearer ${await tokenFor('first')}`)
+        .expect(200);
       const [first] = (await stalled.dataSource.query('SELECT id FROM outbox')) as { id: string }[];
       assert.ok(first, "the first like's event waits in the outbox");
       await eventually(() => outboxRowClaimed(stalled, first.id), { what: "the relay's open claim on the first like's row" });
       // A like now must not queue behind the relay's locks (no gap lock on the outbox's end).
-      await request(stalled.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor('second')}`).expect(200);
-      assert.ok(await outboxRowClaimed(stalled, first.id), 'the second like committed while the relay still held its claim, waiting for the confirm');
+      await request(stalled.app)
+        .post(`/api/products/${productId}/like`)
+        .set('Authorization', `Bearer ${await tokenFor('second')}`)
+        .expect(200);
+      assert.ok(
+        await outboxRowClaimed(stalled, first.id),
+        'the second like committed while the relay still held its claim, waiting for the confirm',
+      );
       assert.equal(await likeRowsIn(stalled, productId), 2);
     } finally {
       proxy.setMode('pass');

@@ -22,7 +22,10 @@ export interface LikeRateLimits {
  * tokens are braked too) and per user. `counters` decides where they count (Redis or memory).
  * Likes and unlikes share them: toggling a like is one budget, not two.
  */
-export function likeRateLimits(limits: { LIKES_PER_MINUTE_PER_ADDRESS: number; LIKES_PER_MINUTE_PER_USER: number }, counters: RateLimitCounters): LikeRateLimits {
+export function likeRateLimits(
+  limits: { LIKES_PER_MINUTE_PER_ADDRESS: number; LIKES_PER_MINUTE_PER_USER: number },
+  counters: RateLimitCounters,
+): LikeRateLimits {
   return {
     perAddress: rateLimiter(counters, { name: 'likes-address', windowMs: 60_000, limit: limits.LIKES_PER_MINUTE_PER_ADDRESS }),
     perUser: rateLimiter(counters, {
@@ -70,7 +73,12 @@ export function likesRouter(likes: LikesService, authenticated: RequestHandler, 
 }
 
 /** Taking a like back: new with this system, so app.ts mounts it under /api only (not the old prefix). */
-export function unlikesRouter(unlikes: UnlikesService, authenticated: RequestHandler, limits: LikeRateLimits, metrics: ServiceMetrics): Router {
+export function unlikesRouter(
+  unlikes: UnlikesService,
+  authenticated: RequestHandler,
+  limits: LikeRateLimits,
+  metrics: ServiceMetrics,
+): Router {
   const router = Router();
   // Idempotent, as DELETE should be: 204 whether or not there was a like to take back.
   router.delete('/:id/like', countUnlikeOutcome(metrics), limits.perAddress, authenticated, limits.perUser, async (req, res) => {

@@ -70,7 +70,8 @@ export class LikesService {
 
   /** `traceContext` defaults to the caller's active trace: the batch commits later, in another's context. */
   async like(productId: number, userId: string, traceContext: TraceCarrier | null = activeTraceCarrier()): Promise<LikeReceipt> {
-    if (userId.length > MAX_USER_ID_LENGTH) throw new AppError(400, 'invalid_user', `user ids longer than ${MAX_USER_ID_LENGTH} characters are not accepted`);
+    if (userId.length > MAX_USER_ID_LENGTH)
+      throw new AppError(400, 'invalid_user', `user ids longer than ${MAX_USER_ID_LENGTH} characters are not accepted`);
     const receipt: LikeReceipt = { id: randomUUID(), productId, userId };
     const event = createEvent(EventTypes.ProductLiked, { productId, userId }, { id: receipt.id });
     return this.batcher.submit({ receipt, event, traceContext });
@@ -101,7 +102,14 @@ export class LikesService {
           // Rolled back as a whole: nothing of it is stored, so each like is tried alone and only
           // the like that cannot commit fails.
           if (batch.length === 1) throw err;
-          return Promise.all(batch.map((p) => this.commit([p]).then((o) => o[0]!, (error: unknown): BatchOutcome<LikeReceipt> => ({ ok: false, error }))));
+          return Promise.all(
+            batch.map((p) =>
+              this.commit([p]).then(
+                (o) => o[0]!,
+                (error: unknown): BatchOutcome<LikeReceipt> => ({ ok: false, error }),
+              ),
+            ),
+          );
         }
       }
     }
@@ -137,7 +145,10 @@ export class LikesService {
     // Only a retry can find its own rows: then the earlier attempt committed (all or nothing).
     if (retried && (await this.likes.existingIds(tx, ids)).size > 0) throw new AlreadyCommitted();
 
-    const insertedCount = await this.likes.insertNew(tx, batch.map((p) => p.receipt));
+    const insertedCount = await this.likes.insertNew(
+      tx,
+      batch.map((p) => p.receipt),
+    );
     let inserted = batch;
     if (insertedCount < batch.length) {
       const stored = await this.likes.existingIds(tx, ids);
@@ -155,7 +166,10 @@ export class LikesService {
     const orphans = inserted.filter((p) => !isLive(p)).map((p) => p.receipt.id);
     if (orphans.length > 0) await this.likes.remove(tx, orphans);
     const recorded = inserted.filter(isLive);
-    await addAllToOutbox(tx, recorded.map((p) => ({ event: p.event, traceContext: p.traceContext })));
+    await addAllToOutbox(
+      tx,
+      recorded.map((p) => ({ event: p.event, traceContext: p.traceContext })),
+    );
     // Last before the commit: the feed id is taken as late as it can be, so readers wait least for it.
     await this.feed.recordLikes(tx, [...new Set(recorded.map((p) => p.receipt.productId))]);
 
@@ -166,9 +180,14 @@ export class LikesService {
   /** After a lost commit turned out to have succeeded: each like's answer from what is stored. */
   private async outcomesOfCommitted(batch: PendingLike[]): Promise<BatchOutcome<LikeReceipt>[]> {
     return this.runInTransaction(async (tx) => {
-      const stored = await this.likes.existingIds(tx, batch.map((p) => p.receipt.id));
+      const stored = await this.likes.existingIds(
+        tx,
+        batch.map((p) => p.receipt.id),
+      );
       const live = await this.likes.liveProductIds(tx, [...new Set(batch.map((p) => p.receipt.productId))]);
-      return batch.map((p) => outcomeOf(p.receipt, stored.has(p.receipt.id) ? 'recorded' : live.has(p.receipt.productId) ? 'already_liked' : 'not_found'));
+      return batch.map((p) =>
+        outcomeOf(p.receipt, stored.has(p.receipt.id) ? 'recorded' : live.has(p.receipt.productId) ? 'already_liked' : 'not_found'),
+      );
     });
   }
 
@@ -183,7 +202,11 @@ export class LikesService {
       const page = await this.runInTransaction(async (tx) => {
         const likes = await this.likes.pageOfProduct(tx, productId, after, REANNOUNCE_BATCH);
         for (const like of likes) {
-          const event = createEvent(EventTypes.ProductLiked, { productId, userId: like.userId }, { id: like.id, occurredAt: like.createdAt });
+          const event = createEvent(
+            EventTypes.ProductLiked,
+            { productId, userId: like.userId },
+            { id: like.id, occurredAt: like.createdAt },
+          );
           try {
             await addToOutbox(tx, event);
           } catch (err) {

@@ -12,12 +12,18 @@ after(() => main.stop());
 
 async function liveProducts(n: number): Promise<number[]> {
   const ids = Array.from({ length: n }, () => freshProductId());
-  for (const id of ids) await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Cup', 'https://img.example/cup.png', 1)", [id]);
+  for (const id of ids)
+    await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Cup', 'https://img.example/cup.png', 1)", [
+      id,
+    ]);
   return ids;
 }
 
 async function like(productId: number, user: string): Promise<void> {
-  await request(main.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`).expect(200);
+  await request(main.app)
+    .post(`/api/products/${productId}/like`)
+    .set('Authorization', `Bearer ${await tokenFor(user)}`)
+    .expect(200);
 }
 
 describe('GET /api/me/likes', () => {
@@ -36,7 +42,10 @@ describe('GET /api/me/likes', () => {
 
   test('answers an empty list for a caller who liked none of them', async () => {
     const [a] = await liveProducts(1);
-    const res = await request(main.app).get(`/api/me/likes?products=${a}`).set('Authorization', `Bearer ${await tokenFor('me-2')}`).expect(200);
+    const res = await request(main.app)
+      .get(`/api/me/likes?products=${a}`)
+      .set('Authorization', `Bearer ${await tokenFor('me-2')}`)
+      .expect(200);
     assert.deepEqual(res.body, { liked: [] });
   });
 
@@ -49,7 +58,15 @@ describe('GET /api/me/likes', () => {
   test('answers 400 naming `products` when it is missing, malformed or too long', async () => {
     const auth = `Bearer ${await tokenFor('me-3')}`;
     const tooMany = Array.from({ length: 501 }, (_, i) => i + 1).join(',');
-    for (const query of ['', '?products=', '?products=1,,2', '?products=abc', '?products=1&products=2', '?products=0', `?products=${tooMany}`]) {
+    for (const query of [
+      '',
+      '?products=',
+      '?products=1,,2',
+      '?products=abc',
+      '?products=1&products=2',
+      '?products=0',
+      `?products=${tooMany}`,
+    ]) {
       const res = await request(main.app).get(`/api/me/likes${query}`).set('Authorization', auth).expect(400);
       assert.equal(res.body.details[0].field, 'products', query);
     }

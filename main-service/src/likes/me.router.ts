@@ -23,7 +23,11 @@ export function meRouter(likes: LikesService): Router {
   router.get('/likes', async (req, res) => {
     const userId = identityOf(req).subject;
     const parsed = productIdsQuerySchema.safeParse(req.query.products);
-    if (!parsed.success) throw AppError.validation([{ field: 'products', reason: parsed.error.issues[0]?.message ?? 'is not valid' }], 'the query is not valid');
+    if (!parsed.success)
+      throw AppError.validation(
+        [{ field: 'products', reason: parsed.error.issues[0]?.message ?? 'is not valid' }],
+        'the query is not valid',
+      );
     res.set('Cache-Control', 'private, no-store');
     res.json({ liked: await likes.likedAmong(userId, parsed.data) });
   });

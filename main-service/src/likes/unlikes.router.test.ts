@@ -10,7 +10,9 @@ let main: MainUnderTest;
 
 async function liveProduct(): Promise<number> {
   const id = freshProductId();
-  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [id]);
+  await main.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [
+    id,
+  ]);
   return id;
 }
 
@@ -25,8 +27,14 @@ async function likeIdsOf(productId: number): Promise<string[]> {
 }
 
 const auth = async (user: string) => `Bearer ${await tokenFor(user)}`;
-const like = async (productId: number, user: string) => request(main.app).post(`/api/products/${productId}/like`).set('Authorization', await auth(user));
-const unlike = async (productId: number, user: string) => request(main.app).delete(`/api/products/${productId}/like`).set('Authorization', await auth(user));
+const like = async (productId: number, user: string) =>
+  request(main.app)
+    .post(`/api/products/${productId}/like`)
+    .set('Authorization', await auth(user));
+const unlike = async (productId: number, user: string) =>
+  request(main.app)
+    .delete(`/api/products/${productId}/like`)
+    .set('Authorization', await auth(user));
 
 /** Everything published to admin's queue about a product so far, in order (drained: each message is seen once). */
 const seen: CatalogueEvent[] = [];
@@ -57,10 +65,15 @@ describe('DELETE /api/products/:id/like', () => {
     assert.equal(res.text, '');
     assert.equal(await likeCount(productId), 1);
     assert.equal((await likeIdsOf(productId)).includes(liked.body.like.id), false);
-    const removed: { like_id: string; user_id: string }[] = await main.dataSource.query('SELECT like_id, user_id FROM removed_likes WHERE product_id = ?', [productId]);
+    const removed: { like_id: string; user_id: string }[] = await main.dataSource.query(
+      'SELECT like_id, user_id FROM removed_likes WHERE product_id = ?',
+      [productId],
+    );
     assert.deepEqual(removed, [{ like_id: liked.body.like.id, user_id: 'taker' }]);
 
-    const unliked = await eventually(async () => (await publishedAbout(productId)).find((e) => e.type === 'product_unliked'), { what: 'product_unliked published' });
+    const unliked = await eventually(async () => (await publishedAbout(productId)).find((e) => e.type === 'product_unliked'), {
+      what: 'product_unliked published',
+    });
     assert.ok(unliked.type === 'product_unliked');
     assert.deepEqual(unliked.data, { likeId: liked.body.like.id, productId, userId: 'taker' });
     assert.notEqual(unliked.id, liked.body.like.id, 'the removal is an event of its own');
@@ -75,7 +88,9 @@ describe('DELETE /api/products/:id/like', () => {
     assert.equal((await unlike(productId, 'twice')).status, 204);
     assert.equal((await unlike(productId, 'twice')).status, 204);
     assert.equal(await likeCount(productId), 0);
-    await eventually(async () => (await publishedAbout(productId)).some((e) => e.type === 'product_unliked'), { what: 'the one product_unliked' });
+    await eventually(async () => (await publishedAbout(productId)).some((e) => e.type === 'product_unliked'), {
+      what: 'the one product_unliked',
+    });
     // Give a wrongly published second removal time to show.
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await publishedAbout(productId)).filter((e) => e.type === 'product_unliked').length, 1);
@@ -94,16 +109,25 @@ describe('DELETE /api/products/:id/like', () => {
     assert.notEqual(second.body.like.id, first.body.like.id);
     assert.equal(await likeCount(productId), 1);
     assert.deepEqual(await likeIdsOf(productId), [second.body.like.id]);
-    const liked = await request(main.app).get(`/api/me/likes?products=${productId}`).set('Authorization', await auth('toggler')).expect(200);
+    const liked = await request(main.app)
+      .get(`/api/me/likes?products=${productId}`)
+      .set('Authorization', await auth('toggler'))
+      .expect(200);
     assert.deepEqual(liked.body.liked, [productId]);
   });
 
   test('writes the new count to the change feed, so every replica (and its live streams) hears it', async () => {
     const productId = await liveProduct();
     await like(productId, 'feed-user');
-    const before: { n: number }[] = await main.dataSource.query("SELECT COUNT(*) AS n FROM product_changes WHERE product_id = ? AND kind = 'likes'", [productId]);
+    const before: { n: number }[] = await main.dataSource.query(
+      "SELECT COUNT(*) AS n FROM product_changes WHERE product_id = ? AND kind = 'likes'",
+      [productId],
+    );
     await unlike(productId, 'feed-user');
-    const afterRows: { n: number }[] = await main.dataSource.query("SELECT COUNT(*) AS n FROM product_changes WHERE product_id = ? AND kind = 'likes'", [productId]);
+    const afterRows: { n: number }[] = await main.dataSource.query(
+      "SELECT COUNT(*) AS n FROM product_changes WHERE product_id = ? AND kind = 'likes'",
+      [productId],
+    );
     assert.equal(Number(afterRows[0]!.n), Number(before[0]!.n) + 1);
     const changes = await new ProductChangesRepository(main.dataSource).after(0, 100_000);
     const last = changes.filter((c) => c.productId === productId).at(-1);
@@ -114,13 +138,20 @@ describe('DELETE /api/products/:id/like', () => {
     const deleted = await liveProduct();
     await like(deleted, 'deleted-liker');
     await main.dataSource.query('UPDATE products SET deleted_at = NOW(3), version = 2 WHERE id = ?', [deleted]);
-    for (const [id, user] of [[freshProductId(), 'anyone'], [deleted, 'deleted-liker'], [deleted, 'anyone']] as const) {
+    for (const [id, user] of [
+      [freshProductId(), 'anyone'],
+      [deleted, 'deleted-liker'],
+      [deleted, 'anyone'],
+    ] as const) {
       const res = await unlike(id, user);
       assert.equal(res.status, 404, `product ${id} as ${user}`);
       assert.equal(res.body.code, 'not_found');
     }
     assert.equal((await likeIdsOf(deleted)).length, 1, 'the like of the deleted product stays');
-    const outbox: unknown[] = await main.dataSource.query("SELECT id FROM outbox WHERE event_type = 'product_unliked' AND JSON_EXTRACT(payload, '$.data.productId') = ?", [deleted]);
+    const outbox: unknown[] = await main.dataSource.query(
+      "SELECT id FROM outbox WHERE event_type = 'product_unliked' AND JSON_EXTRACT(payload, '$.data.productId') = ?",
+      [deleted],
+    );
     assert.equal(outbox.length, 0);
   });
 
@@ -129,7 +160,10 @@ describe('DELETE /api/products/:id/like', () => {
     await like(productId, 'guarded');
     await request(main.app).delete(`/api/products/${productId}/like`).expect(401);
     await request(main.app).delete(`/api/products/${productId}/like`).set('Authorization', 'Bearer not.a.jwt').expect(401);
-    const bad = await request(main.app).delete('/api/products/lamp/like').set('Authorization', await auth('guarded')).expect(400);
+    const bad = await request(main.app)
+      .delete('/api/products/lamp/like')
+      .set('Authorization', await auth('guarded'))
+      .expect(400);
     assert.equal(bad.body.details[0].field, 'id');
     assert.equal(await likeCount(productId), 1);
   });
@@ -147,7 +181,8 @@ describe('DELETE /api/products/:id/like', () => {
 
   test('counts unlikes in the metrics, by whether there was a like to remove', async () => {
     const productId = await liveProduct();
-    const metric = async (removed: string) => sampleValue((await main.metrics.exposition()).body, 'catalogue_unlikes_accepted_total', { removed });
+    const metric = async (removed: string) =>
+      sampleValue((await main.metrics.exposition()).body, 'catalogue_unlikes_accepted_total', { removed });
     const before = { yes: await metric('true'), no: await metric('false') };
     await like(productId, 'metered');
     await unlike(productId, 'metered');
@@ -159,9 +194,15 @@ describe('DELETE /api/products/:id/like', () => {
   test('is new with this system, so it is not mirrored under the old /flask/api prefix (the like is)', async () => {
     const productId = await liveProduct();
     await like(productId, 'flask-unliker');
-    await request(main.app).delete(`/flask/api/products/${productId}/like`).set('Authorization', await auth('flask-unliker')).expect(404);
+    await request(main.app)
+      .delete(`/flask/api/products/${productId}/like`)
+      .set('Authorization', await auth('flask-unliker'))
+      .expect(404);
     assert.equal(await likeCount(productId), 1, 'nothing was taken back');
-    await request(main.app).delete(`/api/products/${productId}/like`).set('Authorization', await auth('flask-unliker')).expect(204);
+    await request(main.app)
+      .delete(`/api/products/${productId}/like`)
+      .set('Authorization', await auth('flask-unliker'))
+      .expect(204);
     assert.equal(await likeCount(productId), 0);
   });
 });
@@ -179,10 +220,13 @@ describe('POST /internal/products/:id/likes/announce', () => {
     assert.deepEqual(res.body, { productId, announced: 1, removalsAnnounced: 1 });
     await eventually(async () => (await publishedAbout(productId)).length >= 5, { what: 'the re-announcements' });
     const again = (await publishedAbout(productId)).slice(3);
-    assert.deepEqual(again.map((e) => [e.type, e.id]).sort(), [
-      ['product_liked', kept.body.like.id],
-      ['product_unliked', firstUnlike.id],
-    ].sort());
+    assert.deepEqual(
+      again.map((e) => [e.type, e.id]).sort(),
+      [
+        ['product_liked', kept.body.like.id],
+        ['product_unliked', firstUnlike.id],
+      ].sort(),
+    );
     const unliked = again.find((e) => e.type === 'product_unliked');
     assert.ok(unliked?.type === 'product_unliked' && unliked.data.likeId === gone.body.like.id);
   });
@@ -193,7 +237,10 @@ describe('DELETE /api/products/:id/like under the like limits', () => {
     const limited = await startMain({ LIKES_PER_MINUTE_PER_USER: '3', LIKES_PER_MINUTE_PER_ADDRESS: '1000' });
     try {
       const productId = freshProductId();
-      await limited.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Mug', 'https://img.example/mug.png', 1)", [productId]);
+      await limited.dataSource.query(
+        "INSERT INTO products (id, title, image, version) VALUES (?, 'Mug', 'https://img.example/mug.png', 1)",
+        [productId],
+      );
       const token = await auth('toggling-fast');
       const path = `/api/products/${productId}/like`;
       const statuses = [

@@ -68,7 +68,11 @@ export class UnlikesService {
       const page = await this.runInTransaction(async (tx) => {
         const removed = await this.likes.pageOfRemoved(tx, productId, after, REANNOUNCE_BATCH);
         for (const removal of removed) {
-          const event = createEvent(EventTypes.ProductUnliked, { likeId: removal.likeId, productId, userId: removal.userId }, { id: removal.unlikeId, occurredAt: removal.removedAt });
+          const event = createEvent(
+            EventTypes.ProductUnliked,
+            { likeId: removal.likeId, productId, userId: removal.userId },
+            { id: removal.unlikeId, occurredAt: removal.removedAt },
+          );
           try {
             await addToOutbox(tx, event);
           } catch (err) {

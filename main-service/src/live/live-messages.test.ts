@@ -5,12 +5,30 @@ import { coalesce, messageOf } from './live-messages';
 
 let nextId = 1;
 function change(kind: ProductChangeKind, productId: number, product: Partial<ProductChange['product']> = {}): ProductChange {
-  return { id: nextId++, kind, productId, ageSeconds: 0, product: { title: `Product ${productId}`, image: `https://img.example/${productId}.png`, likes: 0, version: 1, deleted: false, ...product } };
+  return {
+    id: nextId++,
+    kind,
+    productId,
+    ageSeconds: 0,
+    product: {
+      title: `Product ${productId}`,
+      image: `https://img.example/${productId}.png`,
+      likes: 0,
+      version: 1,
+      deleted: false,
+      ...product,
+    },
+  };
 }
 
 describe('which changes become messages', () => {
   test("a product's likes within one window become one message, the last; other products keep theirs", () => {
-    const changes = [change('likes', 1, { likes: 1 }), change('likes', 2, { likes: 7 }), change('likes', 1, { likes: 2 }), change('likes', 1, { likes: 3 })];
+    const changes = [
+      change('likes', 1, { likes: 1 }),
+      change('likes', 2, { likes: 7 }),
+      change('likes', 1, { likes: 2 }),
+      change('likes', 1, { likes: 3 }),
+    ];
     assert.deepEqual(
       coalesce(changes).map((c) => [c.productId, c.product.likes]),
       [
@@ -37,7 +55,10 @@ describe('which changes become messages', () => {
 describe('what a message says', () => {
   test('each kind as its event, with public fields only', () => {
     const created = change('created', 6, { title: 'Lamp', likes: 2 });
-    assert.equal(messageOf(created).text, `id: ${created.id}\nevent: product_created\ndata: {"id":6,"title":"Lamp","image":"https://img.example/6.png","likes":2}\n\n`);
+    assert.equal(
+      messageOf(created).text,
+      `id: ${created.id}\nevent: product_created\ndata: {"id":6,"title":"Lamp","image":"https://img.example/6.png","likes":2}\n\n`,
+    );
     const liked = change('likes', 6, { likes: 3 });
     assert.equal(messageOf(liked).text, `id: ${liked.id}\nevent: product_likes\ndata: {"id":6,"likes":3}\n\n`);
     assert.equal(messageOf(change('updated', 6)).event, 'product_updated');
@@ -45,7 +66,8 @@ describe('what a message says', () => {
   });
 
   test('a product that is already gone when its change is read is announced as deleted, whatever the change was', () => {
-    for (const kind of ['created', 'updated', 'likes'] as const) assert.equal(messageOf(change(kind, 7, { deleted: true })).event, 'product_deleted');
+    for (const kind of ['created', 'updated', 'likes'] as const)
+      assert.equal(messageOf(change(kind, 7, { deleted: true })).event, 'product_deleted');
   });
 
   test('a title with line breaks or quotes stays one data line', () => {

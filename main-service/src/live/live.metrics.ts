@@ -21,8 +21,16 @@ export class LiveMetrics {
   constructor(metrics: ServiceMetrics, limit: number, bufferedBytes: () => number) {
     const registers = [metrics.registry];
     const name = (base: string) => METRIC_PREFIX + base;
-    this.open = new Gauge({ name: name('live_streams_open'), help: 'Live streams (GET /api/products/stream) open in this process.', registers });
-    this.limit = new Gauge({ name: name('live_streams_limit'), help: 'Live streams this process accepts at most (LIVE_STREAMS_MAX).', registers });
+    this.open = new Gauge({
+      name: name('live_streams_open'),
+      help: 'Live streams (GET /api/products/stream) open in this process.',
+      registers,
+    });
+    this.limit = new Gauge({
+      name: name('live_streams_limit'),
+      help: 'Live streams this process accepts at most (LIVE_STREAMS_MAX).',
+      registers,
+    });
     this.limit.set(limit);
     this.buffered = new Gauge({
       name: name('live_stream_buffered_bytes'),
@@ -32,8 +40,17 @@ export class LiveMetrics {
         this.set(bufferedBytes());
       },
     });
-    this.sent = new Counter({ name: name('live_messages_sent_total'), help: 'Messages written to live streams (one per stream it went to), by event.', labelNames: ['event'], registers });
-    this.dropped = new Counter({ name: name('live_slow_readers_dropped_total'), help: 'Live streams cut off because their reader fell too far behind (more unread than LIVE_STREAM_MAX_BUFFER_KB).', registers });
+    this.sent = new Counter({
+      name: name('live_messages_sent_total'),
+      help: 'Messages written to live streams (one per stream it went to), by event.',
+      labelNames: ['event'],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: name('live_slow_readers_dropped_total'),
+      help: 'Live streams cut off because their reader fell too far behind (more unread than LIVE_STREAM_MAX_BUFFER_KB).',
+      registers,
+    });
     this.refused = new Counter({
       name: name('live_streams_refused_total'),
       help: 'Live streams refused: address (429, too many from one client address), capacity (503, this process is full), draining (503, shutting down), unavailable (503, the change feed could not be read for a resume).',

@@ -38,7 +38,12 @@ async function extraReplica(overrides: Partial<MainConfig>): Promise<{ replica: 
 const extras: Replica[] = [];
 
 before(async () => {
-  replicaA = await startMain({ PRODUCT_CHANGES_POLL_MS: '50', RUN_CONSUMER: 'false', LIVE_COALESCE_MS: '150', LIVE_HEARTBEAT_SECONDS: '1' });
+  replicaA = await startMain({
+    PRODUCT_CHANGES_POLL_MS: '50',
+    RUN_CONSUMER: 'false',
+    LIVE_COALESCE_MS: '150',
+    LIVE_HEARTBEAT_SECONDS: '1',
+  });
   await replicaA.changes.start();
   replicaB = await startReplica(replicaA, { RUN_CONSUMER: true });
   await replicaB.messaging.ready();
@@ -62,12 +67,19 @@ async function open(url: string, options: Parameters<typeof openEventStream>[1] 
 
 async function liveProduct(title: string): Promise<number> {
   const id = freshProductId();
-  await replicaA.dataSource.query('INSERT INTO products (id, title, image, version) VALUES (?, ?, ?, 1)', [id, title, `https://img.example/${id}.png`]);
+  await replicaA.dataSource.query('INSERT INTO products (id, title, image, version) VALUES (?, ?, ?, 1)', [
+    id,
+    title,
+    `https://img.example/${id}.png`,
+  ]);
   return id;
 }
 
 const likeThroughB = async (productId: number, user: string) =>
-  request(replicaB.app).post(`/api/products/${productId}/like`).set('Authorization', `Bearer ${await tokenFor(user)}`).expect(200);
+  request(replicaB.app)
+    .post(`/api/products/${productId}/like`)
+    .set('Authorization', `Bearer ${await tokenFor(user)}`)
+    .expect(200);
 
 const about = (id: number) => (m: StreamMessage) => m.event.startsWith('product_') && (JSON.parse(m.data) as { id: number }).id === id;
 const ids = (messages: StreamMessage[]) => messages.filter((m) => m.event.startsWith('product_')).map((m) => Number(m.lastEventId));
@@ -99,7 +111,10 @@ describe('GET /api/products/stream', () => {
     assert.doesNotMatch(stream.messages.map((m) => m.data).join(''), /stream-liker|userId|user/);
     const metrics = (await replicaA.metrics.exposition()).body;
     assert.ok(sampleValue(metrics, 'catalogue_live_messages_sent_total', { event: 'product_likes' }) >= 1);
-    assert.ok(sampleValue(metrics, 'catalogue_live_stream_delay_seconds_count', { kind: 'likes' }) >= 1, 'the delay from commit to stream is measured');
+    assert.ok(
+      sampleValue(metrics, 'catalogue_live_stream_delay_seconds_count', { kind: 'likes' }) >= 1,
+      'the delay from commit to stream is measured',
+    );
     stream.close();
   });
 
@@ -120,7 +135,11 @@ describe('GET /api/products/stream', () => {
     assert.deepEqual(JSON.parse(deleted.data), { id });
 
     const seen = ids(stream.messages);
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'ids rise');
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      'ids rise',
+    );
     assert.equal(new Set(seen).size, seen.length, 'no id twice');
     stream.close();
   });
@@ -132,15 +151,29 @@ describe('GET /api/products/stream', () => {
     first.close();
     await likeThroughB(id, 'missed-1');
     await likeThroughB(id, 'missed-2');
-    await publishAdminEvent(replicaA, EventTypes.ProductUpdated, { id, title: 'Kettle, steel', image: `https://img.example/${id}.png`, version: 2 });
-    await eventually(async () => ((await replicaA.dataSource.query("SELECT 1 FROM product_changes WHERE product_id = ? AND kind = 'updated'", [id])) as unknown[]).length > 0, {
-      what: 'the rename in the feed',
+    await publishAdminEvent(replicaA, EventTypes.ProductUpdated, {
+      id,
+      title: 'Kettle, steel',
+      image: `https://img.example/${id}.png`,
+      version: 2,
     });
+    await eventually(
+      async () =>
+        ((await replicaA.dataSource.query("SELECT 1 FROM product_changes WHERE product_id = ? AND kind = 'updated'", [id])) as unknown[])
+          .length > 0,
+      {
+        what: 'the rename in the feed',
+      },
+    );
     await eventually(async () => replicaA.live.position >= Number(ready.lastEventId) + 3, { what: 'A to hear the three changes' });
 
     const again = await open(urlA, { lastEventId: ready.lastEventId });
     const renamed = await again.next(about(id), { what: 'the replay' });
-    assert.equal(again.messages.some((m) => m.event === 'ready' || m.event === 'reload'), false, 'a resumed stream neither starts over nor reloads');
+    assert.equal(
+      again.messages.some((m) => m.event === 'ready' || m.event === 'reload'),
+      false,
+      'a resumed stream neither starts over nor reloads',
+    );
     // The likes before the rename are carried by it: the rename states the count too.
     assert.equal(renamed.event, 'product_updated');
     assert.deepEqual(JSON.parse(renamed.data), { id, title: 'Kettle, steel', image: `https://img.example/${id}.png`, likes: 2 });
@@ -148,7 +181,10 @@ describe('GET /api/products/stream', () => {
     const live = await again.next((m) => about(id)(m) && m.event === 'product_likes', { what: 'the live like' });
     assert.deepEqual(JSON.parse(live.data), { id, likes: 3 });
     const seen = ids(again.messages);
-    assert.deepEqual(seen, [...new Set(seen)].sort((a, b) => a - b));
+    assert.deepEqual(
+      seen,
+      [...new Set(seen)].sort((a, b) => a - b),
+    );
     assert.ok(seen.every((seenId) => seenId > Number(ready.lastEventId)));
     again.close();
   });
@@ -176,7 +212,10 @@ describe('GET /api/products/stream', () => {
     streams.push(resumed);
     assert.equal(resumed.status, 200);
     await eventually(async () => resumed.parser.comments > 0, { what: 'a heartbeat' });
-    assert.equal(resumed.messages.some((m) => m.event === 'ready' || m.event === 'reload'), false);
+    assert.equal(
+      resumed.messages.some((m) => m.event === 'ready' || m.event === 'reload'),
+      false,
+    );
     resumed.close();
 
     for (const [query, headers, field] of [
@@ -233,7 +272,11 @@ describe('bounded cost', () => {
     // twice what the kernel's socket buffers took on loopback (about 5 MB) for a reader that takes nothing.
     const count = 40_000;
     const first = freshProductId() + 100_000;
-    const rows = Array.from({ length: count }, (_, i) => [first + i, `${'Long title '.repeat(17)}${i}`, `https://img.example/${first + i}.png`]);
+    const rows = Array.from({ length: count }, (_, i) => [
+      first + i,
+      `${'Long title '.repeat(17)}${i}`,
+      `https://img.example/${first + i}.png`,
+    ]);
     await replicaA.dataSource.transaction(async (tx) => {
       for (let i = 0; i < count; i += 2000) {
         const slice = rows.slice(i, i + 2000);
@@ -247,7 +290,10 @@ describe('bounded cost', () => {
     const dropped = async () => sampleValue((await replica.metrics.exposition()).body, 'catalogue_live_slow_readers_dropped_total');
     await eventually(async () => (await dropped()) === 1, { timeoutMs: 30_000, what: 'the stalled reader to be cut off' });
     assert.equal(replica.live.size, 1, 'the reader that reads is still there');
-    assert.ok(sampleValue((await replica.metrics.exposition()).body, 'catalogue_live_stream_buffered_bytes') < 64 * 1024, 'nothing piles up for it');
+    assert.ok(
+      sampleValue((await replica.metrics.exposition()).body, 'catalogue_live_stream_buffered_bytes') < 64 * 1024,
+      'nothing piles up for it',
+    );
     // The stalled reader sees the end once it reads again: behind what the kernel had taken, not everything.
     stalled.resume();
     await stalled.ended;
@@ -265,7 +311,8 @@ describe('bounded cost', () => {
 
     await stopServing(entry.server, replica);
     await Promise.all([a.ended, b.ended]);
-    for (const stream of [a, b]) assert.ok(stream.parser.retryMs! >= 1000 && stream.parser.retryMs! <= 4000, `told to reconnect after ${stream.parser.retryMs} ms`);
+    for (const stream of [a, b])
+      assert.ok(stream.parser.retryMs! >= 1000 && stream.parser.retryMs! <= 4000, `told to reconnect after ${stream.parser.retryMs} ms`);
     assert.equal(replica.live.size, 0);
     assert.equal(entry.server.listening, false);
     const refused = await request(replica.app).get('/api/products/stream');

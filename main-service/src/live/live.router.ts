@@ -30,6 +30,7 @@ function lastSeen(req: Request): number | undefined {
   const query = req.query.after;
   const [field, value] = header !== undefined && header !== '' ? ['Last-Event-ID', header] : ['after', query];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !POSITION.test(value)) throw AppError.validation([{ field, reason: 'must be the id of a message of this stream (a whole number)' }]);
+  if (typeof value !== 'string' || !POSITION.test(value))
+    throw AppError.validation([{ field, reason: 'must be the id of a message of this stream (a whole number)' }]);
   return Number(value);
 }

@@ -19,15 +19,20 @@ async function value(name: string, labels: Record<string, string> = {}, target: 
 
 /** Waits until the metric has grown by at least `by` from `from`. */
 async function grows(name: string, labels: Record<string, string>, from: number, by = 1): Promise<number> {
-  return eventually(async () => {
-    const now = await value(name, labels);
-    return now >= from + by ? now : undefined;
-  }, { what: `${name}${JSON.stringify(labels)} to reach ${from + by}` });
+  return eventually(
+    async () => {
+      const now = await value(name, labels);
+      return now >= from + by ? now : undefined;
+    },
+    { what: `${name}${JSON.stringify(labels)} to reach ${from + by}` },
+  );
 }
 
 async function liveProduct(target: MainUnderTest = main): Promise<number> {
   const id = freshProductId();
-  await target.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [id]);
+  await target.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [
+    id,
+  ]);
   return id;
 }
 
@@ -65,7 +70,8 @@ describe('GET /metrics on main-service', () => {
     await request(main.app).get(`/api/products/${freshProductId()}`).expect(404);
     await request(main.app).get(`/api/products/${freshProductId()}`).expect(404);
     for (let i = 0; i < 3; i++) await request(main.app).get(`/wp-admin/scan-${Date.now()}-${i}.php`).expect(401);
-    for (let i = 0; i < 2; i++) await request(main.app).get(`/wp-admin/scan-${Date.now()}-signed-${i}.php`).set('Authorization', token).expect(404);
+    for (let i = 0; i < 2; i++)
+      await request(main.app).get(`/wp-admin/scan-${Date.now()}-signed-${i}.php`).set('Authorization', token).expect(404);
 
     const text = await scrape();
     assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', route), before + 2);
@@ -73,14 +79,26 @@ describe('GET /metrics on main-service', () => {
     assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', refused), refusedBefore + 3);
     assert.equal(sampleValue(text, 'catalogue_http_server_requests_total', unmatched), unmatchedBefore + 2);
     assert.doesNotMatch(text, /scan-|wp-admin/, 'no raw path becomes a label');
-    const buckets = parseExposition(text).filter((s) => s.name === 'catalogue_http_server_request_duration_seconds_bucket' && s.labels.route === route.route && s.labels.status_code === '404');
-    assert.deepEqual(buckets.map((b) => b.labels.le), [...HTTP_DURATION_BUCKETS.map(String), '+Inf'], "OpenTelemetry's bucket list");
+    const buckets = parseExposition(text).filter(
+      (s) =>
+        s.name === 'catalogue_http_server_request_duration_seconds_bucket' &&
+        s.labels.route === route.route &&
+        s.labels.status_code === '404',
+    );
+    assert.deepEqual(
+      buckets.map((b) => b.labels.le),
+      [...HTTP_DURATION_BUCKETS.map(String), '+Inf'],
+      "OpenTelemetry's bucket list",
+    );
   });
 
   test('an error thrown deep in a router is still labelled with its full route template', async () => {
     const route = { method: 'POST', route: '/api/products/:id/like', status_code: '404' };
     const before = await value('catalogue_http_server_requests_total', route);
-    await request(main.app).post(`/api/products/${freshProductId()}/like`).set('Authorization', `Bearer ${await tokenFor('nobody')}`).expect(404);
+    await request(main.app)
+      .post(`/api/products/${freshProductId()}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('nobody')}`)
+      .expect(404);
     assert.equal(await value('catalogue_http_server_requests_total', route), before + 1);
   });
 
@@ -88,7 +106,12 @@ describe('GET /metrics on main-service', () => {
     const id = await liveProduct();
     const accepted = await value('catalogue_likes_accepted_total');
     const rejected = async (reason: string) => value('catalogue_likes_rejected_total', { reason });
-    const [already, notFound, unauthenticated, invalid] = await Promise.all([rejected('already_liked'), rejected('not_found'), rejected('unauthenticated'), rejected('validation_failed')]);
+    const [already, notFound, unauthenticated, invalid] = await Promise.all([
+      rejected('already_liked'),
+      rejected('not_found'),
+      rejected('unauthenticated'),
+      rejected('validation_failed'),
+    ]);
     const token = `Bearer ${await tokenFor('metrics-user')}`;
 
     await request(main.app).post(`/api/products/${id}/like`).set('Authorization', token).expect(200);
@@ -107,7 +130,10 @@ describe('GET /metrics on main-service', () => {
   test("a like's event counts as published once the broker confirms it", async () => {
     const labels = { event_type: EventTypes.ProductLiked };
     const before = await value('catalogue_events_published_total', labels);
-    await request(main.app).post(`/api/products/${await liveProduct()}/like`).set('Authorization', `Bearer ${await tokenFor('publisher')}`).expect(200);
+    await request(main.app)
+      .post(`/api/products/${await liveProduct()}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('publisher')}`)
+      .expect(200);
     await grows('catalogue_events_published_total', labels, before);
   });
 
@@ -184,8 +210,14 @@ describe('outbox gauges', () => {
     assert.equal(sampleValue(empty, 'catalogue_outbox_backlog_rows'), 0);
     assert.equal(sampleValue(empty, 'catalogue_outbox_oldest_age_seconds'), 0);
     const id = await liveProduct(idle);
-    await request(idle.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('a')}`).expect(200);
-    await request(idle.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('b')}`).expect(200);
+    await request(idle.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('a')}`)
+      .expect(200);
+    await request(idle.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('b')}`)
+      .expect(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const waiting = await scrape(idle);
     assert.equal(sampleValue(waiting, 'catalogue_outbox_backlog_rows'), 2);
@@ -202,7 +234,12 @@ describe('a publish the broker never confirms', () => {
     const url = new URL(TEST_RABBITMQ_URL);
     url.hostname = '127.0.0.1';
     url.port = String(await proxy.start());
-    cut = await startMain({ RABBITMQ_URL: url.toString(), RUN_CONSUMER: 'false', PUBLISH_CONFIRM_TIMEOUT_MS: '300', AMQP_HEARTBEAT_SECONDS: '60' });
+    cut = await startMain({
+      RABBITMQ_URL: url.toString(),
+      RUN_CONSUMER: 'false',
+      PUBLISH_CONFIRM_TIMEOUT_MS: '300',
+      AMQP_HEARTBEAT_SECONDS: '60',
+    });
     await cut.messaging.ready();
   });
   after(async () => {
@@ -215,7 +252,10 @@ describe('a publish the broker never confirms', () => {
     const before = await value('catalogue_events_failed_total', labels, cut);
     // The connection stays open but nothing comes back: no confirm ever arrives.
     proxy.setMode('blackhole');
-    await request(cut.app).post(`/api/products/${await liveProduct(cut)}/like`).set('Authorization', `Bearer ${await tokenFor('unconfirmed')}`).expect(200);
+    await request(cut.app)
+      .post(`/api/products/${await liveProduct(cut)}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('unconfirmed')}`)
+      .expect(200);
     await eventually(async () => (await value('catalogue_events_failed_total', labels, cut)) > before, { what: 'a publish failure' });
     assert.ok((await value('catalogue_outbox_backlog_rows', {}, cut)) >= 1);
 
@@ -223,7 +263,10 @@ describe('a publish the broker never confirms', () => {
     const published = await value('catalogue_events_published_total', { event_type: EventTypes.ProductLiked }, cut);
     proxy.setMode('pass');
     proxy.cutAll();
-    await eventually(async () => (await value('catalogue_events_published_total', { event_type: EventTypes.ProductLiked }, cut)) > published, { timeoutMs: 20_000, what: 'the publish after recovery' });
+    await eventually(
+      async () => (await value('catalogue_events_published_total', { event_type: EventTypes.ProductLiked }, cut)) > published,
+      { timeoutMs: 20_000, what: 'the publish after recovery' },
+    );
     await eventually(async () => (await value('catalogue_outbox_backlog_rows', {}, cut)) === 0, { what: 'the outbox to drain' });
   });
 
@@ -232,6 +275,8 @@ describe('a publish the broker never confirms', () => {
     const before = await value('catalogue_broker_connections_lost_total', labels, cut);
     await eventually(async () => cut.messaging.isConnected(), { what: 'the connection to be up' });
     proxy.cutAll();
-    await eventually(async () => (await value('catalogue_broker_connections_lost_total', labels, cut)) > before, { what: 'the loss to be counted' });
+    await eventually(async () => (await value('catalogue_broker_connections_lost_total', labels, cut)) > before, {
+      what: 'the loss to be counted',
+    });
   });
 });

@@ -38,7 +38,7 @@ describe("the resync's snapshot calls to admin, behind their breaker", () => {
     assert.equal(breaker.state, 'closed');
   });
 
-  test("a refusal (401: a wrong ADMIN_TOKEN) is reported as such and never opens the breaker", async () => {
+  test('a refusal (401: a wrong ADMIN_TOKEN) is reported as such and never opens the breaker', async () => {
     const breaker = new DependencyBreaker('admin_snapshot', { timeoutMs: 1000, failures: 2, halfOpenAfterMs: 60_000 });
     const client = new AdminSnapshotClient(adminUrl, breaker);
     answer = { status: 401, body: { code: 'unauthenticated', message: 'no token' } };

@@ -1,4 +1,10 @@
-import { adminSnapshotRowSchema, snapshotPageSchema, type AdminSnapshotRow, type DependencyBreaker, type SnapshotPage } from '@catalogue/shared';
+import {
+  adminSnapshotRowSchema,
+  snapshotPageSchema,
+  type AdminSnapshotRow,
+  type DependencyBreaker,
+  type SnapshotPage,
+} from '@catalogue/shared';
 
 const pageSchema = snapshotPageSchema(adminSnapshotRowSchema);
 
@@ -20,7 +26,10 @@ export class AdminSnapshotClient {
     url.searchParams.set('after', String(after));
     url.searchParams.set('limit', String(limit));
     const answer = await this.breaker.execute(async (signal) => {
-      const response = await fetch(url, { signal, headers: { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) } }).catch((err: unknown) => {
+      const response = await fetch(url, {
+        signal,
+        headers: { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+      }).catch((err: unknown) => {
         throw new Error(`admin at ${url.origin} is unreachable: ${(err as Error).message}`);
       });
       if (response.status >= 500) throw new Error(`admin's snapshot answered ${response.status}`);
@@ -29,7 +38,13 @@ export class AdminSnapshotClient {
     if (answer.status !== 200) throw new Error(`admin's snapshot answered ${answer.status}`);
     const parsed = pageSchema.safeParse(answer.body);
     // A row off the contract stops the resync: applying part of a page we do not understand could hide drift.
-    if (!parsed.success) throw new Error(`admin's snapshot is off contract: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `admin's snapshot is off contract: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+      );
     return parsed.data as SnapshotPage<AdminSnapshotRow>;
   }
 }

@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import { PageCache } from './page-cache';
 
 /** A rendered page about as big as 500 products make it. */
-const bigPage = (n: number) => ({ json: `[${'{"id":1,"title":"A product title of some length","image":"https://img.example/p.png","likes":0},'.repeat(500)}${n}]` });
+const bigPage = (n: number) => ({
+  json: `[${'{"id":1,"title":"A product title of some length","image":"https://img.example/p.png","likes":0},'.repeat(500)}${n}]`,
+});
 const sizeOf = (page: { json: string }) => page.json.length;
 
 describe('PageCache: what searches with random words can make it hold', () => {

@@ -26,7 +26,11 @@ export class ProductChangeMetrics {
       labelNames: ['reason'],
       registers,
     });
-    this.readErrors = new Counter({ name: `${METRIC_PREFIX}product_changes_read_errors_total`, help: 'Failed reads of the change feed (retried).', registers });
+    this.readErrors = new Counter({
+      name: `${METRIC_PREFIX}product_changes_read_errors_total`,
+      help: 'Failed reads of the change feed (retried).',
+      registers,
+    });
     for (const kind of KINDS) this.delay.labels(kind);
     for (const reason of ['rolled_back', 'timed_out']) this.skipped.labels(reason).inc(0);
   }

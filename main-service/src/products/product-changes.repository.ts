@@ -34,7 +34,13 @@ const toChange = (row: ChangeRow): ProductChange => ({
   id: Number(row.id),
   kind: row.kind,
   productId: Number(row.product_id),
-  product: { title: row.title, image: row.image, likes: Number(row.likes), version: Number(row.version), deleted: Number(row.deleted) === 1 },
+  product: {
+    title: row.title,
+    image: row.image,
+    likes: Number(row.likes),
+    version: Number(row.version),
+    deleted: Number(row.deleted) === 1,
+  },
   ageSeconds: Math.max(0, Number(row.age_us ?? 0) / 1e6),
 });
 
@@ -44,7 +50,8 @@ const SELECT_CHANGES = `
     FROM product_changes c JOIN products p ON p.id = c.product_id`;
 
 const ER_LOCK_NOWAIT = 3572;
-const errnoOf = (err: unknown): unknown => (err as { errno?: unknown }).errno ?? (err as { driverError?: { errno?: unknown } }).driverError?.errno;
+const errnoOf = (err: unknown): unknown =>
+  (err as { errno?: unknown }).errno ?? (err as { driverError?: { errno?: unknown } }).driverError?.errno;
 
 /** What a locking probe of ids the feed has not shown yet finds. */
 export type GapProbe = 'in_flight' | 'committed' | 'absent';
@@ -99,7 +106,10 @@ export class ProductChangesRepository {
    */
   async probeGap(from: number, to: number): Promise<GapProbe> {
     try {
-      const rows: unknown[] = await this.dataSource.query('SELECT id FROM product_changes WHERE id BETWEEN ? AND ? FOR UPDATE NOWAIT', [from, to]);
+      const rows: unknown[] = await this.dataSource.query('SELECT id FROM product_changes WHERE id BETWEEN ? AND ? FOR UPDATE NOWAIT', [
+        from,
+        to,
+      ]);
       return rows.length > 0 ? 'committed' : 'absent';
     } catch (err) {
       // MariaDB answers NOWAIT with a lock-wait timeout (1205), MySQL with ER_LOCK_NOWAIT (3572).
@@ -114,7 +124,9 @@ export class ProductChangesRepository {
    */
   async prune(seconds: number, limit: number): Promise<number> {
     return this.dataSource.transaction('READ COMMITTED', async (tx) =>
-      affectedRows(await tx.query('DELETE FROM product_changes WHERE changed_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?', [seconds, limit])),
+      affectedRows(
+        await tx.query('DELETE FROM product_changes WHERE changed_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT ?', [seconds, limit]),
+      ),
     );
   }
 }

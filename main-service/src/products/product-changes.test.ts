@@ -33,32 +33,56 @@ after(async () => {
 
 async function liveProduct(title: string): Promise<number> {
   const id = freshProductId();
-  await replicaA.dataSource.query('INSERT INTO products (id, title, image, version) VALUES (?, ?, ?, 1)', [id, title, `https://img.example/${id}.png`]);
+  await replicaA.dataSource.query('INSERT INTO products (id, title, image, version) VALUES (?, ?, ?, 1)', [
+    id,
+    title,
+    `https://img.example/${id}.png`,
+  ]);
   return id;
 }
 
 const listed = async (id: number) =>
-  ((await request(replicaA.app).get('/api/products?limit=100').expect(200)).body as { id: number; title: string; likes: number }[]).find((p) => p.id === id);
+  ((await request(replicaA.app).get('/api/products?limit=100').expect(200)).body as { id: number; title: string; likes: number }[]).find(
+    (p) => p.id === id,
+  );
 
 describe('the change feed between replicas', () => {
   test("a like taken by another replica reaches this replica's listeners with the new count, and its cached list", async () => {
     const id = await liveProduct('Teapot');
     assert.equal((await listed(id))?.likes, 0, 'the page is now cached with no likes');
-    await request(replicaB.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('feed-liker')}`).expect(200);
+    await request(replicaB.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('feed-liker')}`)
+      .expect(200);
 
-    const change = await eventually(async () => heardByA.find((c) => c.productId === id && c.kind === 'likes'), { what: "the like in A's feed" });
+    const change = await eventually(async () => heardByA.find((c) => c.productId === id && c.kind === 'likes'), {
+      what: "the like in A's feed",
+    });
     assert.equal(change.product.likes, 1);
     assert.equal(change.product.title, 'Teapot');
     await eventually(async () => (await listed(id))?.likes === 1, { what: "the new count on A's cached list" });
     const text = (await replicaA.metrics.exposition()).body;
-    assert.ok(sampleValue(text, 'catalogue_product_change_delay_seconds_count', { kind: 'likes', service: 'main' }) >= 1, 'the delay is measured by kind');
+    assert.ok(
+      sampleValue(text, 'catalogue_product_change_delay_seconds_count', { kind: 'likes', service: 'main' }) >= 1,
+      'the delay is measured by kind',
+    );
   });
 
   test('a product change applied by a consumer in another process shows on this replica, renamed, then gone', async () => {
     const id = freshProductId();
-    await publishAdminEvent(replicaA, EventTypes.ProductCreated, { id, title: 'Old lamp', image: `https://img.example/${id}.png`, version: 1 });
+    await publishAdminEvent(replicaA, EventTypes.ProductCreated, {
+      id,
+      title: 'Old lamp',
+      image: `https://img.example/${id}.png`,
+      version: 1,
+    });
     await eventually(async () => (await listed(id))?.title === 'Old lamp', { what: 'the created product on A' });
-    await publishAdminEvent(replicaA, EventTypes.ProductUpdated, { id, title: 'New lamp', image: `https://img.example/${id}.png`, version: 2 });
+    await publishAdminEvent(replicaA, EventTypes.ProductUpdated, {
+      id,
+      title: 'New lamp',
+      image: `https://img.example/${id}.png`,
+      version: 2,
+    });
     await eventually(async () => (await listed(id))?.title === 'New lamp', { what: 'the renamed product on A' });
     await publishAdminEvent(replicaA, EventTypes.ProductDeleted, { id, version: 3 });
     await eventually(async () => (await listed(id)) === undefined, { what: 'the deleted product to leave A' });
@@ -71,12 +95,27 @@ describe('the change feed between replicas', () => {
 
   test('a stale event (older version) changes nothing and writes no change', async () => {
     const id = freshProductId();
-    await publishAdminEvent(replicaA, EventTypes.ProductCreated, { id, title: 'Chair v2', image: `https://img.example/${id}.png`, version: 2 });
-    await eventually(async () => heardByA.some((c) => c.productId === id), { what: 'the created product in the feed' });
-    await publishAdminEvent(replicaA, EventTypes.ProductUpdated, { id, title: 'Chair v1', image: `https://img.example/${id}.png`, version: 1 });
-    await eventually(async () => ((await replicaA.dataSource.query('SELECT 1 FROM processed_events WHERE event_type = ?', [EventTypes.ProductUpdated])) as unknown[]).length > 0, {
-      what: 'the stale update to be consumed',
+    await publishAdminEvent(replicaA, EventTypes.ProductCreated, {
+      id,
+      title: 'Chair v2',
+      image: `https://img.example/${id}.png`,
+      version: 2,
     });
+    await eventually(async () => heardByA.some((c) => c.productId === id), { what: 'the created product in the feed' });
+    await publishAdminEvent(replicaA, EventTypes.ProductUpdated, {
+      id,
+      title: 'Chair v1',
+      image: `https://img.example/${id}.png`,
+      version: 1,
+    });
+    await eventually(
+      async () =>
+        ((await replicaA.dataSource.query('SELECT 1 FROM processed_events WHERE event_type = ?', [EventTypes.ProductUpdated])) as unknown[])
+          .length > 0,
+      {
+        what: 'the stale update to be consumed',
+      },
+    );
     const rows: unknown[] = await replicaA.dataSource.query('SELECT id FROM product_changes WHERE product_id = ?', [id]);
     assert.equal(rows.length, 1, 'only the creation');
   });
@@ -102,7 +141,12 @@ describe('ordering: a later id that commits first', () => {
   const start = async (settings: Partial<ProductChangesSettings> = {}) => {
     repository = new CountingRepository(replicaA.dataSource);
     metrics = new ServiceMetrics('main', { defaultMetrics: false });
-    feed = new ProductChanges(repository, { pollMs: 30, retentionSeconds: 300, ...settings }, new ProductChangeMetrics(metrics), createLogger({ service: 't', level: 'silent' }));
+    feed = new ProductChanges(
+      repository,
+      { pollMs: 30, retentionSeconds: 300, ...settings },
+      new ProductChangeMetrics(metrics),
+      createLogger({ service: 't', level: 'silent' }),
+    );
     heard.length = 0;
     feed.subscribe((changes) => heard.push(...changes));
     await feed.start();
@@ -151,7 +195,10 @@ describe('ordering: a later id that commits first', () => {
     await eventually(async () => ofProduct(product).length === 1, { what: 'the change after the gap' });
     assert.deepEqual(ofProduct(product), [kept]);
     assert.ok(kept > lost);
-    assert.equal(sampleValue((await metrics.exposition()).body, 'catalogue_product_changes_skipped_total', { reason: 'rolled_back', service: 'main' }), kept - lost);
+    assert.equal(
+      sampleValue((await metrics.exposition()).body, 'catalogue_product_changes_skipped_total', { reason: 'rolled_back', service: 'main' }),
+      kept - lost,
+    );
     await feed.stop();
   });
 
@@ -163,7 +210,10 @@ describe('ordering: a later id that commits first', () => {
     const later = await insertChange(other, product);
     await eventually(async () => ofProduct(product).length === 1, { what: 'the change after the stuck one' });
     assert.deepEqual(ofProduct(product), [later]);
-    assert.equal(sampleValue((await metrics.exposition()).body, 'catalogue_product_changes_skipped_total', { reason: 'timed_out', service: 'main' }), 1);
+    assert.equal(
+      sampleValue((await metrics.exposition()).body, 'catalogue_product_changes_skipped_total', { reason: 'timed_out', service: 'main' }),
+      1,
+    );
     await writer.query('COMMIT');
     await readsFromNow(3);
     assert.deepEqual(ofProduct(product), [later], `the stuck change (${stuck}), below the position, is never delivered out of order`);
@@ -177,18 +227,28 @@ describe('resuming after an id (a reconnecting reader)', () => {
     const from = replicaA.changes.position;
     const token = await tokenFor('resume-a');
     await request(replicaB.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${token}`).expect(200);
-    await request(replicaB.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('resume-b')}`).expect(200);
+    await request(replicaB.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('resume-b')}`)
+      .expect(200);
     await eventually(async () => heardByA.filter((c) => c.productId === id).length === 2, { what: 'both likes delivered to A' });
 
     const got: ProductChange[] = [];
     const unsubscribe = await replicaA.changes.resume(from, (changes) => got.push(...changes));
     assert.notEqual(unsubscribe, 'expired');
-    await request(replicaB.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('resume-c')}`).expect(200);
+    await request(replicaB.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('resume-c')}`)
+      .expect(200);
     await eventually(async () => got.filter((c) => c.productId === id).length === 3, { what: 'the replay and the live like' });
     if (typeof unsubscribe === 'function') unsubscribe();
 
     const ids = got.map((c) => c.id);
-    assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), 'ascending, no repeats');
+    assert.deepEqual(
+      ids,
+      [...new Set(ids)].sort((a, b) => a - b),
+      'ascending, no repeats',
+    );
     assert.ok(ids.every((changeId) => changeId > from));
     assert.equal(got.filter((c) => c.productId === id).at(-1)!.product.likes, 3);
   });
@@ -196,10 +256,15 @@ describe('resuming after an id (a reconnecting reader)', () => {
   test("is 'expired' when the feed was pruned past the id, or the id was never written", async () => {
     const id = await liveProduct('Pruned');
     const from = replicaA.changes.position;
-    await request(replicaB.app).post(`/api/products/${id}/like`).set('Authorization', `Bearer ${await tokenFor('pruned-a')}`).expect(200);
+    await request(replicaB.app)
+      .post(`/api/products/${id}/like`)
+      .set('Authorization', `Bearer ${await tokenFor('pruned-a')}`)
+      .expect(200);
     await eventually(async () => replicaA.changes.position > from, { what: 'the like delivered to A' });
     const repository = new ProductChangesRepository(replicaA.dataSource);
-    await eventually(async () => (await repository.prune(0, 100_000)) >= 0 && (await repository.oldest()) === undefined, { what: 'the feed pruned empty' });
+    await eventually(async () => (await repository.prune(0, 100_000)) >= 0 && (await repository.oldest()) === undefined, {
+      what: 'the feed pruned empty',
+    });
 
     assert.equal(await replicaA.changes.resume(from, () => undefined), 'expired');
     assert.equal(await replicaA.changes.resume(replicaA.changes.position + 1_000_000, () => undefined), 'expired');

@@ -184,7 +184,10 @@ export class ProductChanges {
     }
     if (probe === 'in_flight' && gap.waitedMs >= (this.settings.gapGiveUpMs ?? DEFAULT_GAP_GIVE_UP_MS)) {
       this.metrics.skipped.inc({ reason: 'timed_out' }, ids);
-      this.logger.warn({ from: gap.from, to: gap.to, waitedMs: gap.waitedMs }, 'a change feed transaction stayed open too long; its changes are skipped');
+      this.logger.warn(
+        { from: gap.from, to: gap.to, waitedMs: gap.waitedMs },
+        'a change feed transaction stayed open too long; its changes are skipped',
+      );
       return true;
     }
     // Committed since the read (the next read delivers it), or still open: wait.

@@ -14,10 +14,18 @@ before(async () => {
 });
 after(() => main.stop());
 
-const snapshot = (id: number, version: number, title = `v${version}`) => ({ id, title, image: `https://img.example/${id}-${version}.png`, version });
+const snapshot = (id: number, version: number, title = `v${version}`) => ({
+  id,
+  title,
+  image: `https://img.example/${id}-${version}.png`,
+  version,
+});
 
 async function stored(id: number): Promise<{ title: string; version: number; deleted: boolean } | undefined> {
-  const rows: { title: string; version: number; deleted_at: Date | null }[] = await main.dataSource.query('SELECT title, version, deleted_at FROM products WHERE id = ?', [id]);
+  const rows: { title: string; version: number; deleted_at: Date | null }[] = await main.dataSource.query(
+    'SELECT title, version, deleted_at FROM products WHERE id = ?',
+    [id],
+  );
   const row = rows[0];
   return row && { title: row.title, version: Number(row.version), deleted: row.deleted_at !== null };
 }
@@ -85,7 +93,10 @@ describe('queue main: product events from admin', () => {
   });
 
   test('an invalid message is dead-lettered with its reason and does not block the next good one', async () => {
-    const bad = { ...createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 1)), data: { id: 'not-a-number', title: '', image: 'ftp://x' } };
+    const bad = {
+      ...createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 1)),
+      data: { id: 'not-a-number', title: '', image: 'ftp://x' },
+    };
     await publishRaw(main.messaging.topology.adminExchange, EventTypes.ProductCreated, JSON.stringify(bad));
     await publishRaw(main.messaging.topology.adminExchange, EventTypes.ProductUpdated, '{not json');
     const good = freshProductId();
@@ -96,7 +107,10 @@ describe('queue main: product events from admin', () => {
       return messages.length >= 2 ? messages : undefined;
     });
     const reasons = dead.map((m) => String(m.properties.headers?.[DEAD_LETTER_REASON_HEADER]));
-    assert.ok(reasons.some((r) => r.startsWith('invalid event') && r.includes('data.id')), reasons.join(' | '));
+    assert.ok(
+      reasons.some((r) => r.startsWith('invalid event') && r.includes('data.id')),
+      reasons.join(' | '),
+    );
     assert.ok(reasons.includes('malformed JSON'), reasons.join(' | '));
     assert.equal(dead[0]!.properties.headers?.['x-original-routing-key'], EventTypes.ProductCreated);
   });
@@ -125,7 +139,11 @@ describe('queue main: product events from admin', () => {
       { ...valid, id: randomUUID(), constructor: { prototype: { polluted: true } } },
     ];
     for (const forged of forgeries) {
-      await publishRaw(main.messaging.topology.adminExchange, EventTypes.ProductCreated, typeof forged === 'string' ? forged : JSON.stringify(forged));
+      await publishRaw(
+        main.messaging.topology.adminExchange,
+        EventTypes.ProductCreated,
+        typeof forged === 'string' ? forged : JSON.stringify(forged),
+      );
     }
     const dead = await eventually(async () => {
       const messages = await drainQueue(main.messaging.topology.mainDeadLetterQueue);

@@ -9,7 +9,12 @@ let main: MainUnderTest;
 
 /** Rows written behind main's back: the cache cannot know about them, so they show what it serves. */
 async function insertQuietly(id: number, title: string, likes = 0): Promise<void> {
-  await main.dataSource.query('INSERT INTO products (id, title, image, version, likes) VALUES (?, ?, ?, 1, ?)', [id, title, `https://img.example/${id}.png`, likes]);
+  await main.dataSource.query('INSERT INTO products (id, title, image, version, likes) VALUES (?, ?, ?, 1, ?)', [
+    id,
+    title,
+    `https://img.example/${id}.png`,
+    likes,
+  ]);
 }
 
 const ids = (res: request.Response): number[] => res.body.map((p: { id: number }) => p.id);
@@ -34,10 +39,13 @@ describe('the product list cache', () => {
     assert.ok(!ids(again).includes(10));
     await main.dataSource.query('DELETE FROM products WHERE id = 10');
     // The rows are back as they were; a like clears the cache for the tests after this one.
-    await request(main.app).post('/api/products/3/like').set('Authorization', `Bearer ${await tokenFor('cache-reset')}`).expect(200);
+    await request(main.app)
+      .post('/api/products/3/like')
+      .set('Authorization', `Bearer ${await tokenFor('cache-reset')}`)
+      .expect(200);
   });
 
-  test('search text, sort, cursor and limit each get their own page, never another query\'s', async () => {
+  test("search text, sort, cursor and limit each get their own page, never another query's", async () => {
     const byQuery = async (query: string) => ids(await request(main.app).get(`/api/products?${query}`).expect(200));
     assert.deepEqual(await byQuery('limit=50'), [1, 2, 3, 4]);
     assert.deepEqual((await byQuery('q=apple&limit=50')).sort(), [1, 2, 4]);
@@ -57,11 +65,19 @@ describe('the product list cache', () => {
 
   test('a product event applied by the consumer shows at once, with a new ETag', async () => {
     const before = await request(main.app).get('/api/products?q=apple&limit=50').expect(200);
-    await publishAdminEvent(main, EventTypes.ProductCreated, { id: 20, title: 'Baked apple', image: 'https://img.example/20.png', version: 1 });
-    const after = await eventually(async () => {
-      const res = await request(main.app).get('/api/products?q=apple&limit=50').expect(200);
-      return ids(res).includes(20) ? res : undefined;
-    }, { what: 'the created product in the cached search' });
+    await publishAdminEvent(main, EventTypes.ProductCreated, {
+      id: 20,
+      title: 'Baked apple',
+      image: 'https://img.example/20.png',
+      version: 1,
+    });
+    const after = await eventually(
+      async () => {
+        const res = await request(main.app).get('/api/products?q=apple&limit=50').expect(200);
+        return ids(res).includes(20) ? res : undefined;
+      },
+      { what: 'the created product in the cached search' },
+    );
     assert.notEqual(after.headers.etag, before.headers.etag);
     await request(main.app).get('/api/products?q=apple&limit=50').set('If-None-Match', before.headers.etag).expect(200);
 
@@ -74,7 +90,10 @@ describe('the product list cache', () => {
   test('a like committed here changes the cached page at once', async () => {
     const before = await request(main.app).get('/api/products?sort=likes&limit=50').expect(200);
     const pear = before.body.find((p: { id: number }) => p.id === 3);
-    await request(main.app).post('/api/products/3/like').set('Authorization', `Bearer ${await tokenFor('cache-liker')}`).expect(200);
+    await request(main.app)
+      .post('/api/products/3/like')
+      .set('Authorization', `Bearer ${await tokenFor('cache-liker')}`)
+      .expect(200);
     const after = await request(main.app).get('/api/products?sort=likes&limit=50').expect(200);
     assert.equal(after.body.find((p: { id: number }) => p.id === 3).likes, pear.likes + 1);
   });

@@ -62,7 +62,10 @@ export class ProductsRepository {
   }
 
   async findLive(id: number): Promise<ProductView | undefined> {
-    const rows: ProductRow[] = await this.dataSource.query('SELECT id, title, image, likes FROM products WHERE id = ? AND deleted_at IS NULL', [id]);
+    const rows: ProductRow[] = await this.dataSource.query(
+      'SELECT id, title, image, likes FROM products WHERE id = ? AND deleted_at IS NULL',
+      [id],
+    );
     return rows[0] ? toView(rows[0]) : undefined;
   }
 
@@ -79,18 +82,29 @@ export class ProductsRepository {
 
   /** A tombstone for a product deleted before main ever saw it. */
   async insertTombstoneIfAbsent(tx: EntityManager, id: number, version: number): Promise<boolean> {
-    const result: unknown = await tx.query("INSERT IGNORE INTO products (id, title, image, version, deleted_at) VALUES (?, '', '', ?, UTC_TIMESTAMP(3))", [id, version]);
+    const result: unknown = await tx.query(
+      "INSERT IGNORE INTO products (id, title, image, version, deleted_at) VALUES (?, '', '', ?, UTC_TIMESTAMP(3))",
+      [id, version],
+    );
     return affectedRows(result) === 1;
   }
 
   async lockVersion(tx: EntityManager, id: number): Promise<{ version: number; deleted: boolean } | undefined> {
-    const rows: { version: number; deleted_at: Date | null }[] = await tx.query('SELECT version, deleted_at FROM products WHERE id = ? FOR UPDATE', [id]);
+    const rows: { version: number; deleted_at: Date | null }[] = await tx.query(
+      'SELECT version, deleted_at FROM products WHERE id = ? FOR UPDATE',
+      [id],
+    );
     const row = rows[0];
     return row ? { version: Number(row.version), deleted: row.deleted_at !== null } : undefined;
   }
 
   async overwrite(tx: EntityManager, product: ProductSnapshot): Promise<void> {
-    await tx.query('UPDATE products SET title = ?, image = ?, version = ? WHERE id = ?', [product.title, product.image, product.version, product.id]);
+    await tx.query('UPDATE products SET title = ?, image = ?, version = ? WHERE id = ?', [
+      product.title,
+      product.image,
+      product.version,
+      product.id,
+    ]);
   }
 
   async markDeleted(tx: EntityManager, id: number, version: number): Promise<void> {
@@ -104,14 +118,22 @@ export class ProductsRepository {
   }
 
   async audit(afterId: number, limit: number): Promise<ProductAuditRow[]> {
-    const rows: { id: number; title: string; image: string; version: number; likes: number; deleted_at: Date | null; like_rows: number | string; removed_likes: number | string }[] =
-      await this.dataSource.query(
-        `SELECT p.id, p.title, p.image, p.version, p.likes, p.deleted_at,
+    const rows: {
+      id: number;
+      title: string;
+      image: string;
+      version: number;
+      likes: number;
+      deleted_at: Date | null;
+      like_rows: number | string;
+      removed_likes: number | string;
+    }[] = await this.dataSource.query(
+      `SELECT p.id, p.title, p.image, p.version, p.likes, p.deleted_at,
                 (SELECT COUNT(*) FROM likes l WHERE l.product_id = p.id) AS like_rows,
                 (SELECT COUNT(*) FROM removed_likes r WHERE r.product_id = p.id) AS removed_likes
            FROM products p WHERE p.id > ? ORDER BY p.id LIMIT ?`,
-        [afterId, limit],
-      );
+      [afterId, limit],
+    );
     return rows.map((row) => ({
       id: Number(row.id),
       title: row.title,

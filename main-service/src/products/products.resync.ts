@@ -40,7 +40,9 @@ export class ProductsResync {
       const outcomes = await this.runInTransaction(async (tx) => {
         const results: ('applied' | 'stale')[] = [];
         for (const row of page.items) {
-          results.push(row.deleted ? await this.products.applyDeletion(tx, row.id, row.version) : await this.products.applySnapshot(tx, row));
+          results.push(
+            row.deleted ? await this.products.applyDeletion(tx, row.id, row.version) : await this.products.applySnapshot(tx, row),
+          );
         }
         return results;
       });

@@ -90,7 +90,10 @@ describe('GET /api/products/:id', () => {
 
 describe('unknown routes', () => {
   test('an unknown route answers 404 in the error shape to a signed-in caller, 401 to an anonymous one', async () => {
-    const res = await request(main.app).get('/api/nothing-here').set('authorization', `Bearer ${await tokenFor('u')}`).expect(404);
+    const res = await request(main.app)
+      .get('/api/nothing-here')
+      .set('authorization', `Bearer ${await tokenFor('u')}`)
+      .expect(404);
     assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message']);
     const anonymous = await request(main.app).get('/api/nothing-here').expect(401);
     assert.equal(anonymous.body.code, 'unauthenticated');

@@ -181,7 +181,10 @@ describe('GET /api/products with bad search input', () => {
     const cursor = new URL(nextLink(first)!, 'http://x').searchParams.get('cursor')!;
     const edited = cursor.slice(0, 5) + (cursor[5] === 'a' ? 'b' : 'a') + cursor.slice(6);
     await request(main.app).get('/api/products').query({ q: word, sort: 'title', cursor: edited }).expect(400);
-    await request(main.app).get('/api/products').query({ q: `${word} 1`, sort: 'title', cursor }).expect(400);
+    await request(main.app)
+      .get('/api/products')
+      .query({ q: `${word} 1`, sort: 'title', cursor })
+      .expect(400);
     await request(main.app).get('/api/products').query({ q: word, sort: 'likes', cursor }).expect(400);
     await request(main.app).get('/api/products').query({ q: word, sort: 'title', cursor }).expect(200);
   });

@@ -40,7 +40,11 @@ export class ProductsService {
     listCacheMaxBytes = PAGE_CACHE_DEFAULT_MAX_BYTES,
   ) {
     // Characters of the rendered page stand in for its bytes: the JSON is mostly ASCII.
-    this.pages = new PageCache({ ttlMs: listCacheMs, maxBytes: listCacheMaxBytes, sizeOf: (page) => page.json.length + page.etag.length + (page.link?.length ?? 0) });
+    this.pages = new PageCache({
+      ttlMs: listCacheMs,
+      maxBytes: listCacheMaxBytes,
+      sizeOf: (page) => page.json.length + page.etag.length + (page.link?.length ?? 0),
+    });
   }
 
   /**
@@ -54,7 +58,13 @@ export class ProductsService {
       // cleared as each later one is heard).
       const position = this.feedPosition();
       const rows = await this.products.listLive(list);
-      const { items, link } = listPageOf(rows, list, path, (row) => row.sortValue, (row) => row.product);
+      const { items, link } = listPageOf(
+        rows,
+        list,
+        path,
+        (row) => row.sortValue,
+        (row) => row.product,
+      );
       const json = JSON.stringify(items);
       // Express's own weak ETag format; set here, Express skips hashing the body on every response.
       const etag = `W/"${Buffer.byteLength(json).toString(16)}-${createHash('sha1').update(json).digest('base64').slice(0, 27)}"`;

@@ -39,20 +39,33 @@ after(async () => {
 
 const claims = (overrides: { role?: string } = {}) => ({ role: overrides.role ?? 'customer' });
 const rs256 = (subject: string) =>
-  new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid }).setSubject(subject).setIssuer('catalogue-admin').setAudience('catalogue').setNotBefore('0s').setExpirationTime('5m');
+  new SignJWT(claims())
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setSubject(subject)
+    .setIssuer('catalogue-admin')
+    .setAudience('catalogue')
+    .setNotBefore('0s')
+    .setExpirationTime('5m');
 
 async function liveProduct(service: MainUnderTest): Promise<number> {
   const id = freshProductId();
-  await service.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [id]);
+  await service.dataSource.query("INSERT INTO products (id, title, image, version) VALUES (?, 'Lamp', 'https://img.example/lamp.png', 1)", [
+    id,
+  ]);
   return id;
 }
 const likers = async (service: MainUnderTest, productId: number) =>
-  ((await service.dataSource.query('SELECT user_id FROM likes WHERE product_id = ?', [productId])) as { user_id: string }[]).map((r) => r.user_id);
+  ((await service.dataSource.query('SELECT user_id FROM likes WHERE product_id = ?', [productId])) as { user_id: string }[]).map(
+    (r) => r.user_id,
+  );
 
 describe('likes verified with admin RS256 keys (JWKS)', () => {
   test('a token signed by admin key is accepted and the like belongs to its subject', async () => {
     const productId = await liveProduct(main);
-    const res = await request(main.app).post(`/api/products/${productId}/like`).set('authorization', `Bearer ${await rs256('77').sign(privateKey)}`).expect(200);
+    const res = await request(main.app)
+      .post(`/api/products/${productId}/like`)
+      .set('authorization', `Bearer ${await rs256('77').sign(privateKey)}`)
+      .expect(200);
     assert.equal(res.body.like.userId, '77');
   });
 
@@ -65,7 +78,11 @@ describe('likes verified with admin RS256 keys (JWKS)', () => {
       .send({ userId: 'mallory', user_id: 'mallory' })
       .expect(200);
     assert.deepEqual(await likers(main, productId), ['real-user']);
-    await request(main.app).post(`/api/products/${productId}/like?userId=mallory`).set('x-user-id', 'mallory').send({ userId: 'mallory' }).expect(401);
+    await request(main.app)
+      .post(`/api/products/${productId}/like?userId=mallory`)
+      .set('x-user-id', 'mallory')
+      .send({ userId: 'mallory' })
+      .expect(401);
     assert.deepEqual(await likers(main, productId), ['real-user']);
   });
 
@@ -75,10 +92,22 @@ describe('likes verified with admin RS256 keys (JWKS)', () => {
     const forged = [
       await rs256('f1').sign(otherKey),
       new UnsecuredJWT(claims()).setSubject('f2').setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('5m').encode(),
-      await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid }).setSubject('f3').setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('5m').sign(new TextEncoder().encode(String(publicPem))),
+      await new SignJWT(claims())
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .setSubject('f3')
+        .setIssuer('catalogue-admin')
+        .setAudience('catalogue')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(String(publicPem))),
       await rs256('f4').setIssuer('someone-else').sign(privateKey),
       await rs256('f5').setAudience('another-api').sign(privateKey),
-      await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid }).setSubject('f6').setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('5m').sign(privateKey),
+      await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setSubject('f6')
+        .setIssuer('catalogue-admin')
+        .setAudience('catalogue')
+        .setExpirationTime('5m')
+        .sign(privateKey),
       await rs256('f7').setNotBefore('10m').setExpirationTime('20m').sign(privateKey),
       await rs256('f8').setExpirationTime('-2m').sign(privateKey),
     ];
@@ -93,19 +122,39 @@ describe('likes verified with admin RS256 keys (JWKS)', () => {
   test('the per-user limit answers 429 with RateLimit headers; another user is unaffected', async () => {
     const token = `Bearer ${await rs256('busy-user').sign(privateKey)}`;
     const answers: number[] = [];
-    for (let i = 0; i < 3; i++) answers.push((await request(main.app).post(`/api/products/${await liveProduct(main)}/like`).set('authorization', token)).status);
+    for (let i = 0; i < 3; i++)
+      answers.push(
+        (
+          await request(main.app)
+            .post(`/api/products/${await liveProduct(main)}/like`)
+            .set('authorization', token)
+        ).status,
+      );
     assert.deepEqual(answers, [200, 200, 429]);
-    const limited = await request(main.app).post(`/api/products/${await liveProduct(main)}/like`).set('authorization', token).expect(429);
+    const limited = await request(main.app)
+      .post(`/api/products/${await liveProduct(main)}/like`)
+      .set('authorization', token)
+      .expect(429);
     assert.equal(limited.body.code, 'rate_limited');
     assert.match(String(limited.headers['ratelimit-policy']), /"likes-user"; q=2; w=60/);
-    await request(main.app).post(`/api/products/${await liveProduct(main)}/like`).set('authorization', `Bearer ${await rs256('calm-user').sign(privateKey)}`).expect(200);
+    await request(main.app)
+      .post(`/api/products/${await liveProduct(main)}/like`)
+      .set('authorization', `Bearer ${await rs256('calm-user').sign(privateKey)}`)
+      .expect(200);
   });
 
   test('when the key server cannot be reached, a like answers 503 and records nothing', async () => {
-    const fresh = await startMain({ JWT_SECRET: undefined, JWT_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json', ADMIN_TIMEOUT_MS: '300' });
+    const fresh = await startMain({
+      JWT_SECRET: undefined,
+      JWT_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
+      ADMIN_TIMEOUT_MS: '300',
+    });
     try {
       const productId = await liveProduct(fresh);
-      const res = await request(fresh.app).post(`/api/products/${productId}/like`).set('authorization', `Bearer ${await rs256('u').sign(privateKey)}`).expect(503);
+      const res = await request(fresh.app)
+        .post(`/api/products/${productId}/like`)
+        .set('authorization', `Bearer ${await rs256('u').sign(privateKey)}`)
+        .expect(503);
       assert.equal(res.body.code, 'dependency_unavailable');
       assert.deepEqual(await likers(fresh, productId), []);
     } finally {

@@ -11,7 +11,8 @@ const OVERLAP_MS = 120_000;
 /** And now and then the whole table, whatever the clocks did. */
 const FULL_RELOAD_EVERY = 300;
 
-export const tokenRevoked = () => new AppError(401, 'token_revoked', 'this token is no longer valid (the account was disabled or its role changed); sign in again');
+export const tokenRevoked = () =>
+  new AppError(401, 'token_revoked', 'this token is no longer valid (the account was disabled or its role changed); sign in again');
 
 /**
  * Users admin disabled or whose role it changed (its `user_changed` events, applied by this
@@ -58,18 +59,15 @@ export class RevokedUsers {
   static async apply(tx: EntityManager, change: { userId: string; tokenVersion: number; disabled: boolean }): Promise<void> {
     // Two portable statements rather than MySQL-deprecated VALUES() in ON DUPLICATE KEY UPDATE; a
     // later version always wins, so events applied out of order end in the newest state.
-    const inserted: unknown = await tx.query('INSERT IGNORE INTO user_revocations (user_id, token_version, disabled, changed_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
-      change.userId,
-      change.tokenVersion,
-      change.disabled ? 1 : 0,
-    ]);
+    const inserted: unknown = await tx.query(
+      'INSERT IGNORE INTO user_revocations (user_id, token_version, disabled, changed_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))',
+      [change.userId, change.tokenVersion, change.disabled ? 1 : 0],
+    );
     if (affectedRows(inserted) === 1) return;
-    await tx.query('UPDATE user_revocations SET token_version = ?, disabled = ?, changed_at = UTC_TIMESTAMP(3) WHERE user_id = ? AND token_version < ?', [
-      change.tokenVersion,
-      change.disabled ? 1 : 0,
-      change.userId,
-      change.tokenVersion,
-    ]);
+    await tx.query(
+      'UPDATE user_revocations SET token_version = ?, disabled = ?, changed_at = UTC_TIMESTAMP(3) WHERE user_id = ? AND token_version < ?',
+      [change.tokenVersion, change.disabled ? 1 : 0, change.userId, change.tokenVersion],
+    );
   }
 
   stop(): void {
@@ -97,7 +95,8 @@ export class RevokedUsers {
     for (const row of rows) {
       const current = this.byUser.get(row.user_id);
       const tokenVersion = Number(row.token_version);
-      if (!current || tokenVersion >= current.tokenVersion) this.byUser.set(row.user_id, { tokenVersion, disabled: Boolean(Number(row.disabled)) });
+      if (!current || tokenVersion >= current.tokenVersion)
+        this.byUser.set(row.user_id, { tokenVersion, disabled: Boolean(Number(row.disabled)) });
       if (!this.newest || row.changed_at > this.newest) this.newest = row.changed_at;
     }
     this.newest ??= new Date(0);

@@ -25,7 +25,7 @@ after(() => new Promise<void>((resolve) => admin.close(() => resolve())));
 
 const code = (err: unknown) => (err instanceof AppError ? `${err.status} ${err.code}` : String(err));
 
-describe("the development random-user call to admin, behind its breaker", () => {
+describe('the development random-user call to admin, behind its breaker', () => {
   test('a failing admin opens it (503 at once, admin not called), and a successful trial after the half-open delay closes it', async () => {
     const breaker = new DependencyBreaker('admin_users', { timeoutMs: 1000, failures: 3, halfOpenAfterMs: 300 });
     const client = new AdminUsersClient(adminUrl, breaker);
@@ -36,7 +36,10 @@ describe("the development random-user call to admin, behind its breaker", () => 
     assert.equal(await client.randomUserId().catch(code), '503 dependency_unavailable');
     assert.equal(calls, before, 'the open breaker did not call admin');
     failing = false;
-    assert.equal(await eventually(() => client.randomUserId().catch(() => undefined), { what: 'a user through the half-open breaker' }), '42');
+    assert.equal(
+      await eventually(() => client.randomUserId().catch(() => undefined), { what: 'a user through the half-open breaker' }),
+      '42',
+    );
     assert.equal(breaker.state, 'closed');
   });
 });

@@ -21,7 +21,8 @@ export class UsersService {
   ) {}
 
   async identify(authorization: string | undefined): Promise<Identity> {
-    if (this.devRandomUser && authorization === undefined) return { subject: await this.admin.randomUserId(), role: 'customer', tokenVersion: 0 };
+    if (this.devRandomUser && authorization === undefined)
+      return { subject: await this.admin.randomUserId(), role: 'customer', tokenVersion: 0 };
     // Keyed by the whole header (signature included): only the very same token hits.
     let identity = authorization === undefined ? undefined : this.verified.get(authorization);
     if (!identity) {

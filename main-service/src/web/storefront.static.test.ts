@@ -20,7 +20,10 @@ describe('the storefront at /', () => {
     writeFileSync(path.join(root, 'demo', 'lamp.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="3"/>');
     mkdirSync(path.join(root, 'api'));
     writeFileSync(path.join(root, 'api', 'stray.json'), '{}');
-    [main, unbuilt] = await Promise.all([startMain({}, { storefrontRoot: root }), startMain({}, { storefrontRoot: path.join(root, 'missing') })]);
+    [main, unbuilt] = await Promise.all([
+      startMain({}, { storefrontRoot: root }),
+      startMain({}, { storefrontRoot: path.join(root, 'missing') }),
+    ]);
   });
   after(async () => {
     await Promise.all([main?.stop(), unbuilt?.stop()]);
@@ -32,7 +35,8 @@ describe('the storefront at /', () => {
     assert.match(res.text, /<title>storefront<\/title>/);
     assert.equal(res.headers['cache-control'], 'no-cache');
     const csp = res.headers['content-security-policy'] ?? '';
-    for (const directive of ["script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", 'img-src']) assert.ok(csp.includes(directive), directive);
+    for (const directive of ["script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", 'img-src'])
+      assert.ok(csp.includes(directive), directive);
   });
 
   test('serves hashed assets cached for a year', async () => {
@@ -53,7 +57,9 @@ describe('the storefront at /', () => {
     await request(main.app).get('/api/products').expect(200);
     const res = await request(main.app).get('/nothing-here').expect(401);
     assert.equal(res.body.code, 'unauthenticated');
-    await request(main.app).get('/api/stray.json').expect(401, /unauthenticated/);
+    await request(main.app)
+      .get('/api/stray.json')
+      .expect(401, /unauthenticated/);
   });
 
   test('when the storefront is not built, serves the API alone', async () => {

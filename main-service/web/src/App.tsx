@@ -55,7 +55,13 @@ export function App() {
             </>
           ) : (
             !showForm && (
-              <button type="button" id="banner-sign-in" ref={bannerSignIn} className="primary" onClick={() => setRequest({ from: 'banner' })}>
+              <button
+                type="button"
+                id="banner-sign-in"
+                ref={bannerSignIn}
+                className="primary"
+                onClick={() => setRequest({ from: 'banner' })}
+              >
                 Sign in
               </button>
             )

@@ -173,11 +173,20 @@ export function Gallery({ session, onSessionEnded, onWantsSignIn, pendingLike, o
           </button>
         </div>
       )}
-      {load.state === 'ready' && load.products.length === 0 && <p className="notice">{query ? 'No more products.' : 'No products yet. Come back soon.'}</p>}
+      {load.state === 'ready' && load.products.length === 0 && (
+        <p className="notice">{query ? 'No more products.' : 'No products yet. Come back soon.'}</p>
+      )}
       {load.state === 'ready' && load.products.length > 0 && (
         <ul className="gallery">
           {load.products.map((product) => (
-            <ProductCard key={product.id} product={product} liked={liked.has(product.id)} signedIn={Boolean(token)} error={errors.get(product.id) ?? null} onToggleLike={onToggleLike} />
+            <ProductCard
+              key={product.id}
+              product={product}
+              liked={liked.has(product.id)}
+              signedIn={Boolean(token)}
+              error={errors.get(product.id) ?? null}
+              onToggleLike={onToggleLike}
+            />
           ))}
         </ul>
       )}

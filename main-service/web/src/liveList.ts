@@ -9,7 +9,10 @@ import { PAGE_SIZE, type Product, type ProductPage } from './api';
 export function applyMessage(page: ProductPage, { event, product }: ProductChangeMessage): { page: ProductPage; readAgain: boolean } {
   const index = page.products.findIndex((p) => p.id === product.id);
   const shown = index >= 0;
-  const replace = (change: Partial<Product>) => ({ ...page, products: page.products.map((p, i) => (i === index ? { ...p, ...change } : p)) });
+  const replace = (change: Partial<Product>) => ({
+    ...page,
+    products: page.products.map((p, i) => (i === index ? { ...p, ...change } : p)),
+  });
   switch (event) {
     case 'product_likes':
       return { page: shown && product.likes !== undefined ? replace({ likes: product.likes }) : page, readAgain: false };

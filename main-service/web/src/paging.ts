@@ -27,7 +27,8 @@ export function usePaging() {
   const depth = query ? page.depth : 0;
 
   useEffect(() => {
-    const onPop = () => setLocation((current) => ({ query: window.location.search, page: stateOf(window.history.state), moves: current.moves + 1 }));
+    const onPop = () =>
+      setLocation((current) => ({ query: window.location.search, page: stateOf(window.history.state), moves: current.moves + 1 }));
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
@@ -39,7 +40,8 @@ export function usePaging() {
   }, []);
 
   const goTo = useCallback(
-    (apiUrl: string) => move(new URL(apiUrl, window.location.origin).search, { depth: depth === null ? null : depth + 1, afterPrevious: true }),
+    (apiUrl: string) =>
+      move(new URL(apiUrl, window.location.origin).search, { depth: depth === null ? null : depth + 1, afterPrevious: true }),
     [depth, move],
   );
 

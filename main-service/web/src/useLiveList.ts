@@ -111,7 +111,10 @@ class LiveList {
   }
 }
 
-export function useLiveList(pageUrl: string | undefined, fallbackSeconds: number): { load: Load; status: LiveStatus; retry: () => void; changeLikes: (productId: number, delta: number) => void } {
+export function useLiveList(
+  pageUrl: string | undefined,
+  fallbackSeconds: number,
+): { load: Load; status: LiveStatus; retry: () => void; changeLikes: (productId: number, delta: number) => void } {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
   const [list] = useState(() => new LiveList(setLoad));
   const [attempt, setAttempt] = useState(0);

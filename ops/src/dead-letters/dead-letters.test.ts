@@ -43,7 +43,11 @@ function cli(...args: string[]): Promise<{ status: number | null; stdout: string
     execFile(
       process.execPath,
       [require.resolve('../dead-letters.js'), ...args],
-      { env: { PATH: process.env.PATH, RABBITMQ_URL: TEST_RABBITMQ_URL, AMQP_NAMESPACE: main.namespace, NODE_ENV: 'test' }, encoding: 'utf8', timeout: 30_000 },
+      {
+        env: { PATH: process.env.PATH, RABBITMQ_URL: TEST_RABBITMQ_URL, AMQP_NAMESPACE: main.namespace, NODE_ENV: 'test' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
       (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
@@ -61,7 +65,8 @@ async function takeAll(queue: string): Promise<amqplib.GetMessage[]> {
   const channel = await connection.createChannel();
   try {
     const taken: amqplib.GetMessage[] = [];
-    for (let message = await channel.get(queue, { noAck: true }); message; message = await channel.get(queue, { noAck: true })) taken.push(message);
+    for (let message = await channel.get(queue, { noAck: true }); message; message = await channel.get(queue, { noAck: true }))
+      taken.push(message);
     return taken;
   } finally {
     await channel.close();
@@ -81,15 +86,31 @@ describe('dead-letter replay trusts the queue, not the message (a message plante
     await parkInDeadLetters(product.id, JSON.stringify(product), mainExchange, EventTypes.ProductCreated);
 
     // A staff "Replay all" on main's dead letters.
-    const outcome = await replayDeadLetters(connection, replayTargetOf(main.messaging.topology, 'main'), () => true, { confirmTimeoutMs: 5000 });
+    const outcome = await replayDeadLetters(connection, replayTargetOf(main.messaging.topology, 'main'), () => true, {
+      confirmTimeoutMs: 5000,
+    });
 
-    assert.equal(outcome.exchange, main.messaging.topology.adminExchange, "main's dead letters go back through the exchange that feeds main's queue");
-    assert.deepEqual(outcome.failed.map((f) => f.deadLetter.messageId), [like.id]);
+    assert.equal(
+      outcome.exchange,
+      main.messaging.topology.adminExchange,
+      "main's dead letters go back through the exchange that feeds main's queue",
+    );
+    assert.deepEqual(
+      outcome.failed.map((f) => f.deadLetter.messageId),
+      [like.id],
+    );
     assert.match(outcome.failed[0]!.error, /not an event the main queue receives/);
-    assert.deepEqual(outcome.replayed.map((d) => d.messageId), [product.id]);
+    assert.deepEqual(
+      outcome.replayed.map((d) => d.messageId),
+      [product.id],
+    );
     await eventually(async () => (await storedTitle(product.data.id)) === 'planted product', { what: 'the product event applied by main' });
     assert.deepEqual(await takeAll(main.messaging.topology.adminQueue), [], "nothing reached admin's queue");
-    assert.deepEqual((await listDeadLetters(connection, dlq())).map((d) => d.messageId), [like.id], 'the planted like stays for an operator to look at');
+    assert.deepEqual(
+      (await listDeadLetters(connection, dlq())).map((d) => d.messageId),
+      [like.id],
+      'the planted like stays for an operator to look at',
+    );
   });
 });
 
@@ -97,7 +118,10 @@ describe('dead letters: list with reasons, replay after a fix', () => {
   test('listing shows each message with its reason and origin and leaves the queue as it was', async () => {
     await emptyDeadLetters();
     const bad = { ...createEvent(EventTypes.ProductCreated, snapshot(freshProductId())), data: { id: -1 } };
-    await publishRaw(main.messaging.topology.adminExchange, EventTypes.ProductCreated, JSON.stringify(bad), { messageId: bad.id, type: bad.type });
+    await publishRaw(main.messaging.topology.adminExchange, EventTypes.ProductCreated, JSON.stringify(bad), {
+      messageId: bad.id,
+      type: bad.type,
+    });
     await eventually(async () => (await depth(dlq())) === 1, { what: 'the invalid event in the dead-letter queue' });
 
     const listed = await listDeadLetters(connection, dlq());
@@ -114,7 +138,10 @@ describe('dead letters: list with reasons, replay after a fix', () => {
     assert.match(run.stdout, /1 dead-lettered message\(s\)/);
     // The listing reads without acknowledging; the broker puts the message back once the command's
     // channel has closed, which a quorum queue does a moment later (a removed message never comes back).
-    await eventually(async () => (await depth(dlq())) === 1, { timeoutMs: 10_000, what: 'the listed message back in the queue: listing removed nothing' });
+    await eventually(async () => (await depth(dlq())) === 1, {
+      timeoutMs: 10_000,
+      what: 'the listed message back in the queue: listing removed nothing',
+    });
   });
 
   test('a message the broker dead-lettered at the delivery limit is replayed by id after the fix, applied once and removed', async () => {
@@ -125,7 +152,10 @@ describe('dead letters: list with reasons, replay after a fix', () => {
     let event;
     try {
       event = await publishAdminEvent(main, EventTypes.ProductCreated, snapshot(id, 'after the fix'));
-      await eventually(async () => (await depth(dlq())) === 1, { timeoutMs: 20_000, what: 'the event dead-lettered by the delivery limit' });
+      await eventually(async () => (await depth(dlq())) === 1, {
+        timeoutMs: 20_000,
+        what: 'the event dead-lettered by the delivery limit',
+      });
     } finally {
       await main.dataSource.query('RENAME TABLE products_away TO products');
     }
@@ -149,11 +179,20 @@ describe('dead letters: list with reasons, replay after a fix', () => {
     await emptyDeadLetters();
     const chosen = createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 'chosen'));
     const other = createEvent(EventTypes.ProductCreated, snapshot(freshProductId(), 'other'));
-    for (const event of [chosen, other]) await parkInDeadLetters(event.id, JSON.stringify(event), main.messaging.topology.adminExchange, EventTypes.ProductCreated);
-    const outcome = await replayDeadLetters(connection, replayTargetOf(main.messaging.topology, 'main'), (d) => d.messageId === chosen.id, { confirmTimeoutMs: 5000 });
-    assert.deepEqual(outcome.replayed.map((d) => d.messageId), [chosen.id]);
+    for (const event of [chosen, other])
+      await parkInDeadLetters(event.id, JSON.stringify(event), main.messaging.topology.adminExchange, EventTypes.ProductCreated);
+    const outcome = await replayDeadLetters(connection, replayTargetOf(main.messaging.topology, 'main'), (d) => d.messageId === chosen.id, {
+      confirmTimeoutMs: 5000,
+    });
+    assert.deepEqual(
+      outcome.replayed.map((d) => d.messageId),
+      [chosen.id],
+    );
     await eventually(async () => (await storedTitle(chosen.data.id)) === 'chosen');
-    assert.deepEqual((await listDeadLetters(connection, dlq())).map((d) => d.messageId), [other.id]);
+    assert.deepEqual(
+      (await listDeadLetters(connection, dlq())).map((d) => d.messageId),
+      [other.id],
+    );
     assert.equal(await storedTitle(other.data.id), undefined);
   });
 
@@ -181,7 +220,13 @@ describe('dead letters: list with reasons, replay after a fix', () => {
 });
 
 /** A message as our consumer dead-letters it, put straight into the dead-letter queue. */
-async function parkInDeadLetters(messageId: string, content: string, exchange: string, routingKey: string, type: string = EventTypes.ProductCreated): Promise<void> {
+async function parkInDeadLetters(
+  messageId: string,
+  content: string,
+  exchange: string,
+  routingKey: string,
+  type: string = EventTypes.ProductCreated,
+): Promise<void> {
   await publishRaw('', dlq(), content, {
     messageId,
     type,

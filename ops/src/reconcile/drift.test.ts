@@ -3,7 +3,14 @@ import { describe, test } from 'node:test';
 import type { AdminSnapshotRow, MainSnapshotRow } from '@catalogue/shared';
 import { findDrift } from './drift';
 
-const live = (id: number, version = 1, likes = 0, title = `P${id}`): AdminSnapshotRow => ({ id, deleted: false, title, image: `https://i.example/${id}.png`, version, likes });
+const live = (id: number, version = 1, likes = 0, title = `P${id}`): AdminSnapshotRow => ({
+  id,
+  deleted: false,
+  title,
+  image: `https://i.example/${id}.png`,
+  version,
+  likes,
+});
 const inMain = (id: number, over: Partial<MainSnapshotRow> = {}): MainSnapshotRow => ({
   id,
   deleted: false,
@@ -18,11 +25,20 @@ const inMain = (id: number, over: Partial<MainSnapshotRow> = {}): MainSnapshotRo
 
 describe('findDrift', () => {
   test('identical snapshots have no drift; deleted in both, or deleted in admin and never seen by main, is not drift', () => {
-    assert.deepEqual(findDrift([live(1), { id: 2, deleted: true, version: 2, likes: 0 }, { id: 3, deleted: true, version: 2, likes: 0 }], [inMain(1), inMain(2, { deleted: true, version: 2 })]), []);
+    assert.deepEqual(
+      findDrift(
+        [live(1), { id: 2, deleted: true, version: 2, likes: 0 }, { id: 3, deleted: true, version: 2, likes: 0 }],
+        [inMain(1), inMain(2, { deleted: true, version: 2 })],
+      ),
+      [],
+    );
   });
 
-  test('products missing or behind in main are repaired by admin re-announcing them above main\'s version', () => {
-    const drift = findDrift([live(1), live(2, 3, 0, 'new'), { id: 3, deleted: true, version: 2, likes: 0 }], [inMain(2, { title: 'old', version: 2 }), inMain(3, { version: 1 })]);
+  test("products missing or behind in main are repaired by admin re-announcing them above main's version", () => {
+    const drift = findDrift(
+      [live(1), live(2, 3, 0, 'new'), { id: 3, deleted: true, version: 2, likes: 0 }],
+      [inMain(2, { title: 'old', version: 2 }), inMain(3, { version: 1 })],
+    );
     assert.deepEqual(
       drift.map((d) => [d.productId, d.kind, d.repair]),
       [
@@ -40,7 +56,10 @@ describe('findDrift', () => {
   });
 
   test('extra likes in admin are repaired by main re-announcing the likes taken back, when it has any (an unlike admin missed)', () => {
-    const drift = findDrift([live(1, 1, 3), live(2, 1, 1)], [inMain(1, { likes: 2, likeRows: 2, removedLikes: 1 }), inMain(2, { likes: 2, likeRows: 2, removedLikes: 4 })]);
+    const drift = findDrift(
+      [live(1, 1, 3), live(2, 1, 1)],
+      [inMain(1, { likes: 2, likeRows: 2, removedLikes: 1 }), inMain(2, { likes: 2, likeRows: 2, removedLikes: 4 })],
+    );
     assert.deepEqual(
       drift.map((d) => [d.productId, d.kind, d.repair?.action]),
       [
@@ -64,7 +83,15 @@ describe('findDrift', () => {
   });
 
   test('what events cannot fix is reported without a repair: tombstones in main, products admin never had, main counting its own likes wrong', () => {
-    const drift = findDrift([live(1)], [inMain(1, { deleted: true, version: 2 }), inMain(9), inMain(10, { deleted: true }), inMain(11, { likes: 2, likeRows: 1, deleted: true })]);
+    const drift = findDrift(
+      [live(1)],
+      [
+        inMain(1, { deleted: true, version: 2 }),
+        inMain(9),
+        inMain(10, { deleted: true }),
+        inMain(11, { likes: 2, likeRows: 1, deleted: true }),
+      ],
+    );
     assert.deepEqual(
       drift.map((d) => [d.productId, d.kind, d.repair]),
       [

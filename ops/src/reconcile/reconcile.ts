@@ -39,7 +39,13 @@ export async function reconcile(client: ServicesClient, options: { repair: boole
 export function formatReport(report: ReconcileReport, repair: boolean): string {
   const lines = [`compared ${report.adminProducts} products in admin with ${report.mainProducts} in main`];
   for (const item of report.drift) {
-    const how = item.repair ? (repair ? (report.repaired.includes(item) ? 'repair sent' : 'REPAIR FAILED') : 'repairable') : 'NOT repairable by events';
+    const how = item.repair
+      ? repair
+        ? report.repaired.includes(item)
+          ? 'repair sent'
+          : 'REPAIR FAILED'
+        : 'repairable'
+      : 'NOT repairable by events';
     lines.push(`  product ${item.productId}  ${item.kind}: ${item.detail}  [${how}]`);
   }
   for (const failure of report.failed) lines.push(`  product ${failure.drift.productId}: ${failure.error}`);
@@ -47,8 +53,13 @@ export function formatReport(report: ReconcileReport, repair: boolean): string {
   for (const item of report.drift) counts.set(item.kind, (counts.get(item.kind) ?? 0) + 1);
   const byKind = [...counts].map(([kind, n]) => `${kind} ${n}`).join(', ');
   const repairable = report.drift.filter((d) => d.repair).length;
-  lines.push(`drift: ${report.drift.length}${byKind ? ` (${byKind})` : ''}; repairable: ${repairable}; not repairable: ${report.drift.length - repairable}`);
-  if (repair) lines.push(`repairs sent: ${report.repaired.length}; failed: ${report.failed.length} (the events apply asynchronously; run reconcile again to confirm)`);
+  lines.push(
+    `drift: ${report.drift.length}${byKind ? ` (${byKind})` : ''}; repairable: ${repairable}; not repairable: ${report.drift.length - repairable}`,
+  );
+  if (repair)
+    lines.push(
+      `repairs sent: ${report.repaired.length}; failed: ${report.failed.length} (the events apply asynchronously; run reconcile again to confirm)`,
+    );
   return lines.join('\n');
 }
 

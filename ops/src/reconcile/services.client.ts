@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { adminSnapshotRowSchema, mainSnapshotRowSchema, snapshotPageSchema, type AdminSnapshotRow, type MainSnapshotRow } from '@catalogue/shared';
+import {
+  adminSnapshotRowSchema,
+  mainSnapshotRowSchema,
+  snapshotPageSchema,
+  type AdminSnapshotRow,
+  type MainSnapshotRow,
+} from '@catalogue/shared';
 
 /** Both services' internal (staff-only) endpoints that reconciliation reads and repairs through. */
 export class ServicesClient {
@@ -20,7 +26,10 @@ export class ServicesClient {
   }
 
   async announceProduct(productId: number, atLeastVersion: number): Promise<void> {
-    await this.call(this.adminUrl, 'admin', `/internal/products/${productId}/announce`, { method: 'POST', body: JSON.stringify({ atLeastVersion }) });
+    await this.call(this.adminUrl, 'admin', `/internal/products/${productId}/announce`, {
+      method: 'POST',
+      body: JSON.stringify({ atLeastVersion }),
+    });
   }
 
   /** Returns how many likes main put back in its outbox. */
@@ -35,7 +44,10 @@ export class ServicesClient {
     for (;;) {
       const body = await this.call(base, service, `/internal/products/snapshot?after=${after}&limit=1000`, { method: 'GET' });
       const parsed = schema.safeParse(body);
-      if (!parsed.success) throw new Error(`${service}'s snapshot is off contract: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new Error(
+          `${service}'s snapshot is off contract: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+        );
       rows.push(...parsed.data.items);
       if (parsed.data.next === null) return rows;
       after = parsed.data.next;

@@ -53,7 +53,14 @@ export function SignInForm({ onSignIn, title = 'Sign in', onCancel, notice }: Pr
       </div>
       <div className="field">
         <label htmlFor={`${id}-password`}>Password</label>
-        <input id={`${id}-password`} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input
+          id={`${id}-password`}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </div>
       {error && (
         <p className="error" role="alert">

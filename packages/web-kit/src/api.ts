@@ -65,7 +65,8 @@ export async function callApi<T>(path: string, options: CallOptions = {}): Promi
   const body = response.status === 204 ? undefined : await readJson(response, options.signal);
   if (!response.ok) throw errorFrom(response.status, body);
   // A success whose body is not JSON (a proxy's page, a cut-off answer) is no data to show.
-  if (response.status !== 204 && body === undefined) throw new ApiError(response.status, 'unexpected', 'The server sent an answer this page cannot read. Try again in a moment.');
+  if (response.status !== 204 && body === undefined)
+    throw new ApiError(response.status, 'unexpected', 'The server sent an answer this page cannot read. Try again in a moment.');
   const next = nextLink(response.headers.get('link'));
   return next ? { data: body as T, next, headers: response.headers } : { data: body as T, headers: response.headers };
 }
@@ -91,7 +92,8 @@ function errorFrom(status: number, body: unknown): ApiError {
     return new ApiError(status, shaped.code, sentence(shaped.message), details);
   }
   // A proxy or a crashed process answered, not our API: say so without guessing.
-  if (status === 502 || status === 503 || status === 504) return new ApiError(status, 'unavailable', 'The service is unavailable right now. Try again in a moment.');
+  if (status === 502 || status === 503 || status === 504)
+    return new ApiError(status, 'unavailable', 'The service is unavailable right now. Try again in a moment.');
   return new ApiError(status, 'unexpected', `The server answered with an unexpected error (${status}). Try again in a moment.`);
 }
 

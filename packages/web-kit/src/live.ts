@@ -74,7 +74,10 @@ export class LiveFeed {
   }
 
   private connect(): void {
-    const url = this.lastPosition === undefined ? this.url : `${this.url}${this.url.includes('?') ? '&' : '?'}after=${encodeURIComponent(this.lastPosition)}`;
+    const url =
+      this.lastPosition === undefined
+        ? this.url
+        : `${this.url}${this.url.includes('?') ? '&' : '?'}after=${encodeURIComponent(this.lastPosition)}`;
     const source = new EventSource(url);
     this.source = source;
     source.onopen = () => {

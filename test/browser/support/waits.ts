@@ -18,7 +18,12 @@ export async function textOf(locator: Locator): Promise<string | undefined> {
  * a failure says what the page showed at the end, so a run that failed on a loaded machine tells
  * whether it saw an error, a loading page or other rows.
  */
-export async function eventuallyOnPage(page: Page, check: () => Promise<boolean | undefined>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function eventuallyOnPage(
+  page: Page,
+  check: () => Promise<boolean | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   try {
     await eventually(async () => (await check()) === true, { what, timeoutMs, intervalMs: 100 });
   } catch (err) {

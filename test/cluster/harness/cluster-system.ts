@@ -61,7 +61,12 @@ export class ClusterSystem {
 
   /** The fault harness's workload, pointed at the load balancer. */
   workloadTargets(): WorkloadTargets {
-    return { main: [this.main.url], admin: [this.admin.url], staffToken: () => this.staffToken, customerToken: hs256CustomerTokens(FAULT_JWT_SECRET) };
+    return {
+      main: [this.main.url],
+      admin: [this.admin.url],
+      staffToken: () => this.staffToken,
+      customerToken: hs256CustomerTokens(FAULT_JWT_SECRET),
+    };
   }
 
   /** The checker's view of both schemas (direct, not through anything the faults touch). */
@@ -103,7 +108,11 @@ export class ClusterSystem {
       { name: 'broker', servers: this.rabbit.nodes.map((n) => n.spec.amqpPort), mode: 'tcp' },
     ]);
     await this.lb.reserve();
-    const users = await provisionCluster({ databasePort: this.db.port, managementUrl: this.rabbit.nodes[0]!.managementUrl, brokerPort: this.lb.port('broker') });
+    const users = await provisionCluster({
+      databasePort: this.db.port,
+      managementUrl: this.rabbit.nodes[0]!.managementUrl,
+      brokerPort: this.lb.port('broker'),
+    });
     const root = (database: string) => ({ host: '127.0.0.1', port: this.db.port, user: 'root', password: '', database });
     await migrateSchema('main', root('catalogue_main'));
     await migrateSchema('admin', root('catalogue_admin'));
@@ -134,7 +143,14 @@ export class ClusterSystem {
     this.fleet = await ServiceFleet.create({
       env: {
         admin: { ...common, ...users.admin, DB_NAME: 'catalogue_admin', JWT_PRIVATE_KEY: signingKey },
-        main: { ...common, ...users.main, DB_NAME: 'catalogue_main', JWT_SECRET: FAULT_JWT_SECRET, ADMIN_URL: this.admin.url, ADMIN_TOKEN: staffToken },
+        main: {
+          ...common,
+          ...users.main,
+          DB_NAME: 'catalogue_main',
+          JWT_SECRET: FAULT_JWT_SECRET,
+          ADMIN_URL: this.admin.url,
+          ADMIN_TOKEN: staffToken,
+        },
       },
       readinessPath: READINESS_PATH,
       apiPorts,
@@ -150,7 +166,8 @@ export class ClusterSystem {
   /** Every part healthy: the broker whole, every process running and ready, HAProxy seeing every server up. */
   async whole(): Promise<boolean> {
     if (!this.fleet.members.every((m) => m.process.running)) return false;
-    if (!(await this.rabbit.whole([...this.workQueues, this.topology.mainDeadLetterQueue, this.topology.adminDeadLetterQueue]))) return false;
+    if (!(await this.rabbit.whole([...this.workQueues, this.topology.mainDeadLetterQueue, this.topology.adminDeadLetterQueue])))
+      return false;
     if (!(await this.lb.allUp())) return false;
     const ready = await Promise.all(this.fleet.members.filter((m) => m.role === 'consumer').map((m) => this.ready(m)));
     return ready.every(Boolean);

@@ -36,10 +36,19 @@ export class ServiceFleet {
     for (const service of ['main', 'admin'] as const) {
       for (const [i, port] of settings.apiPorts[service].entries()) {
         const env = { ...settings.env[service], RUN_CONSUMER: 'false' };
-        fleet.members.push({ label: `${service}-api-${i + 1}`, service, role: 'api', index: i + 1, process: new ServiceProcess(service, port, env, { readyPath: settings.readinessPath }) });
+        fleet.members.push({
+          label: `${service}-api-${i + 1}`,
+          service,
+          role: 'api',
+          index: i + 1,
+          process: new ServiceProcess(service, port, env, { readyPath: settings.readinessPath }),
+        });
       }
       for (let i = 1; i <= settings.consumers; i++) {
-        const worker = new ServiceProcess(service, await stablePort(), settings.env[service], { entry: 'consumer', readyPath: settings.readinessPath });
+        const worker = new ServiceProcess(service, await stablePort(), settings.env[service], {
+          entry: 'consumer',
+          readyPath: settings.readinessPath,
+        });
         fleet.members.push({ label: `${service}-consumer-${i}`, service, role: 'consumer', index: i, process: worker });
       }
     }
@@ -61,7 +70,11 @@ export class ServiceFleet {
       ['main', 'consumer'],
       ['main', 'api'],
     ] as const) {
-      await Promise.all(this.of(service, role).filter((m) => !m.process.running).map((m) => m.process.start()));
+      await Promise.all(
+        this.of(service, role)
+          .filter((m) => !m.process.running)
+          .map((m) => m.process.start()),
+      );
     }
   }
 

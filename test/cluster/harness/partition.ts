@@ -49,14 +49,16 @@ export class LoopbackPartition {
 async function nft(args: string[], stdin?: string): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = execFile('nft', args, { timeout: 15_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`nft ${args.join(' ')}: ${stderr || err.message}`)) : resolve()));
+      const child = execFile('nft', args, { timeout: 15_000 }, (err, _stdout, stderr) =>
+        err ? reject(new Error(`nft ${args.join(' ')}: ${stderr || err.message}`)) : resolve(),
+      );
       // nft may exit before reading its input (EPIPE): its exit status is what counts.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(stdin);
     });
   } catch (err) {
-    if ((err as Error).message.includes('ENOENT')) throw new Error('nft is missing: install Debian nftables (.ci/run does) to cut a broker node off', { cause: err });
+    if ((err as Error).message.includes('ENOENT'))
+      throw new Error('nft is missing: install Debian nftables (.ci/run does) to cut a broker node off', { cause: err });
     throw err;
   }
 }
-

@@ -82,7 +82,11 @@ export class RabbitCluster {
     // The first node forms the cluster; the others find it running and join it as they boot.
     await startOnFreePorts(this.nodes[0]!);
     await Promise.all(this.nodes.slice(1).map((node) => startOnFreePorts(node)));
-    await eventually(async () => (await this.runningNodes()).length === 3, { timeoutMs: 120_000, intervalMs: 500, what: 'three running nodes in one cluster' });
+    await eventually(async () => (await this.runningNodes()).length === 3, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      what: 'three running nodes in one cluster',
+    });
   }
 
   node(name: string): RabbitNode {

@@ -146,7 +146,10 @@ export class RabbitNode {
     const deadline = Date.now() + timeoutMs;
     while (!((await portOpen(this.spec.amqpPort)) && (await this.managementAnswers()))) {
       if (exited) throw new StartFailed(`RabbitMQ ${this.name} exited while starting:\n${this.startupLog()}`);
-      if (Date.now() > deadline) throw new Error(`RabbitMQ ${this.name} did not answer on ${this.spec.amqpPort} within ${timeoutMs} ms\nstartup:\n${this.startupLog()}\nlog:\n${this.logTail()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `RabbitMQ ${this.name} did not answer on ${this.spec.amqpPort} within ${timeoutMs} ms\nstartup:\n${this.startupLog()}\nlog:\n${this.logTail()}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -172,11 +175,17 @@ export class RabbitNode {
   async killHard(): Promise<void> {
     const pid = this.pid();
     if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
-    await eventually(async () => !(pid && pidAlive(pid)) && !(await portOpen(this.spec.amqpPort)), { timeoutMs: 30_000, what: `RabbitMQ ${this.name} to die` });
+    await eventually(async () => !(pid && pidAlive(pid)) && !(await portOpen(this.spec.amqpPort)), {
+      timeoutMs: 30_000,
+      what: `RabbitMQ ${this.name} to die`,
+    });
   }
 
   async ctl(...args: string[]): Promise<string> {
-    const { stdout } = await run('rabbitmqctl', ['--erlang-cookie', this.cluster.cookie, '-n', this.name, '-q', ...args], { env: this.env(), timeout: 60_000 });
+    const { stdout } = await run('rabbitmqctl', ['--erlang-cookie', this.cluster.cookie, '-n', this.name, '-q', ...args], {
+      env: this.env(),
+      timeout: 60_000,
+    });
     return stdout;
   }
 

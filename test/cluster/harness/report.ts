@@ -25,9 +25,21 @@ export function coreCount(): number {
 /** The per-fault table, as Markdown (the README shows it as printed). */
 export function resultsTable(results: ScenarioResult[]): string {
   const rows = results.map((r) =>
-    [r.fault, String(r.requests), `${r.availabilityPercent === 100 ? '100' : r.availabilityPercent.toFixed(2)} %`, String(r.lost), String(r.duplicated), String(r.unexpected), `${r.recoverySeconds.toFixed(1)} s`].join(' | '),
+    [
+      r.fault,
+      String(r.requests),
+      `${r.availabilityPercent === 100 ? '100' : r.availabilityPercent.toFixed(2)} %`,
+      String(r.lost),
+      String(r.duplicated),
+      String(r.unexpected),
+      `${r.recoverySeconds.toFixed(1)} s`,
+    ].join(' | '),
   );
-  return ['| fault | requests | availability | lost | duplicated | unexpected | recovery |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows.map((row) => `| ${row} |`)].join('\n');
+  return [
+    '| fault | requests | availability | lost | duplicated | unexpected | recovery |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((row) => `| ${row} |`),
+  ].join('\n');
 }
 
 export function summaryMarkdown(run: RunInfo, results: ScenarioResult[]): string {

@@ -44,7 +44,12 @@ function probeTargets(system: ClusterSystem, workload: Workload): ProbeTarget[] 
   return [
     { label: 'main /api/products', url: `${system.main.url}/api/products?limit=20` },
     { label: 'admin /api/products', url: `${system.admin.url}/api/products?limit=20`, headers: staff },
-    ...(product ? [{ label: 'main /api/products/:id', url: `${system.main.url}/api/products/${product}` }, { label: 'admin /api/products/:id', url: `${system.admin.url}/api/products/${product}`, headers: staff }] : []),
+    ...(product
+      ? [
+          { label: 'main /api/products/:id', url: `${system.main.url}/api/products/${product}` },
+          { label: 'admin /api/products/:id', url: `${system.admin.url}/api/products/${product}`, headers: staff },
+        ]
+      : []),
   ];
 }
 
@@ -53,7 +58,12 @@ function probeTargets(system: ClusterSystem, workload: Workload): ProbeTarget[] 
  * quiescence, then the checker over everything the workload did so far. A fault that fails
  * half-way is undone before the error goes up.
  */
-export async function runClusterScenario(system: ClusterSystem, workload: Workload, scenario: ClusterScenario, log: (line: string) => void = console.log): Promise<ScenarioResult> {
+export async function runClusterScenario(
+  system: ClusterSystem,
+  workload: Workload,
+  scenario: ClusterScenario,
+  log: (line: string) => void = console.log,
+): Promise<ScenarioResult> {
   await eventually(() => system.whole(), { timeoutMs: 180_000, intervalMs: 250, what: 'every part of the cluster whole before the fault' });
   const from = workload.history.operations.length;
   const okBefore = workload.okCounts();
@@ -71,12 +81,22 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
   let recoveryMs: number;
   let reads: Tally;
   try {
-    await eventually(async () => workload.okCounts().likes >= okBefore.likes + 30, { timeoutMs: 60_000, intervalMs: 100, what: 'the load to get going' });
+    await eventually(async () => workload.okCounts().likes >= okBefore.likes + 30, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: 'the load to get going',
+    });
     outcome = await scenario.inject(system, workload);
-    await eventually(() => system.whole(), { timeoutMs: 240_000, intervalMs: 250, what: `every part of the cluster whole again after "${scenario.name}"` });
+    await eventually(() => system.whole(), {
+      timeoutMs: 240_000,
+      intervalMs: 250,
+      what: `every part of the cluster whole again after "${scenario.name}"`,
+    });
     recoveryMs = Date.now() - outcome.healedAt;
   } catch (err) {
-    await system.restore().catch((restoreErr: unknown) => log(`restoring after a failed fault also failed: ${(restoreErr as Error).message}`));
+    await system
+      .restore()
+      .catch((restoreErr: unknown) => log(`restoring after a failed fault also failed: ${(restoreErr as Error).message}`));
     throw err;
   } finally {
     faultOver = true;
@@ -85,7 +105,8 @@ export async function runClusterScenario(system: ClusterSystem, workload: Worklo
   }
 
   const writes = emptyTally();
-  for (const op of workload.history.operations.slice(from)) addTo(writes, op.type === 'like' ? 'POST main like' : op.type === 'unlike' ? 'DELETE main like' : `${op.type} admin product`, op.http);
+  for (const op of workload.history.operations.slice(from))
+    addTo(writes, op.type === 'like' ? 'POST main like' : op.type === 'unlike' ? 'DELETE main like' : `${op.type} admin product`, op.http);
   const tally = merge(writes, reads);
 
   await system.waitForQuiescence();

@@ -47,7 +47,12 @@ const leaderKilled: ClusterScenario = {
     await whileLikesAccepted(workload, 150);
     const healedAt = Date.now();
     await node.start();
-    return { healedAt, notes: [`${shortName(node.name)} led "${queue}"; ${shortName(after.leader)} took over within ${seconds(electedAfter)}; node down ${seconds(healedAt - killedAt)}`] };
+    return {
+      healedAt,
+      notes: [
+        `${shortName(node.name)} led "${queue}"; ${shortName(after.leader)} took over within ${seconds(electedAfter)}; node down ${seconds(healedAt - killedAt)}`,
+      ],
+    };
   },
 };
 
@@ -61,13 +66,26 @@ const nodeCutOff: ClusterScenario = {
     await system.rabbit.cutOff(node);
     try {
       // pause_minority: the majority declares it gone; it pauses itself and drops its clients.
-      await eventually(async () => !(await system.rabbit.runningNodes()).includes(node.name), { timeoutMs: 90_000, intervalMs: 250, what: `the majority to see ${node.name} gone` });
+      await eventually(async () => !(await system.rabbit.runningNodes()).includes(node.name), {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        what: `the majority to see ${node.name} gone`,
+      });
       const detectedAfter = Date.now() - cutAt;
-      await eventually(async () => !(await node.managementAnswers()), { timeoutMs: 60_000, intervalMs: 250, what: `${node.name} to pause` });
+      await eventually(async () => !(await node.managementAnswers()), {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        what: `${node.name} to pause`,
+      });
       await whileLikesAccepted(workload, 150);
       const healedAt = Date.now();
       await system.rabbit.heal();
-      return { healedAt, notes: [`${shortName(node.name)} led "${queue}"; the majority saw it gone after ${seconds(detectedAfter)}; cut off ${seconds(healedAt - cutAt)}`] };
+      return {
+        healedAt,
+        notes: [
+          `${shortName(node.name)} led "${queue}"; the majority saw it gone after ${seconds(detectedAfter)}; cut off ${seconds(healedAt - cutAt)}`,
+        ],
+      };
     } finally {
       await system.rabbit.heal();
     }
@@ -82,11 +100,16 @@ const replicaKilled: ClusterScenario = {
     const victims = [system.fleet.of('main', 'api')[0]!, system.fleet.of('admin', 'api')[0]!];
     const killedAt = Date.now();
     await Promise.all(victims.map((m) => m.process.kill()));
-    await eventually(async () => !(await system.lb.serverUp(victims[0]!.service, victims[0]!.index)) && !(await system.lb.serverUp(victims[1]!.service, victims[1]!.index)), {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      what: 'HAProxy to take the killed replicas out',
-    });
+    await eventually(
+      async () =>
+        !(await system.lb.serverUp(victims[0]!.service, victims[0]!.index)) &&
+        !(await system.lb.serverUp(victims[1]!.service, victims[1]!.index)),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'HAProxy to take the killed replicas out',
+      },
+    );
     const outAfter = Date.now() - killedAt;
     await whileLikesAccepted(workload, 150);
     const healedAt = Date.now();
@@ -96,7 +119,10 @@ const replicaKilled: ClusterScenario = {
 };
 
 /** The consumer process of `service` that holds unacknowledged deliveries right now, with how many. */
-async function consumerHoldingDeliveries(system: ClusterSystem, service: 'main' | 'admin'): Promise<{ member: Member; unacked: number } | undefined> {
+async function consumerHoldingDeliveries(
+  system: ClusterSystem,
+  service: 'main' | 'admin',
+): Promise<{ member: Member; unacked: number } | undefined> {
   const unacked = await system.rabbit.unackedByConnection();
   for (const member of system.fleet.of(service, 'consumer')) {
     const pid = member.process.pid;
@@ -124,7 +150,11 @@ const consumerKilledMidBatch: ClusterScenario = {
       await lock.query('START TRANSACTION');
       await lock.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [hot]);
       await Promise.all(Array.from({ length: 10 }, (_, i) => workload.like(hot, `mid-batch-${Date.now()}-${i}`, 'mid-batch')));
-      holder = await eventually(() => consumerHoldingDeliveries(system, 'admin'), { timeoutMs: 60_000, intervalMs: 100, what: 'an admin consumer holding deliveries' });
+      holder = await eventually(() => consumerHoldingDeliveries(system, 'admin'), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: 'an admin consumer holding deliveries',
+      });
       await holder.member.process.kill();
       killedAt = Date.now();
     } finally {
@@ -141,7 +171,12 @@ const consumerKilledMidBatch: ClusterScenario = {
     );
     const healedAt = Date.now();
     await holder.member.process.start();
-    return { healedAt, notes: [`${holder.member.label} killed in its batch's transaction holding ${holder.unacked} deliveries; ${redelivered} redelivered within ${seconds(healedAt - killedAt)}`] };
+    return {
+      healedAt,
+      notes: [
+        `${holder.member.label} killed in its batch's transaction holding ${holder.unacked} deliveries; ${redelivered} redelivered within ${seconds(healedAt - killedAt)}`,
+      ],
+    };
   },
 };
 
@@ -155,10 +190,18 @@ const rollingRestart: ClusterScenario = {
       if (exit.code !== 0) throw new Error(`${member.label} exited ${exit.code ?? exit.signal} on SIGTERM:\n${member.process.tail()}`);
       await member.process.start();
       // The next one goes only once this one takes work again, or both replicas could be out.
-      if (member.role === 'api') await eventually(() => system.lb.serverUp(member.service, member.index), { timeoutMs: 60_000, intervalMs: 100, what: `HAProxy to take ${member.label} back` });
+      if (member.role === 'api')
+        await eventually(() => system.lb.serverUp(member.service, member.index), {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          what: `HAProxy to take ${member.label} back`,
+        });
       else await eventually(() => system.ready(member), { timeoutMs: 60_000, intervalMs: 100, what: `${member.label} ready` });
     }
-    return { healedAt: Date.now(), notes: [`${system.fleet.members.length} processes restarted in ${seconds(Date.now() - started)}, each exiting 0`] };
+    return {
+      healedAt: Date.now(),
+      notes: [`${system.fleet.members.length} processes restarted in ${seconds(Date.now() - started)}, each exiting 0`],
+    };
   },
 };
 
@@ -179,4 +222,11 @@ const redisStopped: ClusterScenario = {
   },
 };
 
-export const CLUSTER_SCENARIOS: ClusterScenario[] = [leaderKilled, nodeCutOff, replicaKilled, consumerKilledMidBatch, rollingRestart, redisStopped];
+export const CLUSTER_SCENARIOS: ClusterScenario[] = [
+  leaderKilled,
+  nodeCutOff,
+  replicaKilled,
+  consumerKilledMidBatch,
+  rollingRestart,
+  redisStopped,
+];

@@ -36,7 +36,12 @@ function propertyName(node: ts.ObjectLiteralElementLike): string | undefined {
 function zodShapeKeys(file: string, spreads: Record<string, Map<string, ts.Expression>>): Map<string, ts.Expression> {
   const keys = new Map<string, ts.Expression>();
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && node.expression.getText().replace(/\s+/g, '').endsWith('z.object') && node.arguments[0] && ts.isObjectLiteralExpression(node.arguments[0])) {
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.getText().replace(/\s+/g, '').endsWith('z.object') &&
+      node.arguments[0] &&
+      ts.isObjectLiteralExpression(node.arguments[0])
+    ) {
       for (const element of node.arguments[0].properties) {
         if (ts.isSpreadAssignment(element)) {
           const spread = spreads[element.expression.getText()];
@@ -90,7 +95,13 @@ export function envNames(program: Program): Set<string> {
 /** The default of a `portVar(N)` variable, e.g. PORT: portVar(5000) gives 5000. */
 export function defaultPort(program: Program, name: string): number {
   const init = configShape(program).get(name);
-  if (!init || !ts.isCallExpression(init) || init.expression.getText() !== 'portVar' || !init.arguments[0] || !ts.isNumericLiteral(init.arguments[0])) {
+  if (
+    !init ||
+    !ts.isCallExpression(init) ||
+    init.expression.getText() !== 'portVar' ||
+    !init.arguments[0] ||
+    !ts.isNumericLiteral(init.arguments[0])
+  ) {
     throw new Error(`${name} is not a portVar(N) in the ${program} config`);
   }
   return Number(init.arguments[0].text);
@@ -109,7 +120,11 @@ function literalPaths(node: ts.Expression | undefined): string[] {
   return [];
 }
 
-const join2 = (prefix: string, path: string) => `/${[prefix, path].map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')}`;
+const join2 = (prefix: string, path: string) =>
+  `/${[prefix, path]
+    .map((p) => p.replace(/^\/|\/$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 
 /**
  * GET routes with absolute literal paths: Express `router.get('/x', ...)` calls, and NestJS
@@ -124,13 +139,16 @@ export function getRoutes(service: 'main' | 'admin'): Set<string> {
         for (const path of literalPaths(node.arguments[0])) if (path.startsWith('/')) routes.add(path);
       }
       if (ts.isClassDeclaration(node)) {
-        const controller = ts.getDecorators(node)?.find((d) => ts.isCallExpression(d.expression) && d.expression.expression.getText() === 'Controller');
+        const controller = ts
+          .getDecorators(node)
+          ?.find((d) => ts.isCallExpression(d.expression) && d.expression.expression.getText() === 'Controller');
         if (controller && ts.isCallExpression(controller.expression)) {
           const prefixes = literalPaths(controller.expression.arguments[0]);
           for (const member of node.members) {
             for (const decorator of ts.canHaveDecorators(member) ? (ts.getDecorators(member) ?? []) : []) {
               if (ts.isCallExpression(decorator.expression) && decorator.expression.expression.getText() === 'Get') {
-                for (const prefix of prefixes) for (const path of literalPaths(decorator.expression.arguments[0])) routes.add(join2(prefix, path));
+                for (const prefix of prefixes)
+                  for (const path of literalPaths(decorator.expression.arguments[0])) routes.add(join2(prefix, path));
               }
             }
           }
@@ -152,8 +170,12 @@ export function servedPaths(service: 'main' | 'admin'): Set<string> {
   const paths = new Set(getRoutes(service));
   for (const file of [...sourceFiles(SOURCE_DIRS[service]), ...sourceFiles('packages/shared/src')]) {
     const visit = (node: ts.Node): void => {
-      if (ts.isCaseClause(node) && ts.isStringLiteral(node.expression) && node.expression.text.startsWith('/')) paths.add(node.expression.text);
-      if (ts.isBinaryExpression(node) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken].includes(node.operatorToken.kind)) {
+      if (ts.isCaseClause(node) && ts.isStringLiteral(node.expression) && node.expression.text.startsWith('/'))
+        paths.add(node.expression.text);
+      if (
+        ts.isBinaryExpression(node) &&
+        [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken].includes(node.operatorToken.kind)
+      ) {
         for (const side of [node.left, node.right]) if (ts.isStringLiteral(side) && side.text.startsWith('/')) paths.add(side.text);
       }
       ts.forEachChild(node, visit);

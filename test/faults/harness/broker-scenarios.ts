@@ -16,7 +16,11 @@ async function brokerCloses(ctx: FaultContext, inject: () => Promise<void>): Pro
   await inject();
   await proveEach(ctx.evidence, losses);
   const closed = await Promise.all(closes.map(deltaOf));
-  ctx.evidence.require(closed.some((n) => n > 0), "the broker's own close (CONNECTION_FORCED) reached the services", Object.fromEntries(closes.map((w, i) => [w.label, closed[i]])));
+  ctx.evidence.require(
+    closed.some((n) => n > 0),
+    "the broker's own close (CONNECTION_FORCED) reached the services",
+    Object.fromEntries(closes.map((w, i) => [w.label, closed[i]])),
+  );
 }
 
 /** The broker stopped, killed, paused, cut off or out of disk: each proven from both services' own counters. */
@@ -73,7 +77,13 @@ export const BROKER_SCENARIOS: Scenario[] = [
       const swallowed = links.map((p) => p.stats().swallowedBytes);
       for (const link of links) link.setMode('blackhole');
       await proveEach(evidence, timeouts);
-      links.forEach((link, i) => evidence.require(link.stats().swallowedBytes > swallowed[i]!, `broker link ${i} swallowed traffic`, link.stats().swallowedBytes - swallowed[i]!));
+      links.forEach((link, i) =>
+        evidence.require(
+          link.stats().swallowedBytes > swallowed[i]!,
+          `broker link ${i} swallowed traffic`,
+          link.stats().swallowedBytes - swallowed[i]!,
+        ),
+      );
       for (const link of links) link.cutAll();
     },
   },
@@ -99,7 +109,10 @@ export const BROKER_SCENARIOS: Scenario[] = [
     workloadMs: 6000,
     async fault({ system, workload, evidence }) {
       const blocked = await Promise.all(
-        [system.main, system.admin].map(async (s) => ({ label: `${s.name} publisher blocked by the broker`, counters: [await ServiceCounter.read(s, METRICS.brokerBlocked, { connection: 'publisher' })] })),
+        [system.main, system.admin].map(async (s) => ({
+          label: `${s.name} publisher blocked by the broker`,
+          counters: [await ServiceCounter.read(s, METRICS.brokerBlocked, { connection: 'publisher' })],
+        })),
       );
       await system.broker.diskAlarm(true);
       try {

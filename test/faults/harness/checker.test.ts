@@ -26,7 +26,10 @@ interface Product {
 }
 
 function databases(rows: Rows): Databases {
-  const ledger = rows.ledger ?? [...(rows.likes ?? []).map((l) => ({ like_id: l.id, taken_back: 0 })), ...(rows.removed ?? []).map((r) => ({ like_id: r.like_id, taken_back: 1 }))];
+  const ledger = rows.ledger ?? [
+    ...(rows.likes ?? []).map((l) => ({ like_id: l.id, taken_back: 0 })),
+    ...(rows.removed ?? []).map((r) => ({ like_id: r.like_id, taken_back: 1 })),
+  ];
   const tables: Record<string, unknown[]> = { likes: rows.likes ?? [], removed_likes: rows.removed ?? [], applied_likes: ledger };
   const reader = (products: Product[] | undefined) => ({
     query: async (sql: string) => [tables[/FROM (\w+)/.exec(sql)![1]!] ?? products ?? []],
@@ -34,20 +37,48 @@ function databases(rows: Rows): Databases {
   return { main: reader(rows.main) as unknown as Databases['main'], admin: reader(rows.admin) as unknown as Databases['admin'] };
 }
 
-const product = (id: number, title: string, extra: Partial<Product> = {}): Product => ({ id, title, image: 'https://img.example/1.png', version: 1, likes: 0, deleted_at: null, ...extra });
+const product = (id: number, title: string, extra: Partial<Product> = {}): Product => ({
+  id,
+  title,
+  image: 'https://img.example/1.png',
+  version: 1,
+  likes: 0,
+  deleted_at: null,
+  ...extra,
+});
 
 /** Records an operation with given times (ms) and outcome. */
-function record(history: History, op: Invocation, status: Status, invokedAt: number, completedAt: number, results: Partial<Operation> = {}): Operation {
+function record(
+  history: History,
+  op: Invocation,
+  status: Status,
+  invokedAt: number,
+  completedAt: number,
+  results: Partial<Operation> = {},
+): Operation {
   const live = history.invoke(op);
   history.complete(live, { status, http: status === 'ok' ? 200 : status === 'fail' ? 400 : undefined }, results);
   return Object.assign(live, { invokedAt, completedAt });
 }
 
 function create(history: History, title: string, status: Status, at: number, productId?: number) {
-  return record(history, { type: 'create', process: 'p', title, image: 'https://img.example/1.png' }, status, at, at + 5, productId ? { productId } : {});
+  return record(
+    history,
+    { type: 'create', process: 'p', title, image: 'https://img.example/1.png' },
+    status,
+    at,
+    at + 5,
+    productId ? { productId } : {},
+  );
 }
 function update(history: History, productId: number, title: string, status: Status, invokedAt: number, completedAt: number) {
-  return record(history, { type: 'update', process: 'p', productId, title, image: 'https://img.example/1.png' }, status, invokedAt, completedAt);
+  return record(
+    history,
+    { type: 'update', process: 'p', productId, title, image: 'https://img.example/1.png' },
+    status,
+    invokedAt,
+    completedAt,
+  );
 }
 function like(history: History, productId: number, userId: string, status: Status, at: number, likeId?: string) {
   return record(history, { type: 'like', process: 'p', productId, userId }, status, at, at + 5, likeId ? { likeId } : {});
@@ -70,7 +101,10 @@ describe('the checker', () => {
       { id: 'L1', product_id: 1, user_id: 'u1' },
       { id: 'L2', product_id: 1, user_id: 'u2' },
     ];
-    const verdict = await check(h, databases({ likes: rows, main: [product(1, 'B', { version: 2, likes: 2 })], admin: [product(1, 'B', { version: 2, likes: 2 })] }));
+    const verdict = await check(
+      h,
+      databases({ likes: rows, main: [product(1, 'B', { version: 2, likes: 2 })], admin: [product(1, 'B', { version: 2, likes: 2 })] }),
+    );
     assert.equal(verdict.valid, true, JSON.stringify(verdict.anomalies));
     assert.equal(verdict.recovered, 1);
   });
@@ -80,7 +114,14 @@ describe('the checker', () => {
     create(h, 'A', 'ok', 0, 1);
     like(h, 1, 'u1', 'ok', 10, 'L1');
     like(h, 1, 'u2', 'fail', 20);
-    const verdict = await check(h, databases({ likes: [{ id: 'X', product_id: 1, user_id: 'u2' }], main: [product(1, 'A', { likes: 1 })], admin: [product(1, 'A', { likes: 1 })] }));
+    const verdict = await check(
+      h,
+      databases({
+        likes: [{ id: 'X', product_id: 1, user_id: 'u2' }],
+        main: [product(1, 'A', { likes: 1 })],
+        admin: [product(1, 'A', { likes: 1 })],
+      }),
+    );
     assert.equal(verdict.valid, false);
     assert.equal(verdict.lost, 1);
     assert.equal(verdict.unexpected, 1);
@@ -100,7 +141,10 @@ describe('the checker', () => {
     create(concurrent, 'A', 'ok', 0, 1);
     update(concurrent, 1, 'B', 'ok', 10, 40);
     update(concurrent, 1, 'C', 'ok', 20, 30);
-    const either = await check(concurrent, databases({ main: [product(1, 'B', { version: 3 })], admin: [product(1, 'B', { version: 3 })] }));
+    const either = await check(
+      concurrent,
+      databases({ main: [product(1, 'B', { version: 3 })], admin: [product(1, 'B', { version: 3 })] }),
+    );
     assert.equal(either.valid, true, JSON.stringify(either.anomalies));
   });
 
@@ -130,7 +174,14 @@ describe('the checker', () => {
     const h = new History();
     create(h, 'A', 'ok', 0, 1);
     like(h, 1, 'u1', 'ok', 10, 'L1');
-    const twice = await check(h, databases({ likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A', { likes: 1 })], admin: [product(1, 'A', { likes: 2 })] }));
+    const twice = await check(
+      h,
+      databases({
+        likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }],
+        main: [product(1, 'A', { likes: 1 })],
+        admin: [product(1, 'A', { likes: 2 })],
+      }),
+    );
     assert.equal(twice.duplicated, 1);
 
     const deleted = new History();
@@ -170,7 +221,14 @@ describe('the checker', () => {
     create(h, 'A', 'ok', 0, 1);
     like(h, 1, 'u1', 'ok', 10, 'L1');
     unlike(h, 1, 'u1', 'ok', 20);
-    const kept = await check(h, databases({ likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A', { likes: 1 })], admin: [product(1, 'A', { likes: 1 })] }));
+    const kept = await check(
+      h,
+      databases({
+        likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }],
+        main: [product(1, 'A', { likes: 1 })],
+        admin: [product(1, 'A', { likes: 1 })],
+      }),
+    );
     assert.equal(kept.lost, 1, JSON.stringify(kept.anomalies));
     assert.match(kept.anomalies[0]!.text, /unlike #\d+ was answered ok \(absent\), but the state is liked \(L1\)/);
 
@@ -178,7 +236,14 @@ describe('the checker', () => {
     create(racing, 'A', 'ok', 0, 1);
     like(racing, 1, 'u1', 'ok', 10, 'L1');
     unlike(racing, 1, 'u1', 'ok', 12, 30); // invoked before the like was answered
-    const either = await check(racing, databases({ likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A', { likes: 1 })], admin: [product(1, 'A', { likes: 1 })] }));
+    const either = await check(
+      racing,
+      databases({
+        likes: [{ id: 'L1', product_id: 1, user_id: 'u1' }],
+        main: [product(1, 'A', { likes: 1 })],
+        admin: [product(1, 'A', { likes: 1 })],
+      }),
+    );
     assert.equal(either.valid, true, JSON.stringify(either.anomalies));
   });
 
@@ -187,7 +252,10 @@ describe('the checker', () => {
     create(h, 'A', 'ok', 0, 1);
     like(h, 1, 'u1', 'ok', 10, 'L1');
     unlike(h, 1, 'u1', 'fail', 20);
-    const verdict = await check(h, databases({ removed: [{ like_id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A')], admin: [product(1, 'A')] }));
+    const verdict = await check(
+      h,
+      databases({ removed: [{ like_id: 'L1', product_id: 1, user_id: 'u1' }], main: [product(1, 'A')], admin: [product(1, 'A')] }),
+    );
     assert.equal(verdict.valid, false);
     assert.match(verdict.anomalies.map((a) => a.text).join('\n'), /was taken back, but no unlike answered ok or unanswered asked for it/);
   });

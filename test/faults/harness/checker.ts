@@ -107,12 +107,22 @@ const matches = (effect: Effect, state: RegisterState) =>
   effect !== undefined && (effect.key === state.key || (effect.key.endsWith(':*') && state.key.startsWith(effect.key.slice(0, -1))));
 
 class Report {
-  readonly verdict: Verdict = { valid: true, lost: 0, duplicated: 0, unexpected: 0, recovered: 0, deadLettered: 0, anomalies: [], checked: { operations: 0, likeRows: 0, adminProducts: 0, mainProducts: 0 } };
+  readonly verdict: Verdict = {
+    valid: true,
+    lost: 0,
+    duplicated: 0,
+    unexpected: 0,
+    recovered: 0,
+    deadLettered: 0,
+    anomalies: [],
+    checked: { operations: 0, likeRows: 0, adminProducts: 0, mainProducts: 0 },
+  };
 
   add(kind: AnomalyKind, text: string, operations?: Operation[]): void {
     this.verdict[kind]++;
     this.verdict.valid = false;
-    if (this.verdict.anomalies.length < MAX_ANOMALIES) this.verdict.anomalies.push({ kind, text, operations: operations?.map((op) => op.index) });
+    if (this.verdict.anomalies.length < MAX_ANOMALIES)
+      this.verdict.anomalies.push({ kind, text, operations: operations?.map((op) => op.index) });
   }
 }
 
@@ -120,13 +130,20 @@ class Report {
  * One register's rules. `ops` are every operation on it (any status), `state` its final state.
  * Returns the operation judged to have written the state (for further checks), if any.
  */
-function checkRegister<T extends Operation>(report: Report, name: string, ops: T[], state: RegisterState, effect: (op: T) => Effect): T | undefined {
+function checkRegister<T extends Operation>(
+  report: Report,
+  name: string,
+  ops: T[],
+  state: RegisterState,
+  effect: (op: T) => Effect,
+): T | undefined {
   const writers = ops.filter((op) => matches(effect(op), state));
   const possible = writers.filter((op) => op.status !== 'fail');
   if (state !== ABSENT) {
     if (possible.length === 0) {
       const failed = writers.filter((op) => op.status === 'fail');
-      if (failed.length > 0) report.add('unexpected', `${name} is ${state.describe}, written only by operations answered as failed`, failed);
+      if (failed.length > 0)
+        report.add('unexpected', `${name} is ${state.describe}, written only by operations answered as failed`, failed);
       else report.add('unexpected', `${name} is ${state.describe}, which no operation explains`, ops);
       return undefined;
     }
@@ -137,7 +154,11 @@ function checkRegister<T extends Operation>(report: Report, name: string, ops: T
   for (const op of ops) {
     if (op.status !== 'ok' || matches(effect(op), state)) continue;
     const replacedBy = possible.find((w) => w !== op && (w.status === 'info' || (w.completedAt ?? Infinity) > op.invokedAt));
-    if (!replacedBy) report.add('lost', `${name}: ${op.type} #${op.index} was answered ok (${effect(op)?.describe}), but the state is ${state.describe}`, [op, ...possible]);
+    if (!replacedBy)
+      report.add('lost', `${name}: ${op.type} #${op.index} was answered ok (${effect(op)?.describe}), but the state is ${state.describe}`, [
+        op,
+        ...possible,
+      ]);
   }
   return possible.find((op) => op.status === 'ok') ?? possible[0];
 }
@@ -156,7 +177,12 @@ export async function check(history: History, dbs: Databases, options: { deadLet
     rows<ProductRow>(dbs.admin, 'SELECT id, title, image, version, likes, deleted_at FROM products'),
     rows<LedgerRow>(dbs.admin, 'SELECT like_id, unliked_at IS NOT NULL AS taken_back FROM applied_likes'),
   ]);
-  report.verdict.checked = { operations: history.operations.length, likeRows: likeRows.length, adminProducts: adminProducts.length, mainProducts: mainProducts.length };
+  report.verdict.checked = {
+    operations: history.operations.length,
+    likeRows: likeRows.length,
+    adminProducts: adminProducts.length,
+    mainProducts: mainProducts.length,
+  };
 
   const likeOps = [...history.of('like'), ...history.of('unlike')].sort((a, b) => a.index - b.index);
   checkLikes(report, likeOps, likeRows);
@@ -197,16 +223,30 @@ function checkLikes(report: Report, likes: (LikeOperation | UnlikeOperation)[], 
  * counted and every removal as taken back (a like it never applied, or an unlike it missed or
  * applied twice, would otherwise only show as a count that happens to balance).
  */
-function checkRemovals(report: Report, likes: (LikeOperation | UnlikeOperation)[], likeRows: LikeRow[], removed: RemovedLikeRow[], ledger: LedgerRow[]): void {
+function checkRemovals(
+  report: Report,
+  likes: (LikeOperation | UnlikeOperation)[],
+  likeRows: LikeRow[],
+  removed: RemovedLikeRow[],
+  ledger: LedgerRow[],
+): void {
   const unlikesByPair = new Map<string, UnlikeOperation[]>();
-  for (const op of likes) if (op.type === 'unlike') unlikesByPair.set(pair(op.productId, op.userId), [...(unlikesByPair.get(pair(op.productId, op.userId)) ?? []), op]);
+  for (const op of likes)
+    if (op.type === 'unlike')
+      unlikesByPair.set(pair(op.productId, op.userId), [...(unlikesByPair.get(pair(op.productId, op.userId)) ?? []), op]);
   const liveIds = new Set(likeRows.map((row) => row.id));
   const ledgerById = new Map(ledger.map((row) => [row.like_id, Number(row.taken_back) === 1]));
   for (const row of removed) {
     const key = pair(Number(row.product_id), row.user_id);
     const asked = (unlikesByPair.get(key) ?? []).filter((op) => op.status !== 'fail');
-    if (asked.length === 0) report.add('unexpected', `like ${row.like_id} (${key}) was taken back, but no unlike answered ok or unanswered asked for it`, unlikesByPair.get(key));
-    if (liveIds.has(row.like_id)) report.add('unexpected', `like ${row.like_id} (${key}) is both in main's likes and among its removed likes`);
+    if (asked.length === 0)
+      report.add(
+        'unexpected',
+        `like ${row.like_id} (${key}) was taken back, but no unlike answered ok or unanswered asked for it`,
+        unlikesByPair.get(key),
+      );
+    if (liveIds.has(row.like_id))
+      report.add('unexpected', `like ${row.like_id} (${key}) is both in main's likes and among its removed likes`);
     const takenBack = ledgerById.get(row.like_id);
     if (takenBack === undefined) report.add('lost', `admin's ledger has no record of like ${row.like_id} (${key}), which main took back`);
     else if (!takenBack) report.add('lost', `admin never applied the removal of like ${row.like_id} (${key})`);
@@ -214,7 +254,8 @@ function checkRemovals(report: Report, likes: (LikeOperation | UnlikeOperation)[
   for (const row of likeRows) {
     const takenBack = ledgerById.get(row.id);
     if (takenBack === undefined) report.add('lost', `admin never applied like ${row.id} (${pair(Number(row.product_id), row.user_id)})`);
-    else if (takenBack) report.add('unexpected', `admin took back like ${row.id} (${pair(Number(row.product_id), row.user_id)}), which main still has`);
+    else if (takenBack)
+      report.add('unexpected', `admin took back like ${row.id} (${pair(Number(row.product_id), row.user_id)}), which main still has`);
   }
 }
 
@@ -229,7 +270,11 @@ function checkProducts(report: Report, history: History, adminProducts: ProductR
     known.add(id);
     const row = byId.get(id);
     const ops = [create, ...changes.filter((op) => op.productId === id)].sort((a, b) => a.index - b.index);
-    const state = !row ? ABSENT : row.deleted_at !== null ? { key: 'deleted', describe: 'deleted' } : { key: `live:${row.title}`, describe: `"${row.title}"` };
+    const state = !row
+      ? ABSENT
+      : row.deleted_at !== null
+        ? { key: 'deleted', describe: 'deleted' }
+        : { key: `live:${row.title}`, describe: `"${row.title}"` };
     const writer = checkRegister(report, `product ${id}`, ops, state, productEffect);
     if (!row) continue;
     if (writer && writer.type !== 'delete' && writer.image !== row.image) {
@@ -241,14 +286,26 @@ function checkProducts(report: Report, history: History, adminProducts: ProductR
     const info = changesOf.filter((op) => op.status === 'info').length;
     const applied = Number(row.version) - 1;
     if (applied < ok) report.add('lost', `product ${id} is at version ${row.version}: fewer changes than the ${ok} answered ok`, changesOf);
-    if (applied > ok + info) report.add('unexpected', `product ${id} is at version ${row.version}: more changes than the ${ok} ok and ${info} info ones`, changesOf);
+    if (applied > ok + info)
+      report.add(
+        'unexpected',
+        `product ${id} is at version ${row.version}: more changes than the ${ok} ok and ${info} info ones`,
+        changesOf,
+      );
   }
   // A product the workload never learnt the id of: only a create without an ok answer made it,
   // and nothing else touched it, so it must still carry that create's title.
   const unknownCreates = creates.filter((op) => op.productId === undefined);
   for (const row of adminProducts.filter((p) => !known.has(Number(p.id)))) {
-    const writer = checkRegister(report, `product ${row.id} (id never answered)`, unknownCreates, { key: `live:${row.title}`, describe: `"${row.title}"` }, productEffect);
-    if (writer && row.deleted_at !== null) report.add('unexpected', `product ${row.id} is deleted, but nothing could have deleted it`, [writer]);
+    const writer = checkRegister(
+      report,
+      `product ${row.id} (id never answered)`,
+      unknownCreates,
+      { key: `live:${row.title}`, describe: `"${row.title}"` },
+      productEffect,
+    );
+    if (writer && row.deleted_at !== null)
+      report.add('unexpected', `product ${row.id} is deleted, but nothing could have deleted it`, [writer]);
   }
 }
 
@@ -265,24 +322,32 @@ function checkReplication(report: Report, likeRows: LikeRow[], mainProducts: Pro
       continue;
     }
     const likes = rowsPerProduct.get(Number(admin.id)) ?? 0;
-    if (Number(admin.likes) > likes) report.add('duplicated', `admin counts ${admin.likes} likes on product ${admin.id}, main has ${likes}`);
+    if (Number(admin.likes) > likes)
+      report.add('duplicated', `admin counts ${admin.likes} likes on product ${admin.id}, main has ${likes}`);
     if (Number(admin.likes) < likes) report.add('lost', `admin counts ${admin.likes} likes on product ${admin.id}, main has ${likes}`);
     if (!main || main.deleted_at !== null) {
       report.add('lost', `product ${admin.id} is live in admin but ${main ? 'deleted' : 'missing'} in main`);
       continue;
     }
-    if (Number(main.likes) !== likes) report.add('unexpected', `main's counter says ${main.likes} on product ${admin.id} but it has ${likes} like rows`);
+    if (Number(main.likes) !== likes)
+      report.add('unexpected', `main's counter says ${main.likes} on product ${admin.id} but it has ${likes} like rows`);
     if (main.title !== admin.title || main.image !== admin.image || Number(main.version) !== Number(admin.version)) {
       report.add('lost', `product ${admin.id} differs: admin v${admin.version} "${admin.title}", main v${main.version} "${main.title}"`);
     }
   }
   const adminIds = new Set(adminProducts.map((p) => Number(p.id)));
   for (const main of mainProducts) {
-    if (main.deleted_at === null && !adminIds.has(Number(main.id))) report.add('unexpected', `main has product ${main.id} that admin never had`);
+    if (main.deleted_at === null && !adminIds.has(Number(main.id)))
+      report.add('unexpected', `main has product ${main.id} that admin never had`);
   }
 }
 
 export function formatVerdict(name: string, verdict: Verdict): string {
   const head = `[${name}] ${verdict.valid ? 'valid' : 'INVALID'}: lost=${verdict.lost} duplicated=${verdict.duplicated} unexpected=${verdict.unexpected} recovered=${verdict.recovered} dead-lettered=${verdict.deadLettered}`;
-  return [head, ...verdict.anomalies.slice(0, 20).map((a) => `  ${a.kind}: ${a.text}${a.operations?.length ? ` (ops ${a.operations.slice(0, 8).join(', ')})` : ''}`)].join('\n');
+  return [
+    head,
+    ...verdict.anomalies
+      .slice(0, 20)
+      .map((a) => `  ${a.kind}: ${a.text}${a.operations?.length ? ` (ops ${a.operations.slice(0, 8).join(', ')})` : ''}`),
+  ].join('\n');
 }

@@ -26,8 +26,16 @@ async function withDbLockWaits({ system, workload, evidence }: FaultContext): Pr
       // times out after 1 s (1205) and must retry its whole transaction.
       await conn.query('START TRANSACTION');
       await conn.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [hot]);
-      await evidence.waitFor('the database timed out a lock wait', () => innodbLockTimeouts(system.adminSql), (n) => n > timeoutsBefore);
-      await evidence.waitFor("admin retried a transaction after a conflict (its pool's sessions have the 1 s timeout)", () => deltaOf(retries), (n) => n >= 1);
+      await evidence.waitFor(
+        'the database timed out a lock wait',
+        () => innodbLockTimeouts(system.adminSql),
+        (n) => n > timeoutsBefore,
+      );
+      await evidence.waitFor(
+        "admin retried a transaction after a conflict (its pool's sessions have the 1 s timeout)",
+        () => deltaOf(retries),
+        (n) => n >= 1,
+      );
     } finally {
       holding = false;
       await conn.query('ROLLBACK').catch(() => undefined);
@@ -77,5 +85,10 @@ export const DATABASE_SCENARIOS: Scenario[] = [
       await proveEach(evidence, trouble, 1, 1000);
     },
   },
-  { name: 'lock waits on the like counter', proves: "lock-wait timeouts (1205) on admin's like counter are retried whole and count each like once", workloadMs: 1000, fault: withDbLockWaits },
+  {
+    name: 'lock waits on the like counter',
+    proves: "lock-wait timeouts (1205) on admin's like counter are retried whole and count each like once",
+    workloadMs: 1000,
+    fault: withDbLockWaits,
+  },
 ];

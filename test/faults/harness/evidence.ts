@@ -71,7 +71,8 @@ export class ServiceCounter {
 
   /** How much it grew since it was first read. */
   async delta(): Promise<number> {
-    if (this.service.generation !== this.generation) throw new Error(`${this.service.name}-service restarted, so ${this.name} started again`);
+    if (this.service.generation !== this.generation)
+      throw new Error(`${this.service.name}-service restarted, so ${this.name} started again`);
     return (await readMetric(this.service, this.name, this.labels)) - this.start;
   }
 }

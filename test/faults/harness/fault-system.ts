@@ -104,7 +104,12 @@ export class FaultSystem {
 
   /** Where a Workload sends its requests: straight to each service's own port. */
   workloadTargets(): WorkloadTargets {
-    return { main: [this.main.url], admin: [this.admin.url], staffToken: () => this.staffToken, customerToken: hs256CustomerTokens(FAULT_JWT_SECRET) };
+    return {
+      main: [this.main.url],
+      admin: [this.admin.url],
+      staffToken: () => this.staffToken,
+      customerToken: hs256CustomerTokens(FAULT_JWT_SECRET),
+    };
   }
 
   /** The checker's view of both databases (direct, not through the proxies). */
@@ -141,7 +146,8 @@ export class FaultSystem {
         } catch (err) {
           last = (err as Error).message;
         }
-        if (Date.now() > deadline) throw new Error(`${service.name}-service is not healthy after ${timeoutMs} ms: ${last}\n${service.tail()}`);
+        if (Date.now() > deadline)
+          throw new Error(`${service.name}-service is not healthy after ${timeoutMs} ms: ${last}\n${service.tail()}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
@@ -198,7 +204,8 @@ export class FaultSystem {
       } catch (err) {
         last = (err as Error).message;
       }
-      if (Date.now() > deadline) throw new Error(`no quiescence within ${timeoutMs} ms; last: ${last}\nmain:\n${this.main.tail()}\nadmin:\n${this.admin.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`no quiescence within ${timeoutMs} ms; last: ${last}\nmain:\n${this.main.tail()}\nadmin:\n${this.admin.tail()}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

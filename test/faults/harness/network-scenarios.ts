@@ -8,7 +8,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the likes: those in flight during the window were accepted, and those sent while it had at least
  * `minLikeMs` left took at least `minLikeMs` (median).
  */
-async function slowLinks(ctx: FaultContext, links: ('mainBroker' | 'adminBroker' | 'mainDb' | 'adminDb')[], latencyMs: number, jitterMs: number, holdMs: number, minLikeMs: number): Promise<OutcomeCheck> {
+async function slowLinks(
+  ctx: FaultContext,
+  links: ('mainBroker' | 'adminBroker' | 'mainDb' | 'adminDb')[],
+  latencyMs: number,
+  jitterMs: number,
+  holdMs: number,
+  minLikeMs: number,
+): Promise<OutcomeCheck> {
   const { system, workload, evidence, random } = ctx;
   const before = Object.fromEntries(links.map((link) => [link, system.proxies[link].stats().delayedChunks]));
   const start = workload.history.now();
@@ -28,7 +35,11 @@ async function slowLinks(ctx: FaultContext, links: ('mainBroker' | 'adminBroker'
     const sentDuring = inFlight.filter((op) => op.invokedAt >= start && op.invokedAt <= end - minLikeMs);
     evidence.require(inFlight.length >= 3, 'likes in flight while the links were slow were accepted', inFlight.length);
     const durations = sentDuring.map((op) => op.completedAt! - op.invokedAt);
-    evidence.require(sentDuring.length >= 1 && median(durations) >= minLikeMs, `likes sent during the fault were accepted and took at least ${minLikeMs} ms (median)`, { likes: sentDuring.length, medianMs: Math.round(median(durations)) });
+    evidence.require(
+      sentDuring.length >= 1 && median(durations) >= minLikeMs,
+      `likes sent during the fault were accepted and took at least ${minLikeMs} ms (median)`,
+      { likes: sentDuring.length, medianMs: Math.round(median(durations)) },
+    );
   };
 }
 
@@ -67,7 +78,8 @@ export const NETWORK_SCENARIOS: Scenario[] = [
         const felt = await Promise.all([...trouble, ...losses].map(deltaOf));
         if (links.every((link) => midChunk(link) > before[link]!) && felt.every((n) => n > 0)) break;
       }
-      for (const link of links) evidence.require(midChunk(link) > before[link]!, `the ${link} link was cut mid-chunk`, midChunk(link) - before[link]!);
+      for (const link of links)
+        evidence.require(midChunk(link) > before[link]!, `the ${link} link was cut mid-chunk`, midChunk(link) - before[link]!);
       await proveEach(evidence, trouble, 1, 1000);
       await proveEach(evidence, losses);
     },

@@ -32,14 +32,20 @@ export async function brokerLosses(system: FaultSystem, reason?: string): Promis
   const watched: Watched[] = [];
   for (const service of [system.main, system.admin]) {
     for (const connection of ['publisher', 'consumer']) {
-      watched.push(await watch(`${service.name} ${connection} connection lost${reason ? ` (${reason})` : ''}`, service, [[METRICS.brokerLost, { connection, ...(reason ? { reason } : {}) }]]));
+      watched.push(
+        await watch(`${service.name} ${connection} connection lost${reason ? ` (${reason})` : ''}`, service, [
+          [METRICS.brokerLost, { connection, ...(reason ? { reason } : {}) }],
+        ]),
+      );
     }
   }
   return watched;
 }
 
 export async function brokerConnectFailures(system: FaultSystem): Promise<Watched[]> {
-  return Promise.all([system.main, system.admin].map((s) => watch(`${s.name} failed broker connects`, s, [[METRICS.brokerConnectFailures, {}]])));
+  return Promise.all(
+    [system.main, system.admin].map((s) => watch(`${s.name} failed broker connects`, s, [[METRICS.brokerConnectFailures, {}]])),
+  );
 }
 
 /** Transactions retried or failed for a `kind` (connection, conflict) in one service. */
@@ -58,12 +64,23 @@ export async function deltaOf(watched: Watched): Promise<number> {
 
 /** Waits until every watched counter grew by `min`; the scenario fails (fault not proven) otherwise. */
 export async function proveEach(evidence: Evidence, watched: Watched[], min = 1, timeoutMs = 30_000): Promise<void> {
-  await Promise.all(watched.map((w) => evidence.waitFor(`${w.label} rose by ${min}`, () => deltaOf(w), (d) => d >= min, timeoutMs)));
+  await Promise.all(
+    watched.map((w) =>
+      evidence.waitFor(
+        `${w.label} rose by ${min}`,
+        () => deltaOf(w),
+        (d) => d >= min,
+        timeoutMs,
+      ),
+    ),
+  );
 }
 
 /** InnoDB's own count of lock-wait timeouts on a server (enabled by default in MariaDB 10.11). */
 export async function innodbLockTimeouts(sql: Pick<Pool, 'query'>): Promise<number> {
-  const [rows] = (await sql.query("SELECT COUNT AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'lock_timeouts'")) as unknown as [{ n: number }[]];
+  const [rows] = (await sql.query("SELECT COUNT AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'lock_timeouts'")) as unknown as [
+    { n: number }[],
+  ];
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -13,7 +13,10 @@ async function driveUntilCrash({ workload, random }: FaultContext, service: Serv
   const deadline = Date.now() + 20_000;
   const exit = service.exited(25_000);
   let exited = false;
-  void exit.then(() => (exited = true), () => undefined);
+  void exit.then(
+    () => (exited = true),
+    () => undefined,
+  );
   for (let n = 0; !exited && Date.now() < deadline; n++) {
     const live = workload.liveProducts();
     // The seeded generator, so FAULT_SEED replays the same requests.
@@ -35,7 +38,13 @@ async function driveUntilCrash({ workload, random }: FaultContext, service: Serv
  * `duplicate` says where the crash must leave a duplicate that an inbox then drops: in the other
  * service's consumer (a message published twice) or in the crashed one's (a delivery redelivered).
  */
-function crashScenario(serviceName: 'main' | 'admin', point: CrashPoint, trigger: Trigger, proves: string, duplicate?: 'other' | 'same'): Scenario {
+function crashScenario(
+  serviceName: 'main' | 'admin',
+  point: CrashPoint,
+  trigger: Trigger,
+  proves: string,
+  duplicate?: 'other' | 'same',
+): Scenario {
   return {
     name: `crash ${serviceName} at ${point}`,
     proves,
@@ -57,12 +66,20 @@ function crashScenario(serviceName: 'main' | 'admin', point: CrashPoint, trigger
       }
       code ??= await driveUntilCrash(ctx, service, trigger);
       evidence.require(code === 86, `${serviceName}-service exited with the crash point's code 86`, code);
-      evidence.require(service.tail(200).includes(`crash point reached: ${point}`), `${serviceName}-service logged reaching ${point}`, service.tail(3));
+      evidence.require(
+        service.tail(200).includes(`crash point reached: ${point}`),
+        `${serviceName}-service logged reaching ${point}`,
+        service.tail(3),
+      );
       if (!duplicate) return;
       return async () => {
         // After quiescence: the copy the crash left behind reached an inbox and was dropped.
         const dropped = duplicates ? await duplicates.delta() : await readMetric(service, METRICS.duplicatesIgnored);
-        evidence.require(dropped >= 1, `${duplicate === 'other' ? other.name : service.name}-service's inbox dropped a duplicate the crash caused`, dropped);
+        evidence.require(
+          dropped >= 1,
+          `${duplicate === 'other' ? other.name : service.name}-service's inbox dropped a duplicate the crash caused`,
+          dropped,
+        );
       };
     },
   };
@@ -90,7 +107,8 @@ export const PROCESS_SCENARIOS: Scenario[] = [
   },
   {
     name: 'main catches up on a backlog of product changes',
-    proves: "main, away while staff create, edit and delete products, applies the backlog in batches that run handlers by event type, so out of version order: versions and tombstones make it end exactly as admin",
+    proves:
+      'main, away while staff create, edit and delete products, applies the backlog in batches that run handlers by event type, so out of version order: versions and tombstones make it end exactly as admin',
     workloadMs: 3000,
     async fault({ system, workload, evidence }) {
       const exit = await system.main.stop(15_000);
@@ -105,25 +123,80 @@ export const PROCESS_SCENARIOS: Scenario[] = [
         backlog.push(await workload.remove(workload.pick(workload.liveProducts()), 'backlog'));
         const edited = await workload.create('backlog');
         backlog.push(edited);
-        if (edited.productId) backlog.push(await workload.update(edited.productId, 'backlog'), await workload.update(edited.productId, 'backlog'));
+        if (edited.productId)
+          backlog.push(await workload.update(edited.productId, 'backlog'), await workload.update(edited.productId, 'backlog'));
         const removed = await workload.create('backlog');
         backlog.push(removed);
         if (removed.productId) backlog.push(await workload.remove(removed.productId, 'backlog'));
       }
-      evidence.require(backlog.filter((op) => op.status === 'ok').length >= 25, 'admin accepted the changes main is to catch up on', backlog.filter((op) => op.status === 'ok').length);
+      evidence.require(
+        backlog.filter((op) => op.status === 'ok').length >= 25,
+        'admin accepted the changes main is to catch up on',
+        backlog.filter((op) => op.status === 'ok').length,
+      );
       await system.main.start();
       return async () => {
         const stale = await readMetric(system.main, METRICS.eventsStale);
-        evidence.require(stale >= 1, 'main applied part of the backlog out of order (events older than what it had changed nothing)', stale);
+        evidence.require(
+          stale >= 1,
+          'main applied part of the backlog out of order (events older than what it had changed nothing)',
+          stale,
+        );
       };
     },
   },
-  crashScenario('main', 'after-like-commit', 'like', 'main dies right after a like commits, before the relay hears of it: the sweep publishes it after the restart'),
-  crashScenario('main', 'after-unlike-commit', 'unlike', 'main dies right after an unlike commits, before the relay hears of it: the sweep publishes product_unliked after the restart and admin counts the like down once'),
-  crashScenario('main', 'after-publish-before-confirm', 'like', "main dies once the broker holds a like's message, before the relay sees the confirm: it is published again and admin's inbox drops the copy", 'other'),
-  crashScenario('main', 'after-confirm-before-mark-sent', 'like', "main dies after the confirms, before deleting the rows: republished, admin's inbox drops the copies", 'other'),
-  crashScenario('main', 'after-consume-commit-before-ack', 'product-change', "main dies after applying a product change, before the ack: redelivered, main's inbox drops it", 'same'),
-  crashScenario('admin', 'after-publish-before-confirm', 'product-change', "admin dies once the broker holds a change's message, before the relay sees the confirm: main's inbox drops the copy", 'other'),
-  crashScenario('admin', 'after-confirm-before-mark-sent', 'product-change', "admin dies after the confirms, before deleting the rows: main's inbox drops the copies", 'other'),
-  crashScenario('admin', 'after-consume-commit-before-ack', 'like', "admin dies after counting a like, before the ack: redelivered, admin's inbox drops it", 'same'),
+  crashScenario(
+    'main',
+    'after-like-commit',
+    'like',
+    'main dies right after a like commits, before the relay hears of it: the sweep publishes it after the restart',
+  ),
+  crashScenario(
+    'main',
+    'after-unlike-commit',
+    'unlike',
+    'main dies right after an unlike commits, before the relay hears of it: the sweep publishes product_unliked after the restart and admin counts the like down once',
+  ),
+  crashScenario(
+    'main',
+    'after-publish-before-confirm',
+    'like',
+    "main dies once the broker holds a like's message, before the relay sees the confirm: it is published again and admin's inbox drops the copy",
+    'other',
+  ),
+  crashScenario(
+    'main',
+    'after-confirm-before-mark-sent',
+    'like',
+    "main dies after the confirms, before deleting the rows: republished, admin's inbox drops the copies",
+    'other',
+  ),
+  crashScenario(
+    'main',
+    'after-consume-commit-before-ack',
+    'product-change',
+    "main dies after applying a product change, before the ack: redelivered, main's inbox drops it",
+    'same',
+  ),
+  crashScenario(
+    'admin',
+    'after-publish-before-confirm',
+    'product-change',
+    "admin dies once the broker holds a change's message, before the relay sees the confirm: main's inbox drops the copy",
+    'other',
+  ),
+  crashScenario(
+    'admin',
+    'after-confirm-before-mark-sent',
+    'product-change',
+    "admin dies after the confirms, before deleting the rows: main's inbox drops the copies",
+    'other',
+  ),
+  crashScenario(
+    'admin',
+    'after-consume-commit-before-ack',
+    'like',
+    "admin dies after counting a like, before the ack: redelivered, admin's inbox drops it",
+    'same',
+  ),
 ];

@@ -25,7 +25,10 @@ export interface ScenarioRecord {
 }
 
 export function resultFileName(name: string): string {
-  return `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.json`;
+  return `${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}.json`;
 }
 
 /** Writes test-results/faults/<name>.json and returns its path. */

@@ -69,7 +69,13 @@ export async function runScenario(system: FaultSystem, workload: Workload, scena
     let outcome: OutcomeCheck | void;
     try {
       await sleep(700);
-      outcome = await scenario.fault({ system, workload, evidence, random: faultRandom(options.seed, options.resultName ?? scenario.name), log });
+      outcome = await scenario.fault({
+        system,
+        workload,
+        evidence,
+        random: faultRandom(options.seed, options.resultName ?? scenario.name),
+        log,
+      });
     } finally {
       system.heal();
       await load;
@@ -82,7 +88,10 @@ export async function runScenario(system: FaultSystem, workload: Workload, scena
     await outcome?.();
     // A scenario in which nothing was accepted would pass the checker while proving nothing.
     const accepted = workload.okCounts(from);
-    if (accepted.likes === 0 || accepted.admin === 0) throw new Error(`[${scenario.name}] the workload got no like or no admin change accepted, so the check proves nothing (${workload.summary(from)})`);
+    if (accepted.likes === 0 || accepted.admin === 0)
+      throw new Error(
+        `[${scenario.name}] the workload got no like or no admin change accepted, so the check proves nothing (${workload.summary(from)})`,
+      );
     return verdict;
   } catch (err) {
     error = err;
@@ -99,7 +108,7 @@ export async function runScenario(system: FaultSystem, workload: Workload, scena
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       passed: error === undefined,
-      error: error === undefined ? undefined : (error instanceof Error ? (error.stack ?? error.message) : inspect(error)),
+      error: error === undefined ? undefined : error instanceof Error ? (error.stack ?? error.message) : inspect(error),
       evidence: evidence.items,
       verdict,
       logs: error === undefined ? undefined : { main: system.main.tail(150), admin: system.admin.tail(150) },
@@ -117,7 +126,11 @@ export const ADMIN_BEFORE_MAIN: Scenario = {
     if (system.main.running) throw new Error('main-service must never have started before this scenario');
     const creates = [];
     for (let i = 0; i < 5; i++) creates.push(await workload.create('before-main'));
-    evidence.require(creates.some((op) => op.status === 'ok'), 'admin accepted products before main ever started', creates.map((op) => op.http ?? 'no answer'));
+    evidence.require(
+      creates.some((op) => op.status === 'ok'),
+      'admin accepted products before main ever started',
+      creates.map((op) => op.http ?? 'no answer'),
+    );
   },
 };
 
@@ -132,7 +145,13 @@ export async function adminBeforeMainEverStarted(system: FaultSystem, workload: 
   let error: unknown;
   try {
     await system.admin.start();
-    await ADMIN_BEFORE_MAIN.fault({ system, workload, evidence, random: faultRandom(options.seed, ADMIN_BEFORE_MAIN.name), log: options.log ?? console.log });
+    await ADMIN_BEFORE_MAIN.fault({
+      system,
+      workload,
+      evidence,
+      random: faultRandom(options.seed, ADMIN_BEFORE_MAIN.name),
+      log: options.log ?? console.log,
+    });
     await system.main.start();
     await system.waitForQuiescence();
     verdict = await check(workload.history, system.databases(), { deadLettered: () => system.deadLettered() });
@@ -150,7 +169,7 @@ export async function adminBeforeMainEverStarted(system: FaultSystem, workload: 
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       passed: error === undefined,
-      error: error === undefined ? undefined : (error instanceof Error ? (error.stack ?? error.message) : inspect(error)),
+      error: error === undefined ? undefined : error instanceof Error ? (error.stack ?? error.message) : inspect(error),
       evidence: evidence.items,
       verdict,
       history: { from: 0, to: workload.history.operations.length, summary: workload.summary(), operations: workload.history.operations },

@@ -29,7 +29,10 @@ export async function portOpen(port: number): Promise<boolean> {
 
 async function managementAnswers(baseUrl: string): Promise<boolean> {
   try {
-    const res = await fetch(`${baseUrl}/api/overview`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }, signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${baseUrl}/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+      signal: AbortSignal.timeout(2000),
+    });
     return res.ok;
   } catch {
     return false;
@@ -66,8 +69,18 @@ function processState(pid: number): string | undefined {
 
 export function chownTree(dir: string, user: string): void {
   // The servers drop root and run as their own system user, which must own their directories.
-  const uid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[2]);
-  const gid = Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[3]);
+  const uid = Number(
+    readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${user}:`))
+      ?.split(':')[2],
+  );
+  const gid = Number(
+    readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${user}:`))
+      ?.split(':')[3],
+  );
   if (!Number.isFinite(uid)) throw new Error(`system user ${user} not found`);
   chownSync(dir, uid, gid);
 }
@@ -90,7 +103,14 @@ export class PrivateMariaDb {
     chownTree(`${this.dir}/tmp`, 'mysql');
     await run(
       'mariadb-install-db',
-      ['--no-defaults', '--user=mysql', `--datadir=${this.dir}/data`, `--tmpdir=${this.dir}/tmp`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+      [
+        '--no-defaults',
+        '--user=mysql',
+        `--datadir=${this.dir}/data`,
+        `--tmpdir=${this.dir}/tmp`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ],
       { env: { ...process.env, TMPDIR: `${this.dir}/tmp` } },
     );
     guardAgainstOrphans(`${killIfStill(`$(cat ${this.dir}/mariadbd.pid 2>/dev/null)`, this.dir)}; rm -rf ${this.dir}`);
@@ -146,10 +166,14 @@ export class PrivateMariaDb {
     const killed = await this.kill();
     await this.start();
     // The port may open a moment before the new server rewrites the (stale) pid file.
-    await waitUntil(`MariaDB ${this.label} to record its new pid`, async () => {
-      const pid = this.pid();
-      return pid !== undefined && pid !== killed && pidAlive(pid);
-    }, 15_000);
+    await waitUntil(
+      `MariaDB ${this.label} to record its new pid`,
+      async () => {
+        const pid = this.pid();
+        return pid !== undefined && pid !== killed && pidAlive(pid);
+      },
+      15_000,
+    );
     return { killed, started: this.pid()! };
   }
 
@@ -228,7 +252,8 @@ export class PrivateRabbitMq {
     await run('rabbitmq-server', ['-detached'], { env: this.env() });
     await waitUntil(`RabbitMQ ${this.node} on port ${this.port}`, () => portOpen(this.port), 90_000);
     // The management listener starts with its plugin, after AMQP: wait until it answers.
-    if (this.managementPort) await waitUntil(`RabbitMQ management on port ${this.managementPort}`, () => managementAnswers(this.managementUrl), 90_000);
+    if (this.managementPort)
+      await waitUntil(`RabbitMQ management on port ${this.managementPort}`, () => managementAnswers(this.managementUrl), 90_000);
   }
 
   async ctl(...args: string[]): Promise<string> {
@@ -246,7 +271,8 @@ export class PrivateRabbitMq {
   /** The running Erlang VM's pid; throws when there is none, so no fault silently does nothing. */
   private runningPid(action: string): number {
     const pid = this.pid();
-    if (!pid || !pidAlive(pid)) throw new Error(`RabbitMQ ${this.node}: cannot ${action}, no running broker (pid file ${pid ?? 'missing'})`);
+    if (!pid || !pidAlive(pid))
+      throw new Error(`RabbitMQ ${this.node}: cannot ${action}, no running broker (pid file ${pid ?? 'missing'})`);
     return pid;
   }
 
@@ -314,6 +340,9 @@ export function killIfStill(pid: string, marker: string): string {
 }
 
 export function guardAgainstOrphans(cleanup: string): void {
-  const guardian = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; ${cleanup}`], { detached: true, stdio: 'ignore' });
+  const guardian = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; ${cleanup}`], {
+    detached: true,
+    stdio: 'ignore',
+  });
   guardian.unref();
 }

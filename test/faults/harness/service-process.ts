@@ -85,7 +85,10 @@ export class ServiceProcess {
       return await Promise.race([
         this.exit,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${this.name}-service did not exit within ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`${this.name}-service did not exit within ${timeoutMs} ms:\n${this.tail()}`)),
+            timeoutMs,
+          );
         }),
       ]);
     } finally {

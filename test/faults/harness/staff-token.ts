@@ -12,6 +12,9 @@ import { createLogger } from '@catalogue/shared';
 export async function staffCredentials(): Promise<{ signingKey: string; staffToken: string }> {
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const tokenConfig = loadAdminConfig({ NODE_ENV: 'test', DB_USER: 'unused', DB_PASSWORD: '', JWT_PRIVATE_KEY: signingKey });
-  const tokens = new TokensService(fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'faults', level: 'silent' }))), tokenConfig);
+  const tokens = new TokensService(
+    fixedKeys(await loadSigningKey(tokenConfig, createLogger({ service: 'faults', level: 'silent' }))),
+    tokenConfig,
+  );
   return { signingKey, staffToken: (await tokens.issue('fault-tests', 'staff', 86_400)).token };
 }

@@ -1,5 +1,13 @@
 import { SignJWT } from 'jose';
-import { History, statusOf, type CreateOperation, type DeleteOperation, type LikeOperation, type UnlikeOperation, type UpdateOperation } from './history';
+import {
+  History,
+  statusOf,
+  type CreateOperation,
+  type DeleteOperation,
+  type LikeOperation,
+  type UnlikeOperation,
+  type UpdateOperation,
+} from './history';
 
 /**
  * The fault tests' client: concurrent likes (new and repeated users x products) against main and
@@ -46,7 +54,13 @@ export function hs256CustomerTokens(secret: string): (userId: string) => Promise
   return (userId) => {
     let token = cache.get(userId);
     if (!token) {
-      token = new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuer('catalogue-admin').setAudience('catalogue').setExpirationTime('4h').sign(key);
+      token = new SignJWT({ role: 'customer' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer('catalogue-admin')
+        .setAudience('catalogue')
+        .setExpirationTime('4h')
+        .sign(key);
       cache.set(userId, token);
     }
     return token;
@@ -114,22 +128,36 @@ export class Workload {
     const op = this.history.invoke<LikeOperation>({ type: 'like', process, productId, userId });
     this.likes.push(op);
     const token = await this.targets.customerToken(userId);
-    const answer = await this.call(`${this.base('main')}/api/products/${productId}/like`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code }, answer.body?.like?.id ? { likeId: answer.body.like.id } : {});
+    const answer = await this.call(`${this.base('main')}/api/products/${productId}/like`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return this.history.complete(
+      op,
+      { status: statusOf(answer.http), http: answer.http, code: answer.body?.code },
+      answer.body?.like?.id ? { likeId: answer.body.like.id } : {},
+    );
   }
 
   /** Takes a user's like of a product back. */
   async unlike(productId: number, userId: string, process = 'driver'): Promise<UnlikeOperation> {
     const op = this.history.invoke<UnlikeOperation>({ type: 'unlike', process, productId, userId });
     const token = await this.targets.customerToken(userId);
-    const answer = await this.call(`${this.base('main')}/api/products/${productId}/like`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const answer = await this.call(`${this.base('main')}/api/products/${productId}/like`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
     return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code });
   }
 
   async create(process = 'driver'): Promise<CreateOperation> {
     const input = { title: this.title('Product'), image: `https://img.example/${Math.floor(this.random() * 100)}.png` };
     const op = this.history.invoke<CreateOperation>({ type: 'create', process, ...input });
-    const answer = await this.call(`${this.base('admin')}/api/products`, { method: 'POST', headers: this.staff(true), body: JSON.stringify(input) });
+    const answer = await this.call(`${this.base('admin')}/api/products`, {
+      method: 'POST',
+      headers: this.staff(true),
+      body: JSON.stringify(input),
+    });
     const status = statusOf(answer.http);
     const productId = status === 'ok' ? answer.body?.id : undefined;
     if (productId) this.products.push(productId);
@@ -139,7 +167,11 @@ export class Workload {
   async update(productId: number, process = 'driver'): Promise<UpdateOperation> {
     const input = { title: this.title('Renamed'), image: `https://img.example/${Math.floor(this.random() * 100)}.png` };
     const op = this.history.invoke<UpdateOperation>({ type: 'update', process, productId, ...input });
-    const answer = await this.call(`${this.base('admin')}/api/products/${productId}`, { method: 'PUT', headers: this.staff(true), body: JSON.stringify(input) });
+    const answer = await this.call(`${this.base('admin')}/api/products/${productId}`, {
+      method: 'PUT',
+      headers: this.staff(true),
+      body: JSON.stringify(input),
+    });
     return this.history.complete(op, { status: statusOf(answer.http), http: answer.http, code: answer.body?.code });
   }
 

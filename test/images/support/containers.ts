@@ -29,11 +29,14 @@ export async function waitHealthy(engine: Engine, name: string, timeoutMs = 240_
   const started = Date.now();
   for (;;) {
     const current = await state(engine, name);
-    if (current.Status !== 'running') throw new Error(`${name} is ${current.Status} (exit ${current.ExitCode}) instead of healthy:\n${await logs(engine, name)}`);
+    if (current.Status !== 'running')
+      throw new Error(`${name} is ${current.Status} (exit ${current.ExitCode}) instead of healthy:\n${await logs(engine, name)}`);
     if (current.Health?.Status === 'healthy') return Date.now() - started;
     if (Date.now() - started > timeoutMs) {
       const last = current.Health?.Log?.at(-1);
-      throw new Error(`${name} not healthy after ${timeoutMs} ms (health ${current.Health?.Status ?? 'none'}, last probe exit ${last?.ExitCode}: ${last?.Output})\n${await logs(engine, name)}`);
+      throw new Error(
+        `${name} not healthy after ${timeoutMs} ms (health ${current.Health?.Status ?? 'none'}, last probe exit ${last?.ExitCode}: ${last?.Output})\n${await logs(engine, name)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

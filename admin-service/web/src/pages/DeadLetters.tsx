@@ -108,7 +108,12 @@ export function DeadLetters({ checkedAt, onReplayed }: { checkedAt: string; onRe
                       <td>{m.reason}</td>
                       <td>
                         {/* A message without an id cannot be named for replay alone; "Replay all" still moves it. */}
-                        <button type="button" disabled={busy || m.id === null} aria-label={`Replay ${m.id ?? 'message without an id'}`} onClick={() => m.id && void replay({ queue: q.queue, ids: [m.id] })}>
+                        <button
+                          type="button"
+                          disabled={busy || m.id === null}
+                          aria-label={`Replay ${m.id ?? 'message without an id'}`}
+                          onClick={() => m.id && void replay({ queue: q.queue, ids: [m.id] })}
+                        >
                           Replay
                         </button>
                       </td>

@@ -66,7 +66,8 @@ export function ProductFormPage() {
       },
       (err: unknown) => {
         if (abort.signal.aborted) return;
-        if (err instanceof ApiError && err.status === 404) setLoading({ state: 'missing', message: `There is no product ${id}: it may have been deleted.` });
+        if (err instanceof ApiError && err.status === 404)
+          setLoading({ state: 'missing', message: `There is no product ${id}: it may have been deleted.` });
         else setLoading({ state: 'failed', message: `Product ${id} could not be read. ${messageOf(err)}` });
       },
     );
@@ -88,7 +89,18 @@ export function ProductFormPage() {
     } catch (err) {
       const byField = err instanceof ApiError ? err.fieldErrors() : {};
       setFieldErrors(byField);
-      const unplaced = err instanceof ApiError ? err.details.filter((d) => !FIELDS.some((f) => d.field.split(',').map((x) => x.trim()).includes(f.name))) : [];
+      const unplaced =
+        err instanceof ApiError
+          ? err.details.filter(
+              (d) =>
+                !FIELDS.some((f) =>
+                  d.field
+                    .split(',')
+                    .map((x) => x.trim())
+                    .includes(f.name),
+                ),
+            )
+          : [];
       setError(
         Object.keys(byField).some((f) => FIELDS.some((x) => x.name === f)) && unplaced.length === 0
           ? 'Please correct the fields marked below.'

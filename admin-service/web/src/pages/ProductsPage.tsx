@@ -6,7 +6,8 @@ import { useFlash } from '../flash';
 import { Pager, useAddressPaging } from './addressPaging';
 import { loadProductsPage, menuSort, pageUrlOf, SORTS } from './productQuery';
 
-type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
+type Load =
+  { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; products: Product[]; next?: string; degraded: boolean };
 
 /**
  * Like counts (and titles, deletions) are read again this often while the page is visible. The
@@ -152,7 +153,10 @@ export function ProductsPage() {
         {pageNumber !== undefined && <>, page {pageNumber}</>}
       </h3>
       {load.state === 'ready' && load.degraded && (
-        <p className="notice">This server does not search or sort yet, so the console filtered and sorted the products it read; the order holds within each page only.</p>
+        <p className="notice">
+          This server does not search or sort yet, so the console filtered and sorted the products it read; the order holds within each page
+          only.
+        </p>
       )}
       {load.state === 'loading' && <p className="hint">Loading products…</p>}
       {load.state === 'failed' && (
@@ -163,7 +167,9 @@ export function ProductsPage() {
           </button>
         </div>
       )}
-      {load.state === 'ready' && load.products.length === 0 && <p className="notice">{q ? `No products match “${q}”.` : 'No products yet.'}</p>}
+      {load.state === 'ready' && load.products.length === 0 && (
+        <p className="notice">{q ? `No products match “${q}”.` : 'No products yet.'}</p>
+      )}
       {load.state === 'ready' && load.products.length > 0 && (
         <div className="table-wrap">
           <table>
@@ -182,12 +188,22 @@ export function ProductsPage() {
               {load.products.map((product) => (
                 <tr key={product.id} data-product-id={product.id}>
                   <td>
-                    <ProductImage className="thumb" src={product.image} title={product.title} width={48} height={36} decorative loading="eager" />
+                    <ProductImage
+                      className="thumb"
+                      src={product.image}
+                      title={product.title}
+                      width={48}
+                      height={36}
+                      decorative
+                      loading="eager"
+                    />
                   </td>
                   <th scope="row">
                     {product.title} <span className="hint">#{product.id}</span>
                   </th>
-                  <td className="num" data-label="Likes">{product.likes}</td>
+                  <td className="num" data-label="Likes">
+                    {product.likes}
+                  </td>
                   <td>
                     {confirming === product.id ? (
                       <div className="actions" role="group" aria-label={`Confirm deleting ${product.title}`}>
@@ -200,7 +216,12 @@ export function ProductsPage() {
                       </div>
                     ) : (
                       <div className="actions">
-                        <Link className="button" to={`/products/${product.id}/edit`} state={{ returnTo: here }} aria-label={`Edit ${product.title}`}>
+                        <Link
+                          className="button"
+                          to={`/products/${product.id}/edit`}
+                          state={{ returnTo: here }}
+                          aria-label={`Edit ${product.title}`}
+                        >
                           Edit
                         </Link>
                         <button type="button" onClick={() => setConfirming(product.id)} aria-label={`Delete ${product.title}`}>

@@ -52,7 +52,9 @@ export function UsersPage() {
           </button>
         </div>
       )}
-      {load.state === 'ready' && load.users.length === 0 && <p className="notice">No users yet. `npm run setup` seeds the development users.</p>}
+      {load.state === 'ready' && load.users.length === 0 && (
+        <p className="notice">No users yet. `npm run setup` seeds the development users.</p>
+      )}
       {load.state === 'ready' && load.users.length > 0 && (
         <div className="table-wrap">
           <table>

@@ -87,7 +87,9 @@ export function useAddressPaging(loading: boolean): AddressPaging {
     previousIsBack: Boolean(state.afterPrevious),
     goNext(nextApiUrl) {
       moved.current = true;
-      setParams(addressOfPage(nextApiUrl), { state: { page: pageNumber === undefined ? undefined : pageNumber + 1, afterPrevious: true } satisfies ListState });
+      setParams(addressOfPage(nextApiUrl), {
+        state: { page: pageNumber === undefined ? undefined : pageNumber + 1, afterPrevious: true } satisfies ListState,
+      });
     },
     goPrevious() {
       moved.current = true;

@@ -41,12 +41,19 @@ function byKey(sort: string): ((a: Product, b: Product) => number) | undefined {
 }
 
 /** Lower case without accents, as the API's search compares. */
-const fold = (text: string) => text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+const fold = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
 
 /** Every word of the search appears in the title (the API matches words, accents and case aside). */
 function matches(product: Product, q: string): boolean {
   const title = fold(product.title);
-  return fold(q).split(/\s+/).filter(Boolean).every((word) => title.includes(word));
+  return fold(q)
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => title.includes(word));
 }
 
 /**

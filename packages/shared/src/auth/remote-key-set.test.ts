@@ -46,13 +46,20 @@ async function key(): Promise<Key> {
 }
 const claims = { issuer: 'catalogue-admin', audience: 'catalogue' };
 const tokenOf = (signer: Key, kid = signer.jwk.kid) =>
-  new SignJWT({ role: 'customer' }).setProtectedHeader({ alg: 'RS256', kid }).setSubject('9').setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m').sign(signer.privateKey);
+  new SignJWT({ role: 'customer' })
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setSubject('9')
+    .setIssuer(claims.issuer)
+    .setAudience(claims.audience)
+    .setExpirationTime('5m')
+    .sign(signer.privateKey);
 const status = (verifier: TokenVerifier, token: string) =>
   verifier.verify(`Bearer ${token}`).then(
     () => 200,
     (err: unknown) => (err instanceof AppError ? err.status : 0),
   );
-const verifierFor = (cooldownMs: number, maxAgeMs = 60_000) => new TokenVerifier({ key: { kind: 'jwks', url, timeoutMs: 2000, cooldownMs, maxAgeMs }, ...claims });
+const verifierFor = (cooldownMs: number, maxAgeMs = 60_000) =>
+  new TokenVerifier({ key: { kind: 'jwks', url, timeoutMs: 2000, cooldownMs, maxAgeMs }, ...claims });
 
 describe("main's copy of admin's signing keys (JWKS)", () => {
   test('a flood of tokens with unknown kids fetches the JWKS at most once per cooldown', async () => {
@@ -120,15 +127,22 @@ describe("main's copy of admin's signing keys (JWKS)", () => {
     failing = true;
     const metrics = new ServiceMetrics('main', { defaultMetrics: false });
     const breaker = new DependencyBreaker('admin_jwks', { timeoutMs: 2000, failures: 2, halfOpenAfterMs: 300 }, metrics);
-    const verifier = new TokenVerifier({ key: { kind: 'jwks', url, timeoutMs: 2000, cooldownMs: 50, maxAgeMs: 60_000, breaker }, ...claims });
+    const verifier = new TokenVerifier({
+      key: { kind: 'jwks', url, timeoutMs: 2000, cooldownMs: 50, maxAgeMs: 60_000, breaker },
+      ...claims,
+    });
     try {
       // The cooldown still spaces the attempts; each failed attempt counts towards opening.
-      await eventually(async () => (await status(verifier, await tokenOf(admin))) === 503 && breaker.state === 'open', { what: 'the breaker open' });
+      await eventually(async () => (await status(verifier, await tokenOf(admin))) === 503 && breaker.state === 'open', {
+        what: 'the breaker open',
+      });
       const before = fetches;
       assert.equal(await status(verifier, await tokenOf(admin)), 503, 'no keys: 503, at once');
       assert.equal(fetches, before, 'the open breaker did not call the JWKS');
       failing = false;
-      await eventually(async () => (await status(verifier, await tokenOf(admin))) === 200, { what: 'keys fetched through the half-open breaker' });
+      await eventually(async () => (await status(verifier, await tokenOf(admin))) === 200, {
+        what: 'keys fetched through the half-open breaker',
+      });
       assert.equal(breaker.state, 'closed');
     } finally {
       failing = false;

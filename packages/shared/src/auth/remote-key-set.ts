@@ -77,7 +77,11 @@ export class RemoteKeySet {
     this.attemptedAt = Date.now();
     try {
       const fetchKeySet = async (signal: AbortSignal): Promise<JSONWebKeySet> => {
-        const response = await fetch(this.options.url, { signal, redirect: 'manual', headers: { accept: 'application/json, application/jwk-set+json' } });
+        const response = await fetch(this.options.url, {
+          signal,
+          redirect: 'manual',
+          headers: { accept: 'application/json, application/jwk-set+json' },
+        });
         if (response.status !== 200) throw new KeySetUnavailable(`the JWKS answered ${response.status}`);
         return (await response.json()) as JSONWebKeySet;
       };

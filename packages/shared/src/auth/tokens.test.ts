@@ -35,7 +35,14 @@ describe('TokenVerifier', () => {
 
   test("the token's ver claim is the identity's token version (0 when absent); a malformed one is refused", async () => {
     const verifier = new TokenVerifier({ key: { kind: 'public-key', pem: publicPem }, ...claims });
-    const withVer = (ver: unknown) => new SignJWT({ role: 'customer', ver }).setProtectedHeader({ alg: 'RS256' }).setSubject('3').setIssuer(claims.issuer).setAudience(claims.audience).setExpirationTime('5m').sign(privateKey);
+    const withVer = (ver: unknown) =>
+      new SignJWT({ role: 'customer', ver })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject('3')
+        .setIssuer(claims.issuer)
+        .setAudience(claims.audience)
+        .setExpirationTime('5m')
+        .sign(privateKey);
     assert.deepEqual(await verifier.verify(`Bearer ${await withVer(4)}`), { subject: '3', role: 'customer', tokenVersion: 4 });
     assert.equal(await status(verifier, `Bearer ${await withVer('4')}`), 401);
     assert.equal(await status(verifier, `Bearer ${await withVer(-1)}`), 401);
@@ -49,13 +56,24 @@ describe('TokenVerifier', () => {
 
   test('a missing or malformed Authorization header is 401 before any cryptography', async () => {
     const verifier = new TokenVerifier({ key: { kind: 'secret', secret }, ...claims });
-    for (const header of [undefined, '', 'Bearer', 'Bearer a.b', `bearer ${await token('HS256')}`, `Bearer ${await token('HS256')} extra`, `Token ${await token('HS256')}`]) {
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer a.b',
+      `bearer ${await token('HS256')}`,
+      `Bearer ${await token('HS256')} extra`,
+      `Token ${await token('HS256')}`,
+    ]) {
       assert.equal(await status(verifier, header), 401, String(header).slice(0, 20));
     }
   });
 
   test('a malformed public key stops start-up (ready rejects) and verification answers 503, not 401', async () => {
-    const verifier = new TokenVerifier({ key: { kind: 'public-key', pem: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' }, ...claims });
+    const verifier = new TokenVerifier({
+      key: { kind: 'public-key', pem: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' },
+      ...claims,
+    });
     await assert.rejects(verifier.ready());
     assert.equal(await status(verifier, `Bearer ${await token('RS256')}`), 503);
   });

@@ -48,7 +48,11 @@ export interface VerifierOptions {
   audience: string;
 }
 
-const claimsSchema = z.object({ sub: z.string().min(1).max(64), role: z.enum([...ROLES, ...SERVICE_ROLES]), ver: z.number().int().min(0).max(2_147_483_647).optional() });
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(64),
+  role: z.enum([...ROLES, ...SERVICE_ROLES]),
+  ver: z.number().int().min(0).max(2_147_483_647).optional(),
+});
 
 export const unauthenticated = (reason: string) => new AppError(401, 'unauthenticated', reason);
 export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
@@ -71,7 +75,13 @@ export class TokenVerifier {
           return createLocalJWKSet({ keys: key.keys });
         case 'jwks':
           // Keys are kept; an unknown kid (admin rotated its key) fetches again at most once per cooldown.
-          return new RemoteKeySet({ url: key.url, timeoutMs: key.timeoutMs ?? 2000, cooldownMs: key.cooldownMs ?? 30_000, maxAgeMs: key.maxAgeMs ?? 300_000, breaker: key.breaker }).getKey;
+          return new RemoteKeySet({
+            url: key.url,
+            timeoutMs: key.timeoutMs ?? 2000,
+            cooldownMs: key.cooldownMs ?? 30_000,
+            maxAgeMs: key.maxAgeMs ?? 300_000,
+            breaker: key.breaker,
+          }).getKey;
       }
     })();
     // A bad PEM surfaces on the first verify (as 503) and at start-up through ready().

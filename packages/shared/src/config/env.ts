@@ -55,7 +55,10 @@ export const commonEnvShape = {
   SECRET_MIN_INTERVAL_SECONDS: positiveIntVar(10),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL_SECRETS_MANAGER: z.url().optional(),
-  RABBITMQ_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
+  RABBITMQ_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .optional(),
   AMQP_NAMESPACE: amqpNamespaceVar,
   AMQP_HEARTBEAT_SECONDS: positiveIntVar(10),
   // Room for the consumer to batch: deliveries that arrive together commit in one transaction.
@@ -103,7 +106,8 @@ type CommonEnv = {
 export function refineCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
   if (!env.DB_SECRET_ID) {
     if (env.DB_USER === undefined) ctx.addIssue({ code: 'custom', path: ['DB_USER'], message: 'required unless DB_SECRET_ID is set' });
-    if (env.DB_PASSWORD === undefined) ctx.addIssue({ code: 'custom', path: ['DB_PASSWORD'], message: 'required unless DB_SECRET_ID is set' });
+    if (env.DB_PASSWORD === undefined)
+      ctx.addIssue({ code: 'custom', path: ['DB_PASSWORD'], message: 'required unless DB_SECRET_ID is set' });
   }
   if (env.NODE_ENV === 'production' && !env.RABBITMQ_URL) {
     ctx.addIssue({ code: 'custom', path: ['RABBITMQ_URL'], message: 'required in production' });
@@ -112,7 +116,11 @@ export function refineCommonEnv(env: CommonEnv, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['OUTBOX_RETRY_MAX_MS'], message: 'must be at least OUTBOX_RETRY_BASE_MS' });
   }
   if (env.SHUTDOWN_DRAIN_MS !== undefined && env.SHUTDOWN_TIMEOUT_MS !== undefined && env.SHUTDOWN_DRAIN_MS >= env.SHUTDOWN_TIMEOUT_MS) {
-    ctx.addIssue({ code: 'custom', path: ['SHUTDOWN_DRAIN_MS'], message: 'must be shorter than SHUTDOWN_TIMEOUT_MS, which bounds the whole shutdown' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SHUTDOWN_DRAIN_MS'],
+      message: 'must be shorter than SHUTDOWN_TIMEOUT_MS, which bounds the whole shutdown',
+    });
   }
 }
 

@@ -8,7 +8,11 @@ import { SecretError } from './secrets';
 
 let sm: LocalSecretsManager;
 const lines: string[] = [];
-const logger = createLogger({ service: 'refreshing-secret-test', level: 'debug', destination: { write: (line: string) => lines.push(line) } });
+const logger = createLogger({
+  service: 'refreshing-secret-test',
+  level: 'debug',
+  destination: { write: (line: string) => lines.push(line) },
+});
 
 before(async () => {
   sm = await startLocalSecretsManager();
@@ -17,7 +21,13 @@ before(async () => {
 });
 after(() => sm.close());
 
-const settings = (secretId: string) => ({ DB_HOST: 'db.local', DB_PORT: 3306, DB_SECRET_ID: secretId, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint });
+const settings = (secretId: string) => ({
+  DB_HOST: 'db.local',
+  DB_PORT: 3306,
+  DB_SECRET_ID: secretId,
+  AWS_REGION: 'eu-west-1',
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+});
 const secret = (username: string, password: string) => JSON.stringify({ username, password });
 
 describe('a database secret read again while the service runs', () => {
@@ -54,7 +64,10 @@ describe('a database secret read again while the service runs', () => {
       assert.equal(kept.password, 'sentinel-outage-pw-7713');
       assert.equal(credentialEvents.secretReads('database', 'error'), errorsBefore + 1);
       assert.ok(lines.some((line) => line.includes('could not read the secret again')));
-      assert.deepEqual(lines.filter((line) => line.includes('sentinel-outage')), []);
+      assert.deepEqual(
+        lines.filter((line) => line.includes('sentinel-outage')),
+        [],
+      );
     } finally {
       sm.failing(false);
       source.close();
@@ -80,11 +93,17 @@ describe('a database secret read again while the service runs', () => {
   });
 
   test('the first read failing stops the start, naming the secret', async () => {
-    await assert.rejects(databaseCredentialSource(settings('rs/none'), 'db', { logger, minIntervalMs: 1 }), (err: unknown) => err instanceof SecretError && /rs\/none/.test(err.message));
+    await assert.rejects(
+      databaseCredentialSource(settings('rs/none'), 'db', { logger, minIntervalMs: 1 }),
+      (err: unknown) => err instanceof SecretError && /rs\/none/.test(err.message),
+    );
   });
 
-  test('without a secret id the credentials are the environment\'s and never read again', async () => {
-    const source = await databaseCredentialSource({ DB_HOST: 'h', DB_PORT: 1, DB_USER: 'env', DB_PASSWORD: 'pw', AWS_REGION: 'x' }, 'db', { logger, minIntervalMs: 1 });
+  test("without a secret id the credentials are the environment's and never read again", async () => {
+    const source = await databaseCredentialSource({ DB_HOST: 'h', DB_PORT: 1, DB_USER: 'env', DB_PASSWORD: 'pw', AWS_REGION: 'x' }, 'db', {
+      logger,
+      minIntervalMs: 1,
+    });
     assert.equal(source.refreshable, false);
     assert.equal((await source.refresh()).user, 'env');
   });

@@ -29,9 +29,25 @@ describe('database credentials', () => {
   });
 
   test('come from Secrets Manager in the RDS secret shape when a secret id is configured', async () => {
-    sm.put('prod/main', JSON.stringify({ username: 'rds-user', password: 'sentinel-rds-pw-5521', host: 'rds.internal', port: 3307, dbname: 'main_prod', engine: 'mysql' }));
+    sm.put(
+      'prod/main',
+      JSON.stringify({
+        username: 'rds-user',
+        password: 'sentinel-rds-pw-5521',
+        host: 'rds.internal',
+        port: 3307,
+        dbname: 'main_prod',
+        engine: 'mysql',
+      }),
+    );
     const credentials = await resolveDatabaseCredentials(settings({ DB_SECRET_ID: 'prod/main', DB_USER: 'ignored' }), 'catalogue_main');
-    assert.deepEqual(credentials, { host: 'rds.internal', port: 3307, user: 'rds-user', password: 'sentinel-rds-pw-5521', database: 'main_prod' });
+    assert.deepEqual(credentials, {
+      host: 'rds.internal',
+      port: 3307,
+      user: 'rds-user',
+      password: 'sentinel-rds-pw-5521',
+      database: 'main_prod',
+    });
     const call = sm.calls.at(-1)!;
     assert.equal(call.target, 'secretsmanager.GetSecretValue');
     assert.equal(call.secretId, 'prod/main');
@@ -68,11 +84,18 @@ describe('version stages', () => {
     const reader = new SecretsManagerReader(settings());
     try {
       sm.put('prod/staged', 'first');
-      assert.equal(await reader.readIfPresent('prod/staged', 'test secret', 'AWSPREVIOUS'), undefined, 'a stage the secret lacks is absent, not an error');
+      assert.equal(
+        await reader.readIfPresent('prod/staged', 'test secret', 'AWSPREVIOUS'),
+        undefined,
+        'a stage the secret lacks is absent, not an error',
+      );
       sm.put('prod/staged', 'second');
       assert.equal(await reader.read('prod/staged', 'test secret'), 'second');
       assert.equal(await reader.read('prod/staged', 'test secret', 'AWSPREVIOUS'), 'first');
-      assert.deepEqual(sm.calls.slice(-2).map((call) => call.stage), ['AWSCURRENT', 'AWSPREVIOUS']);
+      assert.deepEqual(
+        sm.calls.slice(-2).map((call) => call.stage),
+        ['AWSCURRENT', 'AWSPREVIOUS'],
+      );
     } finally {
       reader.close();
     }
@@ -82,7 +105,10 @@ describe('version stages', () => {
     const reader = new SecretsManagerReader(settings());
     sm.failing(true);
     try {
-      await assert.rejects(reader.read('prod/main', 'database secret'), (err: unknown) => err instanceof SecretError && /prod\/main/.test(err.message) && /InternalServiceError/.test(err.message));
+      await assert.rejects(
+        reader.read('prod/main', 'database secret'),
+        (err: unknown) => err instanceof SecretError && /prod\/main/.test(err.message) && /InternalServiceError/.test(err.message),
+      );
     } finally {
       sm.failing(false);
       reader.close();

@@ -62,9 +62,12 @@ export class SecretsManagerReader {
     const { client, GetSecretValue } = await this.connect();
     let secretString: string | undefined;
     try {
-      const answer = await client.send(new GetSecretValue({ SecretId: secretId, ...(stage === 'AWSCURRENT' ? {} : { VersionStage: stage }) }), {
-        abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS),
-      });
+      const answer = await client.send(
+        new GetSecretValue({ SecretId: secretId, ...(stage === 'AWSCURRENT' ? {} : { VersionStage: stage }) }),
+        {
+          abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS),
+        },
+      );
       secretString = answer.SecretString;
     } catch (err) {
       const reason = err instanceof Error ? err.name : 'unknown error';
@@ -86,7 +89,10 @@ export class SecretsManagerReader {
   }
 
   close(): void {
-    void this.client?.then(({ client }) => client.destroy(), () => undefined);
+    void this.client?.then(
+      ({ client }) => client.destroy(),
+      () => undefined,
+    );
     this.client = undefined;
   }
 
@@ -108,7 +114,11 @@ export class SecretsManagerReader {
  * Database credentials from AWS Secrets Manager when DB_SECRET_ID is set, else from the environment.
  * Errors name the secret id and the reason, never its contents.
  */
-export async function resolveDatabaseCredentials(settings: DatabaseSettings, database: string, reader?: SecretsManagerReader): Promise<DatabaseCredentials> {
+export async function resolveDatabaseCredentials(
+  settings: DatabaseSettings,
+  database: string,
+  reader?: SecretsManagerReader,
+): Promise<DatabaseCredentials> {
   if (!settings.DB_SECRET_ID) {
     return {
       host: settings.DB_HOST,

@@ -10,7 +10,8 @@ const SUMMARIES: Record<EventType, string> = {
   product_updated: "admin-service committed a change to a product's title or image (or re-announced it under a new version).",
   product_deleted: 'admin-service deleted a product; main keeps a tombstone with this version.',
   product_liked: 'main-service committed a like (or re-announced it under its original id).',
-  product_unliked: "main-service committed taking a like back (carries the like's id; admin counts it down once, or keeps a tombstone when the like has not arrived yet).",
+  product_unliked:
+    "main-service committed taking a like back (carries the like's id; admin counts it down once, or keeps a tombstone when the like has not arrived yet).",
   user_changed: "admin-service changed a user's role or disabled flag: tokens issued before it are revoked.",
 };
 
@@ -18,10 +19,14 @@ const EXCHANGE_OF = { admin: 'adminEvents', main: 'mainEvents' } as const;
 const QUEUE_OF: Record<ConsumerName, 'mainQueue' | 'adminQueue'> = { main: 'mainQueue', admin: 'adminQueue' };
 const RECEIVERS: Record<ConsumerName, string> = {
   main: 'main-service applies it: a product change to its copy (an older version than it holds is ignored, a delete leaves a tombstone), a user change to its list of revoked tokens.',
-  admin: 'admin-service counts it once (a like: likes = likes + 1; an unlike: likes = likes - 1 for a counted like, a tombstone otherwise; applied_likes keeps a late redelivery from counting twice).',
+  admin:
+    'admin-service counts it once (a like: likes = likes + 1; an unlike: likes = likes - 1 for a counted like, a tombstone otherwise; applied_likes keeps a late redelivery from counting twice).',
 };
 
-export type AsyncApiDocument = Record<string, unknown> & { channels: Record<string, { address: string; messages: Record<string, unknown> } & Record<string, unknown>>; operations: Record<string, unknown> };
+export type AsyncApiDocument = Record<string, unknown> & {
+  channels: Record<string, { address: string; messages: Record<string, unknown> } & Record<string, unknown>>;
+  operations: Record<string, unknown>;
+};
 
 /**
  * The event contract as an AsyncAPI 3.0 document, generated from the executable one: the zod
@@ -53,9 +58,13 @@ export function asyncApiDocument(options: { deliveryLimit: number } = { delivery
     const args = queueArguments(queue);
     channels[QUEUE_OF[consumer]] = {
       address: queue,
-      description: `Quorum queue of ${consumer}-service, bound to ${SUBSCRIPTIONS[consumer].from === 'adminExchange' ? topology.adminExchange : topology.mainExchange} for ${SUBSCRIPTIONS[consumer].events.join(', ')}. Arguments: ${Object.entries(args)
+      description: `Quorum queue of ${consumer}-service, bound to ${SUBSCRIPTIONS[consumer].from === 'adminExchange' ? topology.adminExchange : topology.mainExchange} for ${SUBSCRIPTIONS[consumer].events.join(', ')}. Arguments: ${Object.entries(
+        args,
+      )
         .map(([k, v]) => `${k} ${String(v)}`)
-        .join(', ')} (x-delivery-limit is AMQP_DELIVERY_LIMIT). Dead letters land in ${consumer === 'main' ? topology.mainDeadLetterQueue : topology.adminDeadLetterQueue}.`,
+        .join(
+          ', ',
+        )} (x-delivery-limit is AMQP_DELIVERY_LIMIT). Dead letters land in ${consumer === 'main' ? topology.mainDeadLetterQueue : topology.adminDeadLetterQueue}.`,
       bindings: { amqp: { is: 'queue', queue: { name: queue, durable: true, exclusive: false, autoDelete: false } } },
       messages: messagesOf(SUBSCRIPTIONS[consumer].events),
     };
@@ -92,7 +101,9 @@ export function asyncApiDocument(options: { deliveryLimit: number } = { delivery
       contentType: 'application/json',
       headers: {
         type: 'object',
-        properties: { 'x-dead-letter-reason': { type: 'string', description: 'Set only on dead letters our consumers refused (with the reason).' } },
+        properties: {
+          'x-dead-letter-reason': { type: 'string', description: 'Set only on dead letters our consumers refused (with the reason).' },
+        },
       },
       bindings: { amqp: { messageType: type } },
       correlationId: { description: 'The event id, also the AMQP message_id and the inbox key.', location: '$message.payload#/id' },

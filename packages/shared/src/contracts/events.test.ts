@@ -12,7 +12,10 @@ describe('event contracts', () => {
   });
 
   test('createEvent refuses to build an off-contract event', () => {
-    assert.throws(() => createEvent(EventTypes.ProductUpdated, { id: 1, title: '', image: 'https://x.example', version: 2 }), /off-contract/);
+    assert.throws(
+      () => createEvent(EventTypes.ProductUpdated, { id: 1, title: '', image: 'https://x.example', version: 2 }),
+      /off-contract/,
+    );
     assert.throws(() => createEvent(EventTypes.ProductDeleted, { id: -1, version: 1 }), /off-contract/);
   });
 
@@ -38,7 +41,19 @@ describe('event contracts', () => {
 
   test('an image must be an http(s) URL and a title at most 200 characters', () => {
     const base = { id: 2, version: 1 };
-    assert.equal(parseEvent({ ...createEvent(EventTypes.ProductCreated, { ...base, title: 't', image: 'https://a.example/x' }), data: { ...base, title: 't', image: 'javascript:alert(1)' } }).ok, false);
-    assert.equal(parseEvent({ ...createEvent(EventTypes.ProductCreated, { ...base, title: 't', image: 'https://a.example/x' }), data: { ...base, title: 'x'.repeat(201), image: 'https://a.example/x' } }).ok, false);
+    assert.equal(
+      parseEvent({
+        ...createEvent(EventTypes.ProductCreated, { ...base, title: 't', image: 'https://a.example/x' }),
+        data: { ...base, title: 't', image: 'javascript:alert(1)' },
+      }).ok,
+      false,
+    );
+    assert.equal(
+      parseEvent({
+        ...createEvent(EventTypes.ProductCreated, { ...base, title: 't', image: 'https://a.example/x' }),
+        data: { ...base, title: 'x'.repeat(201), image: 'https://a.example/x' },
+      }).ok,
+      false,
+    );
   });
 });

@@ -27,7 +27,11 @@ export const PRODUCT_IMAGE_MAX = 2048;
 export const USER_ID_MAX = 255;
 
 export const productIdSchema = z.number().int().positive().max(2_147_483_647);
-export const productTitleSchema = z.string().trim().min(1, 'must not be empty').max(PRODUCT_TITLE_MAX, `must be at most ${PRODUCT_TITLE_MAX} characters`);
+export const productTitleSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(PRODUCT_TITLE_MAX, `must be at most ${PRODUCT_TITLE_MAX} characters`);
 export const productImageSchema = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(PRODUCT_IMAGE_MAX, `must be at most ${PRODUCT_IMAGE_MAX} characters`);
@@ -45,8 +49,18 @@ const envelope = {
   occurredAt: z.iso.datetime({ offset: true }),
 };
 
-export const productCreatedSchema = z.strictObject({ ...envelope, type: z.literal(EventTypes.ProductCreated), source: z.literal('admin'), data: productSnapshot });
-export const productUpdatedSchema = z.strictObject({ ...envelope, type: z.literal(EventTypes.ProductUpdated), source: z.literal('admin'), data: productSnapshot });
+export const productCreatedSchema = z.strictObject({
+  ...envelope,
+  type: z.literal(EventTypes.ProductCreated),
+  source: z.literal('admin'),
+  data: productSnapshot,
+});
+export const productUpdatedSchema = z.strictObject({
+  ...envelope,
+  type: z.literal(EventTypes.ProductUpdated),
+  source: z.literal('admin'),
+  data: productSnapshot,
+});
 export const productDeletedSchema = z.strictObject({
   ...envelope,
   type: z.literal(EventTypes.ProductDeleted),
@@ -137,7 +151,11 @@ export function parseEvent(raw: unknown): ParseResult {
 }
 
 /** Builds a new event and validates it, so nothing off-contract is ever written to an outbox. */
-export function createEvent<T extends EventType>(type: T, data: EventOf<T>['data'], options: { id?: string; occurredAt?: Date } = {}): EventOf<T> {
+export function createEvent<T extends EventType>(
+  type: T,
+  data: EventOf<T>['data'],
+  options: { id?: string; occurredAt?: Date } = {},
+): EventOf<T> {
   const source = EVENT_SOURCE[type];
   const candidate = {
     id: options.id ?? randomUUID(),

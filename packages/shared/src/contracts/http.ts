@@ -10,11 +10,24 @@ import { adminSnapshotRowSchema, mainSnapshotRowSchema } from './snapshot';
 
 export const errorBodySchema = z
   .object({
-    code: z.string().meta({ examples: ['validation_failed', 'not_found', 'already_liked', 'unauthenticated', 'forbidden', 'rate_limited', 'dependency_unavailable'] }),
+    code: z.string().meta({
+      examples: [
+        'validation_failed',
+        'not_found',
+        'already_liked',
+        'unauthenticated',
+        'forbidden',
+        'rate_limited',
+        'dependency_unavailable',
+      ],
+    }),
     message: z.string(),
     details: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
   })
-  .meta({ id: 'Error', description: 'The one error shape of both services: a stable code, a message for people, and the fields at fault.' });
+  .meta({
+    id: 'Error',
+    description: 'The one error shape of both services: a stable code, a message for people, and the fields at fault.',
+  });
 
 export const productSchema = z
   .object({
@@ -33,7 +46,9 @@ export const healthReportSchema = z
   .object({
     status: z.enum(['ok', 'unavailable']).meta({ description: "Readiness's verdict: ok exactly when /readyz answers 200." }),
     checks: z.object({ database: z.enum(['up', 'down']), broker: z.enum(['up', 'down']) }),
-    required: z.array(dependency).meta({ description: 'The checks readiness requires ([database] on an API process); the others are reported only.' }),
+    required: z
+      .array(dependency)
+      .meta({ description: 'The checks readiness requires ([database] on an API process); the others are reported only.' }),
     draining: z.boolean().meta({ description: 'Shutting down: not ready, whatever the checks say.' }),
   })
   .meta({ id: 'Health' });
@@ -50,7 +65,12 @@ export const productIdPathSchema = z.object({
 });
 
 const snapshotPage = <T extends z.ZodType>(row: T, id: string) =>
-  z.object({ items: z.array(row), next: productIdSchema.nullable().meta({ description: 'The `after` of the following page; null on the last.' }) }).meta({ id });
+  z
+    .object({
+      items: z.array(row),
+      next: productIdSchema.nullable().meta({ description: 'The `after` of the following page; null on the last.' }),
+    })
+    .meta({ id });
 
 export const adminSnapshotPageSchema = snapshotPage(adminSnapshotRowSchema.meta({ id: 'AdminSnapshotRow' }), 'AdminSnapshotPage');
 export const mainSnapshotPageSchema = snapshotPage(mainSnapshotRowSchema.meta({ id: 'MainSnapshotRow' }), 'MainSnapshotPage');

@@ -10,7 +10,14 @@ const countSchema = z.number().int().min(0);
  * exactly like a product_deleted event.
  */
 export const adminSnapshotRowSchema = z.discriminatedUnion('deleted', [
-  z.object({ id: productIdSchema, deleted: z.literal(false), title: productTitleSchema, image: productImageSchema, version: versionSchema, likes: countSchema }),
+  z.object({
+    id: productIdSchema,
+    deleted: z.literal(false),
+    title: productTitleSchema,
+    image: productImageSchema,
+    version: versionSchema,
+    likes: countSchema,
+  }),
   z.object({ id: productIdSchema, deleted: z.literal(true), version: versionSchema, likes: countSchema }),
 ]);
 export type AdminSnapshotRow = z.infer<typeof adminSnapshotRowSchema>;
@@ -45,7 +52,12 @@ export const SNAPSHOT_LIMIT_MAX = 1000;
 
 /** `?after=<id>&limit=<n>` of the snapshot endpoints: the limit is refused above the maximum, not clamped. */
 export const snapshotQuerySchema = z.object({
-  after: z.coerce.number({ error: 'must be a product id' }).int('must be a product id').min(0, 'must be a product id').max(2_147_483_647).default(0),
+  after: z.coerce
+    .number({ error: 'must be a product id' })
+    .int('must be a product id')
+    .min(0, 'must be a product id')
+    .max(2_147_483_647)
+    .default(0),
   limit: z.coerce
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')

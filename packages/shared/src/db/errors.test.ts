@@ -10,13 +10,23 @@ describe('database error classification', () => {
   });
 
   test('lost and refused connections are connection errors', () => {
-    for (const err of [{ code: 'PROTOCOL_CONNECTION_LOST' }, { code: 'ECONNREFUSED' }, { errno: 2013 }, { driverError: { code: 'ECONNRESET' } }, new Error('Pool is closed.')]) {
+    for (const err of [
+      { code: 'PROTOCOL_CONNECTION_LOST' },
+      { code: 'ECONNREFUSED' },
+      { errno: 2013 },
+      { driverError: { code: 'ECONNRESET' } },
+      new Error('Pool is closed.'),
+    ]) {
       assert.ok(isConnectionError(err), JSON.stringify(err));
     }
   });
 
   test('a refused login is an authentication error, and waited out like a lost connection (the pool re-reads the secret)', () => {
-    const refused = { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, message: "Access denied for user 'u'@'localhost' (using password: YES)" };
+    const refused = {
+      code: 'ER_ACCESS_DENIED_ERROR',
+      errno: 1045,
+      message: "Access denied for user 'u'@'localhost' (using password: YES)",
+    };
     assert.ok(isAuthenticationError(refused));
     assert.ok(isAuthenticationError({ driverError: refused }));
     assert.ok(isConnectionError(refused));

@@ -50,7 +50,9 @@ export function isConflictError(err: unknown): boolean {
 }
 
 export function isAuthenticationError(err: unknown): boolean {
-  return codesOf(err).some((c) => (c.code && AUTHENTICATION_CODES.has(c.code)) || (c.errno !== undefined && AUTHENTICATION_ERRNOS.has(c.errno)));
+  return codesOf(err).some(
+    (c) => (c.code && AUTHENTICATION_CODES.has(c.code)) || (c.errno !== undefined && AUTHENTICATION_ERRNOS.has(c.errno)),
+  );
 }
 
 /**
@@ -59,11 +61,17 @@ export function isAuthenticationError(err: unknown): boolean {
  * heals, and callers answer 503 rather than 500.
  */
 export function isConnectionError(err: unknown): boolean {
-  return isAuthenticationError(err) || codesOf(err).some(
-    (c) =>
-      (c.code && CONNECTION_CODES.has(c.code)) ||
-      (c.errno !== undefined && CONNECTION_ERRNOS.has(c.errno)) ||
-      (c.message !== undefined && /Pool is closed|connection is in closed state|Can't add new command when connection is in closed state|Queue limit reached/i.test(c.message)),
+  return (
+    isAuthenticationError(err) ||
+    codesOf(err).some(
+      (c) =>
+        (c.code && CONNECTION_CODES.has(c.code)) ||
+        (c.errno !== undefined && CONNECTION_ERRNOS.has(c.errno)) ||
+        (c.message !== undefined &&
+          /Pool is closed|connection is in closed state|Can't add new command when connection is in closed state|Queue limit reached/i.test(
+            c.message,
+          )),
+    )
   );
 }
 

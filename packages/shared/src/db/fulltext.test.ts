@@ -12,7 +12,11 @@ describe('search terms', () => {
   });
 
   test('words shorter than three characters and InnoDB stop words become substring matches', () => {
-    assert.deepEqual(searchTerms('The TV stand 4k of oak'), { words: ['The', 'TV', 'stand', '4k', 'of', 'oak'], fulltext: '+stand +oak*', substrings: ['The', 'TV', '4k', 'of'] });
+    assert.deepEqual(searchTerms('The TV stand 4k of oak'), {
+      words: ['The', 'TV', 'stand', '4k', 'of', 'oak'],
+      fulltext: '+stand +oak*',
+      substrings: ['The', 'TV', '4k', 'of'],
+    });
     assert.deepEqual(searchTerms('tv'), { words: ['tv'], substrings: ['tv'] });
   });
 

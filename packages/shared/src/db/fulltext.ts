@@ -12,7 +12,9 @@ export const FT_MAX_TOKEN = 84;
 
 /** InnoDB's built-in list (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD), the same on MariaDB 10.11 and MySQL 8.4. */
 const INNODB_STOPWORDS = new Set(
-  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(' '),
+  'a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www'.split(
+    ' ',
+  ),
 );
 
 /** Letters, digits, combining marks and `_`, as InnoDB's parser reads a word. */

@@ -40,7 +40,9 @@ export function productListSql(list: ListQuery, spec: ProductListSpec): ListStat
   if (list.after) where.push(keysetCondition(list, sortValue, spec.table, match));
 
   const dir = list.sort.direction === 'asc' ? 'ASC' : 'DESC';
-  const order: Sql = byIdOnly(sortValue) ? { sql: `id ${dir}`, params: [] } : { sql: `${sortValue.sql} ${dir}, id ${dir}`, params: sortValue.params };
+  const order: Sql = byIdOnly(sortValue)
+    ? { sql: `id ${dir}`, params: [] }
+    : { sql: `${sortValue.sql} ${dir}, id ${dir}`, params: sortValue.params };
   const whereSql = joinSql(where, ' AND ');
   return {
     sql: `SELECT ${spec.columns}, ${sortValue.sql} AS sort_value FROM ${spec.table} WHERE ${whereSql.sql} ORDER BY ${order.sql} LIMIT ?`,
@@ -70,7 +72,8 @@ function keysetCondition(list: ListQuery, sortValue: Sql, table: string, match: 
   const after = list.after!;
   const op = list.sort.direction === 'asc' ? '>' : '<';
   if (byIdOnly(sortValue)) return { sql: `id ${op} ?`, params: [after.id] };
-  const anchor = list.sort.key === 'relevance' && match ? anchorScore(table, match, after.id, after.value) : { sql: '?', params: [after.value] };
+  const anchor =
+    list.sort.key === 'relevance' && match ? anchorScore(table, match, after.id, after.value) : { sql: '?', params: [after.value] };
   return {
     sql: `(${sortValue.sql} ${op} ${anchor.sql} OR (${sortValue.sql} = ${anchor.sql} AND id ${op} ?))`,
     params: [...sortValue.params, ...anchor.params, ...sortValue.params, ...anchor.params, after.id],

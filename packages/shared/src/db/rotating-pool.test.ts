@@ -59,10 +59,17 @@ async function user(password: string): Promise<TestDatabaseUser> {
   return created;
 }
 
-const secretOf = (login: TestDatabaseUser, password: string) => JSON.stringify({ username: login.name, password, host: TEST_DB.host, port: TEST_DB.port });
+const secretOf = (login: TestDatabaseUser, password: string) =>
+  JSON.stringify({ username: login.name, password, host: TEST_DB.host, port: TEST_DB.port });
 
 async function open(secretId: string, options: { refreshIntervalMs?: number; minIntervalMs: number }): Promise<DataSource> {
-  const settings = { DB_HOST: TEST_DB.host, DB_PORT: TEST_DB.port, DB_SECRET_ID: secretId, AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint };
+  const settings = {
+    DB_HOST: TEST_DB.host,
+    DB_PORT: TEST_DB.port,
+    DB_SECRET_ID: secretId,
+    AWS_REGION: 'eu-west-1',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+  };
   const source = await databaseCredentialSource(settings, db.credentials.database, { logger, minIntervalMs: options.minIntervalMs });
   openSources.push(source);
   const dataSource = createDataSource({
@@ -75,8 +82,13 @@ async function open(secretId: string, options: { refreshIntervalMs?: number; min
   return dataSource;
 }
 
-const loggedInAs = async (dataSource: DataSource) => ((await dataSource.query("SELECT SUBSTRING_INDEX(USER(), '@', 1) AS name")) as { name: string }[])[0]!.name;
-const succeeds = (work: Promise<unknown>) => work.then(() => true, () => false);
+const loggedInAs = async (dataSource: DataSource) =>
+  ((await dataSource.query("SELECT SUBSTRING_INDEX(USER(), '@', 1) AS name")) as { name: string }[])[0]!.name;
+const succeeds = (work: Promise<unknown>) =>
+  work.then(
+    () => true,
+    () => false,
+  );
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a pool whose credentials come from a secret', () => {
@@ -93,18 +105,29 @@ describe('a pool whose credentials come from a secret', () => {
     sm.put(secretId, secretOf(login, 'pw-two'));
     const killed = await login.killConnections();
     assert.ok(killed.length > 0, 'the pool had connections open');
-    const [reads, refusals, changes] = [sm.callsFor(secretId), credentialEvents.databaseAuthFailures(), credentialEvents.changesOf('database')];
+    const [reads, refusals, changes] = [
+      sm.callsFor(secretId),
+      credentialEvents.databaseAuthFailures(),
+      credentialEvents.changesOf('database'),
+    ];
 
     // Thirty queries at once: the dead connections fail or are replaced; new logins are refused until the secret is read.
     const burst = await Promise.all(Array.from({ length: 30 }, () => succeeds(dataSource.query('SELECT 1'))));
     assert.ok(burst.some(Boolean), 'queries succeed again in the same burst');
     await eventually(() => succeeds(dataSource.query('SELECT 1')), { what: 'queries to succeed', timeoutMs: 15_000 });
-    assert.ok(sm.callsFor(secretId) - reads <= 2, `one read for the burst (at most one more if recovery outlasted the interval), got ${sm.callsFor(secretId) - reads}`);
+    assert.ok(
+      sm.callsFor(secretId) - reads <= 2,
+      `one read for the burst (at most one more if recovery outlasted the interval), got ${sm.callsFor(secretId) - reads}`,
+    );
     assert.ok(credentialEvents.databaseAuthFailures() > refusals, 'the refusals were counted');
     assert.equal(credentialEvents.changesOf('database'), changes + 1);
     const now = await login.connectionIds();
     assert.ok(now.length > 0 && now.every((id) => !killed.includes(id)), 'only new connections are open');
-    assert.deepEqual(lines.filter((line) => line.includes('pw-two') || line.includes('pw-one')), [], 'no password in the logs');
+    assert.deepEqual(
+      lines.filter((line) => line.includes('pw-two') || line.includes('pw-one')),
+      [],
+      'no password in the logs',
+    );
   });
 
   test('a transaction running when the user changes (alternating users) finishes on its connection; new work uses the new user; old connections close', async () => {
@@ -118,7 +141,10 @@ describe('a pool whose credentials come from a secret', () => {
     try {
       await runner.query("INSERT INTO notes (body) VALUES ('before the change')");
       sm.put(secretId, secretOf(second, 'alt-two'));
-      await eventually(async () => (await loggedInAs(dataSource)) === second.name, { what: 'new work as the second user', timeoutMs: 15_000 });
+      await eventually(async () => (await loggedInAs(dataSource)) === second.name, {
+        what: 'new work as the second user',
+        timeoutMs: 15_000,
+      });
       const [{ name }] = (await runner.query("SELECT SUBSTRING_INDEX(USER(), '@', 1) AS name")) as { name: string }[];
       assert.equal(name, first.name, 'the transaction kept its connection');
       await runner.query("INSERT INTO notes (body) VALUES ('after the change')");
@@ -126,9 +152,14 @@ describe('a pool whose credentials come from a secret', () => {
     } finally {
       await runner.release();
     }
-    const rows = (await dataSource.query("SELECT COUNT(*) AS n FROM notes WHERE body IN ('before the change', 'after the change')")) as { n: string | number }[];
+    const rows = (await dataSource.query("SELECT COUNT(*) AS n FROM notes WHERE body IN ('before the change', 'after the change')")) as {
+      n: string | number;
+    }[];
     assert.equal(Number(rows[0]!.n), 2, 'the transaction committed both rows');
-    await eventually(async () => (await first.connectionIds()).length === 0, { what: "the first user's connections to close once returned", timeoutMs: 15_000 });
+    await eventually(async () => (await first.connectionIds()).length === 0, {
+      what: "the first user's connections to close once returned",
+      timeoutMs: 15_000,
+    });
   });
 
   test('an unreachable Secrets Manager never stops a pool whose connections work', async () => {
@@ -139,7 +170,10 @@ describe('a pool whose credentials come from a secret', () => {
     const errors = credentialEvents.secretReads('database', 'error');
     sm.failing(true);
     try {
-      await eventually(async () => credentialEvents.secretReads('database', 'error') >= errors + 2, { what: 'two failed re-reads', timeoutMs: 20_000 });
+      await eventually(async () => credentialEvents.secretReads('database', 'error') >= errors + 2, {
+        what: 'two failed re-reads',
+        timeoutMs: 20_000,
+      });
       assert.equal(await loggedInAs(dataSource), login.name);
       await login.killConnections();
       // The connections died; the credentials in hand still work, so new ones open without the secret.
@@ -165,12 +199,18 @@ describe('a pool whose credentials come from a secret', () => {
     }
     assert.ok(isConnectionError(refused), 'answered as the database being unavailable (503), not as a bug');
     const elapsed = Date.now() - started;
-    assert.ok(sm.callsFor(secretId) - reads <= Math.ceil(elapsed / 500) + 1, `reads bounded by the interval: ${sm.callsFor(secretId) - reads} in ${elapsed} ms`);
+    assert.ok(
+      sm.callsFor(secretId) - reads <= Math.ceil(elapsed / 500) + 1,
+      `reads bounded by the interval: ${sm.callsFor(secretId) - reads} in ${elapsed} ms`,
+    );
 
     // The idempotent transaction runner (the consumer waits out connection errors the same way) heals with the secret.
     sm.put(secretId, secretOf(login, 'new-pw'));
     const run = createTransactionRunner(dataSource, { idempotent: true });
-    await eventually(() => succeeds(run((tx) => tx.query("INSERT INTO notes (body) VALUES ('healed')"))), { what: 'a transaction after the secret changed', timeoutMs: 15_000 });
+    await eventually(() => succeeds(run((tx) => tx.query("INSERT INTO notes (body) VALUES ('healed')"))), {
+      what: 'a transaction after the secret changed',
+      timeoutMs: 15_000,
+    });
   });
 
   test('a service starting while its secret holds a refused password keeps reading the secret, and starts once it is fixed', async () => {

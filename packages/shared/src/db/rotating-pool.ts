@@ -107,7 +107,8 @@ export class RotatingPool {
   private async switchIfChanged(): Promise<void> {
     const latest = await this.options.source.refresh();
     if (this.closed || sameLogin(latest, this.current.credentials)) return;
-    if (this.refused && sameLogin(latest, this.refused.credentials) && Date.now() - this.refused.at < this.options.retryRefusedAfterMs) return;
+    if (this.refused && sameLogin(latest, this.refused.credentials) && Date.now() - this.refused.at < this.options.retryRefusedAfterMs)
+      return;
     const candidate = this.open(latest);
     try {
       (await this.lease(candidate)).release();
@@ -135,7 +136,13 @@ export class RotatingPool {
   }
 
   private open(credentials: DatabaseCredentials): Generation {
-    const pool = mysql.createPool({ ...this.config, host: credentials.host, port: credentials.port, user: credentials.user, password: credentials.password });
+    const pool = mysql.createPool({
+      ...this.config,
+      host: credentials.host,
+      port: credentials.port,
+      user: credentials.user,
+      password: credentials.password,
+    });
     const generation: Generation = { pool, credentials, leased: new Set(), waiting: 0, retired: false };
     pool.on('release', (connection) => {
       generation.leased.delete(connection);

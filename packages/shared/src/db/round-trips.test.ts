@@ -15,7 +15,10 @@ before(async () => {
   db = await createTestDatabase('roundtrips');
   dataSource = createDataSource({ credentials: db.credentials, poolSize: 3 });
   await dataSource.initialize();
-  singleStatements = new DataSource({ ...createDataSourceOptions({ credentials: db.credentials, poolSize: 2 }), multipleStatements: false } as ConstructorParameters<typeof DataSource>[0]);
+  singleStatements = new DataSource({
+    ...createDataSourceOptions({ credentials: db.credentials, poolSize: 2 }),
+    multipleStatements: false,
+  } as ConstructorParameters<typeof DataSource>[0]);
   await singleStatements.initialize();
   await dataSource.query('CREATE TABLE items (id INT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB');
 });
@@ -36,7 +39,13 @@ describe('transactions in few round trips', () => {
     let roundTrips = 0;
     const results = await inFewRoundTrips(
       dataSource,
-      { isolation: 'READ COMMITTED', opening: [{ sql: 'INSERT INTO items VALUES (?, ?), (?, ?)', params: [1, 10, 2, 20] }, { sql: 'SELECT n FROM items WHERE id = ?', params: [2] }] },
+      {
+        isolation: 'READ COMMITTED',
+        opening: [
+          { sql: 'INSERT INTO items VALUES (?, ?), (?, ?)', params: [1, 10, 2, 20] },
+          { sql: 'SELECT n FROM items WHERE id = ?', params: [2] },
+        ],
+      },
       async (opened, tx) => {
         // Every query of the transaction goes through its manager: count them.
         const query = tx.manager.query.bind(tx.manager);
@@ -49,16 +58,29 @@ describe('transactions in few round trips', () => {
       },
     );
     assert.equal(affectedRows(results.opened[0]), 2);
-    assert.deepEqual((results.opened[1] as { n: number }[]).map((r) => Number(r.n)), [20]);
+    assert.deepEqual(
+      (results.opened[1] as { n: number }[]).map((r) => Number(r.n)),
+      [20],
+    );
     assert.equal(affectedRows(results.committed[0]), 2);
     assert.equal(results.committed.length, 1, 'the COMMIT itself is not among the results');
     assert.equal(roundTrips, 1, 'the update and the COMMIT were one query');
-    assert.deepEqual(await stored(), new Map([[1, 11], [2, 21]]));
+    assert.deepEqual(
+      await stored(),
+      new Map([
+        [1, 11],
+        [2, 21],
+      ]),
+    );
   });
 
   test('work that returns without committing, or throws, leaves nothing behind, and the connection is clean for the next user', async () => {
     await dataSource.query('DELETE FROM items');
-    const answer = await inFewRoundTrips(dataSource, { opening: [{ sql: 'INSERT INTO items VALUES (?, ?)', params: [5, 1] }] }, async () => 'not this time');
+    const answer = await inFewRoundTrips(
+      dataSource,
+      { opening: [{ sql: 'INSERT INTO items VALUES (?, ?)', params: [5, 1] }] },
+      async () => 'not this time',
+    );
     assert.equal(answer, 'not this time');
     await assert.rejects(
       inFewRoundTrips(dataSource, { opening: [{ sql: 'INSERT INTO items VALUES (?, ?)', params: [6, 1] }] }, async () => {
@@ -69,7 +91,13 @@ describe('transactions in few round trips', () => {
     assert.deepEqual(await stored(), new Map());
     // Every connection of the pool answers outside any transaction (nothing half-finished was given back).
     const sessions = await Promise.all(
-      [1, 2, 3].map(() => inFewRoundTrips(dataSource, { opening: [{ sql: 'SELECT @@in_transaction AS t' }] }, async ([rows], tx) => (await tx.commit(), rows))),
+      [1, 2, 3].map(() =>
+        inFewRoundTrips(
+          dataSource,
+          { opening: [{ sql: 'SELECT @@in_transaction AS t' }] },
+          async ([rows], tx) => (await tx.commit(), rows),
+        ),
+      ),
     );
     assert.equal(sessions.length, 3);
     const outside = await dataSource.query('SELECT @@in_transaction AS t');
@@ -79,7 +107,16 @@ describe('transactions in few round trips', () => {
   test('a failing statement in the opening rolls back the ones before it in the same query', async () => {
     await dataSource.query('DELETE FROM items');
     await assert.rejects(
-      inFewRoundTrips(dataSource, { opening: [{ sql: 'INSERT INTO items VALUES (?, ?)', params: [7, 1] }, { sql: 'INSERT INTO items VALUES (?, ?)', params: [7, 2] }] }, async (_opened, tx) => tx.commit()),
+      inFewRoundTrips(
+        dataSource,
+        {
+          opening: [
+            { sql: 'INSERT INTO items VALUES (?, ?)', params: [7, 1] },
+            { sql: 'INSERT INTO items VALUES (?, ?)', params: [7, 2] },
+          ],
+        },
+        async (_opened, tx) => tx.commit(),
+      ),
       (err: unknown) => !isCommitOutcomeUnknown(err) && /Duplicate entry/.test(String((err as Error).message)),
     );
     assert.deepEqual(await stored(), new Map());
@@ -98,12 +135,24 @@ describe('transactions in few round trips', () => {
 
   test('a pool without multiple statements gets them one at a time, with the same results', async () => {
     await dataSource.query('DELETE FROM items');
-    const results = await inFewRoundTrips(singleStatements, { opening: [{ sql: 'INSERT INTO items VALUES (?, ?)', params: [9, 1] }, { sql: 'SELECT n FROM items WHERE id = ?', params: [9] }] }, async (opened, tx) => {
-      await tx.commit([{ sql: 'UPDATE items SET n = 5 WHERE id = ?', params: [9] }]);
-      return opened;
-    });
+    const results = await inFewRoundTrips(
+      singleStatements,
+      {
+        opening: [
+          { sql: 'INSERT INTO items VALUES (?, ?)', params: [9, 1] },
+          { sql: 'SELECT n FROM items WHERE id = ?', params: [9] },
+        ],
+      },
+      async (opened, tx) => {
+        await tx.commit([{ sql: 'UPDATE items SET n = 5 WHERE id = ?', params: [9] }]);
+        return opened;
+      },
+    );
     assert.equal(affectedRows(results[0]), 1);
-    assert.deepEqual((results[1] as { n: number }[]).map((r) => Number(r.n)), [1]);
+    assert.deepEqual(
+      (results[1] as { n: number }[]).map((r) => Number(r.n)),
+      [1],
+    );
     assert.deepEqual(await runStatements(singleStatements.manager, []), []);
     assert.deepEqual(await stored(), new Map([[9, 5]]));
   });

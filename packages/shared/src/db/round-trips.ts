@@ -56,7 +56,10 @@ export async function inFewRoundTrips<T>(
     },
   };
   try {
-    const prefix: Statement[] = [...(options.isolation ? [{ sql: `SET TRANSACTION ISOLATION LEVEL ${options.isolation}` }] : []), { sql: 'START TRANSACTION' }];
+    const prefix: Statement[] = [
+      ...(options.isolation ? [{ sql: `SET TRANSACTION ISOLATION LEVEL ${options.isolation}` }] : []),
+      { sql: 'START TRANSACTION' },
+    ];
     const opened = await send(runner, [...prefix, ...options.opening]);
     at.state = 'open';
     return await work(opened.slice(prefix.length), tx);
@@ -80,7 +83,10 @@ export async function runStatements(manager: EntityManager, statements: readonly
     for (const { sql, params } of statements) results.push(await manager.query(sql, params as unknown[]));
     return results;
   }
-  const result: unknown = await manager.query(statements.map((s) => s.sql).join(';\n'), statements.flatMap((s) => s.params ?? []));
+  const result: unknown = await manager.query(
+    statements.map((s) => s.sql).join(';\n'),
+    statements.flatMap((s) => s.params ?? []),
+  );
   return result as unknown[];
 }
 

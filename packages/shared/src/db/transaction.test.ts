@@ -35,10 +35,16 @@ async function count(id: number): Promise<number> {
  * PROCESSLIST is read live; INNODB_TRX is not: InnoDB refreshes that snapshot only after nobody on
  * the whole server has read it for 0.1 s, which concurrent test runs never allow.
  */
-async function otherIsRunning(sql: string, tx: { query(sql: string, params: unknown[]): Promise<unknown> }, timeoutMs: number): Promise<boolean> {
+async function otherIsRunning(
+  sql: string,
+  tx: { query(sql: string, params: unknown[]): Promise<unknown> },
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const rows = (await tx.query('SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?', [other.threadId])) as { info: string | null }[];
+    const rows = (await tx.query('SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE ID = ?', [other.threadId])) as {
+      info: string | null;
+    }[];
     if (rows[0]?.info === sql) return true;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -57,7 +63,11 @@ describe('createTransactionRunner over real MariaDB', () => {
       await tx.query('UPDATE counters SET n = n + 1 WHERE id = 1');
     });
     // Held until the first attempt has timed out and is being retried, then released.
-    await eventually(() => Promise.resolve((counter.retries.get('conflict') ?? 0) >= 1), { timeoutMs: 30_000, intervalMs: 20, what: 'a retried lock-wait timeout' });
+    await eventually(() => Promise.resolve((counter.retries.get('conflict') ?? 0) >= 1), {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: 'a retried lock-wait timeout',
+    });
     await other.query('COMMIT');
     await increment;
     assert.equal(await count(1), 1);
@@ -106,10 +116,20 @@ describe('createTransactionRunner over real MariaDB', () => {
       }),
       (err) => transactionErrorKind(err) === 'duplicate_key',
     );
-    await assert.rejects(run(() => Promise.reject(new Error('a bug in our own code'))), /a bug in our own code/);
-    await assert.rejects(run((tx) => tx.query('SELECT * FROM no_such_table')), (err) => transactionErrorKind(err) === 'database');
+    await assert.rejects(
+      run(() => Promise.reject(new Error('a bug in our own code'))),
+      /a bug in our own code/,
+    );
+    await assert.rejects(
+      run((tx) => tx.query('SELECT * FROM no_such_table')),
+      (err) => transactionErrorKind(err) === 'database',
+    );
     assert.equal(attempts, 1);
-    assert.deepEqual([...counter.failures].sort(), [['application', 1], ['database', 1], ['duplicate_key', 1]]);
+    assert.deepEqual([...counter.failures].sort(), [
+      ['application', 1],
+      ['database', 1],
+      ['duplicate_key', 1],
+    ]);
     assert.equal(counter.retries.size, 0);
   });
 
@@ -131,7 +151,10 @@ describe('createTransactionRunner over real MariaDB', () => {
     assert.equal(await killOnce(createTransactionRunner(dataSource, { idempotent: true, observer: counter })), 2);
     assert.equal(await count(4), before + 1);
     assert.equal(counter.retries.get('connection'), 1);
-    await assert.rejects(killOnce(createTransactionRunner(dataSource, { idempotent: false, observer: counter })), (err) => transactionErrorKind(err) === 'connection');
+    await assert.rejects(
+      killOnce(createTransactionRunner(dataSource, { idempotent: false, observer: counter })),
+      (err) => transactionErrorKind(err) === 'connection',
+    );
     assert.equal(counter.failures.get('connection'), 1);
     assert.equal(await count(4), before + 1);
   });

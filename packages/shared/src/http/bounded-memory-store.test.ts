@@ -83,7 +83,10 @@ describe('limiter keys and delays', () => {
   });
 
   test('delays double from the first and never pass the maximum, however many failures', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((over) => progressiveDelayMs(over, 250, 2000)), [0, 250, 500, 1000, 2000, 2000, 2000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((over) => progressiveDelayMs(over, 250, 2000)),
+      [0, 250, 500, 1000, 2000, 2000, 2000],
+    );
     assert.equal(progressiveDelayMs(1_000_000, 250, 2000), 2000);
     assert.equal(progressiveDelayMs(3, 250, 0), 0);
   });

@@ -18,7 +18,10 @@ describe("main's client-address header", () => {
     assert.deepEqual(verifyClientAddress(signed, [OTHER], NOW), { ok: false, reason: 'bad_proof' });
     assert.deepEqual(verifyClientAddress(signed.replace('203.0.113.9', '203.0.113.10'), [SECRET], NOW), { ok: false, reason: 'bad_proof' });
     const issuedAt = /t=(\d+)/.exec(signed)![1]!;
-    assert.deepEqual(verifyClientAddress(signed.replace(`t=${issuedAt}`, `t=${Number(issuedAt) - 1}`), [SECRET], NOW), { ok: false, reason: 'bad_proof' });
+    assert.deepEqual(verifyClientAddress(signed.replace(`t=${issuedAt}`, `t=${Number(issuedAt) - 1}`), [SECRET], NOW), {
+      ok: false,
+      reason: 'bad_proof',
+    });
   });
 
   test(`a proof older (or newer) than ${CLIENT_ADDRESS_MAX_AGE_SECONDS} s is refused as expired: a captured header is good for a minute at most`, () => {

@@ -19,7 +19,12 @@ const secretList = z.preprocess(
   (value) => (value === '' ? undefined : value),
   z
     .string()
-    .transform((value) => value.split(',').map((secret) => secret.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((secret) => secret.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).min(1))
     .optional(),
 );

@@ -14,10 +14,12 @@ async function busyServer(): Promise<{ server: http.Server; get: () => Promise<s
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const get = () =>
     new Promise<string | undefined>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.headers.connection));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers.connection));
+        })
+        .on('error', reject);
     });
   return { server, get, received };
 }

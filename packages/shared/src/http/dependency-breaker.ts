@@ -1,4 +1,16 @@
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, isBrokenCircuitError, TaskCancelledError, timeout, TimeoutStrategy, wrap, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleAll,
+  isBrokenCircuitError,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { ServiceMetrics } from '../observability/metrics';
 
 export interface BreakerSettings {
@@ -21,7 +33,10 @@ export class DependencyBreakerOpen extends Error {
 /** The call took longer than the breaker's timeout and was abandoned. */
 export class DependencyTimeout extends Error {
   override name = 'DependencyTimeout';
-  constructor(readonly dependency: string, timeoutMs: number) {
+  constructor(
+    readonly dependency: string,
+    timeoutMs: number,
+  ) {
     super(`${dependency} did not answer within ${timeoutMs} ms`);
   }
 }
@@ -51,7 +66,10 @@ export class DependencyBreaker {
     private readonly settings: BreakerSettings,
     private readonly metrics?: ServiceMetrics,
   ) {
-    this.breaker = circuitBreaker(handleAll, { halfOpenAfter: settings.halfOpenAfterMs, breaker: new ConsecutiveBreaker(settings.failures) });
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: settings.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(settings.failures),
+    });
     this.policy = wrap(this.breaker, timeout(settings.timeoutMs, TimeoutStrategy.Aggressive));
     this.metrics?.dependencyBreakerState.set({ dependency }, BREAKER_STATE_VALUE.closed);
     this.metrics?.dependencyCallsRefused.inc({ dependency }, 0);

@@ -7,7 +7,8 @@ const idParam = z.coerce.number({ error: 'must be a product id' }).pipe(productI
 /** A path id as a product id, or a 400 that says so (never a 500, never a query with NaN). */
 export function parseProductId(raw: unknown): number {
   const result = /^\d{1,10}$/.test(String(raw)) ? idParam.safeParse(raw) : undefined;
-  if (!result?.success) throw AppError.validation([{ field: 'id', reason: 'must be a positive whole number' }], 'the product id is not valid');
+  if (!result?.success)
+    throw AppError.validation([{ field: 'id', reason: 'must be a positive whole number' }], 'the product id is not valid');
   return result.data;
 }
 

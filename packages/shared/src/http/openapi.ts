@@ -29,7 +29,10 @@ export function errorResponses(...statuses: (number | [number, string])[]): ApiR
   const responses: ApiResponses = {};
   for (const entry of statuses) {
     const [status, description] = Array.isArray(entry) ? entry : [entry, ERROR_MEANINGS[entry] ?? 'An error.'];
-    responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = { description, content: { 'application/json': { schema: errorBodySchema } } };
+    responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = {
+      description,
+      content: { 'application/json': { schema: errorBodySchema } },
+    };
   }
   return responses;
 }
@@ -44,7 +47,11 @@ export function mirrorPaths(paths: ApiPaths, from: string, to: string, note: str
     if (!path.startsWith(from)) throw new Error(`${path} is not under ${from}`);
     const copy: Record<string, unknown> = {};
     for (const [method, operation] of Object.entries(item)) {
-      copy[method] = { ...(operation as ApiOperation), description: [(operation as ApiOperation).description, note].filter(Boolean).join('\n\n'), tags: ['legacy'] };
+      copy[method] = {
+        ...(operation as ApiOperation),
+        description: [(operation as ApiOperation).description, note].filter(Boolean).join('\n\n'),
+        tags: ['legacy'],
+      };
     }
     mirrored[`${to}${path.slice(from.length)}`] = copy;
   }

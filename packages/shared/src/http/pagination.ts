@@ -15,7 +15,12 @@ export const pageQuerySchema = z.object({
     .min(1, 'must be at least 1')
     .default(PAGE_LIMIT_DEFAULT)
     .transform((n) => Math.min(n, PAGE_LIMIT_MAX)),
-  after: z.coerce.number({ error: 'must be the id of a row in the list' }).int('must be the id of a row in the list').min(0, 'must be the id of a row in the list').max(2_147_483_647).optional(),
+  after: z.coerce
+    .number({ error: 'must be the id of a row in the list' })
+    .int('must be the id of a row in the list')
+    .min(0, 'must be the id of a row in the list')
+    .max(2_147_483_647)
+    .optional(),
 });
 
 export type PageQuery = z.infer<typeof pageQuerySchema>;
@@ -103,7 +108,8 @@ export interface ListQuery<F = unknown> {
 export const listQuerySchema = z.object({
   limit: pageQuerySchema.shape.limit.meta({ description: `Page size; values above ${PAGE_LIMIT_MAX} are clamped to ${PAGE_LIMIT_MAX}.` }),
   after: pageQuerySchema.shape.after.meta({
-    description: 'Kept for existing clients: products with an id greater than this. Only in the default id order (newest:asc), and not together with cursor.',
+    description:
+      'Kept for existing clients: products with an id greater than this. Only in the default id order (newest:asc), and not together with cursor.',
   }),
   q: z
     .string({ error: 'must be given once, as text' })
@@ -146,7 +152,10 @@ export function parseListQuery<S extends z.ZodObject>(query: Record<string, unkn
   const q = fields.data.q || undefined;
   if (q && searchTerms(q).substrings.length > SEARCH_MAX_UNINDEXED_WORDS) {
     throw new AppError(400, 'search_too_costly', 'the search has too many short or common words', [
-      { field: 'q', reason: `at most ${SEARCH_MAX_UNINDEXED_WORDS} words that are shorter than 3 characters or very common (the, for, with...)` },
+      {
+        field: 'q',
+        reason: `at most ${SEARCH_MAX_UNINDEXED_WORDS} words that are shorter than 3 characters or very common (the, for, with...)`,
+      },
     ]);
   }
   const limit = q ? Math.min(fields.data.limit, SEARCH_LIMIT_MAX) : fields.data.limit;
@@ -162,7 +171,8 @@ export function parseListQuery<S extends z.ZodObject>(query: Record<string, unkn
   const base = { limit, sort, filters: filters.data as z.infer<S>, carried, ...(q ? { q } : {}) };
   if (after !== undefined && cursor !== undefined) throw invalid('after', 'cannot be combined with cursor');
   if (after !== undefined) {
-    if (!isIdOrder(sort)) throw invalid('after', 'works only in id order (sort=newest:asc, the default without q); use the cursor from the Link header');
+    if (!isIdOrder(sort))
+      throw invalid('after', 'works only in id order (sort=newest:asc, the default without q); use the cursor from the Link header');
     return { ...base, after: { value: after, id: after } };
   }
   if (cursor !== undefined) return { ...base, after: positionFrom(cursor, sort, carried) };
@@ -191,7 +201,15 @@ export function listPageOf<R extends { id: number }, T>(
   const last = rows[rows.length - 1]!;
   const params = new URLSearchParams([...list.carried, ['limit', String(list.limit)]]);
   if (isIdOrder(list.sort)) params.set('after', String(last.id));
-  else params.set('cursor', encodeCursor({ sort: sortName(list.sort), fingerprint: queryFingerprint(fingerprinted(list.carried)), position: { value: sortValueOf(last), id: last.id } }));
+  else
+    params.set(
+      'cursor',
+      encodeCursor({
+        sort: sortName(list.sort),
+        fingerprint: queryFingerprint(fingerprinted(list.carried)),
+        position: { value: sortValueOf(last), id: last.id },
+      }),
+    );
   return { items, link: `<${path}?${params.toString()}>; rel="next"` };
 }
 

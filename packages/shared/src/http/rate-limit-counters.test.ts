@@ -16,13 +16,18 @@ function countersFor(url: string | undefined, service = 'main') {
 }
 
 /** A limiter's store, initialised as express-rate-limit does when it builds the limiter. */
-async function storeOf(counters: RateLimitCounters, limiter: string, windowMs = 60_000): Promise<{ increment(key: string): Promise<ClientRateLimitInfo> }> {
+async function storeOf(
+  counters: RateLimitCounters,
+  limiter: string,
+  windowMs = 60_000,
+): Promise<{ increment(key: string): Promise<ClientRateLimitInfo> }> {
   const store = counters.storeFor(limiter);
   await store.init?.({ windowMs } as Options);
   return { increment: async (key) => store.increment(key) };
 }
 
-const errorsOf = async (metrics: ServiceMetrics, limiter: string) => sampleValue((await metrics.exposition()).body, 'catalogue_rate_limit_store_errors_total', { limiter });
+const errorsOf = async (metrics: ServiceMetrics, limiter: string) =>
+  sampleValue((await metrics.exposition()).body, 'catalogue_rate_limit_store_errors_total', { limiter });
 
 /** Settles within `ms` or fails the test: a rate limit must never hold a request indefinitely. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {

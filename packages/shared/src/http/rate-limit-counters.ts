@@ -15,7 +15,13 @@ export const DEFAULT_MEMORY_KEYS = 20_000;
 /** Both services read it: where rate-limit counters live when several replicas must share them. */
 export const rateLimitEnvShape = {
   /** Redis (redis:// or rediss://, credentials in the URL) for counters every replica shares; unset, each process counts alone. */
-  REDIS_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').optional()),
+  REDIS_URL: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
   /** Without Redis: the most keys (clients, emails) each limiter holds in this process; the keys whose windows end soonest make room. */
   RATE_LIMIT_MEMORY_KEYS: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_MEMORY_KEYS),
 } as const;
@@ -57,9 +63,7 @@ export class RateLimitCounters {
   /** Each limiter's store when counting in this process. */
   private readonly memoryStores = new Map<string, BoundedMemoryStore>();
 
-  constructor(
-    private readonly options: { url?: string; service: string; logger: Logger; metrics: ServiceMetrics; memoryKeys?: number },
-  ) {
+  constructor(private readonly options: { url?: string; service: string; logger: Logger; metrics: ServiceMetrics; memoryKeys?: number }) {
     if (!options.url) return;
     this.client = new Redis(options.url, {
       lazyConnect: true,
@@ -133,7 +137,12 @@ export class RateLimitCounters {
 
   /** Keys each limiter holds in this process (none with Redis, where each key expires with its window). */
   memoryUse(): Record<string, { keys: number; longestKey: number; evicted: number }> {
-    return Object.fromEntries([...this.memoryStores].map(([limiter, store]) => [limiter, { keys: store.size, longestKey: store.longestKey(), evicted: store.evicted }]));
+    return Object.fromEntries(
+      [...this.memoryStores].map(([limiter, store]) => [
+        limiter,
+        { keys: store.size, longestKey: store.longestKey(), evicted: store.evicted },
+      ]),
+    );
   }
 
   /** For express-rate-limit's `logger`: what the stores already reported is dropped, anything else logged. */

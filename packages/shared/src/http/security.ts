@@ -12,7 +12,12 @@ import type { RateLimitCounters } from './rate-limit-counters';
 const originList = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'must be an origin: scheme://host[:port], no path')));
 
 /** Settings both services read for their HTTP edge. */

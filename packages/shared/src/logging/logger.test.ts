@@ -30,7 +30,9 @@ describe('the JSON logger', () => {
     });
     logger.info('outside');
     // Exported once the resource's detectors have answered.
-    await eventually(async () => spans.getFinishedSpans().some((s) => s.spanContext().spanId === ids.spanId), { what: 'the span, recorded' });
+    await eventually(async () => spans.getFinishedSpans().some((s) => s.spanContext().spanId === ids.spanId), {
+      what: 'the span, recorded',
+    });
     assert.match(ids.traceId, /^[0-9a-f]{32}$/);
     assert.equal(lines[0]?.msg, 'inside');
     assert.equal(lines[0]?.trace_id, ids.traceId);
@@ -42,7 +44,10 @@ describe('the JSON logger', () => {
   test('the Authorization header and secrets are redacted', () => {
     const { lines, stream } = capture();
     const logger = createLogger({ service: 'test', level: 'info', destination: stream });
-    logger.info({ req: { headers: { authorization: 'Bearer abc.def.ghi' } }, password: 'hunter2', config: { JWT_SECRET: 's3cret' } }, 'request');
+    logger.info(
+      { req: { headers: { authorization: 'Bearer abc.def.ghi' } }, password: 'hunter2', config: { JWT_SECRET: 's3cret' } },
+      'request',
+    );
     const text = JSON.stringify(lines[0]);
     assert.doesNotMatch(text, /abc\.def\.ghi|hunter2|s3cret/);
     assert.match(text, /\[redacted\]/);

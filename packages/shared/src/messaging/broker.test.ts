@@ -38,11 +38,21 @@ describe('what the broker connection reports to its observer', () => {
     const target = new URL(TEST_RABBITMQ_URL);
     const proxy = new FaultProxy('127.0.0.1', Number(target.port || 5672));
     await proxy.start();
-    const broker = new Broker({ url: `amqp://${target.username}:${target.password}@127.0.0.1:${proxy.port}`, connectionName: 'broker-events-test', heartbeatSeconds: 1, logger, role: 'publisher', observer });
+    const broker = new Broker({
+      url: `amqp://${target.username}:${target.password}@127.0.0.1:${proxy.port}`,
+      connectionName: 'broker-events-test',
+      heartbeatSeconds: 1,
+      logger,
+      role: 'publisher',
+      observer,
+    });
     try {
       await eventually(async () => broker.isConnected(), { what: 'the connection' });
       proxy.setMode('blackhole');
-      await eventually(async () => events.some((e) => e.event === 'lost' && e.reason === 'heartbeat_timeout' && e.connection === 'publisher'), { timeoutMs: 20_000, what: 'a heartbeat timeout' });
+      await eventually(
+        async () => events.some((e) => e.event === 'lost' && e.reason === 'heartbeat_timeout' && e.connection === 'publisher'),
+        { timeoutMs: 20_000, what: 'a heartbeat timeout' },
+      );
       proxy.setMode('pass');
       proxy.cutAll();
       await eventually(async () => broker.isConnected(), { timeoutMs: 20_000, what: 'the reconnection' });
@@ -58,16 +68,28 @@ describe('what the broker connection reports to its observer', () => {
     const closed = new FaultProxy('127.0.0.1', 1);
     const port = await closed.start();
     await closed.stop();
-    const broker = new Broker({ url: `amqp://guest:guest@127.0.0.1:${port}`, connectionName: 'broker-refused-test', heartbeatSeconds: 60, logger, role: 'consumer', observer });
+    const broker = new Broker({
+      url: `amqp://guest:guest@127.0.0.1:${port}`,
+      connectionName: 'broker-refused-test',
+      heartbeatSeconds: 60,
+      logger,
+      role: 'consumer',
+      observer,
+    });
     try {
-      await eventually(async () => events.some((e) => e.event === 'connect_failed' && e.connection === 'consumer'), { what: 'a failed connect' });
+      await eventually(async () => events.some((e) => e.event === 'connect_failed' && e.connection === 'consumer'), {
+        what: 'a failed connect',
+      });
     } finally {
       await broker.close(1000);
     }
   });
 
   test('a close the broker sends (320 CONNECTION_FORCED) is told apart from a heartbeat timeout and a dropped socket', () => {
-    const forced = Object.assign(new Error('Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - broker forced connection closure"'), { code: 320 });
+    const forced = Object.assign(
+      new Error('Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - broker forced connection closure"'),
+      { code: 320 },
+    );
     assert.equal(brokerLossReason(forced), 'closed_by_broker');
     assert.equal(brokerLossReason(new Error('Heartbeat timeout')), 'heartbeat_timeout');
     assert.equal(brokerLossReason(new Error('Unexpected close')), 'connection_lost');

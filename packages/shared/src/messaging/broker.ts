@@ -114,7 +114,8 @@ export class Broker {
     });
     try {
       const outcome = await Promise.race([this.connection.close().then(() => 'closed' as const), gaveUp]);
-      if (outcome === 'timeout') this.options.logger.warn({ timeoutMs }, 'RabbitMQ did not answer the close in time; leaving the connection');
+      if (outcome === 'timeout')
+        this.options.logger.warn({ timeoutMs }, 'RabbitMQ did not answer the close in time; leaving the connection');
     } finally {
       clearTimeout(timer);
     }

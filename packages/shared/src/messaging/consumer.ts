@@ -168,7 +168,8 @@ export class EventConsumer {
       // The quorum queue dead-letters a message returned more often than its delivery limit; the
       // header counts the returns before this one, so this return is past the limit: counted here,
       // as the broker will not tell us.
-      if (returnsBefore(message) >= this.options.deliveryLimit) this.options.observer?.deadLettered?.({ type: event.type, reason: DELIVERY_LIMIT_REASON });
+      if (returnsBefore(message) >= this.options.deliveryLimit)
+        this.options.observer?.deadLettered?.({ type: event.type, reason: DELIVERY_LIMIT_REASON });
       return;
     }
     this.crash('after-consume-commit-before-ack');
@@ -215,7 +216,9 @@ export class EventConsumer {
    */
   private async applyTogether(items: { event: CatalogueEvent; handler: EventHandler }[]): Promise<BatchOutcome<ConsumeOutcome>[]> {
     const fresh = [...new Map(items.map((item) => [item.event.id, item.event])).values()];
-    const opening = [{ sql: 'INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', params: [fresh.map((e) => [e.id, e.type])] }];
+    const opening = [
+      { sql: 'INSERT IGNORE INTO processed_events (event_id, event_type) VALUES ?', params: [fresh.map((e) => [e.id, e.type])] },
+    ];
     return inFewRoundTrips(this.options.dataSource, { opening }, async ([inserted], tx) => {
       // A delivery alone that was processed before: nothing to apply (rolled back, nothing written).
       if (items.length === 1 && affectedRows(inserted) === 0) return [{ ok: true, value: 'duplicate' as const }];
@@ -249,7 +252,10 @@ export class EventConsumer {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.runInTransaction(async (tx) => {
-          const inserted: unknown = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES (?, ?)', [event.id, event.type]);
+          const inserted: unknown = await tx.query('INSERT IGNORE INTO processed_events (event_id, event_type) VALUES (?, ?)', [
+            event.id,
+            event.type,
+          ]);
           if (affectedRows(inserted) === 0) return 'duplicate' as const;
           await handler(event, tx);
           return 'applied' as const;
@@ -257,7 +263,8 @@ export class EventConsumer {
       } catch (err) {
         if (!isTransientDbError(err) || this.stopping) throw err;
         const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
-        if (attempt === 0) this.options.logger.warn({ err: (err as Error).message, eventId: event.id }, 'database unavailable; retrying event');
+        if (attempt === 0)
+          this.options.logger.warn({ err: (err as Error).message, eventId: event.id }, 'database unavailable; retrying event');
         await sleep(delay);
       }
     }
@@ -271,16 +278,23 @@ export class EventConsumer {
     this.options.logger.warn({ messageId: message.properties.messageId, type, reason }, 'dead-lettering message');
     markActiveSpanFailed('dead-lettered');
     try {
-      await publishConfirmed(delivery.channel, this.options.topology.deadLetterExchange, this.queue, message.content, {
-        ...message.properties,
-        headers: {
-          ...(message.properties.headers ?? {}),
-          [DEAD_LETTER_REASON_HEADER]: reason.slice(0, 1000),
-          'x-original-exchange': message.fields.exchange,
-          'x-original-routing-key': message.fields.routingKey,
-          'x-dead-lettered-by': this.queue,
+      await publishConfirmed(
+        delivery.channel,
+        this.options.topology.deadLetterExchange,
+        this.queue,
+        message.content,
+        {
+          ...message.properties,
+          headers: {
+            ...(message.properties.headers ?? {}),
+            [DEAD_LETTER_REASON_HEADER]: reason.slice(0, 1000),
+            'x-original-exchange': message.fields.exchange,
+            'x-original-routing-key': message.fields.routingKey,
+            'x-dead-lettered-by': this.queue,
+          },
         },
-      }, this.options.confirmTimeoutMs);
+        this.options.confirmTimeoutMs,
+      );
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'could not dead-letter; requeueing');
       this.settle(delivery, (channel) => channel.nack(message, false, true));

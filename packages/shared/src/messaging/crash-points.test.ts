@@ -49,7 +49,9 @@ describe('crash points', () => {
       const fired: string[] = [];
       armConfirmCrash(channel, (point: CrashPoint) => fired.push(point));
       await new Promise<void>((resolve, reject) =>
-        channel.publish(exchange, 'nobody.listens', Buffer.from('returned'), { mandatory: true }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+        channel.publish(exchange, 'nobody.listens', Buffer.from('returned'), { mandatory: true }, (err) =>
+          err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+        ),
       );
       assert.deepEqual(fired, []);
       await channel.deleteExchange(exchange);

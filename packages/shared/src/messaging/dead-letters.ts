@@ -41,7 +41,12 @@ export interface ReplayTarget {
 
 export function replayTargetOf(topology: Topology, consumer: ConsumerName): ReplayTarget {
   const subscription = SUBSCRIPTIONS[consumer];
-  return { consumer, deadLetterQueue: deadLetterQueueOf(topology, consumer), exchange: topology[subscription.from], routingKeys: subscription.events };
+  return {
+    consumer,
+    deadLetterQueue: deadLetterQueueOf(topology, consumer),
+    exchange: topology[subscription.from],
+    routingKeys: subscription.events,
+  };
 }
 
 /** Headers that describe a dead-lettering: dropped on replay so the message travels as it did first. */
@@ -72,14 +77,22 @@ export function describeDeadLetter(queue: string, message: GetMessage): DeadLett
   const headers: MessagePropertyHeaders = message.properties.headers ?? {};
   const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as XDeath[]) : [];
   const first = deaths[deaths.length - 1];
-  const text = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : JSON.stringify(value));
+  const text = (value: unknown): string | undefined =>
+    value === undefined || value === null
+      ? undefined
+      : typeof value === 'string'
+        ? value
+        : Buffer.isBuffer(value)
+          ? value.toString('utf8')
+          : JSON.stringify(value);
   const ours = text(headers[DEAD_LETTER_REASON_HEADER]) !== undefined;
   return {
     queue,
     messageId: text(message.properties.messageId),
     type: text(message.properties.type),
     reason: text(headers[DEAD_LETTER_REASON_HEADER]) ?? text(headers['x-first-death-reason']) ?? first?.reason ?? 'unknown',
-    originalExchange: (ours ? text(headers['x-original-exchange']) : undefined) ?? text(headers['x-first-death-exchange']) ?? first?.exchange ?? '',
+    originalExchange:
+      (ours ? text(headers['x-original-exchange']) : undefined) ?? text(headers['x-first-death-exchange']) ?? first?.exchange ?? '',
     originalRoutingKey: (ours ? text(headers['x-original-routing-key']) : undefined) ?? first?.['routing-keys']?.[0] ?? '',
     deaths: ours ? 1 : deaths.reduce((sum, death) => sum + (death.count ?? 1), 0) || 1,
     bytes: message.content.length,
@@ -121,7 +134,10 @@ export async function replayDeadLetters(
       const deadLetter = describeDeadLetter(queue, message);
       if (!chosen(deadLetter)) continue;
       if (!(target.routingKeys as readonly string[]).includes(deadLetter.originalRoutingKey)) {
-        outcome.failed.push({ deadLetter, error: `routing key "${deadLetter.originalRoutingKey}" is not an event the ${target.consumer} queue receives; not replayed` });
+        outcome.failed.push({
+          deadLetter,
+          error: `routing key "${deadLetter.originalRoutingKey}" is not an event the ${target.consumer} queue receives; not replayed`,
+        });
         continue;
       }
       try {
@@ -150,7 +166,9 @@ export async function replayDeadLetters(
 
 async function fetchAll(channel: Channel, queue: string, max = 10_000): Promise<GetMessage[]> {
   await channel.checkQueue(queue).catch((err: Error) => {
-    throw new Error(/NOT_FOUND/.test(err.message) ? `queue ${queue} does not exist (is AMQP_NAMESPACE right? has a service started?)` : err.message);
+    throw new Error(
+      /NOT_FOUND/.test(err.message) ? `queue ${queue} does not exist (is AMQP_NAMESPACE right? has a service started?)` : err.message,
+    );
   });
   // Every message fetched stays unacknowledged on this channel until it closes, so none is met twice
   // and the walk ends when the queue has nothing more to give (or at max).
@@ -200,7 +218,12 @@ class Publisher {
   async publish(exchange: string, deadLetter: DeadLetter, message: GetMessage, timeoutMs: number): Promise<void> {
     const replayId = `${process.pid}-${++this.next}`;
     // Committed for delivery again now: the consumer's lag starts here, not at the first publish.
-    const headers: MessagePropertyHeaders = { ...(message.properties.headers ?? {}), [REPLAY_ID_HEADER]: replayId, 'x-replayed-from': deadLetter.queue, [COMMITTED_AT_HEADER]: Date.now() };
+    const headers: MessagePropertyHeaders = {
+      ...(message.properties.headers ?? {}),
+      [REPLAY_ID_HEADER]: replayId,
+      'x-replayed-from': deadLetter.queue,
+      [COMMITTED_AT_HEADER]: Date.now(),
+    };
     for (const name of DEAD_LETTER_HEADERS) delete headers[name];
     // amqplib types these properties as `any`: they are copied through as the broker gave them.
     const properties: CopiedProperties = message.properties;
@@ -239,7 +262,8 @@ class Publisher {
       }
     });
     // The broker returns an unroutable mandatory message before it confirms it.
-    if (this.returned.delete(replayId)) throw new Error(`no queue is bound for "${deadLetter.originalRoutingKey}" on exchange "${exchange}"`);
+    if (this.returned.delete(replayId))
+      throw new Error(`no queue is bound for "${deadLetter.originalRoutingKey}" on exchange "${exchange}"`);
   }
 
   async close(): Promise<void> {

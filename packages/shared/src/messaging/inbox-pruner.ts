@@ -96,7 +96,10 @@ export class InboxPruner {
         [this.options.retentionDays, this.batchSize],
       );
       if (rows.length === 0) return 0;
-      await this.options.beforeForget?.(tx, rows.map((row) => ({ eventId: row.event_id, eventType: row.event_type, processedAt: row.processed_at })));
+      await this.options.beforeForget?.(
+        tx,
+        rows.map((row) => ({ eventId: row.event_id, eventType: row.event_type, processedAt: row.processed_at })),
+      );
       await tx.query('DELETE FROM processed_events WHERE event_id IN (?)', [rows.map((row) => row.event_id)]);
       return rows.length;
     });

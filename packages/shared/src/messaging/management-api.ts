@@ -37,7 +37,8 @@ export const apiSegment = (value: string) => encodeURIComponent(value);
 
 export function managementApi(endpoint: ManagementEndpoint): ManagementApi {
   const base = new URL(endpoint.url);
-  if (base.username || base.password) throw new ManagementApiError('the management URL must not carry credentials: give the user and password apart');
+  if (base.username || base.password)
+    throw new ManagementApiError('the management URL must not carry credentials: give the user and password apart');
   const root = base.toString().replace(/\/$/, '');
   const authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`;
   const timeoutMs = endpoint.timeoutMs ?? 10_000;
@@ -56,7 +57,10 @@ export function managementApi(endpoint: ManagementEndpoint): ManagementApi {
       throw new ManagementApiError(`RabbitMQ management API at ${root} unreachable (${method} ${path}): ${cause}`);
     }
     if (response.ok || (method === 'GET' && response.status === 404)) return response;
-    throw new ManagementApiError(`RabbitMQ management ${method} ${path} failed: ${response.status} ${await reasonOf(response)}`, response.status);
+    throw new ManagementApiError(
+      `RabbitMQ management ${method} ${path} failed: ${response.status} ${await reasonOf(response)}`,
+      response.status,
+    );
   }
 
   return {

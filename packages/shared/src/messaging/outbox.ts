@@ -27,7 +27,11 @@ interface OutboxRow {
  * context (`traceparent`) of the request that caused it, so the relay's publish, however much
  * later, continues the request's trace. Defaults to the active context.
  */
-export async function addToOutbox(tx: EntityManager, event: CatalogueEvent, traceContext: TraceCarrier | null = activeTraceCarrier()): Promise<void> {
+export async function addToOutbox(
+  tx: EntityManager,
+  event: CatalogueEvent,
+  traceContext: TraceCarrier | null = activeTraceCarrier(),
+): Promise<void> {
   await tx.query('INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES (?, ?, ?, ?)', [
     event.id,
     event.type,
@@ -69,7 +73,9 @@ export interface OutboxEntry {
 export function outboxInsertStatement(entries: readonly OutboxEntry[]): Statement {
   return {
     sql: 'INSERT INTO outbox (event_id, event_type, payload, trace_context) VALUES ?',
-    params: [entries.map(({ event, traceContext }) => [event.id, event.type, JSON.stringify(event), storableCarrier(traceContext ?? null)])],
+    params: [
+      entries.map(({ event, traceContext }) => [event.id, event.type, JSON.stringify(event), storableCarrier(traceContext ?? null)]),
+    ],
   };
 }
 
@@ -143,13 +149,15 @@ export class OutboxRelay {
     this.unroutableRetry = options.unroutableRetry ?? DEFAULT_UNROUTABLE_RETRY;
     // A setup function runs on every (re)connection's new channel, where the returns (and, with a
     // crash point armed, the confirms) arrive.
-    options.channel.addSetup((channel: ConfirmChannel) => {
-      this.returns.watch(channel);
-      armConfirmCrash(channel, this.crash);
-      return Promise.resolve();
-    }).catch((err: unknown) => {
-      options.logger.warn({ err: (err as Error).message }, 'could not watch the publishing channel for returned messages');
-    });
+    options.channel
+      .addSetup((channel: ConfirmChannel) => {
+        this.returns.watch(channel);
+        armConfirmCrash(channel, this.crash);
+        return Promise.resolve();
+      })
+      .catch((err: unknown) => {
+        options.logger.warn({ err: (err as Error).message }, 'could not watch the publishing channel for returned messages');
+      });
   }
 
   start(): void {
@@ -208,7 +216,10 @@ export class OutboxRelay {
       this.consecutiveFailures = 0;
     } catch (err) {
       this.consecutiveFailures++;
-      this.options.logger.warn({ err: (err as Error).message, failures: this.consecutiveFailures }, 'outbox relay could not publish; will retry');
+      this.options.logger.warn(
+        { err: (err as Error).message, failures: this.consecutiveFailures },
+        'outbox relay could not publish; will retry',
+      );
       // The sweep retries; don't spin on a broken database or broker.
     }
   }
@@ -226,43 +237,48 @@ export class OutboxRelay {
     let confirmedInClaim = 0;
     // Two round trips: the claim opens the transaction, the DELETE travels with the COMMIT.
     const claim = untraced(() =>
-      inFewRoundTrips(this.options.dataSource, { isolation: 'READ COMMITTED', opening: [{ sql: CLAIM_SQL, params: [this.batchSize] }] }, async ([claimed], tx) => {
-        const rows = claimed as OutboxRow[];
-        if (rows.length === 0) {
-          await tx.commit();
-          return { claimed: 0, error: undefined };
-        }
-        const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
-        const confirmed: string[] = [];
-        const returned: OutboxRow[] = [];
-        let firstError: unknown;
-        results.forEach((result, i) => {
-          const row = rows[i]!;
-          if (result.status === 'fulfilled' && result.value === 'returned') {
-            returned.push(row);
-          } else if (result.status === 'fulfilled') {
-            confirmed.push(row.id);
-            this.options.observer?.published?.(row.event_type, 1);
-          } else {
-            firstError ??= result.reason;
-            this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
+      inFewRoundTrips(
+        this.options.dataSource,
+        { isolation: 'READ COMMITTED', opening: [{ sql: CLAIM_SQL, params: [this.batchSize] }] },
+        async ([claimed], tx) => {
+          const rows = claimed as OutboxRow[];
+          if (rows.length === 0) {
+            await tx.commit();
+            return { claimed: 0, error: undefined };
           }
-        });
-        confirmedInClaim = confirmed.length;
-        this.crash('after-confirm-before-mark-sent');
-        await tx.commit([
-          ...(confirmed.length > 0 ? [{ sql: 'DELETE FROM outbox WHERE id IN (?)', params: [confirmed] }] : []),
-          ...(returned.length > 0 ? [this.parkUnroutable(returned)] : []),
-        ]);
-        return { claimed: rows.length, error: firstError };
-      }),
+          const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
+          const confirmed: string[] = [];
+          const returned: OutboxRow[] = [];
+          let firstError: unknown;
+          results.forEach((result, i) => {
+            const row = rows[i]!;
+            if (result.status === 'fulfilled' && result.value === 'returned') {
+              returned.push(row);
+            } else if (result.status === 'fulfilled') {
+              confirmed.push(row.id);
+              this.options.observer?.published?.(row.event_type, 1);
+            } else {
+              firstError ??= result.reason;
+              this.options.observer?.publishFailed?.(row.event_type, (result.reason as Error)?.message ?? 'unknown');
+            }
+          });
+          confirmedInClaim = confirmed.length;
+          this.crash('after-confirm-before-mark-sent');
+          await tx.commit([
+            ...(confirmed.length > 0 ? [{ sql: 'DELETE FROM outbox WHERE id IN (?)', params: [confirmed] }] : []),
+            ...(returned.length > 0 ? [this.parkUnroutable(returned)] : []),
+          ]);
+          return { claimed: rows.length, error: firstError };
+        },
+      ),
     );
     const outcome = await claim.catch((err: unknown) => {
       if (confirmedInClaim > 0) this.options.observer?.claimRolledBack?.(confirmedInClaim);
       throw err;
     });
     // Thrown after the commit, so the rows that were confirmed stay marked sent.
-    if (outcome.error) throw outcome.error instanceof Error ? outcome.error : new Error('the broker refused a publish', { cause: outcome.error });
+    if (outcome.error)
+      throw outcome.error instanceof Error ? outcome.error : new Error('the broker refused a publish', { cause: outcome.error });
     return outcome.claimed;
   }
 

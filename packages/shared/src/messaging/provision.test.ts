@@ -23,7 +23,10 @@ before(async () => {
   secondRun = await provision();
 });
 after(async () => {
-  await Promise.all([removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, users.main.name), removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, users.admin.name)]);
+  await Promise.all([
+    removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, users.main.name),
+    removeBrokerUser(TEST_RABBITMQ_MANAGEMENT, users.admin.name),
+  ]);
   await ns.cleanup();
 });
 
@@ -35,7 +38,10 @@ function urlFor(user: { name: string; password: string }): string {
 }
 
 /** Runs one operation on a fresh channel of the user's connection: 'ok', or the broker's refusal code. */
-async function attempt(user: { name: string; password: string }, operation: (channel: amqplib.ConfirmChannel) => Promise<unknown>): Promise<string> {
+async function attempt(
+  user: { name: string; password: string },
+  operation: (channel: amqplib.ConfirmChannel) => Promise<unknown>,
+): Promise<string> {
   const connection = await amqplib.connect(urlFor(user));
   connection.on('error', () => undefined);
   try {
@@ -82,9 +88,15 @@ for (const service of ['main', 'admin'] as const) {
 
     test('may not declare, delete, bind or purge anything', async () => {
       assert.equal(await attempt(users[service], (ch) => ch.assertQueue(`${ns.namespace}intruder`)), '403');
-      assert.equal(await attempt(users[service], (ch) => ch.assertExchange(exchangeOf(topology, service), 'topic', { durable: true })), '403');
+      assert.equal(
+        await attempt(users[service], (ch) => ch.assertExchange(exchangeOf(topology, service), 'topic', { durable: true })),
+        '403',
+      );
       assert.equal(await attempt(users[service], (ch) => ch.deleteQueue(queueOf(topology, service))), '403');
-      assert.equal(await attempt(users[service], (ch) => ch.bindQueue(queueOf(topology, service), exchangeOf(topology, other), '#')), '403');
+      assert.equal(
+        await attempt(users[service], (ch) => ch.bindQueue(queueOf(topology, service), exchangeOf(topology, other), '#')),
+        '403',
+      );
       assert.equal(await attempt(users[service], (ch) => ch.purgeQueue(queueOf(topology, other))), '403');
     });
   });
@@ -93,7 +105,10 @@ for (const service of ['main', 'admin'] as const) {
 describe('provisioning over the management API', () => {
   test('a second run finds everything in place and changes nothing', () => {
     assert.ok(secondRun.length > 10);
-    assert.deepEqual(secondRun.filter((step) => step.action !== 'unchanged'), []);
+    assert.deepEqual(
+      secondRun.filter((step) => step.action !== 'unchanged'),
+      [],
+    );
   });
 
   test('declares what the services would declare themselves: their own AMQP declaration of the same plan is accepted as equivalent', async () => {
@@ -109,10 +124,15 @@ describe('provisioning over the management API', () => {
 
   test('refuses a queue that exists with other arguments, naming them, and changes nothing', async () => {
     await assert.rejects(provision({ deliveryLimit: 11 }), (err: Error) => {
-      assert.match(err.message, new RegExp(`queue ${ns.namespace.replace('.', '\\.')}main exists with other settings \\(x-delivery-limit: 10 instead of 11\\)`));
+      assert.match(
+        err.message,
+        new RegExp(`queue ${ns.namespace.replace('.', '\\.')}main exists with other settings \\(x-delivery-limit: 10 instead of 11\\)`),
+      );
       return true;
     });
-    const queue = await managementApi(TEST_RABBITMQ_MANAGEMENT).get<{ arguments: Record<string, unknown> }>(`/api/queues/%2F/${apiSegment(queueOf(topology, 'main'))}`);
+    const queue = await managementApi(TEST_RABBITMQ_MANAGEMENT).get<{ arguments: Record<string, unknown> }>(
+      `/api/queues/%2F/${apiSegment(queueOf(topology, 'main'))}`,
+    );
     assert.equal(queue?.arguments['x-delivery-limit'], 10);
   });
 
@@ -125,7 +145,10 @@ describe('provisioning over the management API', () => {
       await provision({ users: { main: { name, password: 'first-password' }, admin: other } });
       for (const user of [{ name, password: 'main-broker-dev-password', passwordIsDefault: true }, { name }]) {
         const steps = await provision({ users: { main: user, admin: other } });
-        assert.deepEqual(steps.find((s) => s.what === `broker user ${name}`), { what: `broker user ${name}`, action: 'unchanged' });
+        assert.deepEqual(
+          steps.find((s) => s.what === `broker user ${name}`),
+          { what: `broker user ${name}`, action: 'unchanged' },
+        );
         assert.ok(passwordMatches(await stored(), 'first-password'));
       }
       const steps = await provision({ users: { main: { name, password: 'second-password' }, admin: other } });
@@ -140,17 +163,23 @@ describe('provisioning over the management API', () => {
 
   test('a new user without a password is an error that names the user', async () => {
     const name = uniqueName('tnopw_');
-    await assert.rejects(provision({ users: { main: { name }, admin: users.admin } }), new RegExp(`broker user ${name} does not exist and no password was given`));
+    await assert.rejects(
+      provision({ users: { main: { name }, admin: users.admin } }),
+      new RegExp(`broker user ${name} does not exist and no password was given`),
+    );
     assert.equal(await managementApi(TEST_RABBITMQ_MANAGEMENT).get(`/api/users/${apiSegment(name)}`), undefined);
   });
 
   test('an unreachable or refusing management API gives a clear error without the password', async () => {
     const secret = uniqueName('sentinel-');
-    await assert.rejects(provision({ management: { url: 'http://127.0.0.1:9', username: 'x', password: secret, timeoutMs: 2000 } }), (err: Error) => {
-      assert.match(err.message, /management API at http:\/\/127\.0\.0\.1:9 unreachable/);
-      assert.ok(!err.message.includes(secret));
-      return true;
-    });
+    await assert.rejects(
+      provision({ management: { url: 'http://127.0.0.1:9', username: 'x', password: secret, timeoutMs: 2000 } }),
+      (err: Error) => {
+        assert.match(err.message, /management API at http:\/\/127\.0\.0\.1:9 unreachable/);
+        assert.ok(!err.message.includes(secret));
+        return true;
+      },
+    );
     await assert.rejects(provision({ management: { ...TEST_RABBITMQ_MANAGEMENT, password: secret } }), (err: Error) => {
       assert.match(err.message, /failed: 401/);
       assert.ok(!err.message.includes(secret));

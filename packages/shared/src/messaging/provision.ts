@@ -82,7 +82,9 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
     const existing = await api.get<ExchangeInfo>(path);
     if (existing) {
       if (existing.type !== exchange.type || !existing.durable) {
-        throw new Error(`exchange ${exchange.name} exists as a ${existing.durable ? 'durable' : 'transient'} ${existing.type} exchange, not a durable ${exchange.type} one: delete it or fix it by hand`);
+        throw new Error(
+          `exchange ${exchange.name} exists as a ${existing.durable ? 'durable' : 'transient'} ${existing.type} exchange, not a durable ${exchange.type} one: delete it or fix it by hand`,
+        );
       }
       steps.push({ what: `exchange ${exchange.name}`, action: 'unchanged' });
     } else {
@@ -96,7 +98,9 @@ export async function provisionBroker(options: BrokerProvisionOptions): Promise<
     if (existing) {
       const differences = argumentDifferences(existing.arguments ?? {}, queue.arguments);
       if (differences.length > 0 || !existing.durable) {
-        throw new Error(`queue ${queue.name} exists with other settings (${[...differences, ...(existing.durable ? [] : ['not durable'])].join('; ')}): a queue's arguments cannot change in place; drain and delete it, or keep the old settings`);
+        throw new Error(
+          `queue ${queue.name} exists with other settings (${[...differences, ...(existing.durable ? [] : ['not durable'])].join('; ')}): a queue's arguments cannot change in place; drain and delete it, or keep the old settings`,
+        );
       }
       steps.push({ what: `queue ${queue.name}`, action: 'unchanged' });
     } else {
@@ -154,18 +158,27 @@ async function ensureUser(api: ManagementApi, user: ProvisionedUser): Promise<Pr
  * re-run leave a matching password alone instead of rewriting it.
  */
 export function passwordMatches(stored: { password_hash: string; hashing_algorithm: string }, password: string): boolean {
-  const algorithm = { rabbit_password_hashing_sha256: 'sha256', rabbit_password_hashing_sha512: 'sha512', rabbit_password_hashing_md5: 'md5' }[stored.hashing_algorithm];
+  const algorithm = {
+    rabbit_password_hashing_sha256: 'sha256',
+    rabbit_password_hashing_sha512: 'sha512',
+    rabbit_password_hashing_md5: 'md5',
+  }[stored.hashing_algorithm];
   const hash = Buffer.from(stored.password_hash ?? '', 'base64');
   if (!algorithm || hash.length <= 4) return false;
   const salt = hash.subarray(0, 4);
-  return createHash(algorithm).update(Buffer.concat([salt, Buffer.from(password, 'utf8')])).digest().equals(hash.subarray(4));
+  return createHash(algorithm)
+    .update(Buffer.concat([salt, Buffer.from(password, 'utf8')]))
+    .digest()
+    .equals(hash.subarray(4));
 }
 
 /** What differs between a queue's arguments and the wanted ones, with numbers compared as numbers. */
 function argumentDifferences(actual: Record<string, unknown>, wanted: Record<string, string | number>): string[] {
   const keys = new Set([...Object.keys(actual), ...Object.keys(wanted)]);
   const text = (value: unknown) => (value == null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
-  return [...keys].filter((key) => text(actual[key]) !== text(wanted[key])).map((key) => `${key}: ${JSON.stringify(actual[key] ?? null)} instead of ${JSON.stringify(wanted[key] ?? null)}`);
+  return [...keys]
+    .filter((key) => text(actual[key]) !== text(wanted[key]))
+    .map((key) => `${key}: ${JSON.stringify(actual[key] ?? null)} instead of ${JSON.stringify(wanted[key] ?? null)}`);
 }
 
 /** Removes a broker user (tests clean up after themselves). */

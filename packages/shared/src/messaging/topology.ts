@@ -32,7 +32,10 @@ export function topologyFor(namespace: string): Topology {
 
 /** What each consumer's queue receives. */
 export const SUBSCRIPTIONS: Record<ConsumerName, { from: 'adminExchange' | 'mainExchange'; events: EventType[] }> = {
-  main: { from: 'adminExchange', events: [EventTypes.ProductCreated, EventTypes.ProductUpdated, EventTypes.ProductDeleted, EventTypes.UserChanged] },
+  main: {
+    from: 'adminExchange',
+    events: [EventTypes.ProductCreated, EventTypes.ProductUpdated, EventTypes.ProductDeleted, EventTypes.UserChanged],
+  },
   admin: { from: 'mainExchange', events: [EventTypes.ProductLiked, EventTypes.ProductUnliked] },
 };
 

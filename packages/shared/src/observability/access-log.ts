@@ -76,7 +76,10 @@ export function accessLog(logger: Logger, settings: AccessLogSettings, random: (
   });
   return (req, res, next) => {
     const context = trace.getActiveSpan()?.spanContext();
-    observed.set(req, { traceId: context && isSpanContextValid(context) ? context.traceId : undefined, bytesBefore: req.socket?.bytesWritten ?? 0 });
+    observed.set(req, {
+      traceId: context && isSpanContextValid(context) ? context.traceId : undefined,
+      bytesBefore: req.socket?.bytesWritten ?? 0,
+    });
     http(req, res, next);
   };
 }

@@ -94,7 +94,12 @@ function collectMounts(stack: Layer[], prefix: string, into: Map<string, string>
   if (depth > 8) return;
   for (const layer of stack) {
     if (layer.route || !Array.isArray(layer.handle?.stack)) continue;
-    const paths = typeof layer.rawPath === 'string' ? [layer.rawPath] : Array.isArray(layer.rawPath) ? layer.rawPath.filter((p): p is string => typeof p === 'string') : [];
+    const paths =
+      typeof layer.rawPath === 'string'
+        ? [layer.rawPath]
+        : Array.isArray(layer.rawPath)
+          ? layer.rawPath.filter((p): p is string => typeof p === 'string')
+          : [];
     for (const path of paths) {
       // Mounts with parameters or wildcards carry client text in baseUrl: they get no label of their own.
       if (/[:*?{}()]/.test(path)) continue;

@@ -31,7 +31,10 @@ export function messagingMetrics(metrics: ServiceMetrics): MessagingObserver {
       metrics.eventsFailed.inc({ event_type: eventTypeLabel(type), stage: 'consume' });
     },
     deadLettered({ type, reason }) {
-      metrics.eventsDeadLettered.inc({ event_type: eventTypeLabel(type), reason: reason === DELIVERY_LIMIT_REASON ? 'delivery_limit' : 'refused' });
+      metrics.eventsDeadLettered.inc({
+        event_type: eventTypeLabel(type),
+        reason: reason === DELIVERY_LIMIT_REASON ? 'delivery_limit' : 'refused',
+      });
     },
     broker(info) {
       if (info.event === 'lost') metrics.brokerConnectionsLost.inc({ connection: info.connection, reason: info.reason });

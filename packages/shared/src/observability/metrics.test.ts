@@ -21,7 +21,11 @@ describe('ServiceMetrics', () => {
     assert.equal(sampleValue(text, 'catalogue_db_transaction_retries_total', { kind: 'connection' }), 1);
     assert.equal(sampleValue(text, 'catalogue_db_transaction_failures_total', { kind: 'connection' }), 1);
     transactions.retried('conflict');
-    assert.equal(sampleValue(await scrape(metrics), 'catalogue_db_transaction_retries_total', { kind: 'conflict' }), 3, 'a later scrape shows the new total, not a sum of scrapes');
+    assert.equal(
+      sampleValue(await scrape(metrics), 'catalogue_db_transaction_retries_total', { kind: 'conflict' }),
+      3,
+      'a later scrape shows the new total, not a sum of scrapes',
+    );
   });
 
   test('broker connection losses, failed connects and blocks are counted by connection', async () => {
@@ -40,7 +44,11 @@ describe('ServiceMetrics', () => {
 
   test('dead letters are counted by who dead-lettered them (the consumer, or the broker at the delivery limit), both series there from the start', async () => {
     const metrics = new ServiceMetrics('main', { defaultMetrics: false });
-    for (const reason of ['refused', 'delivery_limit']) assert.equal(sampleValue(await scrape(metrics), 'catalogue_events_dead_lettered_total', { event_type: 'product_created', reason }), 0);
+    for (const reason of ['refused', 'delivery_limit'])
+      assert.equal(
+        sampleValue(await scrape(metrics), 'catalogue_events_dead_lettered_total', { event_type: 'product_created', reason }),
+        0,
+      );
     const observer = messagingMetrics(metrics);
     observer.deadLettered?.({ type: 'product_created', reason: 'invalid event: data.id: too big' });
     observer.deadLettered?.({ type: 'product_created', reason: 'delivery_limit' });

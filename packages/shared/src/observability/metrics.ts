@@ -21,7 +21,13 @@ const LAG_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 1
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** Known reasons a like is refused; pre-created so their series exist at zero. */
-export const LIKE_REJECTION_REASONS = ['already_liked', 'not_found', 'unauthenticated', 'validation_failed', 'dependency_unavailable'] as const;
+export const LIKE_REJECTION_REASONS = [
+  'already_liked',
+  'not_found',
+  'unauthenticated',
+  'validation_failed',
+  'dependency_unavailable',
+] as const;
 
 const ALL_EVENT_TYPES = Object.values(EventTypes);
 
@@ -105,8 +111,18 @@ export class ServiceMetrics {
       registers,
     });
 
-    this.eventsPublished = new Counter({ name: name('events_published_total'), help: 'Events published from the outbox and confirmed by the broker.', labelNames: ['event_type'], registers });
-    this.eventsConsumed = new Counter({ name: name('events_consumed_total'), help: 'Events consumed and applied (committed and acknowledged).', labelNames: ['event_type'], registers });
+    this.eventsPublished = new Counter({
+      name: name('events_published_total'),
+      help: 'Events published from the outbox and confirmed by the broker.',
+      labelNames: ['event_type'],
+      registers,
+    });
+    this.eventsConsumed = new Counter({
+      name: name('events_consumed_total'),
+      help: 'Events consumed and applied (committed and acknowledged).',
+      labelNames: ['event_type'],
+      registers,
+    });
     this.eventsFailed = new Counter({
       name: name('events_failed_total'),
       help: 'Failed attempts: a publish the broker did not confirm (stage=publish) or a handler error that requeued a delivery (stage=consume).',
@@ -125,7 +141,12 @@ export class ServiceMetrics {
       labelNames: ['event_type', 'reason'],
       registers,
     });
-    this.eventsRedelivered = new Counter({ name: name('events_redelivered_total'), help: 'Deliveries the broker marked as redelivered.', labelNames: ['event_type'], registers });
+    this.eventsRedelivered = new Counter({
+      name: name('events_redelivered_total'),
+      help: 'Deliveries the broker marked as redelivered.',
+      labelNames: ['event_type'],
+      registers,
+    });
     this.eventsDuplicatesIgnored = new Counter({
       name: name('events_duplicates_ignored_total'),
       help: 'Deliveries of events already processed, acknowledged without effect.',
@@ -152,10 +173,26 @@ export class ServiceMetrics {
       buckets: LAG_BUCKETS,
       registers,
     });
-    this.inboxPruned = new Counter({ name: name('inbox_pruned_total'), help: 'Inbox (processed_events) rows deleted after their retention.', registers });
-    const collect = options.outboxBacklog ? backlogCollector(options.outboxBacklog, () => [this.outboxBacklogRows, this.outboxOldestAge]) : undefined;
-    this.outboxBacklogRows = new Gauge({ name: name('outbox_backlog_rows'), help: 'Outbox rows waiting to be published.', registers, collect });
-    this.outboxOldestAge = new Gauge({ name: name('outbox_oldest_age_seconds'), help: 'Age of the oldest unpublished outbox row (0 when empty).', registers, collect });
+    this.inboxPruned = new Counter({
+      name: name('inbox_pruned_total'),
+      help: 'Inbox (processed_events) rows deleted after their retention.',
+      registers,
+    });
+    const collect = options.outboxBacklog
+      ? backlogCollector(options.outboxBacklog, () => [this.outboxBacklogRows, this.outboxOldestAge])
+      : undefined;
+    this.outboxBacklogRows = new Gauge({
+      name: name('outbox_backlog_rows'),
+      help: 'Outbox rows waiting to be published.',
+      registers,
+      collect,
+    });
+    this.outboxOldestAge = new Gauge({
+      name: name('outbox_oldest_age_seconds'),
+      help: 'Age of the oldest unpublished outbox row (0 when empty).',
+      registers,
+      collect,
+    });
 
     this.brokerConnectionsLost = new Counter({
       name: name('broker_connections_lost_total'),
@@ -163,8 +200,18 @@ export class ServiceMetrics {
       labelNames: ['connection', 'reason'],
       registers,
     });
-    this.brokerConnectFailures = new Counter({ name: name('broker_connect_failures_total'), help: 'Attempts to connect to the broker that failed (refused, timed out).', labelNames: ['connection'], registers });
-    this.brokerBlocked = new Counter({ name: name('broker_blocked_total'), help: 'Times the broker blocked a connection (a resource alarm: publishing waits).', labelNames: ['connection'], registers });
+    this.brokerConnectFailures = new Counter({
+      name: name('broker_connect_failures_total'),
+      help: 'Attempts to connect to the broker that failed (refused, timed out).',
+      labelNames: ['connection'],
+      registers,
+    });
+    this.brokerBlocked = new Counter({
+      name: name('broker_blocked_total'),
+      help: 'Times the broker blocked a connection (a resource alarm: publishing waits).',
+      labelNames: ['connection'],
+      registers,
+    });
     // Read from the runners' process-wide counter at scrape time (see createTransactionRunner).
     const transactions = options.transactions ?? transactionErrors;
     this.dbTransactionRetries = new Counter({
@@ -187,14 +234,24 @@ export class ServiceMetrics {
     });
 
     this.likesAccepted = new Counter({ name: name('likes_accepted_total'), help: 'Likes recorded.', registers });
-    this.likesRejected = new Counter({ name: name('likes_rejected_total'), help: 'Likes refused, by reason (the error code answered).', labelNames: ['reason'], registers });
+    this.likesRejected = new Counter({
+      name: name('likes_rejected_total'),
+      help: 'Likes refused, by reason (the error code answered).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.unlikesAccepted = new Counter({
       name: name('unlikes_accepted_total'),
       help: 'Unlikes answered 204, by whether a like was there to remove (removed="true") or not (an unlike is idempotent).',
       labelNames: ['removed'],
       registers,
     });
-    this.unlikesRejected = new Counter({ name: name('unlikes_rejected_total'), help: 'Unlikes refused, by reason (the error code answered).', labelNames: ['reason'], registers });
+    this.unlikesRejected = new Counter({
+      name: name('unlikes_rejected_total'),
+      help: 'Unlikes refused, by reason (the error code answered).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.productsCreated = new Counter({ name: name('products_created_total'), help: 'Products created.', registers });
     this.productsUpdated = new Counter({ name: name('products_updated_total'), help: 'Products updated.', registers });
     this.productsDeleted = new Counter({ name: name('products_deleted_total'), help: 'Products deleted.', registers });
@@ -214,7 +271,8 @@ export class ServiceMetrics {
       registers,
       collect() {
         this.reset();
-        for (const secret of SECRET_KINDS) for (const outcome of READ_OUTCOMES) this.inc({ secret, outcome }, events.secretReads(secret, outcome));
+        for (const secret of SECRET_KINDS)
+          for (const outcome of READ_OUTCOMES) this.inc({ secret, outcome }, events.secretReads(secret, outcome));
       },
     });
     this.credentialChanges = new Counter({

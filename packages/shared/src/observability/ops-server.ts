@@ -25,7 +25,8 @@ export class OpsServer {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       const answer = async () => {
-        if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', { code: 'method_not_allowed', message: 'only GET' });
+        if (req.method !== 'GET' && req.method !== 'HEAD')
+          return send(405, 'application/json', { code: 'method_not_allowed', message: 'only GET' });
         if (path === '/livez' || path === '/ready') return send(200, 'application/json', LIVENESS_ANSWER);
         if (path === '/readyz') {
           const readiness = readinessOf(await health());

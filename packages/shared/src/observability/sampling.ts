@@ -1,5 +1,12 @@
 import { SpanKind, TraceFlags, trace, isSpanContextValid, type Attributes, type Context, type Link } from '@opentelemetry/api';
-import { AlwaysOffSampler, AlwaysOnSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace';
 
 type Env = Record<string, string | undefined>;
 
@@ -43,7 +50,8 @@ export class IngressSampler implements Sampler {
     private readonly random: () => number = Math.random,
   ) {
     const { root } = policy;
-    this.rootSampler = root === 'always_on' ? new AlwaysOnSampler() : root === 'always_off' ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(root);
+    this.rootSampler =
+      root === 'always_on' ? new AlwaysOnSampler() : root === 'always_off' ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(root);
   }
 
   /**
@@ -60,13 +68,21 @@ export class IngressSampler implements Sampler {
     return admitted;
   }
 
-  shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     if (spanKind === SpanKind.SERVER && this.admitted) {
       this.admitted = false;
       return { decision: SamplingDecision.RECORD_AND_SAMPLED };
     }
     const parent = trace.getSpanContext(context);
-    if (!parent || !isSpanContextValid(parent)) return this.rootSampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    if (!parent || !isSpanContextValid(parent))
+      return this.rootSampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     if (parent.isRemote && spanKind === SpanKind.SERVER) return this.ownDraw();
     if (!this.policy.parentBased) return this.rootSampler.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     return { decision: (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };

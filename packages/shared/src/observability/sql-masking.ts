@@ -20,7 +20,8 @@ function maskingStatusMessages(tracer: Tracer): Tracer {
   if (!wrapped) {
     const maskStatus = (span: Span): Span => {
       const setStatus = span.setStatus.bind(span);
-      span.setStatus = (status: SpanStatus) => setStatus(status.message === undefined ? status : { ...status, message: maskSqlText(status.message) });
+      span.setStatus = (status: SpanStatus) =>
+        setStatus(status.message === undefined ? status : { ...status, message: maskSqlText(status.message) });
       return span;
     };
     wrapped = {

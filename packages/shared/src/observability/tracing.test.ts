@@ -15,7 +15,10 @@ describe('whether tracing starts, from the standard OTEL_* variables', () => {
   });
 
   test('when off, the SDK and the instrumentations are not even loaded', () => {
-    assert.equal(startTracing({ defaultServiceName: 'off', env: { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' } }), false);
+    assert.equal(
+      startTracing({ defaultServiceName: 'off', env: { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' } }),
+      false,
+    );
     assert.equal(startTracing({ defaultServiceName: 'off', env: {} }), false);
     const loaded = Object.keys(require.cache).filter((path) => /@opentelemetry[\\/](sdk-node|instrumentation-)/.test(path));
     assert.deepEqual(loaded, []);

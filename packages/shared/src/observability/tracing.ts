@@ -19,7 +19,10 @@ let started: Started | undefined;
 /** True when the environment asks for traces: an exporter is configured and the SDK is not disabled. */
 export function tracingRequested(env: Env): boolean {
   if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return false;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (exporters.length > 0 && exporters.every((e) => e === 'none')) return false;
   if (exporters.some((e) => e !== 'otlp' && e !== 'none')) return true;
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
@@ -43,7 +46,8 @@ export function startTracing(options: StartTracingOptions): boolean {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
+  const { MySQL2Instrumentation } =
+    require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2');
   const { IngressSampler, samplingPolicyFrom } = require('./sampling') as typeof import('./sampling');
   const { maskedMySQL2Instrumentation } = require('./sql-masking') as typeof import('./sql-masking');
   const { setRequestAdmission } = require('./request-tracing') as typeof import('./request-tracing');

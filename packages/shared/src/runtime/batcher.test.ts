@@ -24,7 +24,12 @@ describe('MicroBatcher', () => {
   test('items submitted in the same turn share one batch, and each gets its own answer', async () => {
     const runner = recordingRunner();
     const batcher = new MicroBatcher({ maxBatch: 10, maxConcurrent: 1, run: runner.run });
-    const answers = [1, -2, 3].map((n) => batcher.submit(n).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const answers = [1, -2, 3].map((n) =>
+      batcher.submit(n).then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     await turn();
     assert.deepEqual(runner.batches, [[1, -2, 3]]);
     runner.releases[0]!();

@@ -60,4 +60,3 @@ export const httpStatusOf = (verdict: { status: 'ok' | 'unavailable' }): 200 | 5
 
 /** Liveness (`/livez`, and `/ready` for older probes): the process answers; it touches nothing. */
 export const LIVENESS_ANSWER = { status: 'ok' } as const;
-

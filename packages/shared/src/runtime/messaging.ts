@@ -99,7 +99,13 @@ export class ServiceMessaging {
     if (options.runRelay) {
       const channel = this.broker.createChannel(
         `publisher:${options.service}`,
-        (ch) => prepareTopology(ch, this.topology, { declare: settings.declareTopology, deliveryLimit: settings.deliveryLimit, service: options.service, side: 'publisher' }),
+        (ch) =>
+          prepareTopology(ch, this.topology, {
+            declare: settings.declareTopology,
+            deliveryLimit: settings.deliveryLimit,
+            service: options.service,
+            side: 'publisher',
+          }),
         settings.confirmTimeoutMs,
       );
       this.relay = new OutboxRelay({

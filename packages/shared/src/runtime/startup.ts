@@ -15,13 +15,20 @@ export interface DatabaseRuntimeSettings extends DatabaseSettings {
  * The service's database, opened at start-up: credentials from DB_SECRET_ID's secret (followed as
  * it rotates) or the environment, then connected with retries.
  */
-export async function openDatabase(settings: DatabaseRuntimeSettings, database: string, logger: Logger, options: { maxWaitMs?: number } = {}): Promise<DataSource> {
+export async function openDatabase(
+  settings: DatabaseRuntimeSettings,
+  database: string,
+  logger: Logger,
+  options: { maxWaitMs?: number } = {},
+): Promise<DataSource> {
   const minIntervalMs = settings.SECRET_MIN_INTERVAL_SECONDS * 1000;
   const source = await databaseCredentialSource(settings, database, { logger, minIntervalMs });
   const dataSource = createDataSource({
     credentials: source.current,
     poolSize: settings.DB_POOL_SIZE,
-    rotation: source.refreshable ? { source, refreshIntervalMs: settings.SECRET_REFRESH_SECONDS * 1000, retryRefusedAfterMs: minIntervalMs, logger } : undefined,
+    rotation: source.refreshable
+      ? { source, refreshIntervalMs: settings.SECRET_REFRESH_SECONDS * 1000, retryRefusedAfterMs: minIntervalMs, logger }
+      : undefined,
   });
   await connectDatabaseWithRetry(dataSource, logger, options);
   return dataSource;
@@ -31,7 +38,11 @@ export async function openDatabase(settings: DatabaseRuntimeSettings, database: 
  * Opens the database at start-up, retrying with capped exponential backoff and saying which
  * database it waits for, rather than crash-looping silently.
  */
-export async function connectDatabaseWithRetry(dataSource: DataSource, logger: Logger, options: { maxWaitMs?: number } = {}): Promise<void> {
+export async function connectDatabaseWithRetry(
+  dataSource: DataSource,
+  logger: Logger,
+  options: { maxWaitMs?: number } = {},
+): Promise<void> {
   const started = Date.now();
   const opts = dataSource.options as { host?: string; port?: number; database?: string };
   const target = `MySQL at ${opts.host}:${opts.port} (database ${opts.database})`;

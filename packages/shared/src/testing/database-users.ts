@@ -49,7 +49,9 @@ export async function createTestDatabaseUser(database: string, password: string,
     connectionIds,
     killConnections: () =>
       asRoot(async (root) => {
-        const [rows] = await root.query<mysql.RowDataPacket[]>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?', [name]);
+        const [rows] = await root.query<mysql.RowDataPacket[]>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?', [
+          name,
+        ]);
         const ids = rows.map((row) => Number(row.id));
         for (const id of ids) await root.query('KILL CONNECTION ?', [id]).catch(() => undefined);
         return ids;

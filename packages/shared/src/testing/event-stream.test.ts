@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EventStreamParser } from './event-stream';
 
-const strip = (messages: { lastEventId: string; event: string; data: string }[]) => messages.map(({ lastEventId, event, data }) => ({ lastEventId, event, data }));
+const strip = (messages: { lastEventId: string; event: string; data: string }[]) =>
+  messages.map(({ lastEventId, event, data }) => ({ lastEventId, event, data }));
 
 describe('the test clients read text/event-stream as EventSource does', () => {
   test('a message split across chunks, with CRLF, CR and LF line ends, is dispatched once whole', () => {
@@ -11,7 +12,11 @@ describe('the test clients read text/event-stream as EventSource does', () => {
     assert.deepEqual(parser.push('\ndata: {"id":1,'), []);
     assert.deepEqual(strip(parser.push('"likes":2}\r\r')), [{ lastEventId: '7', event: 'product_likes', data: '{"id":1,"likes":2}' }]);
     assert.deepEqual(strip(parser.push('data: a\r')), []);
-    assert.deepEqual(strip(parser.push('\ndata: b\n\n')), [{ lastEventId: '7', event: 'message', data: 'a\nb' }], 'the id persists; a CRLF split across chunks is one line end; data lines join with LF');
+    assert.deepEqual(
+      strip(parser.push('\ndata: b\n\n')),
+      [{ lastEventId: '7', event: 'message', data: 'a\nb' }],
+      'the id persists; a CRLF split across chunks is one line end; data lines join with LF',
+    );
   });
 
   test('comments are counted, not dispatched; retry is kept; a message without data is not dispatched', () => {

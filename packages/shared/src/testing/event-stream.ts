@@ -99,7 +99,11 @@ export function openEventStream(url: string, options: OpenOptions = {}): Promise
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, {
       localAddress: options.localAddress,
-      headers: { accept: 'text/event-stream', ...(options.lastEventId !== undefined ? { 'last-event-id': options.lastEventId } : {}), ...options.headers },
+      headers: {
+        accept: 'text/event-stream',
+        ...(options.lastEventId !== undefined ? { 'last-event-id': options.lastEventId } : {}),
+        ...options.headers,
+      },
     });
     req.setTimeout(15_000, () => req.destroy(new Error(`no answer within 15 s from ${url}`)));
     req.on('error', reject);
@@ -156,7 +160,10 @@ function streamOf(req: ReturnType<typeof httpRequest>, res: IncomingMessage, pau
           if (found) return done(() => resolve(found));
           if (ended) done(() => reject(new Error(`the stream ended before ${what}; got ${describe(messages)}`)));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${describe(messages)}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${describe(messages)}`))),
+          timeoutMs,
+        );
         const done = (settle: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

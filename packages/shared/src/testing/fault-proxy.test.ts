@@ -45,7 +45,7 @@ describe('FaultProxy', () => {
     try {
       const client = await connectThrough(proxy);
       let seed = 7;
-      proxy.setMode('latency', { latencyMs: 60, jitterMs: 50, random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647) });
+      proxy.setMode('latency', { latencyMs: 60, jitterMs: 50, random: () => (seed = (seed * 16807) % 2147483647) / 2147483647 });
       const started = Date.now();
       const expected = Array.from({ length: 20 }, (_, i) => `<${i}>`).join('');
       for (let i = 0; i < 20; i++) {

@@ -68,14 +68,17 @@ class DelayedStream {
       this.timer = undefined;
       return;
     }
-    this.timer = setTimeout(() => {
-      const now = Date.now();
-      while (this.queue.length > 0 && this.queue[0]!.due <= now) {
-        const { chunk } = this.queue.shift()!;
-        if (!this.to.destroyed) this.to.write(chunk);
-      }
-      this.schedule();
-    }, Math.max(0, head.due - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        const now = Date.now();
+        while (this.queue.length > 0 && this.queue[0]!.due <= now) {
+          const { chunk } = this.queue.shift()!;
+          if (!this.to.destroyed) this.to.write(chunk);
+        }
+        this.schedule();
+      },
+      Math.max(0, head.due - Date.now()),
+    );
   }
 }
 
@@ -90,7 +93,14 @@ export class FaultProxy {
   private readonly budgets = new Map<net.Socket, { remaining: number }>();
   private mode: FaultMode = 'pass';
   private options: FaultOptions = {};
-  private readonly counters: FaultProxyStats = { connections: 0, cuts: 0, cutsMidChunk: 0, delayedChunks: 0, maxDelayMs: 0, swallowedBytes: 0 };
+  private readonly counters: FaultProxyStats = {
+    connections: 0,
+    cuts: 0,
+    cutsMidChunk: 0,
+    delayedChunks: 0,
+    maxDelayMs: 0,
+    swallowedBytes: 0,
+  };
   port = 0;
 
   constructor(

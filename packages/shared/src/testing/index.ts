@@ -91,7 +91,10 @@ export function createTestNamespace(): { namespace: string; cleanup(): Promise<v
 }
 
 /** Polls until `check` returns a truthy value or the deadline passes; returns that value. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let last: unknown;
   for (;;) {
@@ -103,7 +106,9 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${options.what ?? 'a condition'}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+      throw new Error(
+        `timed out waiting for ${options.what ?? 'a condition'}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
@@ -168,7 +173,12 @@ export async function waitForConsumer(queue: string, options: { timeoutMs?: numb
 }
 
 /** Publishes raw bytes as a hostile or buggy producer would. */
-export async function publishRaw(exchange: string, routingKey: string, content: Buffer | string, properties: amqplib.Options.Publish = {}): Promise<void> {
+export async function publishRaw(
+  exchange: string,
+  routingKey: string,
+  content: Buffer | string,
+  properties: amqplib.Options.Publish = {},
+): Promise<void> {
   const connection = await amqplib.connect(TEST_RABBITMQ_URL);
   try {
     const channel = await connection.createConfirmChannel();

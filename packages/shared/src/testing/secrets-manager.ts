@@ -64,7 +64,12 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
     req.on('end', () => {
       const { SecretId, VersionStage } = JSON.parse(body) as { SecretId: string; VersionStage?: Stage };
       const stage = VersionStage ?? 'AWSCURRENT';
-      calls.push({ target: req.headers['x-amz-target'] as string | undefined, secretId: SecretId, stage, signed: String(req.headers.authorization).startsWith('AWS4-HMAC-SHA256') });
+      calls.push({
+        target: req.headers['x-amz-target'] as string | undefined,
+        secretId: SecretId,
+        stage,
+        signed: String(req.headers.authorization).startsWith('AWS4-HMAC-SHA256'),
+      });
       res.setHeader('content-type', 'application/x-amz-json-1.1');
       if (fail) {
         res.statusCode = 500;
@@ -74,7 +79,12 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
       const version = secrets.get(SecretId)?.find((v) => v.stages.has(stage));
       if (!version) {
         res.statusCode = 400;
-        res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret value for staging label: ${stage}` }));
+        res.end(
+          JSON.stringify({
+            __type: 'ResourceNotFoundException',
+            message: `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+          }),
+        );
         return;
       }
       res.end(
@@ -93,7 +103,12 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
 
   return {
     endpoint,
-    env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-test-secret-key' },
+    env: {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+      AWS_SECRET_ACCESS_KEY: 'local-test-secret-key',
+    },
     calls,
     put(secretId, value, stage = 'AWSCURRENT') {
       const list = secrets.get(secretId) ?? [];
