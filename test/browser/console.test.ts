@@ -66,6 +66,7 @@ describe('the admin console at /admin', () => {
       await page.getByRole('link', { name: 'New product' }).click();
       await page.getByLabel('Title', { exact: true }).fill('Lantern');
       await page.getByLabel('Image URL').fill(images.url('Lantern'));
+      await page.getByText('Preview of the picture at this address.').waitFor();
       await screenshot(page, 'console-product-form');
       await page.getByRole('button', { name: 'Create product' }).click();
       await page.getByRole('status').filter({ hasText: 'Created “Lantern”.' }).waitFor();

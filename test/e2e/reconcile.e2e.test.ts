@@ -105,7 +105,7 @@ async function noDriftLeft(): Promise<void> {
       left = drift;
       return drift.length === 0;
     },
-    { timeoutMs: 15_000, what: 'no drift' },
+    { timeoutMs: 45_000, what: 'no drift' },
   ).catch((err: Error) => {
     throw new Error(`${err.message}: ${JSON.stringify(left)}`);
   });

@@ -202,6 +202,8 @@ function ImagePreview({ address, title }: { address: string; title: string }) {
 
   return (
     <div className="image-preview">
+      {/* The box is there before there is a picture, so the buttons below never move under the pointer. */}
+      {!previewable && <div className="preview-image preview-empty" aria-hidden="true" />}
       {previewable && (
         <ProductImage
           key={shown}
