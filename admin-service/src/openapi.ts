@@ -7,13 +7,12 @@ import {
   healthReportSchema,
   json,
   listQuerySchema,
-  livenessSchema,
   OPENAPI_PATH,
+  operationsPaths,
   pageQuerySchema,
   productIdPathSchema,
   productListSchema,
   productSchema,
-  readinessSchema,
   ROLES,
   signedInSchema,
   snapshotQuerySchema,
@@ -293,46 +292,7 @@ const paths: ApiPaths = {
       responses: { 200: json(healthReportSchema, 'Ready.'), 503: json(healthReportSchema, 'Not ready.') },
     },
   },
-  '/livez': {
-    get: {
-      tags: ['operations'],
-      summary: 'Liveness: the process answers; touches no dependency.',
-      ...PUBLIC,
-      responses: { 200: json(livenessSchema, 'Alive.') },
-    },
-  },
-  '/ready': {
-    get: {
-      tags: ['operations'],
-      summary: 'Liveness under its older name, kept for existing probes.',
-      ...PUBLIC,
-      responses: { 200: json(livenessSchema, 'Alive.') },
-    },
-  },
-  '/readyz': {
-    get: {
-      tags: ['operations'],
-      summary: 'Readiness: the database answers and the process is not draining.',
-      ...PUBLIC,
-      responses: { 200: json(readinessSchema, 'Ready.'), 503: json(readinessSchema, 'Not ready, naming what stands in the way.') },
-    },
-  },
-  '/metrics': {
-    get: {
-      tags: ['operations'],
-      summary: 'Prometheus metrics of this process (catalogue_* series with a service label).',
-      ...PUBLIC,
-      responses: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } } },
-    },
-  },
-  [OPENAPI_PATH]: {
-    get: {
-      tags: ['operations'],
-      summary: 'This document (OpenAPI 3.1); /api/docs shows it.',
-      ...PUBLIC,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'The document.') },
-    },
-  },
+  ...operationsPaths('Readiness: the database answers and the process is not draining.'),
 };
 
 /** admin-service's OpenAPI document, generated from the schemas its controllers validate and answer with. */

@@ -5,14 +5,13 @@ import {
   healthReportSchema,
   json,
   listQuerySchema,
-  livenessSchema,
   mainSnapshotPageSchema,
   mirrorPaths,
   OPENAPI_PATH,
+  operationsPaths,
   productIdPathSchema,
   productListSchema,
   productSchema,
-  readinessSchema,
   signedInSchema,
   signInBodySchema,
   snapshotQuerySchema,
@@ -248,46 +247,7 @@ const paths: ApiPaths = {
       },
     },
   },
-  '/livez': {
-    get: {
-      tags: ['operations'],
-      summary: 'Liveness: the process answers; touches no dependency.',
-      ...PUBLIC,
-      responses: { 200: json(livenessSchema, 'Alive.') },
-    },
-  },
-  '/ready': {
-    get: {
-      tags: ['operations'],
-      summary: 'Liveness under its older name, kept for existing probes.',
-      ...PUBLIC,
-      responses: { 200: json(livenessSchema, 'Alive.') },
-    },
-  },
-  '/readyz': {
-    get: {
-      tags: ['operations'],
-      summary: 'Readiness: the database answers and the process is not draining (the broker is not required of an API).',
-      ...PUBLIC,
-      responses: { 200: json(readinessSchema, 'Ready.'), 503: json(readinessSchema, 'Not ready, naming what stands in the way.') },
-    },
-  },
-  '/metrics': {
-    get: {
-      tags: ['operations'],
-      summary: 'Prometheus metrics of this process (catalogue_* series with a service label).',
-      ...PUBLIC,
-      responses: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } } },
-    },
-  },
-  [OPENAPI_PATH]: {
-    get: {
-      tags: ['operations'],
-      summary: 'This document (OpenAPI 3.1); /api/docs shows it.',
-      ...PUBLIC,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'The document.') },
-    },
-  },
+  ...operationsPaths('Readiness: the database answers and the process is not draining (the broker is not required of an API).'),
 };
 
 /** main-service's OpenAPI document, generated from the schemas its routes validate and answer with. */

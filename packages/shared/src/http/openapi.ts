@@ -1,6 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
-import { errorBodySchema } from '../contracts/http';
+import { errorBodySchema, livenessSchema, readinessSchema } from '../contracts/http';
 
 export type OpenApiDocument = ReturnType<typeof createDocument>;
 export type ApiPaths = ZodOpenApiPathsObject;
@@ -90,4 +90,26 @@ export function buildOpenApiDocument(spec: ApiDocumentSpec): OpenApiDocument {
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths: spec.paths,
   });
+}
+
+/**
+ * The operations every service process serves the same way: liveness (and its older name), readiness,
+ * its metrics and this document. `readySummary` says what readiness asks of this service.
+ */
+export function operationsPaths(readySummary: string): ApiPaths {
+  const operation = (summary: string, responses: ApiResponses) => ({ get: { tags: ['operations'], summary, security: [], responses } });
+  return {
+    '/livez': operation('Liveness: the process answers; touches no dependency.', { 200: json(livenessSchema, 'Alive.') }),
+    '/ready': operation('Liveness under its older name, kept for existing probes.', { 200: json(livenessSchema, 'Alive.') }),
+    '/readyz': operation(readySummary, {
+      200: json(readinessSchema, 'Ready.'),
+      503: json(readinessSchema, 'Not ready, naming what stands in the way.'),
+    }),
+    '/metrics': operation('Prometheus metrics of this process (catalogue_* series with a service label).', {
+      200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+    }),
+    [OPENAPI_PATH]: operation('This document (OpenAPI 3.1); /api/docs shows it.', {
+      200: json(z.record(z.string(), z.unknown()), 'The document.'),
+    }),
+  };
 }
