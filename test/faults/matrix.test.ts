@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import { FaultSystem } from './harness/fault-system';
 import { adminBeforeMainEverStarted, runScenario } from './harness/runner';
+import { FaultNotProven } from './harness/evidence';
 import { SCENARIOS } from './harness/scenarios';
 import { seededRandom, Workload } from './harness/workload';
 
@@ -40,8 +41,17 @@ describe(`no like or product change is lost or double-counted under faults (FAUL
   });
 
   for (const [name, scenario] of Object.entries(SCENARIOS)) {
-    test(name, { timeout: SCENARIO_TIMEOUT }, async () => {
-      await runScenario(system, workload, scenario, options());
+    test(name, { timeout: 2 * SCENARIO_TIMEOUT }, async () => {
+      // Every attempt's history is checked in full before its evidence is read. Some faults hinge on
+      // timing they cannot force (how deliveries fall into batches): a fault not proven is injected
+      // once more; a checker violation, or a fault not proven twice, fails the test.
+      try {
+        await runScenario(system, workload, scenario, options());
+      } catch (err) {
+        if (!(err instanceof FaultNotProven)) throw err;
+        console.log(`[${name}] ${err.message}; injecting it once more`);
+        await runScenario(system, workload, scenario, options());
+      }
     });
   }
 
